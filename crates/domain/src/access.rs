@@ -1,0 +1,204 @@
+//! The permission table of DESIGN.md §1, as code, in one place. Deny by default: an action is
+//! allowed only where a row below says so. Callers describe what the caller holds in one
+//! organization ([`Standing`]) and what they want to do ([`Action`]); [`decide`] answers with the
+//! [`Scope`] they may see it in, or [`Denied`].
+//!
+//! Tenant isolation (another organization's objects answer 404) is not decided here: a caller with
+//! no standing in an organization never reaches this table (see the web layer's tenant extractor).
+
+use crate::ids::TeamId;
+use crate::role::OrgRole;
+
+/// What one signed-in user holds in one organization.
+#[derive(Debug, Clone, Default)]
+pub struct Standing {
+    pub org_role: Option<OrgRole>,
+    /// Teams where the user's membership has the `team_admin` role.
+    pub team_admin_of: Vec<TeamId>,
+    /// Every team the user is a member of, whatever the role.
+    pub member_of: Vec<TeamId>,
+    /// R2: whether the organization has been established (has a name and Org Admins).
+    pub org_established: bool,
+    /// R1: the organization's initial team.
+    pub initial_team: Option<TeamId>,
+}
+
+impl Standing {
+    pub fn is_team_admin_of(&self, team: &TeamId) -> bool {
+        self.team_admin_of.contains(team)
+    }
+
+    /// True if the user has any standing at all in the organization.
+    pub fn is_in_org(&self) -> bool {
+        self.org_role.is_some() || !self.member_of.is_empty()
+    }
+}
+
+/// Everything a portal or API user can ask to do inside an organization.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    ViewOrg,
+    ViewTeams,
+    ViewTeam(&'a TeamId),
+    CreateTeam,
+    EditTeam(&'a TeamId),
+    DeleteTeam(&'a TeamId),
+    ViewUsers,
+    /// Add users to a team, change their team role or app access there, remove them from it.
+    ManageMembership(&'a TeamId),
+    RemoveFromOrg,
+    ViewOrgRoles,
+    ManageOrgRoles,
+    ViewBilling,
+    ManageBilling,
+    ViewTeamSettings(&'a TeamId),
+    EditTeamSettings(&'a TeamId),
+    ViewPolicies,
+    ManagePolicies,
+    ViewAnalytics,
+    ViewAudit,
+    ManageApiTokens,
+}
+
+/// The part of the organization an allowed caller sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything in the organization.
+    Org,
+    /// Only these teams (a Team Admin's own teams).
+    Teams(Vec<TeamId>),
+}
+
+impl Scope {
+    pub fn includes(&self, team: &TeamId) -> bool {
+        match self {
+            Scope::Org => true,
+            Scope::Teams(teams) => teams.contains(team),
+        }
+    }
+}
+
+/// The caller may not do this (403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("your role in this organization does not allow this")]
+pub struct Denied;
+
+/// The permission table. Read it as DESIGN.md §1, column by column.
+pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
+    use Action::*;
+    let admin = who.org_role == Some(OrgRole::OrgAdmin);
+    let analyst = who.org_role == Some(OrgRole::OrgAnalyst);
+    let own_teams = || Scope::Teams(who.team_admin_of.clone());
+    let team_admin = !who.team_admin_of.is_empty();
+
+    let allowed = match action {
+        // Org Admin: everything in this table.
+        _ if admin => Some(Scope::Org),
+
+        // Org Analyst: read views and analytics; never billing, audit, tokens or changes.
+        ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | ViewOrgRoles | ViewTeamSettings(_)
+        | ViewPolicies | ViewAnalytics
+            if analyst =>
+        {
+            Some(Scope::Org)
+        }
+
+        // Team Admin: their own teams.
+        ViewOrg | ViewTeams | ViewUsers | ViewAnalytics if team_admin => Some(own_teams()),
+        ViewTeam(t) | EditTeam(t) | ManageMembership(t) | ViewTeamSettings(t) | EditTeamSettings(t)
+            if who.is_team_admin_of(t) =>
+        {
+            Some(own_teams())
+        }
+        // R2: only a Team Admin of the initial team, and only before the org is established.
+        CreateTeam
+            if !who.org_established
+                && who.initial_team.as_ref().is_some_and(|t| who.is_team_admin_of(t)) =>
+        {
+            Some(own_teams())
+        }
+
+        _ => None,
+    };
+    allowed.ok_or(Denied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(n: u8) -> TeamId {
+        TeamId::parse(&format!("team_{}", format!("{n:0>26}"))).unwrap()
+    }
+
+    fn admin() -> Standing {
+        Standing { org_role: Some(OrgRole::OrgAdmin), org_established: true, ..Default::default() }
+    }
+
+    fn analyst() -> Standing {
+        Standing { org_role: Some(OrgRole::OrgAnalyst), org_established: true, ..Default::default() }
+    }
+
+    fn team_admin_of(t: TeamId, established: bool) -> Standing {
+        Standing {
+            team_admin_of: vec![t.clone()],
+            member_of: vec![t.clone()],
+            org_established: established,
+            initial_team: Some(t),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn org_admin_may_do_everything() {
+        let t = team(1);
+        for a in [Action::ManageBilling, Action::ViewAudit, Action::ManageOrgRoles, Action::DeleteTeam(&t)] {
+            assert_eq!(decide(&admin(), a), Ok(Scope::Org));
+        }
+    }
+
+    #[test]
+    fn org_analyst_reads_but_never_billing_audit_or_changes() {
+        let t = team(1);
+        assert!(decide(&analyst(), Action::ViewUsers).is_ok());
+        assert!(decide(&analyst(), Action::ViewTeamSettings(&t)).is_ok());
+        for a in [Action::ViewBilling, Action::ManageBilling, Action::ViewAudit, Action::ManageApiTokens,
+            Action::ManageMembership(&t), Action::CreateTeam, Action::ManageOrgRoles, Action::EditTeamSettings(&t)]
+        {
+            assert_eq!(decide(&analyst(), a), Err(Denied), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn team_admin_acts_on_own_teams_only() {
+        let (mine, other) = (team(1), team(2));
+        let who = team_admin_of(mine.clone(), true);
+        assert_eq!(decide(&who, Action::ManageMembership(&mine)), Ok(Scope::Teams(vec![mine.clone()])));
+        assert_eq!(decide(&who, Action::ManageMembership(&other)), Err(Denied));
+        assert_eq!(decide(&who, Action::ViewUsers), Ok(Scope::Teams(vec![mine.clone()])));
+        for a in [Action::RemoveFromOrg, Action::ManageOrgRoles, Action::ViewBilling, Action::ViewPolicies,
+            Action::ViewAudit, Action::DeleteTeam(&mine)]
+        {
+            assert_eq!(decide(&who, a), Err(Denied), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn r2_only_initial_team_admin_creates_teams_before_establishment() {
+        let t = team(1);
+        assert!(decide(&team_admin_of(t.clone(), false), Action::CreateTeam).is_ok());
+        assert_eq!(decide(&team_admin_of(t.clone(), true), Action::CreateTeam), Err(Denied));
+        let mut not_initial = team_admin_of(t, false);
+        not_initial.initial_team = Some(team(9));
+        assert_eq!(decide(&not_initial, Action::CreateTeam), Err(Denied));
+    }
+
+    #[test]
+    fn a_plain_member_may_do_nothing_here() {
+        let t = team(1);
+        let who = Standing { member_of: vec![t.clone()], org_established: true, ..Default::default() };
+        for a in [Action::ViewOrg, Action::ViewTeams, Action::ViewUsers, Action::ViewTeam(&t), Action::CreateTeam] {
+            assert_eq!(decide(&who, a), Err(Denied), "{a:?}");
+        }
+    }
+}

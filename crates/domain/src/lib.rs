@@ -1,0 +1,20 @@
+//! Switchboard's domain: the rules of DESIGN.md as pure functions and types, with no I/O.
+//!
+//! Map of the crate:
+//! - [`ids`]: typed, prefixed, time-ordered identifiers (`org_…`, `team_…`, `usr_…`).
+//! - [`email`], [`team`], [`role`]: parsed values; a value of these types is valid by construction.
+//! - [`access`]: the permission table of DESIGN.md §1, the only place that decides who may do what.
+//! - [`plan`]: the plan catalog (data in `catalog/plans.json`).
+//! - [`audit`]: the hash chain that makes the audit log tamper-evident.
+//! - [`error`]: the domain's one error type.
+
+pub mod access;
+pub mod audit;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod plan;
+pub mod role;
+pub mod team;
+
+pub use error::DomainError;
