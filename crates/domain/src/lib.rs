@@ -5,6 +5,7 @@
 //! - [`email`], [`team`], [`role`]: parsed values; a value of these types is valid by construction.
 //! - [`access`]: the permission table of DESIGN.md §1, the only place that decides who may do what.
 //! - [`plan`]: the plan catalog (data in `catalog/plans.json`).
+//! - [`seats`]: seat arithmetic of a subscription pool (R14).
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
 //! - [`error`]: the domain's one error type.
 
@@ -15,6 +16,7 @@ pub mod error;
 pub mod ids;
 pub mod plan;
 pub mod role;
+pub mod seats;
 pub mod team;
 
 pub use error::DomainError;

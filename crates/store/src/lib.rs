@@ -1,1 +1,177 @@
-//! placeholder
+//! Storage: SQL for SQLite and PostgreSQL through one code path (sqlx's `Any` driver), and the
+//! versioned migrations. Queries are written once in the SQL both engines agree on (`$n`
+//! placeholders, TEXT ids, BIGINT times and 0/1 booleans); the engines differ only in how a
+//! connection is set up ([`Store::connect`]).
+//!
+//! Every function takes a `&mut Conn`, so a use case in the service layer composes several of them
+//! inside one transaction. Write transactions start with [`Store::write`], which serializes writers
+//! of one organization by bumping its version first (see `orgs.version` in the migration).
+//!
+//! Modules: [`orgs`] (organizations, subscriptions, teams), [`people`] (users, org members,
+//! memberships, the user list), [`signin`] (codes, throttling, sessions), [`audit`] (the chained log).
+
+pub mod audit;
+pub mod orgs;
+pub mod people;
+pub mod signin;
+mod sql;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+use switchboard_domain::ids::OrgId;
+
+pub use sql::Sql;
+
+/// A database connection of either engine.
+pub type Conn = sqlx::AnyConnection;
+/// A write transaction.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index refused a row; the index name tells which rule (e.g. `teams_name`).
+    #[error("unique index {0} refused the row")]
+    Unique(String),
+    /// The organization a write transaction was opened for does not exist.
+    #[error("organization not found")]
+    OrgNotFound,
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            // SQLite names the columns, PostgreSQL the index: keep whichever we got.
+            let name = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
+            return StoreError::Unique(name);
+        }
+        StoreError::Database(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a pool for reads and a pool for write transactions.
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    /// On SQLite a single connection, because SQLite has one writer: queueing writers here is
+    /// cheaper and fairer than letting them collide on the file lock. On PostgreSQL the same pool
+    /// as `read`.
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!("database URL must start with sqlite: or postgres:, not {url:?}").into(),
+            )));
+        };
+        let opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let store = match backend {
+            Backend::Sqlite => {
+                let pool = |n| {
+                    AnyPoolOptions::new()
+                        .max_connections(n)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // WAL: readers never wait for the writer. synchronous=FULL: a
+                                // commit that returned survives a power cut.
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect_with(opts.clone()).await?;
+                let read = pool(8).connect_with(opts).await?;
+                Store { read, write, backend }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?;
+                Store { read: pool.clone(), write: pool, backend }
+            }
+        };
+        MIGRATOR.run(&store.write).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    /// A write transaction that touches no organization (sign-in codes, sessions).
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// A write transaction on one organization. Its first statement bumps the organization's
+    /// version, which makes every writer of the organization wait for the one before it: seat
+    /// checks, the last-admin rule and the audit chain all rely on that. Returns the new version.
+    pub async fn write_org(&self, org: &OrgId) -> Result<(Tx, i64)> {
+        let mut tx = self.write.begin().await?;
+        let version: Option<i64> =
+            sqlx::query_scalar("UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING version")
+                .bind(org.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        match version {
+            Some(v) => Ok((tx, v)),
+            None => Err(StoreError::OrgNotFound),
+        }
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.read).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Current time in epoch milliseconds, the unit of every time column.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

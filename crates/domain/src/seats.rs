@@ -1,0 +1,150 @@
+//! Seat arithmetic (R13, R14): who may take one more seat in a subscription's pool.
+//!
+//! A reserved team may hold at most its reservation `r`, and those `r` seats are kept for it.
+//! Teams without a reservation share `pool − Σ reservations`. Everything here is pure; the service
+//! layer loads a [`Pool`] inside the write transaction and asks [`check`] before writing.
+
+/// Seat use of one team in a subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamSeats {
+    pub team_id: String,
+    pub team_name: String,
+    pub reserved: Option<i64>,
+    pub used: i64,
+}
+
+/// A subscription's pool and the teams it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    pub seats: i64,
+    pub teams: Vec<TeamSeats>,
+}
+
+/// Why a seat can't be taken, in words an admin can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub team_name: String,
+    /// The team's reservation, or the shared pool's size for an unreserved team.
+    pub limit: i64,
+    pub needed: i64,
+    pub free: i64,
+    pub reserved_team: bool,
+}
+
+impl Refusal {
+    pub fn detail(&self) -> String {
+        if self.reserved_team {
+            format!(
+                "Team {} has reached its allocated seat limit ({}): {} seat(s) needed, {} free. Raise the team's reservation or turn app access off for someone.",
+                self.team_name, self.limit, self.needed, self.free
+            )
+        } else {
+            format!(
+                "The shared seat pool is full for team {} ({} shared seats): {} seat(s) needed, {} free. Add seats to the subscription, lower other teams' reservations, or turn app access off for someone.",
+                self.team_name, self.limit, self.needed, self.free
+            )
+        }
+    }
+}
+
+impl Pool {
+    pub fn reserved_total(&self) -> i64 {
+        self.teams.iter().filter_map(|t| t.reserved).sum()
+    }
+
+    /// Seats left for teams without a reservation.
+    pub fn shared_size(&self) -> i64 {
+        (self.seats - self.reserved_total()).max(0)
+    }
+
+    pub fn shared_used(&self) -> i64 {
+        self.teams.iter().filter(|t| t.reserved.is_none()).map(|t| t.used).sum()
+    }
+
+    /// Seats the team could still take.
+    pub fn free_for(&self, team: &TeamSeats) -> i64 {
+        match team.reserved {
+            Some(r) => (r - team.used).max(0),
+            None => (self.shared_size() - self.shared_used()).max(0),
+        }
+    }
+
+    /// Whether `team_id` may take `needed` more seats.
+    pub fn check(&self, team_id: &str, needed: i64) -> Result<(), Refusal> {
+        let Some(team) = self.teams.iter().find(|t| t.team_id == team_id) else {
+            return Err(Refusal { team_name: team_id.to_owned(), limit: 0, needed, free: 0, reserved_team: false });
+        };
+        let free = self.free_for(team);
+        if needed <= free {
+            return Ok(());
+        }
+        Err(Refusal {
+            team_name: team.team_name.clone(),
+            limit: team.reserved.unwrap_or_else(|| self.shared_size()),
+            needed,
+            free,
+            reserved_team: team.reserved.is_some(),
+        })
+    }
+
+    /// R14's invariant: no reserved team over its reservation, the unreserved teams within the
+    /// shared pool, and Σ reservations ≤ pool.
+    pub fn holds(&self) -> bool {
+        self.reserved_total() <= self.seats
+            && self.teams.iter().all(|t| t.reserved.is_none_or(|r| t.used <= r))
+            && self.shared_used() <= self.shared_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn team(id: &str, reserved: Option<i64>, used: i64) -> TeamSeats {
+        TeamSeats { team_id: id.into(), team_name: format!("Team {id}"), reserved, used }
+    }
+
+    #[test]
+    fn r14_reserved_team_is_capped() {
+        let pool = Pool { seats: 100, teams: vec![team("a", Some(25), 25), team("b", None, 0)] };
+        let refusal = pool.check("a", 1).unwrap_err();
+        assert_eq!(refusal.limit, 25);
+        assert!(refusal.detail().starts_with("Team Team a has reached its allocated seat limit (25)"));
+        assert!(pool.check("b", 75).is_ok());
+        assert!(pool.check("b", 76).is_err());
+    }
+
+    #[test]
+    fn r14_reservations_are_kept_for_their_team() {
+        let pool = Pool { seats: 10, teams: vec![team("a", Some(8), 0), team("b", None, 1)] };
+        assert_eq!(pool.shared_size(), 2);
+        assert!(pool.check("b", 1).is_ok());
+        assert!(pool.check("b", 2).is_err());
+        assert!(pool.check("a", 8).is_ok());
+    }
+
+    proptest! {
+        /// Taking seats only when `check` allows keeps R14's invariant, whatever the order.
+        #[test]
+        fn r17_checked_takes_never_break_the_pool(
+            seats in 0i64..50,
+            reservations in proptest::collection::vec(proptest::option::of(0i64..20), 1..5),
+            takes in proptest::collection::vec((0usize..5, 1i64..5), 0..60),
+        ) {
+            let mut pool = Pool { seats, teams: vec![] };
+            for (i, r) in reservations.iter().enumerate() {
+                let r = r.filter(|r| pool.reserved_total() + r <= seats);
+                pool.teams.push(team(&i.to_string(), r, 0));
+            }
+            for (t, n) in takes {
+                let t = t % pool.teams.len();
+                let id = pool.teams[t].team_id.clone();
+                if pool.check(&id, n).is_ok() {
+                    pool.teams[t].used += n;
+                }
+                prop_assert!(pool.holds());
+            }
+        }
+    }
+}

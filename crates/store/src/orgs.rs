@@ -1,0 +1,186 @@
+//! Organizations, subscriptions and teams.
+
+use crate::{Conn, Result};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OrgRow {
+    pub id: String,
+    pub name: Option<String>,
+    pub established_at: Option<i64>,
+    pub initial_team_id: String,
+    pub version: i64,
+    pub created_at: i64,
+}
+
+pub async fn insert_org(c: &mut Conn, id: &str, initial_team_id: &str, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO orgs (id, name, established_at, initial_team_id, version, created_at) VALUES ($1, NULL, NULL, $2, 0, $3)")
+        .bind(id)
+        .bind(initial_team_id)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_org(c: &mut Conn, id: &str) -> Result<Option<OrgRow>> {
+    Ok(sqlx::query_as("SELECT id, name, established_at, initial_team_id, version, created_at FROM orgs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
+        .await?)
+}
+
+pub async fn establish_org(c: &mut Conn, id: &str, name: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE orgs SET name = $2, established_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SubscriptionRow {
+    pub org_id: String,
+    pub id: String,
+    pub name: String,
+    pub plan: String,
+    pub seats: i64,
+    pub status: String,
+    pub period: String,
+    pub unit_price_cents: i64,
+    pub created_at: i64,
+}
+
+pub async fn insert_subscription(c: &mut Conn, s: &SubscriptionRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO subscriptions (org_id, id, name, plan, seats, status, period, unit_price_cents, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&s.org_id)
+    .bind(&s.id)
+    .bind(&s.name)
+    .bind(&s.plan)
+    .bind(s.seats)
+    .bind(&s.status)
+    .bind(&s.period)
+    .bind(s.unit_price_cents)
+    .bind(s.created_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+const SUB_COLUMNS: &str = "org_id, id, name, plan, seats, status, period, unit_price_cents, created_at";
+
+pub async fn get_subscription(c: &mut Conn, org: &str, id: &str) -> Result<Option<SubscriptionRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 AND id = $2"))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(c)
+        .await?)
+}
+
+pub async fn list_subscriptions(c: &mut Conn, org: &str) -> Result<Vec<SubscriptionRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 ORDER BY id"))
+        .bind(org)
+        .fetch_all(c)
+        .await?)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TeamRow {
+    pub org_id: String,
+    pub id: String,
+    pub name: String,
+    pub login_type: String,
+    pub description: Option<String>,
+    pub subscription_id: Option<String>,
+    pub reserved_seats: Option<i64>,
+    pub created_at: i64,
+}
+
+const TEAM_COLUMNS: &str =
+    "t.org_id, t.id, t.name, t.login_type, t.description, t.subscription_id, t.reserved_seats, t.created_at";
+
+pub async fn insert_team(c: &mut Conn, t: &TeamRow, name_key: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO teams (org_id, id, name, name_key, login_type, description, subscription_id, reserved_seats, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&t.org_id)
+    .bind(&t.id)
+    .bind(&t.name)
+    .bind(name_key)
+    .bind(&t.login_type)
+    .bind(t.description.clone())
+    .bind(t.subscription_id.clone())
+    .bind(t.reserved_seats)
+    .bind(t.created_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_team(c: &mut Conn, org: &str, id: &str) -> Result<Option<TeamRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 AND t.id = $2"))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(c)
+        .await?)
+}
+
+pub async fn list_teams(c: &mut Conn, org: &str) -> Result<Vec<TeamRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 ORDER BY t.id"))
+        .bind(org)
+        .fetch_all(c)
+        .await?)
+}
+
+pub async fn update_team(c: &mut Conn, org: &str, id: &str, name: &str, name_key: &str, description: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE teams SET name = $3, name_key = $4, description = $5 WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .bind(name)
+        .bind(name_key)
+        .bind(description.map(str::to_owned))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_team(c: &mut Conn, org: &str, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM teams WHERE org_id = $1 AND id = $2").bind(org).bind(id).execute(c).await?;
+    Ok(())
+}
+
+/// Seat holders per team of an organization: memberships with app access on.
+pub async fn seats_used_by_team(c: &mut Conn, org: &str) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT team_id, CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND app_access = 1 GROUP BY team_id",
+    )
+    .bind(org)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Seat holders in one team.
+pub async fn seats_used_in_team(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND team_id = $2 AND app_access = 1",
+    )
+    .bind(org)
+    .bind(team)
+    .fetch_one(c)
+    .await?)
+}
+
+/// Number of memberships in one team.
+pub async fn member_count(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND team_id = $2")
+        .bind(org)
+        .bind(team)
+        .fetch_one(c)
+        .await?)
+}

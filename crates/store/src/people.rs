@@ -1,0 +1,414 @@
+//! Users (global identities), org members (a user's presence and org role in an organization) and
+//! team memberships, with the filtered, cursor-paginated user list. The bulk functions take many
+//! rows per statement so adding 1,000 users is a handful of round trips, not thousands.
+
+use crate::{Conn, Result, Sql};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub first_signed_in_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// The text `q` is matched against.
+pub fn search_text(email: &str, name: Option<&str>) -> String {
+    format!("{} {}", email, name.unwrap_or_default()).to_lowercase()
+}
+
+pub async fn get_user(c: &mut Conn, id: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as("SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
+        .await?)
+}
+
+pub async fn find_user_by_email(c: &mut Conn, email: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as("SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(c)
+        .await?)
+}
+
+/// Users with these emails that exist, as (email, id).
+pub async fn find_users_by_emails(c: &mut Conn, emails: &[String]) -> Result<Vec<(String, String)>> {
+    let mut found = Vec::with_capacity(emails.len());
+    for chunk in emails.chunks(500) {
+        let mut q = Sql::new("SELECT email, id FROM users WHERE email IN (");
+        for (i, e) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(e.clone());
+        }
+        q.push(")");
+        let (text, args) = q.build();
+        found.extend(sqlx::query_as_with::<_, (String, String), _>(&text, args).fetch_all(&mut *c).await?);
+    }
+    Ok(found)
+}
+
+/// Inserts new users given as (id, email, name).
+pub async fn insert_users(c: &mut Conn, users: &[(String, String, Option<String>)], now: i64) -> Result<()> {
+    for chunk in users.chunks(500) {
+        let mut q = Sql::new("INSERT INTO users (id, email, name, search, first_signed_in_at, created_at) VALUES ");
+        for (i, (id, email, name)) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(").bind(id.clone()).push(", ").bind(email.clone()).push(", ").bind(name.clone());
+            q.push(", ").bind(search_text(email, name.as_deref())).push(", NULL, ").bind(now).push(")");
+        }
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+pub async fn set_user_name(c: &mut Conn, id: &str, email: &str, name: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE users SET name = $2, search = $3 WHERE id = $1")
+        .bind(id)
+        .bind(name.map(str::to_owned))
+        .bind(search_text(email, name))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// R11: the first successful sign-in moves the user to `signed_in`.
+pub async fn mark_signed_in(c: &mut Conn, id: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET first_signed_in_at = $2 WHERE id = $1 AND first_signed_in_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+// ---- org members ---------------------------------------------------------------------------
+
+/// The user's org role in the organization: `None` if not in it, `Some(None)` if in it without one.
+pub async fn org_role(c: &mut Conn, org: &str, user: &str) -> Result<Option<Option<String>>> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT org_role FROM org_members WHERE org_id = $1 AND user_id = $2")
+            .bind(org)
+            .bind(user)
+            .fetch_optional(c)
+            .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Adds users to the organization (without an org role); users already in it are left alone.
+pub async fn insert_org_members(c: &mut Conn, org: &str, users: &[String], now: i64) -> Result<()> {
+    for chunk in users.chunks(500) {
+        let mut q = Sql::new("INSERT INTO org_members (org_id, user_id, org_role, created_at) VALUES ");
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(").bind(org.to_owned()).push(", ").bind(u.clone()).push(", NULL, ").bind(now).push(")");
+        }
+        q.push(" ON CONFLICT (org_id, user_id) DO NOTHING");
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+pub async fn set_org_role(c: &mut Conn, org: &str, user: &str, role: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE org_members SET org_role = $3 WHERE org_id = $1 AND user_id = $2")
+        .bind(org)
+        .bind(user)
+        .bind(role.map(str::to_owned))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_org_member(c: &mut Conn, org: &str, user: &str) -> Result<()> {
+    sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2").bind(org).bind(user).execute(c).await?;
+    Ok(())
+}
+
+pub async fn count_org_role(c: &mut Conn, org: &str, role: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM org_members WHERE org_id = $1 AND org_role = $2")
+        .bind(org)
+        .bind(role)
+        .fetch_one(c)
+        .await?)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OrgRoleRow {
+    pub user_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub org_role: String,
+}
+
+pub async fn list_org_roles(c: &mut Conn, org: &str) -> Result<Vec<OrgRoleRow>> {
+    Ok(sqlx::query_as(
+        "SELECT om.user_id, u.email, u.name, om.org_role FROM org_members om JOIN users u ON u.id = om.user_id \
+         WHERE om.org_id = $1 AND om.org_role IS NOT NULL ORDER BY om.user_id",
+    )
+    .bind(org)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Organizations the user is in, with their org role there.
+pub async fn orgs_of_user(c: &mut Conn, user: &str) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT o.id, o.name, om.org_role FROM org_members om JOIN orgs o ON o.id = om.org_id \
+         WHERE om.user_id = $1 ORDER BY o.id",
+    )
+    .bind(user)
+    .fetch_all(c)
+    .await?)
+}
+
+// ---- memberships ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MembershipRow {
+    pub user_id: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub login_type: String,
+    pub team_role: String,
+    pub app_access: i64,
+}
+
+const MEMBERSHIP_SELECT: &str = "SELECT m.user_id, m.team_id, t.name AS team_name, t.login_type, m.team_role, m.app_access \
+     FROM memberships m JOIN teams t ON t.org_id = m.org_id AND t.id = m.team_id";
+
+/// Every membership of these users in the organization.
+pub async fn memberships_of_users(c: &mut Conn, org: &str, users: &[String]) -> Result<Vec<MembershipRow>> {
+    let mut rows = Vec::new();
+    for chunk in users.chunks(500) {
+        let mut q = Sql::new(MEMBERSHIP_SELECT);
+        q.push(" WHERE m.org_id = ").bind(org.to_owned()).push(" AND m.user_id IN (");
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(u.clone());
+        }
+        q.push(") ORDER BY m.user_id, m.team_id");
+        let (text, args) = q.build();
+        rows.extend(sqlx::query_as_with::<_, MembershipRow, _>(&text, args).fetch_all(&mut *c).await?);
+    }
+    Ok(rows)
+}
+
+pub async fn get_membership(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(&format!("{MEMBERSHIP_SELECT} WHERE m.org_id = $1 AND m.user_id = $2 AND m.team_id = $3"))
+        .bind(org)
+        .bind(user)
+        .bind(team)
+        .fetch_optional(c)
+        .await?)
+}
+
+/// Which of these users are already members of the team.
+pub async fn members_among(c: &mut Conn, org: &str, team: &str, users: &[String]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in users.chunks(500) {
+        let mut q = Sql::new("SELECT user_id FROM memberships WHERE org_id = ");
+        q.bind(org.to_owned()).push(" AND team_id = ").bind(team.to_owned()).push(" AND user_id IN (");
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(u.clone());
+        }
+        q.push(")");
+        let (text, args) = q.build();
+        found.extend(sqlx::query_scalar_with::<_, String, _>(&text, args).fetch_all(&mut *c).await?);
+    }
+    Ok(found)
+}
+
+/// Inserts memberships of these users in one team, all with the same role and app access.
+pub async fn insert_memberships(
+    c: &mut Conn,
+    org: &str,
+    team: &str,
+    users: &[String],
+    team_role: &str,
+    app_access: bool,
+    now: i64,
+) -> Result<()> {
+    for chunk in users.chunks(400) {
+        let mut q =
+            Sql::new("INSERT INTO memberships (org_id, team_id, user_id, team_role, app_access, created_at) VALUES ");
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(").bind(org.to_owned()).push(", ").bind(team.to_owned()).push(", ").bind(u.clone());
+            q.push(", ").bind(team_role.to_owned()).push(", ").bind(app_access as i64).push(", ").bind(now).push(")");
+        }
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+pub async fn update_membership(c: &mut Conn, org: &str, user: &str, team: &str, team_role: &str, app_access: bool) -> Result<()> {
+    sqlx::query("UPDATE memberships SET team_role = $4, app_access = $5 WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
+        .bind(org)
+        .bind(user)
+        .bind(team)
+        .bind(team_role)
+        .bind(app_access as i64)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_membership(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<()> {
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
+        .bind(org)
+        .bind(user)
+        .bind(team)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_memberships_of_user(c: &mut Conn, org: &str, user: &str) -> Result<()> {
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2").bind(org).bind(user).execute(c).await?;
+    Ok(())
+}
+
+// ---- the user list -------------------------------------------------------------------------
+
+/// Filters of the user list (R11). Membership filters (`team`, `team_role`, `app_access`, and a
+/// Team Admin's `scope`) must all hold for one and the same membership.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Lower-cased substring of email or name.
+    pub q: Option<String>,
+    pub team: Option<String>,
+    pub team_role: Option<String>,
+    /// `org_admin`, `org_analyst`, or `none` for users without an org role.
+    pub org_role: Option<String>,
+    pub signed_in: Option<bool>,
+    pub app_access: Option<bool>,
+    /// Only users with a membership in one of these teams.
+    pub scope: Option<Vec<String>>,
+    /// Only users whose id sorts after this one (the cursor).
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserListRow {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub first_signed_in_at: Option<i64>,
+    pub org_role: Option<String>,
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for ch in q.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// The SQL of one page of the user list. With a team filter the query walks that team's
+/// memberships in user order (the primary key), so its cost follows the team's size, not the org's.
+pub fn user_list_sql(org: &str, f: &UserFilter) -> Sql {
+    let mut q = Sql::new(
+        "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role FROM org_members om JOIN users u ON u.id = om.user_id",
+    );
+    let mut membership_conds = |q: &mut Sql, alias: &str| {
+        if let Some(r) = &f.team_role {
+            q.push(&format!(" AND {alias}.team_role = ")).bind(r.clone());
+        }
+        if let Some(a) = f.app_access {
+            q.push(&format!(" AND {alias}.app_access = ")).bind(a as i64);
+        }
+        if let Some(teams) = &f.scope {
+            q.push(&format!(" AND {alias}.team_id IN ("));
+            if teams.is_empty() {
+                q.push("NULL");
+            }
+            for (i, t) in teams.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(t.clone());
+            }
+            q.push(")");
+        }
+    };
+    if let Some(team) = &f.team {
+        q.push(" JOIN memberships m ON m.org_id = om.org_id AND m.user_id = om.user_id AND m.team_id = ").bind(team.clone());
+        membership_conds(&mut q, "m");
+        q.push(" WHERE om.org_id = ").bind(org.to_owned());
+    } else {
+        q.push(" WHERE om.org_id = ").bind(org.to_owned());
+        if f.team_role.is_some() || f.app_access.is_some() || f.scope.is_some() {
+            q.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = om.org_id AND m.user_id = om.user_id");
+            membership_conds(&mut q, "m");
+            q.push(")");
+        }
+    }
+    if let Some(text) = &f.q {
+        q.push(" AND u.search LIKE ").bind(like_pattern(text)).push(" ESCAPE '\\'");
+    }
+    match f.org_role.as_deref() {
+        Some("none") => {
+            q.push(" AND om.org_role IS NULL");
+        }
+        Some(r) => {
+            q.push(" AND om.org_role = ").bind(r.to_owned());
+        }
+        None => {}
+    }
+    match f.signed_in {
+        Some(true) => {
+            q.push(" AND u.first_signed_in_at IS NOT NULL");
+        }
+        Some(false) => {
+            q.push(" AND u.first_signed_in_at IS NULL");
+        }
+        None => {}
+    }
+    // Order by the driving table's key so the engine walks its index instead of sorting.
+    let key = if f.team.is_some() { "m.user_id" } else { "om.user_id" };
+    if let Some(after) = &f.after {
+        q.push(&format!(" AND {key} > ")).bind(after.clone());
+    }
+    q.push(&format!(" ORDER BY {key} LIMIT ")).bind(f.limit);
+    q
+}
+
+pub async fn list_users(c: &mut Conn, org: &str, f: &UserFilter) -> Result<Vec<UserListRow>> {
+    let (text, args) = user_list_sql(org, f).build();
+    Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
+}
