@@ -1,1 +1,68 @@
-//! placeholder
+//! Use cases: one function per thing a person or a program asks Switchboard to do. Each mutation
+//! opens one write transaction, checks the caller against the permission table
+//! ([`switchboard_domain::access`]), loads what it needs, asks the domain, writes, appends its
+//! audit entry, and commits — all or nothing.
+//!
+//! Map: [`auth`] (sign-in by code, sessions, `me`), [`operator`] (provisioning, plans),
+//! [`standing`] (who the caller is in an organization), [`teams`], [`users`] (the user list and
+//! memberships), [`roles`] (org roles), [`seats`] (the one seat check), [`audit`] (reading the log),
+//! [`views`] (the shapes the API returns), [`mail`] (sign-in mail), [`error`].
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod mail;
+pub mod operator;
+pub mod roles;
+pub mod seats;
+pub mod standing;
+pub mod teams;
+pub mod users;
+pub mod views;
+
+pub use error::{ServiceError, ServiceResult};
+pub use standing::OrgCaller;
+use switchboard_store::Store;
+
+/// Tunables of sign-in. Defaults suit production; tests shorten or loosen them.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub code_ttl_ms: i64,
+    pub session_ttl_ms: i64,
+    /// Sign-in starts allowed per email, and per client address, within `throttle_window_ms`.
+    pub starts_per_email: i64,
+    pub starts_per_ip: i64,
+    pub throttle_window_ms: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            code_ttl_ms: 10 * 60 * 1000,
+            session_ttl_ms: 7 * 24 * 3600 * 1000,
+            starts_per_email: 5,
+            starts_per_ip: 30,
+            throttle_window_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+/// Everything a use case needs: the database, the mailer, the tunables.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub mailer: mail::Mailer,
+    pub config: Config,
+}
+
+/// Facts about the request that go into the audit log.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub request_id: String,
+}
+
+impl Services {
+    pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
+        Self { store, mailer, config }
+    }
+}

@@ -23,6 +23,7 @@ use std::time::Duration;
 use switchboard_domain::ids::OrgId;
 
 pub use sql::Sql;
+pub use sqlx;
 
 /// A database connection of either engine.
 pub type Conn = sqlx::AnyConnection;

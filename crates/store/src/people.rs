@@ -335,7 +335,7 @@ pub fn user_list_sql(org: &str, f: &UserFilter) -> Sql {
     let mut q = Sql::new(
         "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role FROM org_members om JOIN users u ON u.id = om.user_id",
     );
-    let mut membership_conds = |q: &mut Sql, alias: &str| {
+    let membership_conds = |q: &mut Sql, alias: &str| {
         if let Some(r) = &f.team_role {
             q.push(&format!(" AND {alias}.team_role = ")).bind(r.clone());
         }

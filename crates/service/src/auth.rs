@@ -1,0 +1,167 @@
+//! Sign-in by emailed code and the sessions it opens.
+//!
+//! `start` always succeeds for a well-formed email (no account enumeration) and mails a 6-digit,
+//! single-use code to known users, valid for `code_ttl_ms`. Only a salted hash of the code is kept;
+//! five wrong guesses burn it. A verified code opens a session whose bearer token is random and
+//! stored only as a hash.
+
+use crate::mail::Mail;
+use crate::views::{MeOrg, MeUser, MeView, SessionView, membership_view, parse_org_role, rfc3339, status_of};
+use crate::{ServiceError, ServiceResult, Services};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use switchboard_domain::email::Email;
+use switchboard_domain::ids::UserId;
+use switchboard_store::{now_ms, people, signin};
+
+/// Wrong codes allowed before the code is burned.
+const MAX_FAILED_ATTEMPTS: i64 = 5;
+
+fn sha256_hex(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// `salt$sha256(salt, email, code)`: the stored form of a code.
+fn hash_code(email: &str, code: &str) -> String {
+    let salt = hex::encode(rand::rng().random::<[u8; 16]>());
+    format!("{salt}${}", sha256_hex(&[&salt, email, code]))
+}
+
+fn code_matches(stored: &str, email: &str, code: &str) -> bool {
+    let Some((salt, hash)) = stored.split_once('$') else { return false };
+    let candidate = sha256_hex(&[salt, email, code]);
+    // Compare without an early exit, so timing says nothing about how much matched.
+    candidate.len() == hash.len() && candidate.bytes().zip(hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// The stored form of a session token.
+pub fn hash_token(token: &str) -> String {
+    sha256_hex(&["session", token])
+}
+
+impl Services {
+    /// Starts a sign-in. Errors only for a malformed email or when throttled.
+    pub async fn start_sign_in(&self, email: &str, client_ip: &str) -> ServiceResult<()> {
+        let email = Email::parse(email)?;
+        let now = now_ms();
+        let mut tx = self.store.write().await?;
+        let (by_email, by_ip) =
+            signin::record_start(&mut tx, email.as_str(), client_ip, now, now - self.config.throttle_window_ms).await?;
+        if by_email > self.config.starts_per_email || by_ip > self.config.starts_per_ip {
+            tx.commit().await?;
+            return Err(ServiceError::Throttled);
+        }
+        let user = people::find_user_by_email(&mut tx, email.as_str()).await?;
+        let code = user.as_ref().map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000u32)));
+        if let Some(code) = &code {
+            let expires = now + self.config.code_ttl_ms;
+            signin::put_code(&mut tx, email.as_str(), &hash_code(email.as_str(), code), expires, now).await?;
+        }
+        tx.commit().await?;
+        if let Some(code) = code {
+            let minutes = self.config.code_ttl_ms / 60_000;
+            let mail = Mail {
+                to: email.to_string(),
+                subject: format!("Your Switchboard sign-in code: {code}"),
+                body: format!(
+                    "Your sign-in code is {code}. It is valid for {minutes} minutes and can be used once.\n\
+                     If you did not ask to sign in, ignore this message."
+                ),
+                code: Some(code),
+            };
+            self.mailer.send(&mail).await.map_err(ServiceError::Mail)?;
+        }
+        Ok(())
+    }
+
+    /// Exchanges a code for a session.
+    pub async fn verify_sign_in(&self, email: &str, code: &str) -> ServiceResult<(UserId, SessionView)> {
+        let wrong = || ServiceError::Unauthenticated("The code is wrong or has expired. Ask for a new code.");
+        let email = Email::parse(email)?;
+        let now = now_ms();
+        let mut tx = self.store.write().await?;
+        let Some((stored, expires_at, failed)) = signin::get_code(&mut tx, email.as_str()).await? else {
+            return Err(wrong());
+        };
+        if expires_at <= now || failed >= MAX_FAILED_ATTEMPTS {
+            signin::delete_code(&mut tx, email.as_str()).await?;
+            tx.commit().await?;
+            return Err(wrong());
+        }
+        if !code_matches(&stored, email.as_str(), code.trim()) {
+            if signin::count_failure(&mut tx, email.as_str()).await? >= MAX_FAILED_ATTEMPTS {
+                signin::delete_code(&mut tx, email.as_str()).await?;
+            }
+            tx.commit().await?;
+            return Err(wrong());
+        }
+        signin::delete_code(&mut tx, email.as_str()).await?;
+        let user = people::find_user_by_email(&mut tx, email.as_str()).await?.ok_or_else(wrong)?;
+        people::mark_signed_in(&mut tx, &user.id, now).await?;
+        let token = format!("sbs_{}", hex::encode(rand::rng().random::<[u8; 32]>()));
+        let expires_at = now + self.config.session_ttl_ms;
+        signin::insert_session(&mut tx, &hash_token(&token), &user.id, expires_at, now).await?;
+        tx.commit().await?;
+        Ok((UserId::from_db(user.id), SessionView { token, expires_at: rfc3339(expires_at) }))
+    }
+
+    /// The user of a live session token.
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<UserId> {
+        let mut c = self.store.read().await?;
+        signin::session_user(&mut c, &hash_token(token), now_ms())
+            .await?
+            .map(UserId::from_db)
+            .ok_or(ServiceError::Unauthenticated("The session has expired or was signed out. Sign in again."))
+    }
+
+    pub async fn sign_out(&self, token: &str) -> ServiceResult<()> {
+        let mut tx = self.store.write().await?;
+        signin::delete_session(&mut tx, &hash_token(token)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The signed-in user, their organizations, memberships and org roles.
+    pub async fn me(&self, user: &UserId) -> ServiceResult<MeView> {
+        let mut c = self.store.read().await?;
+        let u = people::get_user(&mut c, user.as_str())
+            .await?
+            .ok_or(ServiceError::Unauthenticated("This account no longer exists."))?;
+        let mut orgs = Vec::new();
+        for (org_id, name, role) in people::orgs_of_user(&mut c, user.as_str()).await? {
+            let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;
+            let memberships = people::memberships_of_users(&mut c, &org_id, &[u.id.clone()]).await?;
+            orgs.push(MeOrg {
+                id: org_id,
+                name,
+                established: org.is_some_and(|o| o.established_at.is_some()),
+                org_role: parse_org_role(role.as_deref()),
+                memberships: memberships.iter().map(membership_view).collect(),
+            });
+        }
+        Ok(MeView {
+            user: MeUser { id: u.id, email: u.email, name: u.name, status: status_of(u.first_signed_in_at) },
+            orgs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stored_salted_and_checked_exactly() {
+        let stored = hash_code("a@b.co", "123456");
+        assert!(!stored.contains("123456"));
+        assert_ne!(stored, hash_code("a@b.co", "123456"), "salted");
+        assert!(code_matches(&stored, "a@b.co", "123456"));
+        assert!(!code_matches(&stored, "a@b.co", "123457"));
+        assert!(!code_matches(&stored, "c@b.co", "123456"));
+    }
+}

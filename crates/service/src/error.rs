@@ -1,0 +1,74 @@
+//! The service layer's one error. Each case is something the web layer turns into one problem
+//! response (status and stable `code`) in one place; `Store` and `Mail` are the only 500s.
+
+use switchboard_domain::DomainError;
+use switchboard_domain::access::Denied;
+use switchboard_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A value broke a rule (422 `validation_failed`).
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    /// The object does not exist, or belongs to an organization the caller is not in (404).
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The caller's role does not allow this (403).
+    #[error(transparent)]
+    Forbidden(#[from] Denied),
+    /// The request conflicts with the current state (409); `code` says which rule.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// No valid session or token (401).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Too many attempts; try again later (429).
+    #[error("too many sign-in attempts for this email or address; wait a few minutes and try again")]
+    Throttled,
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+    #[error("mail could not be sent")]
+    Mail(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::OrgNotFound => ServiceError::NotFound { what: "organization" },
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl ServiceError {
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid(DomainError::new(field, reason))
+    }
+
+    pub fn last_org_admin() -> Self {
+        Self::conflict(
+            "last_org_admin",
+            "This is the organization's last Org Admin. Make someone else an Org Admin first.",
+        )
+    }
+}
+
+/// Maps a unique-index refusal to a conflict with this code and detail; other errors pass through.
+pub(crate) fn on_unique(code: &'static str, detail: impl FnOnce() -> String) -> impl FnOnce(StoreError) -> ServiceError {
+    move |e| match e {
+        StoreError::Unique(_) => ServiceError::conflict(code, detail()),
+        other => other.into(),
+    }
+}
+
+impl From<switchboard_store::sqlx::Error> for ServiceError {
+    fn from(e: switchboard_store::sqlx::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}

@@ -1,0 +1,134 @@
+//! What the vendor's operator does: provision a customer (R1) and read the plan catalog.
+
+use crate::{Ctx, ServiceResult, Services, error::on_unique};
+use serde::{Deserialize, Serialize};
+use switchboard_domain::email::Email;
+use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
+use switchboard_domain::plan::{self, Plan};
+use switchboard_domain::team::{LoginType, TeamName, parse_description};
+use switchboard_store::audit::NewEntry;
+use switchboard_store::orgs::{self, SubscriptionRow, TeamRow};
+use switchboard_store::{audit, now_ms, people};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeam {
+    pub name: String,
+    /// `email` or `device`; fixed for the team's life.
+    pub login_type: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscription {
+    /// A plan name from `GET /operator/v1/plans`.
+    pub plan: String,
+    pub seats: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionRequest {
+    pub team: NewTeam,
+    pub admin_email: String,
+    pub subscription: NewSubscription,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Provisioned {
+    pub org_id: String,
+    pub team_id: String,
+    pub subscription_id: String,
+    pub admin_user_id: String,
+}
+
+/// The audit actor of operator actions.
+pub const OPERATOR: &str = "operator";
+
+impl Services {
+    /// R1: one organization (not yet established), its initial team, a subscription covering it,
+    /// and the first Team Admin, in one transaction.
+    pub async fn provision_customer(&self, ctx: &Ctx, req: ProvisionRequest) -> ServiceResult<Provisioned> {
+        let name = TeamName::parse("team.name", &req.team.name)?;
+        let login = LoginType::parse(&req.team.login_type)?;
+        let description = parse_description(req.team.description.as_deref())?;
+        let email = Email::parse(&req.admin_email)?;
+        let plan = plan::find(&req.subscription.plan)?;
+        let seats = plan::parse_seats("subscription.seats", req.subscription.seats)?;
+        if !plan.allows(login) {
+            return Err(crate::ServiceError::invalid(
+                "team.login_type",
+                format!("plan {} does not allow {}-login teams", plan.name, login.as_str()),
+            ));
+        }
+        let (org, team, sub) = (OrgId::generate(), TeamId::generate(), SubscriptionId::generate());
+        let now = now_ms();
+        let mut tx = self.store.write().await?;
+        orgs::insert_org(&mut tx, org.as_str(), team.as_str(), now).await?;
+        let sub_row = SubscriptionRow {
+            org_id: org.to_string(),
+            id: sub.to_string(),
+            name: plan.label.clone(),
+            plan: plan.name.clone(),
+            seats,
+            status: "active".into(),
+            period: "monthly".into(),
+            unit_price_cents: plan.unit_price_cents,
+            created_at: now,
+        };
+        orgs::insert_subscription(&mut tx, &sub_row).await?;
+        let team_row = TeamRow {
+            org_id: org.to_string(),
+            id: team.to_string(),
+            name: name.as_str().to_owned(),
+            login_type: login.as_str().into(),
+            description,
+            subscription_id: Some(sub.to_string()),
+            reserved_seats: None,
+            created_at: now,
+        };
+        orgs::insert_team(&mut tx, &team_row, &name.key()).await?;
+        let user = match people::find_user_by_email(&mut tx, email.as_str()).await? {
+            Some(u) => u.id,
+            None => {
+                let id = UserId::generate().to_string();
+                people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now)
+                    .await
+                    .map_err(on_unique("conflict", || "the admin email was added concurrently; retry".into()))?;
+                id
+            }
+        };
+        people::insert_org_members(&mut tx, org.as_str(), std::slice::from_ref(&user), now).await?;
+        // The admin of an email team takes a seat when there is one; a device team's seats are devices.
+        let app_access = login == LoginType::Email && seats > 0;
+        people::insert_memberships(&mut tx, org.as_str(), team.as_str(), std::slice::from_ref(&user), "team_admin", app_access, now)
+            .await?;
+        let after = serde_json::json!({
+            "team": {"id": team, "name": name.as_str(), "login_type": login},
+            "subscription": {"id": sub, "plan": plan.name, "seats": seats},
+            "admin": {"user_id": user, "email": email},
+        });
+        let entry = NewEntry {
+            actor: OPERATOR,
+            action: "org.provision",
+            target: org.as_str(),
+            before: serde_json::Value::Null,
+            after,
+            request_id: &ctx.request_id,
+        };
+        audit::append(&mut tx, org.as_str(), entry, now).await?;
+        tx.commit().await?;
+        Ok(Provisioned {
+            org_id: org.to_string(),
+            team_id: team.to_string(),
+            subscription_id: sub.to_string(),
+            admin_user_id: user,
+        })
+    }
+
+    pub fn plans(&self) -> &'static [Plan] {
+        plan::catalog()
+    }
+}

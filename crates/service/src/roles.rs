@@ -1,0 +1,141 @@
+//! Org roles (R9, R10): at most one per user per organization; assigning one by email makes the
+//! user a member of the initial team if needed; the last Org Admin can never be removed or demoted.
+//! Every change runs under the organization's write lock, so "last" holds under concurrency.
+
+use crate::audit::record;
+use crate::seats;
+use crate::views::{OrgRoleView, parse_org_role};
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use switchboard_domain::access::Action;
+use switchboard_domain::email::Email;
+use switchboard_domain::ids::UserId;
+use switchboard_domain::role::OrgRole;
+use switchboard_domain::team::LoginType;
+use switchboard_store::{now_ms, orgs, people};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRole {
+    pub email: String,
+    /// `org_admin` or `org_analyst`.
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRole {
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssignedRole {
+    pub user_id: String,
+    pub email: String,
+    pub role: OrgRole,
+    /// True when the user was not in the organization and was added to the initial team.
+    pub added_to_initial_team: bool,
+    /// Whether that new membership got app access (only when a seat was free).
+    pub app_access: Option<bool>,
+}
+
+fn not_found_role() -> ServiceError {
+    ServiceError::NotFound { what: "org role" }
+}
+
+impl Services {
+    pub async fn list_org_roles(&self, who: &OrgCaller) -> ServiceResult<Vec<OrgRoleView>> {
+        who.may(Action::ViewOrgRoles)?;
+        let mut c = self.store.read().await?;
+        Ok(people::list_org_roles(&mut c, who.org.as_str())
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                Some(OrgRoleView { role: parse_org_role(Some(&r.org_role))?, user_id: r.user_id, email: r.email, name: r.name })
+            })
+            .collect())
+    }
+
+    /// R9: gives a user (by email) an org role.
+    pub async fn assign_org_role(&self, who: &OrgCaller, ctx: &Ctx, req: AssignRole) -> ServiceResult<AssignedRole> {
+        who.may(Action::ManageOrgRoles)?;
+        let email = Email::parse(&req.email)?;
+        let role = OrgRole::parse(&req.role)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let now = now_ms();
+        let user = match people::find_user_by_email(&mut tx, email.as_str()).await? {
+            Some(u) => u.id,
+            None => {
+                let id = UserId::generate().to_string();
+                people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now).await?;
+                id
+            }
+        };
+        let current = people::org_role(&mut tx, who.org.as_str(), &user).await?;
+        if let Some(Some(existing)) = &current {
+            return Err(ServiceError::conflict(
+                "org_role_exists",
+                format!("{email} already has the org role {existing}; change it instead (one org role per user)."),
+            ));
+        }
+        let mut added = None;
+        if current.is_none() {
+            let org = orgs::get_org(&mut tx, who.org.as_str()).await?.ok_or(ServiceError::NotFound { what: "organization" })?;
+            let initial = orgs::get_team(&mut tx, who.org.as_str(), &org.initial_team_id)
+                .await?
+                .ok_or(ServiceError::NotFound { what: "team" })?;
+            let access = initial.login_type == LoginType::Email.as_str()
+                && seats::has_free_seat(&mut tx, who.org.as_str(), &initial.id).await?;
+            people::insert_org_members(&mut tx, who.org.as_str(), std::slice::from_ref(&user), now).await?;
+            people::insert_memberships(&mut tx, who.org.as_str(), &initial.id, std::slice::from_ref(&user), "member", access, now)
+                .await?;
+            added = Some(access);
+        }
+        people::set_org_role(&mut tx, who.org.as_str(), &user, Some(role.as_str())).await?;
+        let after = json!({"role": role, "email": email, "added_to_initial_team": added.is_some(), "app_access": added});
+        record(&mut tx, who, ctx, "org_role.assign", &user, json!(null), after).await?;
+        tx.commit().await?;
+        Ok(AssignedRole { user_id: user, email: email.to_string(), role, added_to_initial_team: added.is_some(), app_access: added })
+    }
+
+    /// Changes a user's org role; demoting the last Org Admin is refused (R10).
+    pub async fn change_org_role(&self, who: &OrgCaller, ctx: &Ctx, user: &str, req: ChangeRole) -> ServiceResult<OrgRoleView> {
+        who.may(Action::ManageOrgRoles)?;
+        let role = OrgRole::parse(&req.role)?;
+        let id = UserId::parse(user).ok_or_else(not_found_role)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let current = parse_org_role(people::org_role(&mut tx, who.org.as_str(), id.as_str()).await?.flatten().as_deref())
+            .ok_or_else(not_found_role)?;
+        if current == OrgRole::OrgAdmin
+            && role != OrgRole::OrgAdmin
+            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await? <= 1
+        {
+            return Err(ServiceError::last_org_admin());
+        }
+        people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
+        record(&mut tx, who, ctx, "org_role.change", id.as_str(), json!({"role": current}), json!({"role": role})).await?;
+        let u = people::get_user(&mut tx, id.as_str()).await?.ok_or_else(not_found_role)?;
+        tx.commit().await?;
+        Ok(OrgRoleView { user_id: u.id, email: u.email, name: u.name, role })
+    }
+
+    /// Revokes a user's org role (they stay a member of their teams); never the last Org Admin's.
+    pub async fn revoke_org_role(&self, who: &OrgCaller, ctx: &Ctx, user: &str) -> ServiceResult<()> {
+        who.may(Action::ManageOrgRoles)?;
+        let id = UserId::parse(user).ok_or_else(not_found_role)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let current = parse_org_role(people::org_role(&mut tx, who.org.as_str(), id.as_str()).await?.flatten().as_deref())
+            .ok_or_else(not_found_role)?;
+        if current == OrgRole::OrgAdmin
+            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await? <= 1
+        {
+            return Err(ServiceError::last_org_admin());
+        }
+        people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), None).await?;
+        record(&mut tx, who, ctx, "org_role.revoke", id.as_str(), json!({"role": current}), json!(null)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,140 @@
+//! The shapes use cases return, which the JSON API serializes as they are. Names follow the API
+//! conventions in docs/api.md: plain field names, ids with type prefixes, RFC 3339 times.
+
+use serde::Serialize;
+use switchboard_domain::role::{OrgRole, TeamRole, UserStatus};
+use switchboard_domain::team::LoginType;
+use utoipa::ToSchema;
+
+/// Epoch milliseconds as an RFC 3339 UTC time.
+pub fn rfc3339(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgView {
+    pub id: String,
+    /// Null until the organization is established (R2).
+    pub name: Option<String>,
+    pub established: bool,
+    pub initial_team_id: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamView {
+    pub id: String,
+    pub name: String,
+    pub login_type: LoginType,
+    pub description: Option<String>,
+    pub is_initial_team: bool,
+    pub subscription_id: Option<String>,
+    /// The plan of the team's subscription; null when the team has none.
+    pub plan: Option<String>,
+    pub reserved_seats: Option<i64>,
+    pub seats_used: i64,
+    pub member_count: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MembershipView {
+    pub team_id: String,
+    pub team_name: String,
+    pub team_role: TeamRole,
+    pub app_access: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub status: UserStatus,
+    pub org_role: Option<OrgRole>,
+    pub memberships: Vec<MembershipView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgRoleView {
+    pub user_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: OrgRole,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionView {
+    pub token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeUser {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub status: UserStatus,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeOrg {
+    pub id: String,
+    pub name: Option<String>,
+    pub established: bool,
+    pub org_role: Option<OrgRole>,
+    pub memberships: Vec<MembershipView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeView {
+    pub user: MeUser,
+    pub orgs: Vec<MeOrg>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub id: String,
+    pub seq: i64,
+    pub at: String,
+    /// A user id, or `operator`.
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub request_id: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub(crate) fn parse_team_role(s: &str) -> TeamRole {
+    TeamRole::parse(s).unwrap_or(TeamRole::Member)
+}
+
+pub(crate) fn parse_org_role(s: Option<&str>) -> Option<OrgRole> {
+    s.and_then(|r| OrgRole::parse(r).ok())
+}
+
+pub(crate) fn status_of(first_signed_in_at: Option<i64>) -> UserStatus {
+    if first_signed_in_at.is_some() { UserStatus::SignedIn } else { UserStatus::NotSignedIn }
+}
+
+pub(crate) fn membership_view(m: &switchboard_store::people::MembershipRow) -> MembershipView {
+    MembershipView {
+        team_id: m.team_id.clone(),
+        team_name: m.team_name.clone(),
+        team_role: parse_team_role(&m.team_role),
+        app_access: m.app_access != 0,
+    }
+}
