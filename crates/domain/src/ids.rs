@@ -63,6 +63,9 @@ typed_id!(
 typed_id!(
     /// One audit log entry.
     AuditId, "aud");
+typed_id!(
+    /// One HTTP request, as recorded in logs and the audit log.
+    RequestId, "req");
 
 #[cfg(test)]
 mod tests {

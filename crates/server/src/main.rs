@@ -1,1 +1,134 @@
-fn main() {}
+//! The `switchboard` binary: one command line for the service (`serve`), the schema (`migrate`),
+//! the operator (`provision`), demo data (`demo`) and benchmarks (`bench`).
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use switchboard_service::demo;
+use switchboard_service::mail::Mailer;
+use switchboard_service::operator::{NewSubscription, NewTeam, ProvisionRequest};
+use switchboard_service::{Config, Ctx, Services};
+use switchboard_store::Store;
+use switchboard_web::AppState;
+
+/// The default database: a SQLite file under ./data, created on first run.
+const DEFAULT_DATABASE: &str = "sqlite://data/switchboard.sqlite3?mode=rwc";
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "Organization admin portal and entitlement service")]
+struct Cli {
+    /// sqlite://PATH (default: a file in ./data) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database_url: String,
+    /// Where mail goes: file:PATH (JSON lines) or smtp://host:port.
+    #[arg(long, global = true, env = "SWITCHBOARD_MAIL", default_value = "file:data/mail.jsonl")]
+    mail: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until SIGTERM or Ctrl-C.
+    Serve {
+        #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Enables the operator API with this bearer token.
+        #[arg(long, env = "SWITCHBOARD_OPERATOR_TOKEN", hide_env_values = true)]
+        operator_token: Option<String>,
+        /// Fill an empty database with a demo organization first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Provision a customer (operator): organization, initial team, subscription, first Team Admin.
+    Provision {
+        #[arg(long)]
+        team_name: String,
+        #[arg(long)]
+        login_type: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        seats: i64,
+    },
+    /// Create a realistic demo organization and print how to sign in.
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        #[arg(long, default_value_t = 12)]
+        teams: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if cli.database_url.starts_with("sqlite://data/") {
+        std::fs::create_dir_all("data").context("creating ./data for the SQLite database")?;
+    }
+    let store = Store::connect(&cli.database_url).await.context("opening the database")?;
+    let mailer = Mailer::from_url(&cli.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let services = Services::new(store.clone(), mailer, Config::default());
+    match cli.command {
+        Command::Migrate => println!("migrations applied"),
+        Command::Provision { team_name, login_type, description, admin_email, plan, seats } => {
+            let req = ProvisionRequest {
+                team: NewTeam { name: team_name, login_type, description },
+                admin_email,
+                subscription: NewSubscription { plan, seats },
+            };
+            let ctx = Ctx { request_id: "cli".into() };
+            let done = services.provision_customer(&ctx, req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&done)?);
+        }
+        Command::Demo { users, teams } => {
+            let summary = demo::create(&services, users, teams).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{summary}");
+        }
+        Command::Serve { listen, operator_token, demo } => {
+            if demo && !demo::has_data(&services).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let summary = demo::create(&services, 2000, 12).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{summary}");
+            }
+            let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+            let addr = listener.local_addr()?;
+            let state = AppState { services, operator_token, secure_cookies: !addr.ip().is_loopback() };
+            tracing::info!(%addr, "serving");
+            switchboard_web::serve(listener, state, shutdown_signal()).await?;
+            tracing::info!("stopped: in-flight requests finished");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

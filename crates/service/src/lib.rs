@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod demo;
 pub mod error;
 pub mod mail;
 pub mod operator;

@@ -184,3 +184,20 @@ pub async fn member_count(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
         .fetch_one(c)
         .await?)
 }
+
+/// Puts a team into a subscription (or out of any, with `None`), with an optional reservation.
+pub async fn set_team_subscription(c: &mut Conn, org: &str, team: &str, sub: Option<&str>, reserved: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE teams SET subscription_id = $3, reserved_seats = $4 WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(team)
+        .bind(sub.map(str::to_owned))
+        .bind(reserved)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Whether any organization exists (used to seed demo data only into an empty database).
+pub async fn any_org(c: &mut Conn) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM orgs").fetch_one(c).await? > 0)
+}

@@ -1,1 +1,109 @@
-//! placeholder
+//! HTTP: the JSON API, the operator API and the OpenAPI document. Only translation lives here:
+//! parse the request, find the caller ([`extract`]), call one use case, render the answer or a
+//! problem ([`problem`]).
+//!
+//! Map: [`routes`] (one module per area; each handler's doc comment is its OpenAPI summary),
+//! [`extract`] (caller, tenant, bodies), [`problem`] (errors → RFC 9457), [`serve`] (start from a
+//! listener and a shutdown future, as tests do).
+
+pub mod extract;
+pub mod problem;
+pub mod routes;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use switchboard_domain::ids::RequestId;
+use switchboard_service::Services;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    /// The operator's bearer token; operator routes are off without one.
+    pub operator_token: Option<String>,
+    /// Whether the session cookie carries `Secure` (off only when serving plain HTTP on loopback).
+    pub secure_cookies: bool,
+}
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Switchboard", description = "Organization admin portal and entitlement service."),
+    modifiers(&Security),
+    tags(
+        (name = "health"), (name = "operator"), (name = "sign-in"), (name = "org"),
+        (name = "teams"), (name = "users"), (name = "org roles"), (name = "audit")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("session", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("operator", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+#[derive(Clone, Default)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<tower_http::request_id::RequestId> {
+        RequestId::generate().as_str().parse().ok().map(tower_http::request_id::RequestId::new)
+    }
+}
+
+/// The routes and their OpenAPI document, built from the same list so they can't drift.
+pub fn router_and_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::all()).split_for_parts()
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (router, api) = router_and_api();
+    let api_json = api.to_json().expect("the OpenAPI document serializes");
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let body = api_json.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        )
+        .fallback(problem::no_route)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, NewRequestId))
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,160 @@
+//! Demo data: a realistic call-center organization, built through the same use cases an admin
+//! would call (provisioning, establishing, bulk adds, role assignment), so the demo exercises the
+//! real rules. Names and distributions come from a fixed seed: every run looks the same.
+
+use crate::operator::{NewSubscription, NewTeam, ProvisionRequest};
+use crate::roles::AssignRole;
+use crate::teams::CreateTeam;
+use crate::users::BulkAdd;
+use crate::{Ctx, ServiceResult, Services};
+use switchboard_domain::ids::UserId;
+use switchboard_store::{now_ms, orgs, people};
+
+const FIRST: &[&str] = &[
+    "ana", "ben", "chloe", "dev", "elena", "farid", "grace", "hiro", "ines", "jonas", "kofi", "lena", "mateo", "nora",
+    "omar", "priya", "quinn", "rosa", "sami", "tara", "umar", "vera", "wei", "ximena", "yusuf", "zoe",
+];
+const LAST: &[&str] = &[
+    "garcia", "smith", "nguyen", "muller", "rossi", "kowalski", "okafor", "tanaka", "silva", "haddad", "larsen", "patel",
+    "dubois", "novak", "jensen", "costa", "ivanova", "moreau", "santos", "fischer",
+];
+const TEAM_NAMES: &[&str] = &[
+    "Support Tier 1", "Support Tier 2", "Sales EU", "Sales US", "Billing Desk", "Retention", "Onboarding", "Collections",
+    "Tech Escalations", "VIP Care", "Night Shift", "Spanish Line",
+];
+
+/// The email that signs in as the demo's Org Admin.
+pub const DEMO_ADMIN: &str = "admin@demo.switchboard.test";
+
+/// A tiny deterministic generator (xorshift) so demo data is the same on every run.
+struct Seq(u64);
+
+impl Seq {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+pub async fn has_data(s: &Services) -> ServiceResult<bool> {
+    let mut c = s.store.read().await?;
+    Ok(orgs::any_org(&mut c).await?)
+}
+
+fn team_name(i: usize) -> String {
+    match TEAM_NAMES.get(i) {
+        Some(n) => (*n).to_owned(),
+        None => format!("Team {:03}", i + 1),
+    }
+}
+
+/// Creates the demo organization and returns a note on how to sign in.
+pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<String> {
+    let teams = teams.max(1);
+    let ctx = Ctx { request_id: "demo".into() };
+    let mut rng = Seq(0x5eed_cafe_f00d);
+    let seats = (users + users / 4 + 10) as i64;
+    let provisioned = s
+        .provision_customer(
+            &ctx,
+            ProvisionRequest {
+                team: NewTeam { name: team_name(0), login_type: "email".into(), description: Some("First line of support".into()) },
+                admin_email: DEMO_ADMIN.into(),
+                subscription: NewSubscription { plan: "enterprise".into(), seats },
+            },
+        )
+        .await?;
+    let admin = UserId::from_db(provisioned.admin_user_id.clone());
+    let mut team_ids = vec![provisioned.team_id.clone()];
+    let mut who = s.org_caller(&admin, &provisioned.org_id).await?;
+    for i in 1..teams {
+        // Every eighth team is a device team (shared workstations).
+        let login = if i % 8 == 7 { "device" } else { "email" };
+        let req = CreateTeam {
+            name: team_name(i),
+            login_type: login.into(),
+            description: None,
+            organization_name: (i == 1).then(|| "Acme Contact Center".to_owned()),
+        };
+        team_ids.push(s.create_team(&who, &ctx, req).await?.id);
+        if i == 1 {
+            who = s.org_caller(&admin, &provisioned.org_id).await?;
+        }
+    }
+    // Until billing has its own routes, the demo puts every team into the one subscription.
+    {
+        let (mut tx, _) = s.store.write_org(&who.org).await?;
+        for t in &team_ids {
+            orgs::set_team_subscription(&mut tx, who.org.as_str(), t, Some(&provisioned.subscription_id), None).await?;
+        }
+        tx.commit().await?;
+    }
+
+    // People, named, created first so bulk adds find them.
+    let mut emails = Vec::with_capacity(users);
+    let mut rows = Vec::with_capacity(users);
+    for n in 0..users {
+        let (f, l) = (FIRST[rng.below(FIRST.len())], LAST[rng.below(LAST.len())]);
+        let email = format!("{f}.{l}.{n}@demo.switchboard.test");
+        let name = format!("{}{} {}{}", f[..1].to_uppercase(), &f[1..], l[..1].to_uppercase(), &l[1..]);
+        rows.push((UserId::generate().to_string(), email.clone(), Some(name)));
+        emails.push(email);
+    }
+    let now = now_ms();
+    {
+        let mut tx = s.store.write().await?;
+        people::insert_users(&mut tx, &rows, now).await?;
+        // About 60% have signed in at least once.
+        let signed: Vec<String> = rows.iter().filter(|_| rng.below(10) < 6).map(|r| r.0.clone()).collect();
+        people::mark_many_signed_in(&mut tx, &signed, now).await?;
+        tx.commit().await?;
+    }
+
+    // Each person joins one team; about one in ten also joins a second; a few are Team Admins.
+    let email_teams: Vec<usize> = (0..teams).filter(|i| i % 8 != 7).collect();
+    let mut per_team: Vec<Vec<String>> = vec![Vec::new(); teams];
+    let mut second: Vec<Vec<String>> = vec![Vec::new(); teams];
+    for (n, e) in emails.iter().enumerate() {
+        let t = email_teams[n % email_teams.len()];
+        per_team[t].push(e.clone());
+        if rng.below(10) == 0 {
+            second[rng.below(teams)].push(e.clone());
+        }
+    }
+    for (t, list) in per_team.iter().enumerate().chain(second.iter().enumerate()) {
+        let team = &team_ids[t];
+        let is_device = t % 8 == 7;
+        for chunk in list.chunks(1000) {
+            let (admins, members) = chunk.split_at(chunk.len().min(2));
+            for (role, part) in [("team_admin", admins), ("member", members)] {
+                if part.is_empty() {
+                    continue;
+                }
+                let req = BulkAdd {
+                    team_id: team.clone(),
+                    team_role: role.into(),
+                    emails: part.to_vec(),
+                    app_access: Some(!is_device && rng.below(20) != 0),
+                };
+                s.bulk_add_users(&who, &ctx, req).await?;
+            }
+        }
+    }
+    for (i, e) in emails.iter().take(6).enumerate() {
+        let role = if i < 2 { "org_admin" } else { "org_analyst" };
+        s.assign_org_role(&who, &ctx, AssignRole { email: e.clone(), role: role.into() }).await?;
+    }
+    Ok(format!(
+        "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.\n\
+         Sign in as the Org Admin {DEMO_ADMIN}: POST /api/v1/auth/email/start {{\"email\":\"{DEMO_ADMIN}\"}},\n\
+         then read the code from the mail file (SWITCHBOARD_MAIL, default data/mail.jsonl) and\n\
+         POST /api/v1/auth/email/verify {{\"email\":\"{DEMO_ADMIN}\",\"code\":\"…\"}}.",
+        provisioned.org_id
+    ))
+}

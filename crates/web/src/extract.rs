@@ -1,0 +1,150 @@
+//! Extractors: what a handler's signature asks for. [`InOrg`] is the one place the tenant comes
+//! from: it reads the organization id from the path, authenticates the caller, and loads their
+//! standing there; handlers never read an org id again. [`Body`] and [`Params`] turn malformed
+//! input into problem responses.
+
+use crate::AppState;
+use crate::problem::ApiError;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use switchboard_domain::ids::UserId;
+use switchboard_service::{Ctx, OrgCaller};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sb_session";
+
+/// A JSON body; malformed input answers 400/415/413/422 problems.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Body(v))
+    }
+}
+
+/// Query parameters; malformed ones answer a 422 problem.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Query(v) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Params(v))
+    }
+}
+
+/// The request's id (set by the request-id layer) for logs and the audit log.
+pub struct RequestCtx(pub Ctx);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("unknown")
+            .to_owned();
+        Ok(RequestCtx(Ctx { request_id }))
+    }
+}
+
+/// The client's address, for throttling.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientIp(ip))
+    }
+}
+
+/// The session token of the request: `Authorization: Bearer …`, else the session cookie.
+pub fn session_token(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return v.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Sign in first: send a bearer token or the session cookie from POST /api/v1/auth/email/verify.",
+    )
+}
+
+/// A signed-in user.
+pub struct SignedIn {
+    pub user: UserId,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = session_token(parts).filter(|t| !t.is_empty()).ok_or_else(unauthenticated)?;
+        let user = state.services.authenticate(&token).await?;
+        Ok(SignedIn { user, token })
+    }
+}
+
+/// A signed-in user inside the organization named by the path's `{org}`.
+pub struct InOrg(pub OrgCaller);
+
+impl FromRequestParts<AppState> for InOrg {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found("organization"))?;
+        let org = params.get("org").ok_or_else(|| ApiError::not_found("organization"))?;
+        Ok(InOrg(state.services.org_caller(&signed_in.user, org).await?))
+    }
+}
+
+/// The vendor's operator, by the operator token. Without a configured token the operator routes
+/// do not exist (404).
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = state.operator_token.as_deref() else {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "Operator routes are off: set SWITCHBOARD_OPERATOR_TOKEN."));
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let same = given.len() == expected.len()
+            && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if !same {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send the operator token as a bearer token."));
+        }
+        Ok(Operator)
+    }
+}

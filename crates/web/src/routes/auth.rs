@@ -1,0 +1,76 @@
+//! Sign-in by emailed code, sign-out, and `me`.
+
+use crate::AppState;
+use crate::extract::{Body, ClientIp, SESSION_COOKIE, SignedIn};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use switchboard_service::views::{MeView, SessionView};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartEmail {
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmail {
+    pub email: String,
+    /// The 6-digit code from the mail.
+    pub code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub detail: &'static str,
+}
+
+fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    HeaderValue::from_str(&c).expect("cookie is ASCII")
+}
+
+/// Mail a sign-in code. Always 202 for a well-formed email, whether or not it has an account.
+#[utoipa::path(post, path = "/api/v1/auth/email/start", tag = "sign-in", request_body = StartEmail,
+    responses((status = 202, body = Accepted), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn start_email(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Body(req): Body<StartEmail>,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    state.services.start_sign_in(&req.email, &ip).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { detail: "If this email has an account, a sign-in code is on its way." })))
+}
+
+/// Exchange a code for a session: a bearer token and the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/email/verify", tag = "sign-in", request_body = VerifyEmail,
+    responses((status = 200, body = SessionView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn verify_email(State(state): State<AppState>, Body(req): Body<VerifyEmail>) -> ApiResult<(HeaderMap, Json<SessionView>)> {
+    let (_, session) = state.services.verify_sign_in(&req.email, &req.code).await?;
+    let mut headers = HeaderMap::new();
+    let max_age = state.services.config.session_ttl_ms / 1000;
+    headers.insert(header::SET_COOKIE, cookie(&state, &session.token, max_age));
+    Ok((headers, Json(session)))
+}
+
+/// End the session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sign-in", security(("session" = [])),
+    responses((status = 204), (status = 401, body = Problem)))]
+pub async fn logout(State(state): State<AppState>, who: SignedIn) -> ApiResult<(StatusCode, HeaderMap)> {
+    state.services.sign_out(&who.token).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, cookie(&state, "", 0));
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+/// The signed-in user: identity, organizations, memberships and org roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "sign-in", security(("session" = [])),
+    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
+pub async fn me(State(state): State<AppState>, who: SignedIn) -> ApiResult<Json<MeView>> {
+    Ok(Json(state.services.me(&who.user).await?))
+}

@@ -1,0 +1,37 @@
+//! Every route, grouped by area. Each group lists its handlers with `routes!`, which registers
+//! the route and its OpenAPI operation together.
+
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod operator;
+pub mod org;
+pub mod roles;
+pub mod teams;
+pub mod users;
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn all() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(operator::provision_customer))
+        .routes(routes!(operator::list_plans))
+        .routes(routes!(auth::start_email))
+        .routes(routes!(auth::verify_email))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(org::get_org))
+        .routes(routes!(teams::list_teams, teams::create_team))
+        .routes(routes!(teams::get_team, teams::update_team, teams::delete_team))
+        .routes(routes!(users::list_users, users::bulk_add))
+        .routes(routes!(users::get_user, users::remove_from_org))
+        .routes(routes!(users::add_membership))
+        .routes(routes!(users::update_membership, users::remove_membership))
+        .routes(routes!(roles::list_roles, roles::assign_role))
+        .routes(routes!(roles::change_role, roles::revoke_role))
+        .routes(routes!(audit::audit_log))
+}

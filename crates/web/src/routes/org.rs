@@ -1,0 +1,16 @@
+//! The organization itself.
+
+use crate::AppState;
+use crate::extract::InOrg;
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::State;
+use switchboard_service::views::OrgView;
+
+/// The organization: name (once established) and initial team.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}", tag = "org", security(("session" = [])),
+    params(("org" = String, Path, description = "Organization id")),
+    responses((status = 200, body = OrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_org(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<OrgView>> {
+    Ok(Json(state.services.get_org(&who).await?))
+}

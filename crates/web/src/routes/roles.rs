@@ -1,0 +1,61 @@
+//! Org roles: Org Admins and Org Analysts.
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, RequestCtx};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_service::roles::{AssignRole, AssignedRole, ChangeRole};
+use switchboard_service::views::{OrgRoleView, Page};
+
+/// Users holding an org role.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/admins", tag = "org roles", security(("session" = [])),
+    params(("org" = String, Path)),
+    responses((status = 200, body = Page<OrgRoleView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_roles(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<OrgRoleView>>> {
+    Ok(Json(Page { items: state.services.list_org_roles(&who).await?, next_cursor: None }))
+}
+
+/// Give a user an org role by email; a newcomer joins the initial team (R9).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/admins", tag = "org roles", security(("session" = [])),
+    params(("org" = String, Path)), request_body = AssignRole,
+    responses((status = 201, body = AssignedRole), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign_role(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Body(req): Body<AssignRole>,
+) -> ApiResult<(StatusCode, Json<AssignedRole>)> {
+    Ok((StatusCode::CREATED, Json(state.services.assign_org_role(&who, &ctx, req).await?)))
+}
+
+/// Change a user's org role; the last Org Admin can't be demoted (R10).
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/admins/{user}", tag = "org roles", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)), request_body = ChangeRole,
+    responses((status = 200, body = OrgRoleView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, user)): Path<(String, String)>,
+    Body(req): Body<ChangeRole>,
+) -> ApiResult<Json<OrgRoleView>> {
+    Ok(Json(state.services.change_org_role(&who, &ctx, &user, req).await?))
+}
+
+/// Revoke a user's org role; never the last Org Admin's (R10).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/admins/{user}", tag = "org roles", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.revoke_org_role(&who, &ctx, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

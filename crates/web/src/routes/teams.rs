@@ -1,0 +1,73 @@
+//! Teams of an organization.
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, RequestCtx};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_service::teams::{CreateTeam, UpdateTeam};
+use switchboard_service::views::{Page, TeamView};
+
+/// Teams the caller may see, with plan and seat use.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams", tag = "teams", security(("session" = [])),
+    params(("org" = String, Path)),
+    responses((status = 200, body = Page<TeamView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_teams(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<TeamView>>> {
+    Ok(Json(Page { items: state.services.list_teams(&who).await?, next_cursor: None }))
+}
+
+/// Create a team; the first creation by the initial team's admin establishes the organization (R2).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams", tag = "teams", security(("session" = [])),
+    params(("org" = String, Path)), request_body = CreateTeam,
+    responses((status = 201, body = TeamView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_team(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Body(req): Body<CreateTeam>,
+) -> ApiResult<(StatusCode, Json<TeamView>)> {
+    Ok((StatusCode::CREATED, Json(state.services.create_team(&who, &ctx, req).await?)))
+}
+
+/// One team.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams", security(("session" = [])),
+    params(("org" = String, Path), ("team" = String, Path)),
+    responses((status = 200, body = TeamView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_team(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, team)): Path<(String, String)>,
+) -> ApiResult<Json<TeamView>> {
+    Ok(Json(state.services.get_team(&who, &team).await?))
+}
+
+/// Rename a team or edit its description.
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams", security(("session" = [])),
+    params(("org" = String, Path), ("team" = String, Path)), request_body = UpdateTeam,
+    responses((status = 200, body = TeamView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_team(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, team)): Path<(String, String)>,
+    Body(req): Body<UpdateTeam>,
+) -> ApiResult<Json<TeamView>> {
+    Ok(Json(state.services.update_team(&who, &ctx, &team, req).await?))
+}
+
+/// Delete a team that has no members (never the initial team).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams", security(("session" = [])),
+    params(("org" = String, Path), ("team" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_team(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, team)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.delete_team(&who, &ctx, &team).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

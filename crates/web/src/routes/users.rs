@@ -1,0 +1,107 @@
+//! Users of an organization and their memberships.
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, Params, RequestCtx};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_service::users::{AddMembership, BulkAdd, BulkAddResult, RemovedMembership, UpdateMembership, UserQuery};
+use switchboard_service::views::{MembershipView, Page, UserView};
+
+/// Users, searched and filtered, one page at a time (R11).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/users", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), UserQuery),
+    responses((status = 200, body = Page<UserView>), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Params(q): Params<UserQuery>,
+) -> ApiResult<Json<Page<UserView>>> {
+    Ok(Json(state.services.list_users(&who, &q).await?))
+}
+
+/// Add up to 1,000 emails to a team; the answer says per email what happened (R6).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/users", tag = "users", security(("session" = [])),
+    params(("org" = String, Path)), request_body = BulkAdd,
+    responses((status = 200, body = BulkAddResult), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn bulk_add(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Body(req): Body<BulkAdd>,
+) -> ApiResult<Json<BulkAddResult>> {
+    Ok(Json(state.services.bulk_add_users(&who, &ctx, req).await?))
+}
+
+/// A user with their memberships.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/users/{user}", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, user)): Path<(String, String)>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(state.services.get_user(&who, &user).await?))
+}
+
+/// Remove a user from the organization: every membership and the org role (R8).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn remove_from_org(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.remove_from_org(&who, &ctx, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add a user of the organization to another team (R5).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/memberships", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)), request_body = AddMembership,
+    responses((status = 201, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_membership(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, user)): Path<(String, String)>,
+    Body(req): Body<AddMembership>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    Ok((StatusCode::CREATED, Json(state.services.add_membership(&who, &ctx, &user, req).await?)))
+}
+
+/// Change a membership's team role or app access.
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/users/{user}/memberships/{team}", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path), ("team" = String, Path)), request_body = UpdateMembership,
+    responses((status = 200, body = MembershipView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_membership(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, user, team)): Path<(String, String, String)>,
+    Body(req): Body<UpdateMembership>,
+) -> ApiResult<Json<MembershipView>> {
+    Ok(Json(state.services.update_membership(&who, &ctx, &user, &team, req).await?))
+}
+
+/// Remove a user from one team; their last team takes them out of the organization (R7).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}/memberships/{team}", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path), ("team" = String, Path)),
+    responses((status = 200, body = RemovedMembership), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn remove_membership(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, user, team)): Path<(String, String, String)>,
+) -> ApiResult<Json<RemovedMembership>> {
+    Ok(Json(state.services.remove_membership(&who, &ctx, &user, &team).await?))
+}
