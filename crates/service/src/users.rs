@@ -230,7 +230,8 @@ impl Services {
         let visible: Vec<MembershipView> =
             memberships.iter().filter(|m| in_scope(scope, &m.team_id)).map(membership_view).collect();
         if visible.is_empty() && *scope != Scope::Org {
-            return Err(not_found_user());
+            // In the organization, but outside the Team Admin's teams.
+            return Err(switchboard_domain::access::Denied.into());
         }
         let u = people::get_user(c, id.as_str()).await?.ok_or_else(not_found_user)?;
         Ok(UserView {
@@ -328,7 +329,7 @@ impl Services {
         let scope = who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
         // A Team Admin may only reach users they can see (members of their own teams).
         if scope != Scope::Org && !memberships.iter().any(|m| in_scope(&scope, &m.team_id)) {
-            return Err(not_found_user());
+            return Err(switchboard_domain::access::Denied.into());
         }
         if memberships.iter().any(|m| m.team_id == team.id) {
             return Err(ServiceError::conflict("already_member", format!("The user is already a member of team {}.", team.name)));

@@ -1,0 +1,145 @@
+//! Sign-in by emailed code, sessions, cookies and throttling.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use reqwest::Method;
+use serde_json::json;
+use switchboard_service::Config;
+
+async fn start(app: &TestApp, email: &str) -> crate::helpers::Resp {
+    app.call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": email}))).await
+}
+
+async fn verify(app: &TestApp, email: &str, code: &str) -> crate::helpers::Resp {
+    app.call(Method::POST, "/api/v1/auth/email/verify", None, Some(json!({"email": email, "code": code}))).await
+}
+
+db_tests! {
+    async fn sign_in_never_reveals_whether_an_account_exists(app: TestApp) {
+        app.provision("Support", "email", "known@example.com", "business", 5).await;
+        let known = start(&app, "known@example.com").await;
+        let unknown = start(&app, "stranger@example.com").await;
+        assert_eq!((known.status.as_u16(), unknown.status.as_u16()), (202, 202));
+        assert_eq!(known.body, unknown.body);
+        assert!(app.last_code("stranger@example.com").is_none(), "no mail to unknown addresses");
+        let code = app.last_code("known@example.com").unwrap();
+        assert_eq!(code.len(), 6);
+        assert!(code.chars().all(|c| c.is_ascii_digit()));
+        start(&app, "not an email").await.problem(422, "validation_failed");
+    }
+
+    async fn sign_in_codes_are_single_use_and_set_a_session_cookie(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        start(&app, "k@example.com").await;
+        let code = app.last_code("k@example.com").unwrap();
+        let r = verify(&app, "K@example.com", &code).await;
+        let token = r.ok()["token"].as_str().unwrap().to_owned();
+        assert!(r.body["expires_at"].as_str().unwrap().ends_with('Z'));
+        let cookie = r.headers["set-cookie"].to_str().unwrap();
+        assert!(cookie.starts_with(&format!("sb_session={token}")));
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+        assert!(!cookie.contains("Secure"), "plain loopback");
+        verify(&app, "k@example.com", &code).await.problem(401, "unauthorized");
+        // The cookie alone authenticates.
+        let me = app.client.get(format!("{}/api/v1/me", app.base)).header("cookie", format!("sb_session={token}")).send().await.unwrap();
+        assert_eq!(me.status(), 200);
+        // Codes and tokens are stored only as hashes.
+        let mut c = app.store.read().await.unwrap();
+        let stored: Vec<String> = switchboard_store::sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&mut *c).await.unwrap();
+        assert!(stored.iter().all(|h| !h.contains(&token[4..])));
+    }
+
+    async fn five_wrong_codes_burn_the_code(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        start(&app, "k@example.com").await;
+        let code = app.last_code("k@example.com").unwrap();
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        for _ in 0..5 {
+            verify(&app, "k@example.com", wrong).await.problem(401, "unauthorized");
+        }
+        verify(&app, "k@example.com", &code).await.problem(401, "unauthorized");
+    }
+
+    async fn expired_codes_and_sessions_are_refused(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        let app = app.restart_with(Config { code_ttl_ms: 0, session_ttl_ms: 0, starts_per_ip: 10_000, ..Config::default() }).await;
+        start(&app, "k@example.com").await;
+        let code = app.last_code("k@example.com").unwrap();
+        verify(&app, "k@example.com", &code).await.problem(401, "unauthorized");
+        let app = app.restart_with(Config { session_ttl_ms: 0, starts_per_ip: 10_000, ..Config::default() }).await;
+        start(&app, "k@example.com").await;
+        let code = app.last_code("k@example.com").unwrap();
+        let token = verify(&app, "k@example.com", &code).await.ok()["token"].as_str().unwrap().to_owned();
+        app.get("/api/v1/me", &token).await.problem(401, "unauthorized");
+    }
+
+    async fn sign_in_starts_are_throttled_per_email_and_address(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        for _ in 0..5 {
+            assert_eq!(start(&app, "k@example.com").await.status, 202);
+        }
+        start(&app, "k@example.com").await.problem(429, "rate_limited");
+        // Six starts came from this address already; allow eight.
+        let app = app.restart_with(Config { starts_per_ip: 8, ..Config::default() }).await;
+        for i in 0..2 {
+            assert_eq!(start(&app, &format!("other{i}@example.com")).await.status, 202);
+        }
+        start(&app, "another@example.com").await.problem(429, "rate_limited");
+    }
+
+    async fn missing_bad_and_signed_out_tokens_answer_401(app: TestApp) {
+        let org = app.established_org(5).await;
+        app.call(Method::GET, "/api/v1/me", None, None).await.problem(401, "unauthorized");
+        app.get("/api/v1/me", "sbs_nonsense").await.problem(401, "unauthorized");
+        app.get(&org.path("/teams"), "sbs_nonsense").await.problem(401, "unauthorized");
+        let r = app.call(Method::POST, "/api/v1/auth/logout", Some(&org.admin), None).await;
+        assert_eq!(r.status, 204);
+        app.get("/api/v1/me", &org.admin).await.problem(401, "unauthorized");
+    }
+
+    async fn me_lists_orgs_memberships_and_roles(app: TestApp) {
+        let org = app.established_org(5).await;
+        let me = app.get("/api/v1/me", &org.admin).await;
+        assert_eq!(me.ok()["user"]["email"], org.admin_email.as_str());
+        assert_eq!(me.body["user"]["status"], "signed_in");
+        let o = &me.body["orgs"][0];
+        assert_eq!(o["id"], org.id.as_str());
+        assert_eq!(o["name"], "Acme");
+        assert_eq!(o["org_role"], "org_admin");
+        assert_eq!(o["memberships"].as_array().unwrap().len(), 1);
+    }
+}
+
+/// R-mail: with `smtp://`, the code travels through a real SMTP server (Python's aiosmtpd, installed
+/// by the test command; its path comes in `SWITCHBOARD_TEST_PYTHON`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_mail_goes_through_a_real_smtp_server() {
+    let Ok(python) = std::env::var("SWITCHBOARD_TEST_PYTHON") else {
+        eprintln!("SWITCHBOARD_TEST_PYTHON is not set (scripts/test sets it): SMTP test skipped");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut smtp = tokio::process::Command::new(python)
+        .args(["-u", "-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Debugging"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start aiosmtpd");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let app = TestApp::sqlite().await;
+    app.provision("Support", "email", "smtp@example.com", "business", 5).await;
+    let store = app.store.clone();
+    let mailer = switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let services = switchboard_service::Services::new(store, mailer, Config::default());
+    services.start_sign_in("smtp@example.com", "127.0.0.1").await.unwrap();
+    let _ = smtp.start_kill();
+    let out = smtp.wait_with_output().await.unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("smtp@example.com"), "{printed}");
+    assert!(printed.contains("Your Switchboard sign-in code"), "{printed}");
+}

@@ -1,0 +1,53 @@
+//! Bad input: each case answers a problem response and changes nothing.
+
+use crate::db_tests;
+use serde_json::json;
+
+db_tests! {
+    async fn malformed_bodies_answer_problems_and_change_nothing(app: TestApp) {
+        let org = app.established_org(10).await;
+        let url = format!("{}{}", app.base, org.path("/teams"));
+        let send = |body: Vec<u8>, ctype: Option<&str>| {
+            let mut r = app.client.post(&url).bearer_auth(&org.admin).body(body);
+            if let Some(c) = ctype {
+                r = r.header("content-type", c);
+            }
+            async move {
+                let resp = r.send().await.unwrap();
+                let status = resp.status().as_u16();
+                let ctype = resp.headers()["content-type"].to_str().unwrap().to_owned();
+                let body: serde_json::Value = resp.json().await.unwrap();
+                (status, ctype, body)
+            }
+        };
+        let (s, ct, b) = send(b"{\"name\": ".to_vec(), Some("application/json")).await;
+        assert_eq!((s, ct.as_str(), b["code"].as_str().unwrap()), (400, "application/problem+json", "invalid_json"));
+        let (s, _, b) = send(b"{\"name\":\"X\",\"login_type\":\"email\"}".to_vec(), Some("text/plain")).await;
+        assert_eq!((s, b["code"].as_str().unwrap()), (415, "unsupported_media_type"));
+        let (s, _, b) = send(b"{\"name\":\"X\",\"login_type\":\"email\"}".to_vec(), None).await;
+        assert_eq!((s, b["code"].as_str().unwrap()), (415, "unsupported_media_type"));
+        let huge = format!("{{\"name\":\"X\",\"login_type\":\"email\",\"description\":\"{}\"}}", "a".repeat(1_100_000));
+        let (s, _, b) = send(huge.into_bytes(), Some("application/json")).await;
+        assert_eq!((s, b["code"].as_str().unwrap()), (413, "payload_too_large"));
+        let (s, _, b) = send(b"{\"name\":\"X\",\"login_type\":\"email\",\"colour\":\"red\"}".to_vec(), Some("application/json")).await;
+        assert_eq!((s, b["code"].as_str().unwrap()), (422, "validation_failed"));
+        assert!(b["detail"].as_str().unwrap().contains("colour"));
+        let (s, _, _) = send(b"[1,2]".to_vec(), Some("application/json")).await;
+        assert_eq!(s, 422);
+        let teams = app.get(&org.path("/teams"), &org.admin).await;
+        assert_eq!(teams.ok()["items"].as_array().unwrap().len(), 2, "nothing was created");
+        let log = app.get(&org.path("/audit-log"), &org.admin).await;
+        assert_eq!(log.ok()["items"].as_array().unwrap().len(), 3, "nothing was audited");
+    }
+
+    async fn unknown_routes_answer_problems(app: TestApp) {
+        let r = app.call(reqwest::Method::GET, "/api/v1/nowhere", None, None).await;
+        r.problem(404, "not_found");
+        let r = app.call(reqwest::Method::GET, "/openapi.json", None, None).await;
+        assert_eq!(r.ok()["openapi"].as_str().unwrap().chars().next(), Some('3'));
+        let r = app.call(reqwest::Method::GET, "/readyz", None, None).await;
+        assert_eq!(r.ok()["status"], "ready");
+        let patch = app.patch("/api/v1/me", "x", json!({})).await;
+        assert_eq!(patch.status, 405);
+    }
+}

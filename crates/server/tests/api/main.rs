@@ -1,0 +1,14 @@
+//! Black-box tests of the API: every story runs against a real server, over real HTTP, on
+//! SQLite and (when `TEST_DATABASE_URL` is set) on PostgreSQL. Tests are named after the rules of
+//! DESIGN.md they check.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod bad_input;
+mod operator;
+mod roles;
+mod tenancy;
+mod teams;
+mod users;
