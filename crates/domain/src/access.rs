@@ -105,7 +105,8 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
 
         // Team Admin: their own teams.
         ViewOrg | ViewTeams | ViewUsers | ViewAnalytics if team_admin => Some(own_teams()),
-        ViewTeam(t) | EditTeam(t) | ManageMembership(t) | ViewTeamSettings(t) | EditTeamSettings(t)
+        ViewTeam(t) | EditTeam(t) | ManageMembership(t) | ViewTeamSettings(t)
+        | EditTeamSettings(t)
             if who.is_team_admin_of(t) =>
         {
             Some(own_teams())
@@ -113,7 +114,10 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
         // R2: only a Team Admin of the initial team, and only before the org is established.
         CreateTeam
             if !who.org_established
-                && who.initial_team.as_ref().is_some_and(|t| who.is_team_admin_of(t)) =>
+                && who
+                    .initial_team
+                    .as_ref()
+                    .is_some_and(|t| who.is_team_admin_of(t)) =>
         {
             Some(own_teams())
         }
@@ -132,11 +136,19 @@ mod tests {
     }
 
     fn admin() -> Standing {
-        Standing { org_role: Some(OrgRole::OrgAdmin), org_established: true, ..Default::default() }
+        Standing {
+            org_role: Some(OrgRole::OrgAdmin),
+            org_established: true,
+            ..Default::default()
+        }
     }
 
     fn analyst() -> Standing {
-        Standing { org_role: Some(OrgRole::OrgAnalyst), org_established: true, ..Default::default() }
+        Standing {
+            org_role: Some(OrgRole::OrgAnalyst),
+            org_established: true,
+            ..Default::default()
+        }
     }
 
     fn team_admin_of(t: TeamId, established: bool) -> Standing {
@@ -152,7 +164,12 @@ mod tests {
     #[test]
     fn org_admin_may_do_everything() {
         let t = team(1);
-        for a in [Action::ManageBilling, Action::ViewAudit, Action::ManageOrgRoles, Action::DeleteTeam(&t)] {
+        for a in [
+            Action::ManageBilling,
+            Action::ViewAudit,
+            Action::ManageOrgRoles,
+            Action::DeleteTeam(&t),
+        ] {
             assert_eq!(decide(&admin(), a), Ok(Scope::Org));
         }
     }
@@ -162,9 +179,16 @@ mod tests {
         let t = team(1);
         assert!(decide(&analyst(), Action::ViewUsers).is_ok());
         assert!(decide(&analyst(), Action::ViewTeamSettings(&t)).is_ok());
-        for a in [Action::ViewBilling, Action::ManageBilling, Action::ViewAudit, Action::ManageApiTokens,
-            Action::ManageMembership(&t), Action::CreateTeam, Action::ManageOrgRoles, Action::EditTeamSettings(&t)]
-        {
+        for a in [
+            Action::ViewBilling,
+            Action::ManageBilling,
+            Action::ViewAudit,
+            Action::ManageApiTokens,
+            Action::ManageMembership(&t),
+            Action::CreateTeam,
+            Action::ManageOrgRoles,
+            Action::EditTeamSettings(&t),
+        ] {
             assert_eq!(decide(&analyst(), a), Err(Denied), "{a:?}");
         }
     }
@@ -173,12 +197,23 @@ mod tests {
     fn team_admin_acts_on_own_teams_only() {
         let (mine, other) = (team(1), team(2));
         let who = team_admin_of(mine.clone(), true);
-        assert_eq!(decide(&who, Action::ManageMembership(&mine)), Ok(Scope::Teams(vec![mine.clone()])));
+        assert_eq!(
+            decide(&who, Action::ManageMembership(&mine)),
+            Ok(Scope::Teams(vec![mine.clone()]))
+        );
         assert_eq!(decide(&who, Action::ManageMembership(&other)), Err(Denied));
-        assert_eq!(decide(&who, Action::ViewUsers), Ok(Scope::Teams(vec![mine.clone()])));
-        for a in [Action::RemoveFromOrg, Action::ManageOrgRoles, Action::ViewBilling, Action::ViewPolicies,
-            Action::ViewAudit, Action::DeleteTeam(&mine)]
-        {
+        assert_eq!(
+            decide(&who, Action::ViewUsers),
+            Ok(Scope::Teams(vec![mine.clone()]))
+        );
+        for a in [
+            Action::RemoveFromOrg,
+            Action::ManageOrgRoles,
+            Action::ViewBilling,
+            Action::ViewPolicies,
+            Action::ViewAudit,
+            Action::DeleteTeam(&mine),
+        ] {
             assert_eq!(decide(&who, a), Err(Denied), "{a:?}");
         }
     }
@@ -187,7 +222,10 @@ mod tests {
     fn r2_only_initial_team_admin_creates_teams_before_establishment() {
         let t = team(1);
         assert!(decide(&team_admin_of(t.clone(), false), Action::CreateTeam).is_ok());
-        assert_eq!(decide(&team_admin_of(t.clone(), true), Action::CreateTeam), Err(Denied));
+        assert_eq!(
+            decide(&team_admin_of(t.clone(), true), Action::CreateTeam),
+            Err(Denied)
+        );
         let mut not_initial = team_admin_of(t, false);
         not_initial.initial_team = Some(team(9));
         assert_eq!(decide(&not_initial, Action::CreateTeam), Err(Denied));
@@ -196,8 +234,18 @@ mod tests {
     #[test]
     fn a_plain_member_may_do_nothing_here() {
         let t = team(1);
-        let who = Standing { member_of: vec![t.clone()], org_established: true, ..Default::default() };
-        for a in [Action::ViewOrg, Action::ViewTeams, Action::ViewUsers, Action::ViewTeam(&t), Action::CreateTeam] {
+        let who = Standing {
+            member_of: vec![t.clone()],
+            org_established: true,
+            ..Default::default()
+        };
+        for a in [
+            Action::ViewOrg,
+            Action::ViewTeams,
+            Action::ViewUsers,
+            Action::ViewTeam(&t),
+            Action::CreateTeam,
+        ] {
             assert_eq!(decide(&who, a), Err(Denied), "{a:?}");
         }
     }

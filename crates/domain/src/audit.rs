@@ -26,7 +26,18 @@ pub fn entry_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
     let mut h = Sha256::new();
     let seq = e.seq.to_string();
     let at = e.at_ms.to_string();
-    for part in [prev_hash, e.org_id, &seq, &at, e.actor, e.action, e.target, e.before, e.after, e.request_id] {
+    for part in [
+        prev_hash,
+        e.org_id,
+        &seq,
+        &at,
+        e.actor,
+        e.action,
+        e.target,
+        e.before,
+        e.after,
+        e.request_id,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -38,8 +49,17 @@ mod tests {
     use super::*;
 
     fn entry(action: &str) -> EntryFields<'_> {
-        EntryFields { org_id: "org_x", seq: 1, at_ms: 5, actor: "usr_a", action, target: "team_t",
-            before: "null", after: "{}", request_id: "r1" }
+        EntryFields {
+            org_id: "org_x",
+            seq: 1,
+            at_ms: 5,
+            actor: "usr_a",
+            action,
+            target: "team_t",
+            before: "null",
+            after: "{}",
+            request_id: "r1",
+        }
     }
 
     #[test]

@@ -28,14 +28,16 @@ impl Email {
         if domain.contains('@') {
             return err("has more than one @");
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c)) {
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
+        {
             return err("contains spaces or characters not allowed in an address");
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
-            || labels.iter().any(|l| {
-                l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-')
-            })
+            || labels
+                .iter()
+                .any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
         {
             return err("has no valid domain after the @ (like example.com)");
         }
@@ -72,13 +74,27 @@ mod tests {
 
     #[test]
     fn r4_email_is_normalized() {
-        assert_eq!(Email::parse("  Ann.Lee@Example.COM ").unwrap().as_str(), "ann.lee@example.com");
+        assert_eq!(
+            Email::parse("  Ann.Lee@Example.COM ").unwrap().as_str(),
+            "ann.lee@example.com"
+        );
     }
 
     #[test]
     fn r4_malformed_emails_are_rejected_with_a_reason() {
-        for bad in ["", "   ", "ann", "ann@", "@example.com", "ann@example", "a b@example.com",
-            "ann@@example.com", "ann@exa mple.com", "ann@-x.com", "ann..lee@example.com"] {
+        for bad in [
+            "",
+            "   ",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "ann@@example.com",
+            "ann@exa mple.com",
+            "ann@-x.com",
+            "ann..lee@example.com",
+        ] {
             let e = Email::parse(bad).unwrap_err();
             assert_eq!(e.field, "email");
             assert!(!e.reason.is_empty(), "{bad}");

@@ -45,14 +45,20 @@ pub fn catalog() -> &'static [Plan] {
 pub fn find(name: &str) -> Result<&'static Plan, DomainError> {
     catalog().iter().find(|p| p.name == name).ok_or_else(|| {
         let names: Vec<&str> = catalog().iter().map(|p| p.name.as_str()).collect();
-        DomainError::new("plan", format!("unknown plan {name:?}; plans are: {}", names.join(", ")))
+        DomainError::new(
+            "plan",
+            format!("unknown plan {name:?}; plans are: {}", names.join(", ")),
+        )
     })
 }
 
 /// A seat count: a whole number from 0 to 1,000,000.
 pub fn parse_seats(field: &'static str, n: i64) -> Result<i64, DomainError> {
     if !(0..=1_000_000).contains(&n) {
-        return Err(DomainError::new(field, "must be a whole number from 0 to 1000000"));
+        return Err(DomainError::new(
+            field,
+            "must be a whole number from 0 to 1000000",
+        ));
     }
     Ok(n)
 }

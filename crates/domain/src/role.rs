@@ -22,7 +22,10 @@ impl TeamRole {
         match s {
             "member" => Ok(Self::Member),
             "team_admin" => Ok(Self::TeamAdmin),
-            _ => Err(DomainError::new("team_role", format!("must be \"member\" or \"team_admin\", not {s:?}"))),
+            _ => Err(DomainError::new(
+                "team_role",
+                format!("must be \"member\" or \"team_admin\", not {s:?}"),
+            )),
         }
     }
 }
@@ -46,7 +49,10 @@ impl OrgRole {
         match s {
             "org_admin" => Ok(Self::OrgAdmin),
             "org_analyst" => Ok(Self::OrgAnalyst),
-            _ => Err(DomainError::new("role", format!("must be \"org_admin\" or \"org_analyst\", not {s:?}"))),
+            _ => Err(DomainError::new(
+                "role",
+                format!("must be \"org_admin\" or \"org_analyst\", not {s:?}"),
+            )),
         }
     }
 }
@@ -64,7 +70,10 @@ impl UserStatus {
         match s {
             "not_signed_in" => Ok(Self::NotSignedIn),
             "signed_in" => Ok(Self::SignedIn),
-            _ => Err(DomainError::new("status", format!("must be \"not_signed_in\" or \"signed_in\", not {s:?}"))),
+            _ => Err(DomainError::new(
+                "status",
+                format!("must be \"not_signed_in\" or \"signed_in\", not {s:?}"),
+            )),
         }
     }
 }

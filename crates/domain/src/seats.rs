@@ -58,7 +58,11 @@ impl Pool {
     }
 
     pub fn shared_used(&self) -> i64 {
-        self.teams.iter().filter(|t| t.reserved.is_none()).map(|t| t.used).sum()
+        self.teams
+            .iter()
+            .filter(|t| t.reserved.is_none())
+            .map(|t| t.used)
+            .sum()
     }
 
     /// Seats the team could still take.
@@ -72,7 +76,13 @@ impl Pool {
     /// Whether `team_id` may take `needed` more seats.
     pub fn check(&self, team_id: &str, needed: i64) -> Result<(), Refusal> {
         let Some(team) = self.teams.iter().find(|t| t.team_id == team_id) else {
-            return Err(Refusal { team_name: team_id.to_owned(), limit: 0, needed, free: 0, reserved_team: false });
+            return Err(Refusal {
+                team_name: team_id.to_owned(),
+                limit: 0,
+                needed,
+                free: 0,
+                reserved_team: false,
+            });
         };
         let free = self.free_for(team);
         if needed <= free {
@@ -91,7 +101,10 @@ impl Pool {
     /// shared pool, and Σ reservations ≤ pool.
     pub fn holds(&self) -> bool {
         self.reserved_total() <= self.seats
-            && self.teams.iter().all(|t| t.reserved.is_none_or(|r| t.used <= r))
+            && self
+                .teams
+                .iter()
+                .all(|t| t.reserved.is_none_or(|r| t.used <= r))
             && self.shared_used() <= self.shared_size()
     }
 }
@@ -102,22 +115,37 @@ mod tests {
     use proptest::prelude::*;
 
     fn team(id: &str, reserved: Option<i64>, used: i64) -> TeamSeats {
-        TeamSeats { team_id: id.into(), team_name: format!("Team {id}"), reserved, used }
+        TeamSeats {
+            team_id: id.into(),
+            team_name: format!("Team {id}"),
+            reserved,
+            used,
+        }
     }
 
     #[test]
     fn r14_reserved_team_is_capped() {
-        let pool = Pool { seats: 100, teams: vec![team("a", Some(25), 25), team("b", None, 0)] };
+        let pool = Pool {
+            seats: 100,
+            teams: vec![team("a", Some(25), 25), team("b", None, 0)],
+        };
         let refusal = pool.check("a", 1).unwrap_err();
         assert_eq!(refusal.limit, 25);
-        assert!(refusal.detail().starts_with("Team Team a has reached its allocated seat limit (25)"));
+        assert!(
+            refusal
+                .detail()
+                .starts_with("Team Team a has reached its allocated seat limit (25)")
+        );
         assert!(pool.check("b", 75).is_ok());
         assert!(pool.check("b", 76).is_err());
     }
 
     #[test]
     fn r14_reservations_are_kept_for_their_team() {
-        let pool = Pool { seats: 10, teams: vec![team("a", Some(8), 0), team("b", None, 1)] };
+        let pool = Pool {
+            seats: 10,
+            teams: vec![team("a", Some(8), 0), team("b", None, 1)],
+        };
         assert_eq!(pool.shared_size(), 2);
         assert!(pool.check("b", 1).is_ok());
         assert!(pool.check("b", 2).is_err());

@@ -20,7 +20,10 @@ impl TeamName {
             return Err(DomainError::new(field, "must be at most 100 characters"));
         }
         if s.chars().any(char::is_control) {
-            return Err(DomainError::new(field, "must not contain control characters"));
+            return Err(DomainError::new(
+                field,
+                "must not contain control characters",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -37,9 +40,14 @@ impl TeamName {
 
 /// A team description of at most 500 characters (trimmed; empty means none).
 pub fn parse_description(raw: Option<&str>) -> Result<Option<String>, DomainError> {
-    let Some(s) = raw.map(str::trim) else { return Ok(None) };
+    let Some(s) = raw.map(str::trim) else {
+        return Ok(None);
+    };
     if s.chars().count() > 500 {
-        return Err(DomainError::new("description", "must be at most 500 characters"));
+        return Err(DomainError::new(
+            "description",
+            "must be at most 500 characters",
+        ));
     }
     Ok((!s.is_empty()).then(|| s.to_owned()))
 }
@@ -64,7 +72,10 @@ impl LoginType {
         match s {
             "email" => Ok(Self::Email),
             "device" => Ok(Self::Device),
-            _ => Err(DomainError::new("login_type", format!("must be \"email\" or \"device\", not {s:?}"))),
+            _ => Err(DomainError::new(
+                "login_type",
+                format!("must be \"email\" or \"device\", not {s:?}"),
+            )),
         }
     }
 }
@@ -75,7 +86,10 @@ mod tests {
 
     #[test]
     fn r3_team_names_are_trimmed_and_bounded() {
-        assert_eq!(TeamName::parse("name", "  Sales EU ").unwrap().as_str(), "Sales EU");
+        assert_eq!(
+            TeamName::parse("name", "  Sales EU ").unwrap().as_str(),
+            "Sales EU"
+        );
         assert!(TeamName::parse("name", "   ").is_err());
         assert!(TeamName::parse("name", &"x".repeat(101)).is_err());
         assert!(TeamName::parse("name", &"é".repeat(100)).is_ok());
@@ -92,7 +106,10 @@ mod tests {
     fn r3_description_is_bounded() {
         assert_eq!(parse_description(Some("  ")).unwrap(), None);
         assert!(parse_description(Some(&"d".repeat(501))).is_err());
-        assert_eq!(parse_description(Some(" hi ")).unwrap().as_deref(), Some("hi"));
+        assert_eq!(
+            parse_description(Some(" hi ")).unwrap().as_deref(),
+            Some("hi")
+        );
     }
 
     #[test]

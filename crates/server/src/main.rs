@@ -15,13 +15,22 @@ use switchboard_web::AppState;
 const DEFAULT_DATABASE: &str = "sqlite://data/switchboard.sqlite3?mode=rwc";
 
 #[derive(Parser)]
-#[command(name = "switchboard", version, about = "Organization admin portal and entitlement service")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Organization admin portal and entitlement service"
+)]
 struct Cli {
     /// sqlite://PATH (default: a file in ./data) or postgres://…
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE)]
     database_url: String,
     /// Where mail goes: file:PATH (JSON lines) or smtp://host:port.
-    #[arg(long, global = true, env = "SWITCHBOARD_MAIL", default_value = "file:data/mail.jsonl")]
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_MAIL",
+        default_value = "file:data/mail.jsonl"
+    )]
     mail: String,
     #[command(subcommand)]
     command: Command,
@@ -78,33 +87,69 @@ async fn main() -> anyhow::Result<()> {
     if cli.database_url.starts_with("sqlite://data/") {
         std::fs::create_dir_all("data").context("creating ./data for the SQLite database")?;
     }
-    let store = Store::connect(&cli.database_url).await.context("opening the database")?;
+    let store = Store::connect(&cli.database_url)
+        .await
+        .context("opening the database")?;
     let mailer = Mailer::from_url(&cli.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
     let services = Services::new(store.clone(), mailer, Config::default());
     match cli.command {
         Command::Migrate => println!("migrations applied"),
-        Command::Provision { team_name, login_type, description, admin_email, plan, seats } => {
+        Command::Provision {
+            team_name,
+            login_type,
+            description,
+            admin_email,
+            plan,
+            seats,
+        } => {
             let req = ProvisionRequest {
-                team: NewTeam { name: team_name, login_type, description },
+                team: NewTeam {
+                    name: team_name,
+                    login_type,
+                    description,
+                },
                 admin_email,
                 subscription: NewSubscription { plan, seats },
             };
-            let ctx = Ctx { request_id: "cli".into() };
-            let done = services.provision_customer(&ctx, req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ctx = Ctx {
+                request_id: "cli".into(),
+            };
+            let done = services
+                .provision_customer(&ctx, req)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&done)?);
         }
         Command::Demo { users, teams } => {
-            let summary = demo::create(&services, users, teams).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let summary = demo::create(&services, users, teams)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{summary}");
         }
-        Command::Serve { listen, operator_token, demo } => {
-            if demo && !demo::has_data(&services).await.map_err(|e| anyhow::anyhow!("{e}"))? {
-                let summary = demo::create(&services, 2000, 12).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Command::Serve {
+            listen,
+            operator_token,
+            demo,
+        } => {
+            if demo
+                && !demo::has_data(&services)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                let summary = demo::create(&services, 2000, 12)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("{summary}");
             }
-            let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
             let addr = listener.local_addr()?;
-            let state = AppState { services, operator_token, secure_cookies: !addr.ip().is_loopback() };
+            let state = AppState {
+                services,
+                operator_token,
+                secure_cookies: !addr.ip().is_loopback(),
+            };
             tracing::info!(%addr, "serving");
             switchboard_web::serve(listener, state, shutdown_signal()).await?;
             tracing::info!("stopped: in-flight requests finished");
@@ -121,7 +166,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -19,7 +19,14 @@ pub(crate) async fn record(
     before: Value,
     after: Value,
 ) -> ServiceResult<()> {
-    let entry = NewEntry { actor: who.actor(), action, target, before, after, request_id: &ctx.request_id };
+    let entry = NewEntry {
+        actor: who.actor(),
+        action,
+        target,
+        before,
+        after,
+        request_id: &ctx.request_id,
+    };
     audit::append(c, who.org.as_str(), entry, now_ms()).await?;
     Ok(())
 }
@@ -47,7 +54,9 @@ pub struct AuditQuery {
 
 fn parse_time(field: &'static str, s: &str) -> ServiceResult<i64> {
     let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| ServiceError::invalid(field, "must be an RFC 3339 time like 2026-01-31T12:00:00Z"))?;
+        .map_err(|_| {
+            ServiceError::invalid(field, "must be an RFC 3339 time like 2026-01-31T12:00:00Z")
+        })?;
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
@@ -69,21 +78,31 @@ fn view(r: AuditRow) -> AuditEntryView {
 
 impl Services {
     /// One page of the audit log, newest first.
-    pub async fn audit_log(&self, who: &OrgCaller, q: &AuditQuery) -> ServiceResult<Page<AuditEntryView>> {
+    pub async fn audit_log(
+        &self,
+        who: &OrgCaller,
+        q: &AuditQuery,
+    ) -> ServiceResult<Page<AuditEntryView>> {
         who.may(Action::ViewAudit)?;
         let limit = q.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
             return Err(ServiceError::invalid("limit", "must be from 1 to 500"));
         }
         let before_seq = match &q.cursor {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| ServiceError::invalid("cursor", "is not a cursor this list gave out"))?),
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ServiceError::invalid("cursor", "is not a cursor this list gave out")
+            })?),
             None => None,
         };
         let filter = AuditFilter {
             actor: q.actor.clone(),
             action: q.action.clone(),
             target: q.target.clone(),
-            from_ms: q.from.as_deref().map(|s| parse_time("from", s)).transpose()?,
+            from_ms: q
+                .from
+                .as_deref()
+                .map(|s| parse_time("from", s))
+                .transpose()?,
             to_ms: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
             before_seq,
             limit: limit + 1,
@@ -94,7 +113,10 @@ impl Services {
             rows.truncate(limit as usize);
             rows.last().map(|r| r.seq.to_string()).unwrap_or_default()
         });
-        Ok(Page { items: rows.into_iter().map(view).collect(), next_cursor })
+        Ok(Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        })
     }
 
     /// Recomputes the organization's hash chain; `Some(seq)` names the first broken entry.

@@ -6,7 +6,9 @@
 //! stored only as a hash.
 
 use crate::mail::Mail;
-use crate::views::{MeOrg, MeUser, MeView, SessionView, membership_view, parse_org_role, rfc3339, status_of};
+use crate::views::{
+    MeOrg, MeUser, MeView, SessionView, membership_view, parse_org_role, rfc3339, status_of,
+};
 use crate::{ServiceError, ServiceResult, Services};
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -33,10 +35,17 @@ fn hash_code(email: &str, code: &str) -> String {
 }
 
 fn code_matches(stored: &str, email: &str, code: &str) -> bool {
-    let Some((salt, hash)) = stored.split_once('$') else { return false };
+    let Some((salt, hash)) = stored.split_once('$') else {
+        return false;
+    };
     let candidate = sha256_hex(&[salt, email, code]);
     // Compare without an early exit, so timing says nothing about how much matched.
-    candidate.len() == hash.len() && candidate.bytes().zip(hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    candidate.len() == hash.len()
+        && candidate
+            .bytes()
+            .zip(hash.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// The stored form of a session token.
@@ -50,17 +59,32 @@ impl Services {
         let email = Email::parse(email)?;
         let now = now_ms();
         let mut tx = self.store.write().await?;
-        let (by_email, by_ip) =
-            signin::record_start(&mut tx, email.as_str(), client_ip, now, now - self.config.throttle_window_ms).await?;
+        let (by_email, by_ip) = signin::record_start(
+            &mut tx,
+            email.as_str(),
+            client_ip,
+            now,
+            now - self.config.throttle_window_ms,
+        )
+        .await?;
         if by_email > self.config.starts_per_email || by_ip > self.config.starts_per_ip {
             tx.commit().await?;
             return Err(ServiceError::Throttled);
         }
         let user = people::find_user_by_email(&mut tx, email.as_str()).await?;
-        let code = user.as_ref().map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000u32)));
+        let code = user
+            .as_ref()
+            .map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000u32)));
         if let Some(code) = &code {
             let expires = now + self.config.code_ttl_ms;
-            signin::put_code(&mut tx, email.as_str(), &hash_code(email.as_str(), code), expires, now).await?;
+            signin::put_code(
+                &mut tx,
+                email.as_str(),
+                &hash_code(email.as_str(), code),
+                expires,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         if let Some(code) = code {
@@ -80,12 +104,19 @@ impl Services {
     }
 
     /// Exchanges a code for a session.
-    pub async fn verify_sign_in(&self, email: &str, code: &str) -> ServiceResult<(UserId, SessionView)> {
-        let wrong = || ServiceError::Unauthenticated("The code is wrong or has expired. Ask for a new code.");
+    pub async fn verify_sign_in(
+        &self,
+        email: &str,
+        code: &str,
+    ) -> ServiceResult<(UserId, SessionView)> {
+        let wrong = || {
+            ServiceError::Unauthenticated("The code is wrong or has expired. Ask for a new code.")
+        };
         let email = Email::parse(email)?;
         let now = now_ms();
         let mut tx = self.store.write().await?;
-        let Some((stored, expires_at, failed)) = signin::get_code(&mut tx, email.as_str()).await? else {
+        let Some((stored, expires_at, failed)) = signin::get_code(&mut tx, email.as_str()).await?
+        else {
             return Err(wrong());
         };
         if expires_at <= now || failed >= MAX_FAILED_ATTEMPTS {
@@ -101,13 +132,21 @@ impl Services {
             return Err(wrong());
         }
         signin::delete_code(&mut tx, email.as_str()).await?;
-        let user = people::find_user_by_email(&mut tx, email.as_str()).await?.ok_or_else(wrong)?;
+        let user = people::find_user_by_email(&mut tx, email.as_str())
+            .await?
+            .ok_or_else(wrong)?;
         people::mark_signed_in(&mut tx, &user.id, now).await?;
         let token = format!("sbs_{}", hex::encode(rand::rng().random::<[u8; 32]>()));
         let expires_at = now + self.config.session_ttl_ms;
         signin::insert_session(&mut tx, &hash_token(&token), &user.id, expires_at, now).await?;
         tx.commit().await?;
-        Ok((UserId::from_db(user.id), SessionView { token, expires_at: rfc3339(expires_at) }))
+        Ok((
+            UserId::from_db(user.id),
+            SessionView {
+                token,
+                expires_at: rfc3339(expires_at),
+            },
+        ))
     }
 
     /// The user of a live session token.
@@ -116,7 +155,9 @@ impl Services {
         signin::session_user(&mut c, &hash_token(token), now_ms())
             .await?
             .map(UserId::from_db)
-            .ok_or(ServiceError::Unauthenticated("The session has expired or was signed out. Sign in again."))
+            .ok_or(ServiceError::Unauthenticated(
+                "The session has expired or was signed out. Sign in again.",
+            ))
     }
 
     pub async fn sign_out(&self, token: &str) -> ServiceResult<()> {
@@ -129,13 +170,17 @@ impl Services {
     /// The signed-in user, their organizations, memberships and org roles.
     pub async fn me(&self, user: &UserId) -> ServiceResult<MeView> {
         let mut c = self.store.read().await?;
-        let u = people::get_user(&mut c, user.as_str())
-            .await?
-            .ok_or(ServiceError::Unauthenticated("This account no longer exists."))?;
+        let u =
+            people::get_user(&mut c, user.as_str())
+                .await?
+                .ok_or(ServiceError::Unauthenticated(
+                    "This account no longer exists.",
+                ))?;
         let mut orgs = Vec::new();
         for (org_id, name, role) in people::orgs_of_user(&mut c, user.as_str()).await? {
             let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;
-            let memberships = people::memberships_of_users(&mut c, &org_id, &[u.id.clone()]).await?;
+            let memberships =
+                people::memberships_of_users(&mut c, &org_id, &[u.id.clone()]).await?;
             orgs.push(MeOrg {
                 id: org_id,
                 name,
@@ -145,7 +190,12 @@ impl Services {
             });
         }
         Ok(MeView {
-            user: MeUser { id: u.id, email: u.email, name: u.name, status: status_of(u.first_signed_in_at) },
+            user: MeUser {
+                id: u.id,
+                email: u.email,
+                name: u.name,
+                status: status_of(u.first_signed_in_at),
+            },
             orgs,
         })
     }

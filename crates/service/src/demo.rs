@@ -11,16 +11,28 @@ use switchboard_domain::ids::UserId;
 use switchboard_store::{now_ms, orgs, people};
 
 const FIRST: &[&str] = &[
-    "ana", "ben", "chloe", "dev", "elena", "farid", "grace", "hiro", "ines", "jonas", "kofi", "lena", "mateo", "nora",
-    "omar", "priya", "quinn", "rosa", "sami", "tara", "umar", "vera", "wei", "ximena", "yusuf", "zoe",
+    "ana", "ben", "chloe", "dev", "elena", "farid", "grace", "hiro", "ines", "jonas", "kofi",
+    "lena", "mateo", "nora", "omar", "priya", "quinn", "rosa", "sami", "tara", "umar", "vera",
+    "wei", "ximena", "yusuf", "zoe",
 ];
 const LAST: &[&str] = &[
-    "garcia", "smith", "nguyen", "muller", "rossi", "kowalski", "okafor", "tanaka", "silva", "haddad", "larsen", "patel",
-    "dubois", "novak", "jensen", "costa", "ivanova", "moreau", "santos", "fischer",
+    "garcia", "smith", "nguyen", "muller", "rossi", "kowalski", "okafor", "tanaka", "silva",
+    "haddad", "larsen", "patel", "dubois", "novak", "jensen", "costa", "ivanova", "moreau",
+    "santos", "fischer",
 ];
 const TEAM_NAMES: &[&str] = &[
-    "Support Tier 1", "Support Tier 2", "Sales EU", "Sales US", "Billing Desk", "Retention", "Onboarding", "Collections",
-    "Tech Escalations", "VIP Care", "Night Shift", "Spanish Line",
+    "Support Tier 1",
+    "Support Tier 2",
+    "Sales EU",
+    "Sales US",
+    "Billing Desk",
+    "Retention",
+    "Onboarding",
+    "Collections",
+    "Tech Escalations",
+    "VIP Care",
+    "Night Shift",
+    "Spanish Line",
 ];
 
 /// The email that signs in as the demo's Org Admin.
@@ -57,16 +69,25 @@ fn team_name(i: usize) -> String {
 /// Creates the demo organization and returns a note on how to sign in.
 pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<String> {
     let teams = teams.max(1);
-    let ctx = Ctx { request_id: "demo".into() };
+    let ctx = Ctx {
+        request_id: "demo".into(),
+    };
     let mut rng = Seq(0x5eed_cafe_f00d);
     let seats = (users + users / 4 + 10) as i64;
     let provisioned = s
         .provision_customer(
             &ctx,
             ProvisionRequest {
-                team: NewTeam { name: team_name(0), login_type: "email".into(), description: Some("First line of support".into()) },
+                team: NewTeam {
+                    name: team_name(0),
+                    login_type: "email".into(),
+                    description: Some("First line of support".into()),
+                },
                 admin_email: DEMO_ADMIN.into(),
-                subscription: NewSubscription { plan: "enterprise".into(), seats },
+                subscription: NewSubscription {
+                    plan: "enterprise".into(),
+                    seats,
+                },
             },
         )
         .await?;
@@ -91,7 +112,14 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
     {
         let (mut tx, _) = s.store.write_org(&who.org).await?;
         for t in &team_ids {
-            orgs::set_team_subscription(&mut tx, who.org.as_str(), t, Some(&provisioned.subscription_id), None).await?;
+            orgs::set_team_subscription(
+                &mut tx,
+                who.org.as_str(),
+                t,
+                Some(&provisioned.subscription_id),
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
     }
@@ -102,7 +130,13 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
     for n in 0..users {
         let (f, l) = (FIRST[rng.below(FIRST.len())], LAST[rng.below(LAST.len())]);
         let email = format!("{f}.{l}.{n}@demo.switchboard.test");
-        let name = format!("{}{} {}{}", f[..1].to_uppercase(), &f[1..], l[..1].to_uppercase(), &l[1..]);
+        let name = format!(
+            "{}{} {}{}",
+            f[..1].to_uppercase(),
+            &f[1..],
+            l[..1].to_uppercase(),
+            &l[1..]
+        );
         rows.push((UserId::generate().to_string(), email.clone(), Some(name)));
         emails.push(email);
     }
@@ -111,7 +145,11 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         let mut tx = s.store.write().await?;
         people::insert_users(&mut tx, &rows, now).await?;
         // About 60% have signed in at least once.
-        let signed: Vec<String> = rows.iter().filter(|_| rng.below(10) < 6).map(|r| r.0.clone()).collect();
+        let signed: Vec<String> = rows
+            .iter()
+            .filter(|_| rng.below(10) < 6)
+            .map(|r| r.0.clone())
+            .collect();
         people::mark_many_signed_in(&mut tx, &signed, now).await?;
         tx.commit().await?;
     }
@@ -148,7 +186,15 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
     }
     for (i, e) in emails.iter().take(6).enumerate() {
         let role = if i < 2 { "org_admin" } else { "org_analyst" };
-        s.assign_org_role(&who, &ctx, AssignRole { email: e.clone(), role: role.into() }).await?;
+        s.assign_org_role(
+            &who,
+            &ctx,
+            AssignRole {
+                email: e.clone(),
+                role: role.into(),
+            },
+        )
+        .await?;
     }
     Ok(format!(
         "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.\n\

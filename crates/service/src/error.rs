@@ -23,7 +23,9 @@ pub enum ServiceError {
     #[error("{0}")]
     Unauthenticated(&'static str),
     /// Too many attempts; try again later (429).
-    #[error("too many sign-in attempts for this email or address; wait a few minutes and try again")]
+    #[error(
+        "too many sign-in attempts for this email or address; wait a few minutes and try again"
+    )]
     Throttled,
     #[error("storage failed")]
     Store(#[source] StoreError),
@@ -36,7 +38,9 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::OrgNotFound => ServiceError::NotFound { what: "organization" },
+            StoreError::OrgNotFound => ServiceError::NotFound {
+                what: "organization",
+            },
             other => ServiceError::Store(other),
         }
     }
@@ -44,7 +48,10 @@ impl From<StoreError> for ServiceError {
 
 impl ServiceError {
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict { code, detail: detail.into() }
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
@@ -60,7 +67,10 @@ impl ServiceError {
 }
 
 /// Maps a unique-index refusal to a conflict with this code and detail; other errors pass through.
-pub(crate) fn on_unique(code: &'static str, detail: impl FnOnce() -> String) -> impl FnOnce(StoreError) -> ServiceError {
+pub(crate) fn on_unique(
+    code: &'static str,
+    detail: impl FnOnce() -> String,
+) -> impl FnOnce(StoreError) -> ServiceError {
     move |e| match e {
         StoreError::Unique(_) => ServiceError::conflict(code, detail()),
         other => other.into(),

@@ -64,6 +64,10 @@ pub struct Ctx {
 
 impl Services {
     pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
-        Self { store, mailer, config }
+        Self {
+            store,
+            mailer,
+            config,
+        }
     }
 }

@@ -21,8 +21,14 @@ pub struct Mail {
 
 #[derive(Clone)]
 pub enum Mailer {
-    File { path: PathBuf, lock: Arc<Mutex<()>> },
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    File {
+        path: PathBuf,
+        lock: Arc<Mutex<()>>,
+    },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
 }
 
 type MailError = Box<dyn std::error::Error + Send + Sync>;
@@ -31,12 +37,22 @@ impl Mailer {
     /// `file:PATH` or `smtp://host:port` (plain SMTP, as on a local relay).
     pub fn from_url(url: &str) -> Result<Self, MailError> {
         if let Some(path) = url.strip_prefix("file:") {
-            return Ok(Self::File { path: PathBuf::from(path), lock: Arc::new(Mutex::new(())) });
+            return Ok(Self::File {
+                path: PathBuf::from(path),
+                lock: Arc::new(Mutex::new(())),
+            });
         }
         if let Some(rest) = url.strip_prefix("smtp://") {
-            let (host, port) = rest.trim_end_matches('/').rsplit_once(':').unwrap_or((rest, "25"));
-            let port: u16 = port.parse().map_err(|_| format!("bad SMTP port in {url:?}"))?;
-            let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build();
+            let (host, port) = rest
+                .trim_end_matches('/')
+                .rsplit_once(':')
+                .unwrap_or((rest, "25"));
+            let port: u16 = port
+                .parse()
+                .map_err(|_| format!("bad SMTP port in {url:?}"))?;
+            let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port)
+                .build();
             let from = "Switchboard <no-reply@switchboard.localhost>".parse()?;
             return Ok(Self::Smtp { transport, from });
         }
@@ -52,7 +68,11 @@ impl Mailer {
                 }
                 let mut line = serde_json::to_string(mail)?;
                 line.push('\n');
-                let mut f = tokio::fs::OpenOptions::new().create(true).append(true).open(path).await?;
+                let mut f = tokio::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .await?;
                 f.write_all(line.as_bytes()).await?;
                 f.flush().await?;
                 Ok(())

@@ -50,7 +50,11 @@ pub const OPERATOR: &str = "operator";
 impl Services {
     /// R1: one organization (not yet established), its initial team, a subscription covering it,
     /// and the first Team Admin, in one transaction.
-    pub async fn provision_customer(&self, ctx: &Ctx, req: ProvisionRequest) -> ServiceResult<Provisioned> {
+    pub async fn provision_customer(
+        &self,
+        ctx: &Ctx,
+        req: ProvisionRequest,
+    ) -> ServiceResult<Provisioned> {
         let name = TeamName::parse("team.name", &req.team.name)?;
         let login = LoginType::parse(&req.team.login_type)?;
         let description = parse_description(req.team.description.as_deref())?;
@@ -60,10 +64,18 @@ impl Services {
         if !plan.allows(login) {
             return Err(crate::ServiceError::invalid(
                 "team.login_type",
-                format!("plan {} does not allow {}-login teams", plan.name, login.as_str()),
+                format!(
+                    "plan {} does not allow {}-login teams",
+                    plan.name,
+                    login.as_str()
+                ),
             ));
         }
-        let (org, team, sub) = (OrgId::generate(), TeamId::generate(), SubscriptionId::generate());
+        let (org, team, sub) = (
+            OrgId::generate(),
+            TeamId::generate(),
+            SubscriptionId::generate(),
+        );
         let now = now_ms();
         let mut tx = self.store.write().await?;
         orgs::insert_org(&mut tx, org.as_str(), team.as_str(), now).await?;
@@ -96,15 +108,25 @@ impl Services {
                 let id = UserId::generate().to_string();
                 people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now)
                     .await
-                    .map_err(on_unique("conflict", || "the admin email was added concurrently; retry".into()))?;
+                    .map_err(on_unique("conflict", || {
+                        "the admin email was added concurrently; retry".into()
+                    }))?;
                 id
             }
         };
         people::insert_org_members(&mut tx, org.as_str(), std::slice::from_ref(&user), now).await?;
         // The admin of an email team takes a seat when there is one; a device team's seats are devices.
         let app_access = login == LoginType::Email && seats > 0;
-        people::insert_memberships(&mut tx, org.as_str(), team.as_str(), std::slice::from_ref(&user), "team_admin", app_access, now)
-            .await?;
+        people::insert_memberships(
+            &mut tx,
+            org.as_str(),
+            team.as_str(),
+            std::slice::from_ref(&user),
+            "team_admin",
+            app_access,
+            now,
+        )
+        .await?;
         let after = serde_json::json!({
             "team": {"id": team, "name": name.as_str(), "login_type": login},
             "subscription": {"id": sub, "plan": plan.name, "seats": seats},

@@ -53,13 +53,23 @@ impl Services {
             .await?
             .into_iter()
             .filter_map(|r| {
-                Some(OrgRoleView { role: parse_org_role(Some(&r.org_role))?, user_id: r.user_id, email: r.email, name: r.name })
+                Some(OrgRoleView {
+                    role: parse_org_role(Some(&r.org_role))?,
+                    user_id: r.user_id,
+                    email: r.email,
+                    name: r.name,
+                })
             })
             .collect())
     }
 
     /// R9: gives a user (by email) an org role.
-    pub async fn assign_org_role(&self, who: &OrgCaller, ctx: &Ctx, req: AssignRole) -> ServiceResult<AssignedRole> {
+    pub async fn assign_org_role(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: AssignRole,
+    ) -> ServiceResult<AssignedRole> {
         who.may(Action::ManageOrgRoles)?;
         let email = Email::parse(&req.email)?;
         let role = OrgRole::parse(&req.role)?;
@@ -69,7 +79,8 @@ impl Services {
             Some(u) => u.id,
             None => {
                 let id = UserId::generate().to_string();
-                people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now).await?;
+                people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now)
+                    .await?;
                 id
             }
         };
@@ -77,64 +88,143 @@ impl Services {
         if let Some(Some(existing)) = &current {
             return Err(ServiceError::conflict(
                 "org_role_exists",
-                format!("{email} already has the org role {existing}; change it instead (one org role per user)."),
+                format!(
+                    "{email} already has the org role {existing}; change it instead (one org role per user)."
+                ),
             ));
         }
         let mut added = None;
         if current.is_none() {
-            let org = orgs::get_org(&mut tx, who.org.as_str()).await?.ok_or(ServiceError::NotFound { what: "organization" })?;
+            let org =
+                orgs::get_org(&mut tx, who.org.as_str())
+                    .await?
+                    .ok_or(ServiceError::NotFound {
+                        what: "organization",
+                    })?;
             let initial = orgs::get_team(&mut tx, who.org.as_str(), &org.initial_team_id)
                 .await?
                 .ok_or(ServiceError::NotFound { what: "team" })?;
             let access = initial.login_type == LoginType::Email.as_str()
                 && seats::has_free_seat(&mut tx, who.org.as_str(), &initial.id).await?;
-            people::insert_org_members(&mut tx, who.org.as_str(), std::slice::from_ref(&user), now).await?;
-            people::insert_memberships(&mut tx, who.org.as_str(), &initial.id, std::slice::from_ref(&user), "member", access, now)
+            people::insert_org_members(&mut tx, who.org.as_str(), std::slice::from_ref(&user), now)
                 .await?;
+            people::insert_memberships(
+                &mut tx,
+                who.org.as_str(),
+                &initial.id,
+                std::slice::from_ref(&user),
+                "member",
+                access,
+                now,
+            )
+            .await?;
             added = Some(access);
         }
         people::set_org_role(&mut tx, who.org.as_str(), &user, Some(role.as_str())).await?;
         let after = json!({"role": role, "email": email, "added_to_initial_team": added.is_some(), "app_access": added});
-        record(&mut tx, who, ctx, "org_role.assign", &user, json!(null), after).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "org_role.assign",
+            &user,
+            json!(null),
+            after,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(AssignedRole { user_id: user, email: email.to_string(), role, added_to_initial_team: added.is_some(), app_access: added })
+        Ok(AssignedRole {
+            user_id: user,
+            email: email.to_string(),
+            role,
+            added_to_initial_team: added.is_some(),
+            app_access: added,
+        })
     }
 
     /// Changes a user's org role; demoting the last Org Admin is refused (R10).
-    pub async fn change_org_role(&self, who: &OrgCaller, ctx: &Ctx, user: &str, req: ChangeRole) -> ServiceResult<OrgRoleView> {
+    pub async fn change_org_role(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+        req: ChangeRole,
+    ) -> ServiceResult<OrgRoleView> {
         who.may(Action::ManageOrgRoles)?;
         let role = OrgRole::parse(&req.role)?;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let current = parse_org_role(people::org_role(&mut tx, who.org.as_str(), id.as_str()).await?.flatten().as_deref())
-            .ok_or_else(not_found_role)?;
+        let current = parse_org_role(
+            people::org_role(&mut tx, who.org.as_str(), id.as_str())
+                .await?
+                .flatten()
+                .as_deref(),
+        )
+        .ok_or_else(not_found_role)?;
         if current == OrgRole::OrgAdmin
             && role != OrgRole::OrgAdmin
-            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await? <= 1
+            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await?
+                <= 1
         {
             return Err(ServiceError::last_org_admin());
         }
         people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
-        record(&mut tx, who, ctx, "org_role.change", id.as_str(), json!({"role": current}), json!({"role": role})).await?;
-        let u = people::get_user(&mut tx, id.as_str()).await?.ok_or_else(not_found_role)?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "org_role.change",
+            id.as_str(),
+            json!({"role": current}),
+            json!({"role": role}),
+        )
+        .await?;
+        let u = people::get_user(&mut tx, id.as_str())
+            .await?
+            .ok_or_else(not_found_role)?;
         tx.commit().await?;
-        Ok(OrgRoleView { user_id: u.id, email: u.email, name: u.name, role })
+        Ok(OrgRoleView {
+            user_id: u.id,
+            email: u.email,
+            name: u.name,
+            role,
+        })
     }
 
     /// Revokes a user's org role (they stay a member of their teams); never the last Org Admin's.
-    pub async fn revoke_org_role(&self, who: &OrgCaller, ctx: &Ctx, user: &str) -> ServiceResult<()> {
+    pub async fn revoke_org_role(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+    ) -> ServiceResult<()> {
         who.may(Action::ManageOrgRoles)?;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let current = parse_org_role(people::org_role(&mut tx, who.org.as_str(), id.as_str()).await?.flatten().as_deref())
-            .ok_or_else(not_found_role)?;
+        let current = parse_org_role(
+            people::org_role(&mut tx, who.org.as_str(), id.as_str())
+                .await?
+                .flatten()
+                .as_deref(),
+        )
+        .ok_or_else(not_found_role)?;
         if current == OrgRole::OrgAdmin
-            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await? <= 1
+            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await?
+                <= 1
         {
             return Err(ServiceError::last_org_admin());
         }
         people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), None).await?;
-        record(&mut tx, who, ctx, "org_role.revoke", id.as_str(), json!({"role": current}), json!(null)).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "org_role.revoke",
+            id.as_str(),
+            json!({"role": current}),
+            json!(null),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

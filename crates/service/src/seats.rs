@@ -11,34 +11,55 @@ pub async fn pool_of_team(c: &mut Conn, org: &str, team: &str) -> ServiceResult<
     let Some(t) = orgs::get_team(c, org, team).await? else {
         return Err(ServiceError::NotFound { what: "team" });
     };
-    let Some(sub_id) = t.subscription_id else { return Ok(None) };
-    let Some(sub) = orgs::get_subscription(c, org, &sub_id).await? else { return Ok(None) };
+    let Some(sub_id) = t.subscription_id else {
+        return Ok(None);
+    };
+    let Some(sub) = orgs::get_subscription(c, org, &sub_id).await? else {
+        return Ok(None);
+    };
     let used = orgs::seats_used_by_team(c, org).await?;
     let teams = orgs::list_teams(c, org)
         .await?
         .into_iter()
         .filter(|t| t.subscription_id.as_deref() == Some(sub_id.as_str()))
         .map(|t| TeamSeats {
-            used: used.iter().find(|(id, _)| *id == t.id).map(|(_, n)| *n).unwrap_or(0),
+            used: used
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
             team_id: t.id,
             team_name: t.name,
             reserved: t.reserved_seats,
         })
         .collect();
-    Ok(Some(Pool { seats: sub.seats, teams }))
+    Ok(Some(Pool {
+        seats: sub.seats,
+        teams,
+    }))
 }
 
 /// Refuses with `seat_limit_reached` unless `team` may take `needed` more seats.
-pub async fn check_team(c: &mut Conn, org: &str, team: &str, team_name: &str, needed: i64) -> ServiceResult<()> {
+pub async fn check_team(
+    c: &mut Conn,
+    org: &str,
+    team: &str,
+    team_name: &str,
+    needed: i64,
+) -> ServiceResult<()> {
     if needed <= 0 {
         return Ok(());
     }
     match pool_of_team(c, org, team).await? {
         None => Err(ServiceError::conflict(
             "seat_limit_reached",
-            format!("Team {team_name} is not covered by a subscription, so it has no seats: add it to a subscription before turning app access on."),
+            format!(
+                "Team {team_name} is not covered by a subscription, so it has no seats: add it to a subscription before turning app access on."
+            ),
         )),
-        Some(pool) => pool.check(team, needed).map_err(|r| ServiceError::conflict("seat_limit_reached", r.detail())),
+        Some(pool) => pool
+            .check(team, needed)
+            .map_err(|r| ServiceError::conflict("seat_limit_reached", r.detail())),
     }
 }
 

@@ -30,12 +30,19 @@ impl OrgCaller {
 impl Services {
     /// The caller's standing in the organization `org` (as written in the path).
     pub async fn org_caller(&self, user: &UserId, org: &str) -> ServiceResult<OrgCaller> {
-        let not_found = || ServiceError::NotFound { what: "organization" };
+        let not_found = || ServiceError::NotFound {
+            what: "organization",
+        };
         let org = OrgId::parse(org).ok_or_else(not_found)?;
         let mut c = self.store.read().await?;
-        let row = switchboard_store::orgs::get_org(&mut c, org.as_str()).await?.ok_or_else(not_found)?;
-        let role = people::org_role(&mut c, org.as_str(), user.as_str()).await?.ok_or_else(not_found)?;
-        let memberships = people::memberships_of_users(&mut c, org.as_str(), &[user.as_str().to_owned()]).await?;
+        let row = switchboard_store::orgs::get_org(&mut c, org.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        let role = people::org_role(&mut c, org.as_str(), user.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        let memberships =
+            people::memberships_of_users(&mut c, org.as_str(), &[user.as_str().to_owned()]).await?;
         let standing = Standing {
             org_role: parse_org_role(role.as_deref()),
             team_admin_of: memberships
@@ -43,10 +50,17 @@ impl Services {
                 .filter(|m| m.team_role == "team_admin")
                 .map(|m| TeamId::from_db(m.team_id.clone()))
                 .collect(),
-            member_of: memberships.iter().map(|m| TeamId::from_db(m.team_id.clone())).collect(),
+            member_of: memberships
+                .iter()
+                .map(|m| TeamId::from_db(m.team_id.clone()))
+                .collect(),
             org_established: row.established_at.is_some(),
             initial_team: Some(TeamId::from_db(row.initial_team_id)),
         };
-        Ok(OrgCaller { user: user.clone(), org, standing })
+        Ok(OrgCaller {
+            user: user.clone(),
+            org,
+            standing,
+        })
     }
 }

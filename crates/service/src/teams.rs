@@ -34,11 +34,18 @@ pub struct UpdateTeam {
 }
 
 fn name_taken(name: &TeamName) -> impl FnOnce() -> String + '_ {
-    move || format!("A team named {:?} already exists in this organization (names ignore case). Choose another name.", name.as_str())
+    move || {
+        format!(
+            "A team named {:?} already exists in this organization (names ignore case). Choose another name.",
+            name.as_str()
+        )
+    }
 }
 
 async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResult<Vec<TeamView>> {
-    let org_row = orgs::get_org(c, org).await?.ok_or(ServiceError::NotFound { what: "organization" })?;
+    let org_row = orgs::get_org(c, org).await?.ok_or(ServiceError::NotFound {
+        what: "organization",
+    })?;
     let used = orgs::seats_used_by_team(c, org).await?;
     let subs = orgs::list_subscriptions(c, org).await?;
     let counts: Vec<(String, i64)> = {
@@ -51,9 +58,21 @@ async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResul
     Ok(rows
         .into_iter()
         .map(|t| TeamView {
-            seats_used: used.iter().find(|(id, _)| *id == t.id).map(|(_, n)| *n).unwrap_or(0),
-            member_count: counts.iter().find(|(id, _)| *id == t.id).map(|(_, n)| *n).unwrap_or(0),
-            plan: t.subscription_id.as_ref().and_then(|s| subs.iter().find(|x| &x.id == s)).map(|s| s.plan.clone()),
+            seats_used: used
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
+            member_count: counts
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
+            plan: t
+                .subscription_id
+                .as_ref()
+                .and_then(|s| subs.iter().find(|x| &x.id == s))
+                .map(|s| s.plan.clone()),
             is_initial_team: t.id == org_row.initial_team_id,
             login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
             id: t.id,
@@ -70,14 +89,20 @@ async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResul
 pub(crate) async fn load_team(c: &mut Conn, who: &OrgCaller, team: &str) -> ServiceResult<TeamRow> {
     let not_found = || ServiceError::NotFound { what: "team" };
     let id = TeamId::parse(team).ok_or_else(not_found)?;
-    orgs::get_team(c, who.org.as_str(), id.as_str()).await?.ok_or_else(not_found)
+    orgs::get_team(c, who.org.as_str(), id.as_str())
+        .await?
+        .ok_or_else(not_found)
 }
 
 impl Services {
     pub async fn get_org(&self, who: &OrgCaller) -> ServiceResult<OrgView> {
         who.may(Action::ViewOrg)?;
         let mut c = self.store.read().await?;
-        let o = orgs::get_org(&mut c, who.org.as_str()).await?.ok_or(ServiceError::NotFound { what: "organization" })?;
+        let o = orgs::get_org(&mut c, who.org.as_str())
+            .await?
+            .ok_or(ServiceError::NotFound {
+                what: "organization",
+            })?;
         Ok(OrgView {
             id: o.id,
             name: o.name,
@@ -103,12 +128,19 @@ impl Services {
         let mut c = self.store.read().await?;
         let row = load_team(&mut c, who, team).await?;
         who.may(Action::ViewTeam(&TeamId::from_db(row.id.clone())))?;
-        Ok(team_views(&mut c, who.org.as_str(), vec![row]).await?.remove(0))
+        Ok(team_views(&mut c, who.org.as_str(), vec![row])
+            .await?
+            .remove(0))
     }
 
     /// Creates a team. The first creation by the initial team's admin establishes the
     /// organization under `organization_name` and makes the creator its first Org Admin (R2).
-    pub async fn create_team(&self, who: &OrgCaller, ctx: &Ctx, req: CreateTeam) -> ServiceResult<TeamView> {
+    pub async fn create_team(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: CreateTeam,
+    ) -> ServiceResult<TeamView> {
         who.may(Action::CreateTeam)?;
         let name = TeamName::parse("name", &req.name)?;
         let login = LoginType::parse(&req.login_type)?;
@@ -125,11 +157,19 @@ impl Services {
         };
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let now = now_ms();
-        let org = orgs::get_org(&mut tx, who.org.as_str()).await?.ok_or(ServiceError::NotFound { what: "organization" })?;
+        let org =
+            orgs::get_org(&mut tx, who.org.as_str())
+                .await?
+                .ok_or(ServiceError::NotFound {
+                    what: "organization",
+                })?;
         let establishing = org_name.is_some();
         if establishing && org.established_at.is_some() {
             // Another request established it first; the caller's standing changed under them.
-            return Err(ServiceError::conflict("org_already_established", "The organization was just established by someone else; reload and try again."));
+            return Err(ServiceError::conflict(
+                "org_already_established",
+                "The organization was just established by someone else; reload and try again.",
+            ));
         }
         let row = TeamRow {
             org_id: who.org.to_string(),
@@ -141,38 +181,91 @@ impl Services {
             reserved_seats: None,
             created_at: now,
         };
-        orgs::insert_team(&mut tx, &row, &name.key()).await.map_err(on_unique("team_name_taken", name_taken(&name)))?;
+        orgs::insert_team(&mut tx, &row, &name.key())
+            .await
+            .map_err(on_unique("team_name_taken", name_taken(&name)))?;
         if let Some(org_name) = &org_name {
             orgs::establish_org(&mut tx, who.org.as_str(), org_name.as_str(), now).await?;
-            people::set_org_role(&mut tx, who.org.as_str(), who.user.as_str(), Some(OrgRole::OrgAdmin.as_str())).await?;
+            people::set_org_role(
+                &mut tx,
+                who.org.as_str(),
+                who.user.as_str(),
+                Some(OrgRole::OrgAdmin.as_str()),
+            )
+            .await?;
             let after = json!({"name": org_name.as_str(), "first_org_admin": who.user});
-            record(&mut tx, who, ctx, "org.establish", who.org.as_str(), json!(null), after).await?;
+            record(
+                &mut tx,
+                who,
+                ctx,
+                "org.establish",
+                who.org.as_str(),
+                json!(null),
+                after,
+            )
+            .await?;
         }
-        let after = json!({"name": row.name, "login_type": row.login_type, "description": row.description});
-        record(&mut tx, who, ctx, "team.create", &row.id, json!(null), after).await?;
-        let view = team_views(&mut tx, who.org.as_str(), vec![row]).await?.remove(0);
+        let after =
+            json!({"name": row.name, "login_type": row.login_type, "description": row.description});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "team.create",
+            &row.id,
+            json!(null),
+            after,
+        )
+        .await?;
+        let view = team_views(&mut tx, who.org.as_str(), vec![row])
+            .await?
+            .remove(0);
         tx.commit().await?;
         Ok(view)
     }
 
-    pub async fn update_team(&self, who: &OrgCaller, ctx: &Ctx, team: &str, req: UpdateTeam) -> ServiceResult<TeamView> {
-        let name = req.name.as_deref().map(|n| TeamName::parse("name", n)).transpose()?;
-        let description = req.description.as_deref().map(|d| parse_description(Some(d))).transpose()?;
+    pub async fn update_team(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        req: UpdateTeam,
+    ) -> ServiceResult<TeamView> {
+        let name = req
+            .name
+            .as_deref()
+            .map(|n| TeamName::parse("name", n))
+            .transpose()?;
+        let description = req
+            .description
+            .as_deref()
+            .map(|d| parse_description(Some(d)))
+            .transpose()?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let row = load_team(&mut tx, who, team).await?;
         who.may(Action::EditTeam(&TeamId::from_db(row.id.clone())))?;
-        let new_name = name.unwrap_or_else(|| TeamName::parse("name", &row.name).expect("stored names are valid"));
+        let new_name = name
+            .unwrap_or_else(|| TeamName::parse("name", &row.name).expect("stored names are valid"));
         let new_description = description.unwrap_or_else(|| row.description.clone());
-        orgs::update_team(&mut tx, who.org.as_str(), &row.id, new_name.as_str(), &new_name.key(), new_description.as_deref())
-            .await
-            .map_err(on_unique("team_name_taken", name_taken(&new_name)))?;
+        orgs::update_team(
+            &mut tx,
+            who.org.as_str(),
+            &row.id,
+            new_name.as_str(),
+            &new_name.key(),
+            new_description.as_deref(),
+        )
+        .await
+        .map_err(on_unique("team_name_taken", name_taken(&new_name)))?;
         let before = json!({"name": row.name, "description": row.description});
         let after = json!({"name": new_name.as_str(), "description": new_description});
         record(&mut tx, who, ctx, "team.update", &row.id, before, after).await?;
         let mut updated = row;
         updated.name = new_name.as_str().to_owned();
         updated.description = new_description;
-        let view = team_views(&mut tx, who.org.as_str(), vec![updated]).await?.remove(0);
+        let view = team_views(&mut tx, who.org.as_str(), vec![updated])
+            .await?
+            .remove(0);
         tx.commit().await?;
         Ok(view)
     }
@@ -182,19 +275,40 @@ impl Services {
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let row = load_team(&mut tx, who, team).await?;
         who.may(Action::DeleteTeam(&TeamId::from_db(row.id.clone())))?;
-        if who.standing.initial_team.as_ref().is_some_and(|t| t.as_str() == row.id) {
-            return Err(ServiceError::conflict("initial_team", "The organization's initial team can't be deleted."));
+        if who
+            .standing
+            .initial_team
+            .as_ref()
+            .is_some_and(|t| t.as_str() == row.id)
+        {
+            return Err(ServiceError::conflict(
+                "initial_team",
+                "The organization's initial team can't be deleted.",
+            ));
         }
         let members = orgs::member_count(&mut tx, who.org.as_str(), &row.id).await?;
         if members > 0 {
             return Err(ServiceError::conflict(
                 "team_not_empty",
-                format!("Team {} still has {members} member(s); remove them before deleting the team.", row.name),
+                format!(
+                    "Team {} still has {members} member(s); remove them before deleting the team.",
+                    row.name
+                ),
             ));
         }
         orgs::delete_team(&mut tx, who.org.as_str(), &row.id).await?;
-        let before = json!({"name": row.name, "login_type": row.login_type, "description": row.description});
-        record(&mut tx, who, ctx, "team.delete", &row.id, before, json!(null)).await?;
+        let before =
+            json!({"name": row.name, "login_type": row.login_type, "description": row.description});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "team.delete",
+            &row.id,
+            before,
+            json!(null),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

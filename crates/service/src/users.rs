@@ -109,7 +109,10 @@ fn app_access_for(team: &TeamRow, asked: Option<bool>) -> ServiceResult<bool> {
     match asked {
         Some(true) if !email_team => Err(ServiceError::invalid(
             "app_access",
-            format!("team {} signs in by device: its seats are held by enrolled devices, not by people", team.name),
+            format!(
+                "team {} signs in by device: its seats are held by enrolled devices, not by people",
+                team.name
+            ),
         )),
         Some(a) => Ok(a),
         None => Ok(email_team && team.subscription_id.is_some()),
@@ -121,16 +124,24 @@ fn not_found_user() -> ServiceError {
 }
 
 /// The user's memberships in the organization, and their org role; 404 if not in it.
-async fn load_member(c: &mut Conn, who: &OrgCaller, user: &str) -> ServiceResult<(UserId, Option<OrgRole>, Vec<MembershipRow>)> {
+async fn load_member(
+    c: &mut Conn,
+    who: &OrgCaller,
+    user: &str,
+) -> ServiceResult<(UserId, Option<OrgRole>, Vec<MembershipRow>)> {
     let id = UserId::parse(user).ok_or_else(not_found_user)?;
-    let role = people::org_role(c, who.org.as_str(), id.as_str()).await?.ok_or_else(not_found_user)?;
+    let role = people::org_role(c, who.org.as_str(), id.as_str())
+        .await?
+        .ok_or_else(not_found_user)?;
     let memberships = people::memberships_of_users(c, who.org.as_str(), &[id.to_string()]).await?;
     Ok((id, parse_org_role(role.as_deref()), memberships))
 }
 
 /// R10: refuses if `user` is an Org Admin and the only one.
 async fn guard_last_admin(c: &mut Conn, org: &str, role: Option<OrgRole>) -> ServiceResult<()> {
-    if role == Some(OrgRole::OrgAdmin) && people::count_org_role(c, org, OrgRole::OrgAdmin.as_str()).await? <= 1 {
+    if role == Some(OrgRole::OrgAdmin)
+        && people::count_org_role(c, org, OrgRole::OrgAdmin.as_str()).await? <= 1
+    {
         return Err(ServiceError::last_org_admin());
     }
     Ok(())
@@ -153,23 +164,46 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
     if !(1..=200).contains(&limit) {
         return Err(ServiceError::invalid("limit", "must be from 1 to 200"));
     }
-    let team_role = q.team_role.as_deref().map(TeamRole::parse).transpose()?.map(|r| r.as_str().to_owned());
+    let team_role = q
+        .team_role
+        .as_deref()
+        .map(TeamRole::parse)
+        .transpose()?
+        .map(|r| r.as_str().to_owned());
     let org_role = match q.org_role.as_deref() {
         None => None,
         Some("none") => Some("none".to_owned()),
         Some(r) => Some(OrgRole::parse(r)?.as_str().to_owned()),
     };
-    let signed_in = q.status.as_deref().map(UserStatus::parse).transpose()?.map(|s| s == UserStatus::SignedIn);
+    let signed_in = q
+        .status
+        .as_deref()
+        .map(UserStatus::parse)
+        .transpose()?
+        .map(|s| s == UserStatus::SignedIn);
     let team = match q.team.as_deref() {
         None => None,
         // An id that can't be a team matches no one, like a team of another organization.
-        Some(t) => Some(TeamId::parse(t).map(|t| t.to_string()).unwrap_or_else(|| "team_none".into())),
+        Some(t) => Some(
+            TeamId::parse(t)
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "team_none".into()),
+        ),
     };
     let after = match q.cursor.as_deref() {
         None => None,
-        Some(c) => Some(UserId::parse(c).ok_or_else(|| ServiceError::invalid("cursor", "is not a cursor this list gave out"))?.to_string()),
+        Some(c) => Some(
+            UserId::parse(c)
+                .ok_or_else(|| {
+                    ServiceError::invalid("cursor", "is not a cursor this list gave out")
+                })?
+                .to_string(),
+        ),
     };
-    let needle = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let needle =
+        q.q.as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
     if needle.as_ref().is_some_and(|s| s.chars().count() > 200) {
         return Err(ServiceError::invalid("q", "must be at most 200 characters"));
     }
@@ -191,7 +225,11 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
 
 impl Services {
     /// R11: one page of the organization's users, filtered, in a stable order.
-    pub async fn list_users(&self, who: &OrgCaller, q: &UserQuery) -> ServiceResult<Page<UserView>> {
+    pub async fn list_users(
+        &self,
+        who: &OrgCaller,
+        q: &UserQuery,
+    ) -> ServiceResult<Page<UserView>> {
         let scope = who.may(Action::ViewUsers)?;
         let filter = user_filter(&scope, q)?;
         let limit = (filter.limit - 1) as usize;
@@ -205,7 +243,10 @@ impl Services {
         let mut by_user: HashMap<String, Vec<MembershipView>> = HashMap::new();
         for m in people::memberships_of_users(&mut c, who.org.as_str(), &ids).await? {
             if in_scope(&scope, &m.team_id) {
-                by_user.entry(m.user_id.clone()).or_default().push(membership_view(&m));
+                by_user
+                    .entry(m.user_id.clone())
+                    .or_default()
+                    .push(membership_view(&m));
             }
         }
         let items = rows
@@ -225,15 +266,26 @@ impl Services {
         self.user_in_scope(&mut c, who, &scope, user).await
     }
 
-    async fn user_in_scope(&self, c: &mut Conn, who: &OrgCaller, scope: &Scope, user: &str) -> ServiceResult<UserView> {
+    async fn user_in_scope(
+        &self,
+        c: &mut Conn,
+        who: &OrgCaller,
+        scope: &Scope,
+        user: &str,
+    ) -> ServiceResult<UserView> {
         let (id, role, memberships) = load_member(c, who, user).await?;
-        let visible: Vec<MembershipView> =
-            memberships.iter().filter(|m| in_scope(scope, &m.team_id)).map(membership_view).collect();
+        let visible: Vec<MembershipView> = memberships
+            .iter()
+            .filter(|m| in_scope(scope, &m.team_id))
+            .map(membership_view)
+            .collect();
         if visible.is_empty() && *scope != Scope::Org {
             // In the organization, but outside the Team Admin's teams.
             return Err(switchboard_domain::access::Denied.into());
         }
-        let u = people::get_user(c, id.as_str()).await?.ok_or_else(not_found_user)?;
+        let u = people::get_user(c, id.as_str())
+            .await?
+            .ok_or_else(not_found_user)?;
         Ok(UserView {
             id: u.id,
             email: u.email,
@@ -245,14 +297,25 @@ impl Services {
     }
 
     /// R6: adds many emails to one team, all or nothing with respect to seats.
-    pub async fn bulk_add_users(&self, who: &OrgCaller, ctx: &Ctx, req: BulkAdd) -> ServiceResult<BulkAddResult> {
+    pub async fn bulk_add_users(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: BulkAdd,
+    ) -> ServiceResult<BulkAddResult> {
         if req.emails.is_empty() {
-            return Err(ServiceError::invalid("emails", "must list at least one email"));
+            return Err(ServiceError::invalid(
+                "emails",
+                "must list at least one email",
+            ));
         }
         if req.emails.len() > MAX_BULK_EMAILS {
             return Err(ServiceError::invalid(
                 "emails",
-                format!("lists {} emails; send at most {MAX_BULK_EMAILS} per request", req.emails.len()),
+                format!(
+                    "lists {} emails; send at most {MAX_BULK_EMAILS} per request",
+                    req.emails.len()
+                ),
             ));
         }
         let role = TeamRole::parse(&req.team_role)?;
@@ -272,15 +335,30 @@ impl Services {
                     valid.push(e.to_string());
                     (AddOutcome::Added, None)
                 }
-                Ok(_) => (AddOutcome::Invalid, Some("is listed more than once in this request".to_owned())),
+                Ok(_) => (
+                    AddOutcome::Invalid,
+                    Some("is listed more than once in this request".to_owned()),
+                ),
                 Err(e) => (AddOutcome::Invalid, Some(format!("email {}", e.reason))),
             };
-            results.push(AddResult { email: raw.clone(), outcome, user_id: None, reason });
+            results.push(AddResult {
+                email: raw.clone(),
+                outcome,
+                user_id: None,
+                reason,
+            });
         }
 
-        let mut ids: HashMap<String, String> = people::find_users_by_emails(&mut tx, &valid).await?.into_iter().collect();
+        let mut ids: HashMap<String, String> = people::find_users_by_emails(&mut tx, &valid)
+            .await?
+            .into_iter()
+            .collect();
         let existing: Vec<String> = ids.values().cloned().collect();
-        let already: HashSet<String> = people::members_among(&mut tx, who.org.as_str(), &team.id, &existing).await?.into_iter().collect();
+        let already: HashSet<String> =
+            people::members_among(&mut tx, who.org.as_str(), &team.id, &existing)
+                .await?
+                .into_iter()
+                .collect();
         let new_users: Vec<(String, String, Option<String>)> = valid
             .iter()
             .filter(|e| !ids.contains_key(*e))
@@ -289,15 +367,38 @@ impl Services {
         for (id, email, _) in &new_users {
             ids.insert(email.clone(), id.clone());
         }
-        let to_add: Vec<String> = valid.iter().map(|e| ids[e].clone()).filter(|id| !already.contains(id)).collect();
+        let to_add: Vec<String> = valid
+            .iter()
+            .map(|e| ids[e].clone())
+            .filter(|id| !already.contains(id))
+            .collect();
         if app_access {
-            seats::check_team(&mut tx, who.org.as_str(), &team.id, &team.name, to_add.len() as i64).await?;
+            seats::check_team(
+                &mut tx,
+                who.org.as_str(),
+                &team.id,
+                &team.name,
+                to_add.len() as i64,
+            )
+            .await?;
         }
         people::insert_users(&mut tx, &new_users, now).await?;
         people::insert_org_members(&mut tx, who.org.as_str(), &to_add, now).await?;
-        people::insert_memberships(&mut tx, who.org.as_str(), &team.id, &to_add, role.as_str(), app_access, now).await?;
+        people::insert_memberships(
+            &mut tx,
+            who.org.as_str(),
+            &team.id,
+            &to_add,
+            role.as_str(),
+            app_access,
+            now,
+        )
+        .await?;
 
-        for r in results.iter_mut().filter(|r| r.outcome == AddOutcome::Added) {
+        for r in results
+            .iter_mut()
+            .filter(|r| r.outcome == AddOutcome::Added)
+        {
             let email = Email::parse(&r.email).expect("parsed above").to_string();
             let id = ids[&email].clone();
             if already.contains(&id) {
@@ -314,14 +415,29 @@ impl Services {
         };
         if !to_add.is_empty() {
             let after = json!({"team_role": role, "app_access": app_access, "user_ids": to_add});
-            record(&mut tx, who, ctx, "membership.bulk_add", &team.id, json!(null), after).await?;
+            record(
+                &mut tx,
+                who,
+                ctx,
+                "membership.bulk_add",
+                &team.id,
+                json!(null),
+                after,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(summary)
     }
 
     /// R5: adds an organization's user to another team.
-    pub async fn add_membership(&self, who: &OrgCaller, ctx: &Ctx, user: &str, req: AddMembership) -> ServiceResult<UserView> {
+    pub async fn add_membership(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+        req: AddMembership,
+    ) -> ServiceResult<UserView> {
         let role = TeamRole::parse(&req.team_role)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let (id, _, memberships) = load_member(&mut tx, who, user).await?;
@@ -332,16 +448,40 @@ impl Services {
             return Err(switchboard_domain::access::Denied.into());
         }
         if memberships.iter().any(|m| m.team_id == team.id) {
-            return Err(ServiceError::conflict("already_member", format!("The user is already a member of team {}.", team.name)));
+            return Err(ServiceError::conflict(
+                "already_member",
+                format!("The user is already a member of team {}.", team.name),
+            ));
         }
         let app_access = app_access_for(&team, req.app_access)?;
         if app_access {
             seats::check_team(&mut tx, who.org.as_str(), &team.id, &team.name, 1).await?;
         }
-        people::insert_memberships(&mut tx, who.org.as_str(), &team.id, &[id.to_string()], role.as_str(), app_access, now_ms()).await?;
-        let after = json!({"user_id": id, "team_id": team.id, "team_role": role, "app_access": app_access});
-        record(&mut tx, who, ctx, "membership.add", id.as_str(), json!(null), after).await?;
-        let view = self.user_in_scope(&mut tx, who, &scope, id.as_str()).await?;
+        people::insert_memberships(
+            &mut tx,
+            who.org.as_str(),
+            &team.id,
+            &[id.to_string()],
+            role.as_str(),
+            app_access,
+            now_ms(),
+        )
+        .await?;
+        let after =
+            json!({"user_id": id, "team_id": team.id, "team_role": role, "app_access": app_access});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "membership.add",
+            id.as_str(),
+            json!(null),
+            after,
+        )
+        .await?;
+        let view = self
+            .user_in_scope(&mut tx, who, &scope, id.as_str())
+            .await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -365,7 +505,8 @@ impl Services {
             .find(|m| m.team_id == team.id)
             .ok_or(ServiceError::NotFound { what: "membership" })?;
         let was_on = m.app_access != 0;
-        let new_role = role.unwrap_or_else(|| TeamRole::parse(&m.team_role).unwrap_or(TeamRole::Member));
+        let new_role =
+            role.unwrap_or_else(|| TeamRole::parse(&m.team_role).unwrap_or(TeamRole::Member));
         let new_access = match req.app_access {
             Some(a) => app_access_for(&team, Some(a))?,
             None => was_on,
@@ -373,17 +514,45 @@ impl Services {
         if new_access && !was_on {
             seats::check_team(&mut tx, who.org.as_str(), &team.id, &team.name, 1).await?;
         }
-        people::update_membership(&mut tx, who.org.as_str(), id.as_str(), &team.id, new_role.as_str(), new_access).await?;
+        people::update_membership(
+            &mut tx,
+            who.org.as_str(),
+            id.as_str(),
+            &team.id,
+            new_role.as_str(),
+            new_access,
+        )
+        .await?;
         let before = json!({"user_id": id, "team_id": team.id, "team_role": m.team_role, "app_access": was_on});
         let after = json!({"user_id": id, "team_id": team.id, "team_role": new_role, "app_access": new_access});
-        record(&mut tx, who, ctx, "membership.update", id.as_str(), before, after).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "membership.update",
+            id.as_str(),
+            before,
+            after,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(MembershipView { team_id: team.id, team_name: team.name, team_role: new_role, app_access: new_access })
+        Ok(MembershipView {
+            team_id: team.id,
+            team_name: team.name,
+            team_role: new_role,
+            app_access: new_access,
+        })
     }
 
     /// R7: removes one membership; the last one takes the user out of the organization, unless
     /// they are its last Org Admin (R10).
-    pub async fn remove_membership(&self, who: &OrgCaller, ctx: &Ctx, user: &str, team: &str) -> ServiceResult<RemovedMembership> {
+    pub async fn remove_membership(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+        team: &str,
+    ) -> ServiceResult<RemovedMembership> {
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let (id, role, memberships) = load_member(&mut tx, who, user).await?;
         let team = load_team(&mut tx, who, team).await?;
@@ -400,13 +569,29 @@ impl Services {
         people::delete_membership(&mut tx, who.org.as_str(), id.as_str(), &team.id).await?;
         let before = json!({"user_id": id, "team_id": team.id, "team_role": m.team_role, "app_access": m.app_access != 0, "org_role": role});
         let after = json!({"removed_from_org": last});
-        record(&mut tx, who, ctx, "membership.remove", id.as_str(), before, after).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "membership.remove",
+            id.as_str(),
+            before,
+            after,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(RemovedMembership { removed_from_org: last })
+        Ok(RemovedMembership {
+            removed_from_org: last,
+        })
     }
 
     /// R8: removes every membership and the org role at once.
-    pub async fn remove_from_org(&self, who: &OrgCaller, ctx: &Ctx, user: &str) -> ServiceResult<()> {
+    pub async fn remove_from_org(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+    ) -> ServiceResult<()> {
         who.may(Action::RemoveFromOrg)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let (id, role, memberships) = load_member(&mut tx, who, user).await?;
@@ -414,8 +599,16 @@ impl Services {
         people::delete_memberships_of_user(&mut tx, who.org.as_str(), id.as_str()).await?;
         people::delete_org_member(&mut tx, who.org.as_str(), id.as_str()).await?;
         let teams: Vec<&str> = memberships.iter().map(|m| m.team_id.as_str()).collect();
-        record(&mut tx, who, ctx, "user.remove_from_org", id.as_str(), json!({"org_role": role, "team_ids": teams}), json!(null))
-            .await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "user.remove_from_org",
+            id.as_str(),
+            json!({"org_role": role, "team_ids": teams}),
+            json!(null),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 pub fn rfc3339(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// One page of a list.
@@ -127,7 +128,11 @@ pub(crate) fn parse_org_role(s: Option<&str>) -> Option<OrgRole> {
 }
 
 pub(crate) fn status_of(first_signed_in_at: Option<i64>) -> UserStatus {
-    if first_signed_in_at.is_some() { UserStatus::SignedIn } else { UserStatus::NotSignedIn }
+    if first_signed_in_at.is_some() {
+        UserStatus::SignedIn
+    } else {
+        UserStatus::NotSignedIn
+    }
 }
 
 pub(crate) fn membership_view(m: &switchboard_store::people::MembershipRow) -> MembershipView {

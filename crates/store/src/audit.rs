@@ -51,12 +51,15 @@ impl AuditRow {
 }
 
 pub async fn append(c: &mut Conn, org: &str, e: NewEntry<'_>, now: i64) -> Result<()> {
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(org)
-            .fetch_optional(&mut *c)
-            .await?;
-    let (seq, prev) = last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.to_owned()));
+    let last: Option<(i64, String)> = sqlx::query_as(
+        "SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(org)
+    .fetch_optional(&mut *c)
+    .await?;
+    let (seq, prev) = last
+        .map(|(s, h)| (s + 1, h))
+        .unwrap_or((1, GENESIS.to_owned()));
     let before = e.before.to_string();
     let after = e.after.to_string();
     let fields = EntryFields {
@@ -104,8 +107,7 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-const COLUMNS: &str =
-    "org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash";
+const COLUMNS: &str = "org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash";
 
 pub async fn list(c: &mut Conn, org: &str, f: &AuditFilter) -> Result<Vec<AuditRow>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM audit_log WHERE org_id = "));
@@ -135,13 +137,18 @@ pub async fn list(c: &mut Conn, org: &str, f: &AuditFilter) -> Result<Vec<AuditR
 
 /// Recomputes the whole chain of an organization; returns the first broken sequence number.
 pub async fn verify_chain(c: &mut Conn, org: &str) -> Result<Option<i64>> {
-    let rows: Vec<AuditRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE org_id = $1 ORDER BY seq"))
-        .bind(org)
-        .fetch_all(c)
-        .await?;
+    let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE org_id = $1 ORDER BY seq"
+    ))
+    .bind(org)
+    .fetch_all(c)
+    .await?;
     let mut prev = GENESIS.to_owned();
     for (i, row) in rows.iter().enumerate() {
-        if row.seq != i as i64 + 1 || row.prev_hash != prev || entry_hash(&prev, &row.fields()) != row.hash {
+        if row.seq != i as i64 + 1
+            || row.prev_hash != prev
+            || entry_hash(&prev, &row.fields()) != row.hash
+        {
             return Ok(Some(row.seq));
         }
         prev = row.hash.clone();

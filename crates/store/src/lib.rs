@@ -52,7 +52,10 @@ impl From<sqlx::Error> for StoreError {
             && db.is_unique_violation()
         {
             // SQLite names the columns, PostgreSQL the index: keep whichever we got.
-            let name = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
+            let name = db
+                .constraint()
+                .map(str::to_owned)
+                .unwrap_or_else(|| db.message().to_owned());
             return StoreError::Unique(name);
         }
         StoreError::Database(e)
@@ -113,7 +116,11 @@ impl Store {
                 };
                 let write = pool(1).connect_with(opts.clone()).await?;
                 let read = pool(8).connect_with(opts).await?;
-                Store { read, write, backend }
+                Store {
+                    read,
+                    write,
+                    backend,
+                }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -121,7 +128,11 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts)
                     .await?;
-                Store { read: pool.clone(), write: pool, backend }
+                Store {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                }
             }
         };
         MIGRATOR.run(&store.write).await?;
@@ -147,11 +158,12 @@ impl Store {
     /// checks, the last-admin rule and the audit chain all rely on that. Returns the new version.
     pub async fn write_org(&self, org: &OrgId) -> Result<(Tx, i64)> {
         let mut tx = self.write.begin().await?;
-        let version: Option<i64> =
-            sqlx::query_scalar("UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING version")
-                .bind(org.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING version",
+        )
+        .bind(org.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
         match version {
             Some(v) => Ok((tx, v)),
             None => Err(StoreError::OrgNotFound),
@@ -160,7 +172,10 @@ impl Store {
 
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
-        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.read).await.is_ok()
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.read)
+            .await
+            .is_ok()
     }
 
     pub async fn close(&self) {

@@ -72,21 +72,30 @@ pub async fn insert_subscription(c: &mut Conn, s: &SubscriptionRow) -> Result<()
     Ok(())
 }
 
-const SUB_COLUMNS: &str = "org_id, id, name, plan, seats, status, period, unit_price_cents, created_at";
+const SUB_COLUMNS: &str =
+    "org_id, id, name, plan, seats, status, period, unit_price_cents, created_at";
 
-pub async fn get_subscription(c: &mut Conn, org: &str, id: &str) -> Result<Option<SubscriptionRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 AND id = $2"))
-        .bind(org)
-        .bind(id)
-        .fetch_optional(c)
-        .await?)
+pub async fn get_subscription(
+    c: &mut Conn,
+    org: &str,
+    id: &str,
+) -> Result<Option<SubscriptionRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 AND id = $2"
+    ))
+    .bind(org)
+    .bind(id)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn list_subscriptions(c: &mut Conn, org: &str) -> Result<Vec<SubscriptionRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 ORDER BY id"))
-        .bind(org)
-        .fetch_all(c)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 ORDER BY id"
+    ))
+    .bind(org)
+    .fetch_all(c)
+    .await?)
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -101,8 +110,7 @@ pub struct TeamRow {
     pub created_at: i64,
 }
 
-const TEAM_COLUMNS: &str =
-    "t.org_id, t.id, t.name, t.login_type, t.description, t.subscription_id, t.reserved_seats, t.created_at";
+const TEAM_COLUMNS: &str = "t.org_id, t.id, t.name, t.login_type, t.description, t.subscription_id, t.reserved_seats, t.created_at";
 
 pub async fn insert_team(c: &mut Conn, t: &TeamRow, name_key: &str) -> Result<()> {
     sqlx::query(
@@ -124,34 +132,51 @@ pub async fn insert_team(c: &mut Conn, t: &TeamRow, name_key: &str) -> Result<()
 }
 
 pub async fn get_team(c: &mut Conn, org: &str, id: &str) -> Result<Option<TeamRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 AND t.id = $2"))
-        .bind(org)
-        .bind(id)
-        .fetch_optional(c)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 AND t.id = $2"
+    ))
+    .bind(org)
+    .bind(id)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn list_teams(c: &mut Conn, org: &str) -> Result<Vec<TeamRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 ORDER BY t.id"))
-        .bind(org)
-        .fetch_all(c)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 ORDER BY t.id"
+    ))
+    .bind(org)
+    .fetch_all(c)
+    .await?)
 }
 
-pub async fn update_team(c: &mut Conn, org: &str, id: &str, name: &str, name_key: &str, description: Option<&str>) -> Result<()> {
-    sqlx::query("UPDATE teams SET name = $3, name_key = $4, description = $5 WHERE org_id = $1 AND id = $2")
-        .bind(org)
-        .bind(id)
-        .bind(name)
-        .bind(name_key)
-        .bind(description.map(str::to_owned))
-        .execute(c)
-        .await?;
+pub async fn update_team(
+    c: &mut Conn,
+    org: &str,
+    id: &str,
+    name: &str,
+    name_key: &str,
+    description: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE teams SET name = $3, name_key = $4, description = $5 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org)
+    .bind(id)
+    .bind(name)
+    .bind(name_key)
+    .bind(description.map(str::to_owned))
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 pub async fn delete_team(c: &mut Conn, org: &str, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM teams WHERE org_id = $1 AND id = $2").bind(org).bind(id).execute(c).await?;
+    sqlx::query("DELETE FROM teams WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -178,26 +203,41 @@ pub async fn seats_used_in_team(c: &mut Conn, org: &str, team: &str) -> Result<i
 
 /// Number of memberships in one team.
 pub async fn member_count(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND team_id = $2")
-        .bind(org)
-        .bind(team)
-        .fetch_one(c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND team_id = $2",
+    )
+    .bind(org)
+    .bind(team)
+    .fetch_one(c)
+    .await?)
 }
 
 /// Puts a team into a subscription (or out of any, with `None`), with an optional reservation.
-pub async fn set_team_subscription(c: &mut Conn, org: &str, team: &str, sub: Option<&str>, reserved: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE teams SET subscription_id = $3, reserved_seats = $4 WHERE org_id = $1 AND id = $2")
-        .bind(org)
-        .bind(team)
-        .bind(sub.map(str::to_owned))
-        .bind(reserved)
-        .execute(c)
-        .await?;
+pub async fn set_team_subscription(
+    c: &mut Conn,
+    org: &str,
+    team: &str,
+    sub: Option<&str>,
+    reserved: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE teams SET subscription_id = $3, reserved_seats = $4 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org)
+    .bind(team)
+    .bind(sub.map(str::to_owned))
+    .bind(reserved)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 /// Whether any organization exists (used to seed demo data only into an empty database).
 pub async fn any_org(c: &mut Conn) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM orgs").fetch_one(c).await? > 0)
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM orgs")
+            .fetch_one(c)
+            .await?
+            > 0,
+    )
 }

@@ -20,21 +20,28 @@ pub fn search_text(email: &str, name: Option<&str>) -> String {
 }
 
 pub async fn get_user(c: &mut Conn, id: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as("SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(c)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn find_user_by_email(c: &mut Conn, email: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as("SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(c)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(c)
+    .await?)
 }
 
 /// Users with these emails that exist, as (email, id).
-pub async fn find_users_by_emails(c: &mut Conn, emails: &[String]) -> Result<Vec<(String, String)>> {
+pub async fn find_users_by_emails(
+    c: &mut Conn,
+    emails: &[String],
+) -> Result<Vec<(String, String)>> {
     let mut found = Vec::with_capacity(emails.len());
     for chunk in emails.chunks(500) {
         let mut q = Sql::new("SELECT email, id FROM users WHERE email IN (");
@@ -46,21 +53,40 @@ pub async fn find_users_by_emails(c: &mut Conn, emails: &[String]) -> Result<Vec
         }
         q.push(")");
         let (text, args) = q.build();
-        found.extend(sqlx::query_as_with::<_, (String, String), _>(&text, args).fetch_all(&mut *c).await?);
+        found.extend(
+            sqlx::query_as_with::<_, (String, String), _>(&text, args)
+                .fetch_all(&mut *c)
+                .await?,
+        );
     }
     Ok(found)
 }
 
 /// Inserts new users given as (id, email, name).
-pub async fn insert_users(c: &mut Conn, users: &[(String, String, Option<String>)], now: i64) -> Result<()> {
+pub async fn insert_users(
+    c: &mut Conn,
+    users: &[(String, String, Option<String>)],
+    now: i64,
+) -> Result<()> {
     for chunk in users.chunks(500) {
-        let mut q = Sql::new("INSERT INTO users (id, email, name, search, first_signed_in_at, created_at) VALUES ");
+        let mut q = Sql::new(
+            "INSERT INTO users (id, email, name, search, first_signed_in_at, created_at) VALUES ",
+        );
         for (i, (id, email, name)) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.push("(").bind(id.clone()).push(", ").bind(email.clone()).push(", ").bind(name.clone());
-            q.push(", ").bind(search_text(email, name.as_deref())).push(", NULL, ").bind(now).push(")");
+            q.push("(")
+                .bind(id.clone())
+                .push(", ")
+                .bind(email.clone())
+                .push(", ")
+                .bind(name.clone());
+            q.push(", ")
+                .bind(search_text(email, name.as_deref()))
+                .push(", NULL, ")
+                .bind(now)
+                .push(")");
         }
         let (text, args) = q.build();
         sqlx::query_with(&text, args).execute(&mut *c).await?;
@@ -80,11 +106,13 @@ pub async fn set_user_name(c: &mut Conn, id: &str, email: &str, name: Option<&st
 
 /// R11: the first successful sign-in moves the user to `signed_in`.
 pub async fn mark_signed_in(c: &mut Conn, id: &str, now: i64) -> Result<()> {
-    sqlx::query("UPDATE users SET first_signed_in_at = $2 WHERE id = $1 AND first_signed_in_at IS NULL")
-        .bind(id)
-        .bind(now)
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET first_signed_in_at = $2 WHERE id = $1 AND first_signed_in_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -104,12 +132,19 @@ pub async fn org_role(c: &mut Conn, org: &str, user: &str) -> Result<Option<Opti
 /// Adds users to the organization (without an org role); users already in it are left alone.
 pub async fn insert_org_members(c: &mut Conn, org: &str, users: &[String], now: i64) -> Result<()> {
     for chunk in users.chunks(500) {
-        let mut q = Sql::new("INSERT INTO org_members (org_id, user_id, org_role, created_at) VALUES ");
+        let mut q =
+            Sql::new("INSERT INTO org_members (org_id, user_id, org_role, created_at) VALUES ");
         for (i, u) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.push("(").bind(org.to_owned()).push(", ").bind(u.clone()).push(", NULL, ").bind(now).push(")");
+            q.push("(")
+                .bind(org.to_owned())
+                .push(", ")
+                .bind(u.clone())
+                .push(", NULL, ")
+                .bind(now)
+                .push(")");
         }
         q.push(" ON CONFLICT (org_id, user_id) DO NOTHING");
         let (text, args) = q.build();
@@ -129,16 +164,22 @@ pub async fn set_org_role(c: &mut Conn, org: &str, user: &str, role: Option<&str
 }
 
 pub async fn delete_org_member(c: &mut Conn, org: &str, user: &str) -> Result<()> {
-    sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2").bind(org).bind(user).execute(c).await?;
+    sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")
+        .bind(org)
+        .bind(user)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 pub async fn count_org_role(c: &mut Conn, org: &str, role: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM org_members WHERE org_id = $1 AND org_role = $2")
-        .bind(org)
-        .bind(role)
-        .fetch_one(c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM org_members WHERE org_id = $1 AND org_role = $2",
+    )
+    .bind(org)
+    .bind(role)
+    .fetch_one(c)
+    .await?)
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -160,7 +201,10 @@ pub async fn list_org_roles(c: &mut Conn, org: &str) -> Result<Vec<OrgRoleRow>> 
 }
 
 /// Organizations the user is in, with their org role there.
-pub async fn orgs_of_user(c: &mut Conn, user: &str) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+pub async fn orgs_of_user(
+    c: &mut Conn,
+    user: &str,
+) -> Result<Vec<(String, Option<String>, Option<String>)>> {
     Ok(sqlx::query_as(
         "SELECT o.id, o.name, om.org_role FROM org_members om JOIN orgs o ON o.id = om.org_id \
          WHERE om.user_id = $1 ORDER BY o.id",
@@ -186,11 +230,17 @@ const MEMBERSHIP_SELECT: &str = "SELECT m.user_id, m.team_id, t.name AS team_nam
      FROM memberships m JOIN teams t ON t.org_id = m.org_id AND t.id = m.team_id";
 
 /// Every membership of these users in the organization.
-pub async fn memberships_of_users(c: &mut Conn, org: &str, users: &[String]) -> Result<Vec<MembershipRow>> {
+pub async fn memberships_of_users(
+    c: &mut Conn,
+    org: &str,
+    users: &[String],
+) -> Result<Vec<MembershipRow>> {
     let mut rows = Vec::new();
     for chunk in users.chunks(500) {
         let mut q = Sql::new(MEMBERSHIP_SELECT);
-        q.push(" WHERE m.org_id = ").bind(org.to_owned()).push(" AND m.user_id IN (");
+        q.push(" WHERE m.org_id = ")
+            .bind(org.to_owned())
+            .push(" AND m.user_id IN (");
         for (i, u) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
@@ -199,26 +249,45 @@ pub async fn memberships_of_users(c: &mut Conn, org: &str, users: &[String]) -> 
         }
         q.push(") ORDER BY m.user_id, m.team_id");
         let (text, args) = q.build();
-        rows.extend(sqlx::query_as_with::<_, MembershipRow, _>(&text, args).fetch_all(&mut *c).await?);
+        rows.extend(
+            sqlx::query_as_with::<_, MembershipRow, _>(&text, args)
+                .fetch_all(&mut *c)
+                .await?,
+        );
     }
     Ok(rows)
 }
 
-pub async fn get_membership(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<Option<MembershipRow>> {
-    Ok(sqlx::query_as(&format!("{MEMBERSHIP_SELECT} WHERE m.org_id = $1 AND m.user_id = $2 AND m.team_id = $3"))
-        .bind(org)
-        .bind(user)
-        .bind(team)
-        .fetch_optional(c)
-        .await?)
+pub async fn get_membership(
+    c: &mut Conn,
+    org: &str,
+    user: &str,
+    team: &str,
+) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{MEMBERSHIP_SELECT} WHERE m.org_id = $1 AND m.user_id = $2 AND m.team_id = $3"
+    ))
+    .bind(org)
+    .bind(user)
+    .bind(team)
+    .fetch_optional(c)
+    .await?)
 }
 
 /// Which of these users are already members of the team.
-pub async fn members_among(c: &mut Conn, org: &str, team: &str, users: &[String]) -> Result<Vec<String>> {
+pub async fn members_among(
+    c: &mut Conn,
+    org: &str,
+    team: &str,
+    users: &[String],
+) -> Result<Vec<String>> {
     let mut found = Vec::new();
     for chunk in users.chunks(500) {
         let mut q = Sql::new("SELECT user_id FROM memberships WHERE org_id = ");
-        q.bind(org.to_owned()).push(" AND team_id = ").bind(team.to_owned()).push(" AND user_id IN (");
+        q.bind(org.to_owned())
+            .push(" AND team_id = ")
+            .bind(team.to_owned())
+            .push(" AND user_id IN (");
         for (i, u) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
@@ -227,7 +296,11 @@ pub async fn members_among(c: &mut Conn, org: &str, team: &str, users: &[String]
         }
         q.push(")");
         let (text, args) = q.build();
-        found.extend(sqlx::query_scalar_with::<_, String, _>(&text, args).fetch_all(&mut *c).await?);
+        found.extend(
+            sqlx::query_scalar_with::<_, String, _>(&text, args)
+                .fetch_all(&mut *c)
+                .await?,
+        );
     }
     Ok(found)
 }
@@ -243,14 +316,26 @@ pub async fn insert_memberships(
     now: i64,
 ) -> Result<()> {
     for chunk in users.chunks(400) {
-        let mut q =
-            Sql::new("INSERT INTO memberships (org_id, team_id, user_id, team_role, app_access, created_at) VALUES ");
+        let mut q = Sql::new(
+            "INSERT INTO memberships (org_id, team_id, user_id, team_role, app_access, created_at) VALUES ",
+        );
         for (i, u) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.push("(").bind(org.to_owned()).push(", ").bind(team.to_owned()).push(", ").bind(u.clone());
-            q.push(", ").bind(team_role.to_owned()).push(", ").bind(app_access as i64).push(", ").bind(now).push(")");
+            q.push("(")
+                .bind(org.to_owned())
+                .push(", ")
+                .bind(team.to_owned())
+                .push(", ")
+                .bind(u.clone());
+            q.push(", ")
+                .bind(team_role.to_owned())
+                .push(", ")
+                .bind(app_access as i64)
+                .push(", ")
+                .bind(now)
+                .push(")");
         }
         let (text, args) = q.build();
         sqlx::query_with(&text, args).execute(&mut *c).await?;
@@ -258,7 +343,14 @@ pub async fn insert_memberships(
     Ok(())
 }
 
-pub async fn update_membership(c: &mut Conn, org: &str, user: &str, team: &str, team_role: &str, app_access: bool) -> Result<()> {
+pub async fn update_membership(
+    c: &mut Conn,
+    org: &str,
+    user: &str,
+    team: &str,
+    team_role: &str,
+    app_access: bool,
+) -> Result<()> {
     sqlx::query("UPDATE memberships SET team_role = $4, app_access = $5 WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
         .bind(org)
         .bind(user)
@@ -281,7 +373,11 @@ pub async fn delete_membership(c: &mut Conn, org: &str, user: &str, team: &str) 
 }
 
 pub async fn delete_memberships_of_user(c: &mut Conn, org: &str, user: &str) -> Result<()> {
-    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2").bind(org).bind(user).execute(c).await?;
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org)
+        .bind(user)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -337,10 +433,12 @@ pub fn user_list_sql(org: &str, f: &UserFilter) -> Sql {
     );
     let membership_conds = |q: &mut Sql, alias: &str| {
         if let Some(r) = &f.team_role {
-            q.push(&format!(" AND {alias}.team_role = ")).bind(r.clone());
+            q.push(&format!(" AND {alias}.team_role = "))
+                .bind(r.clone());
         }
         if let Some(a) = f.app_access {
-            q.push(&format!(" AND {alias}.app_access = ")).bind(a as i64);
+            q.push(&format!(" AND {alias}.app_access = "))
+                .bind(a as i64);
         }
         if let Some(teams) = &f.scope {
             q.push(&format!(" AND {alias}.team_id IN ("));
@@ -369,7 +467,9 @@ pub fn user_list_sql(org: &str, f: &UserFilter) -> Sql {
         }
     }
     if let Some(text) = &f.q {
-        q.push(" AND u.search LIKE ").bind(like_pattern(text)).push(" ESCAPE '\\'");
+        q.push(" AND u.search LIKE ")
+            .bind(like_pattern(text))
+            .push(" ESCAPE '\\'");
     }
     match f.org_role.as_deref() {
         Some("none") => {
@@ -390,7 +490,11 @@ pub fn user_list_sql(org: &str, f: &UserFilter) -> Sql {
         None => {}
     }
     // Order by the driving table's key so the engine walks its index instead of sorting.
-    let key = if f.team.is_some() { "m.user_id" } else { "om.user_id" };
+    let key = if f.team.is_some() {
+        "m.user_id"
+    } else {
+        "om.user_id"
+    };
     if let Some(after) = &f.after {
         q.push(&format!(" AND {key} > ")).bind(after.clone());
     }

@@ -4,7 +4,13 @@
 use crate::{Conn, Result};
 
 /// Replaces the email's live code.
-pub async fn put_code(c: &mut Conn, email: &str, code_hash: &str, expires_at: i64, now: i64) -> Result<()> {
+pub async fn put_code(
+    c: &mut Conn,
+    email: &str,
+    code_hash: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO sign_in_codes (email, code_hash, expires_at, failed_attempts, created_at) VALUES ($1, $2, $3, 0, $4) \
          ON CONFLICT (email) DO UPDATE SET code_hash = $2, expires_at = $3, failed_attempts = 0, created_at = $4",
@@ -20,10 +26,12 @@ pub async fn put_code(c: &mut Conn, email: &str, code_hash: &str, expires_at: i6
 
 /// The live code of an email as (hash, expires_at, failed_attempts).
 pub async fn get_code(c: &mut Conn, email: &str) -> Result<Option<(String, i64, i64)>> {
-    Ok(sqlx::query_as("SELECT code_hash, expires_at, failed_attempts FROM sign_in_codes WHERE email = $1")
-        .bind(email)
-        .fetch_optional(c)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT code_hash, expires_at, failed_attempts FROM sign_in_codes WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(c)
+    .await?)
 }
 
 /// Counts one wrong guess; returns the new count.
@@ -39,35 +47,57 @@ pub async fn count_failure(c: &mut Conn, email: &str) -> Result<i64> {
 
 /// Burns the email's code: used once, or too many wrong guesses.
 pub async fn delete_code(c: &mut Conn, email: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_codes WHERE email = $1").bind(email).execute(c).await?;
+    sqlx::query("DELETE FROM sign_in_codes WHERE email = $1")
+        .bind(email)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// Records a start and returns how many starts this email and this address made since `since`
 /// (this one included).
-pub async fn record_start(c: &mut Conn, email: &str, ip: &str, now: i64, since: i64) -> Result<(i64, i64)> {
+pub async fn record_start(
+    c: &mut Conn,
+    email: &str,
+    ip: &str,
+    now: i64,
+    since: i64,
+) -> Result<(i64, i64)> {
     // Old rows are useless for throttling; dropping them here keeps the table small.
-    sqlx::query("DELETE FROM sign_in_starts WHERE at < $1").bind(since).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM sign_in_starts WHERE at < $1")
+        .bind(since)
+        .execute(&mut *c)
+        .await?;
     sqlx::query("INSERT INTO sign_in_starts (email, ip, at) VALUES ($1, $2, $3)")
         .bind(email)
         .bind(ip)
         .bind(now)
         .execute(&mut *c)
         .await?;
-    let by_email: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts WHERE email = $1 AND at >= $2")
-        .bind(email)
-        .bind(since)
-        .fetch_one(&mut *c)
-        .await?;
-    let by_ip: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts WHERE ip = $1 AND at >= $2")
-        .bind(ip)
-        .bind(since)
-        .fetch_one(&mut *c)
-        .await?;
+    let by_email: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts WHERE email = $1 AND at >= $2",
+    )
+    .bind(email)
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await?;
+    let by_ip: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts WHERE ip = $1 AND at >= $2",
+    )
+    .bind(ip)
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await?;
     Ok((by_email, by_ip))
 }
 
-pub async fn insert_session(c: &mut Conn, token_hash: &str, user: &str, expires_at: i64, now: i64) -> Result<()> {
+pub async fn insert_session(
+    c: &mut Conn,
+    token_hash: &str,
+    user: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user)
@@ -80,14 +110,21 @@ pub async fn insert_session(c: &mut Conn, token_hash: &str, user: &str, expires_
 
 /// The user of a live session.
 pub async fn session_user(c: &mut Conn, token_hash: &str, now: i64) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+    Ok(
+        sqlx::query_scalar(
+            "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(c)
-        .await?)
+        .await?,
+    )
 }
 
 pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(c)
+        .await?;
     Ok(())
 }

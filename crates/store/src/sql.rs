@@ -13,7 +13,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), ..Default::default() }
+        Self {
+            text: text.to_owned(),
+            ..Default::default()
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -29,7 +32,9 @@ impl Sql {
         self.n += 1;
         self.text.push('$');
         self.text.push_str(&self.n.to_string());
-        self.args.add(value).expect("binding a plain value cannot fail");
+        self.args
+            .add(value)
+            .expect("binding a plain value cannot fail");
         self
     }
 

@@ -34,7 +34,8 @@ pub struct Params<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Query(v) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        let axum::extract::Query(v) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
         Ok(Params(v))
     }
 }
@@ -72,7 +73,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// The session token of the request: `Authorization: Bearer …`, else the session cookie.
 pub fn session_token(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         return v.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
     }
     parts
@@ -103,7 +108,9 @@ pub struct SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(parts).filter(|t| !t.is_empty()).ok_or_else(unauthenticated)?;
+        let token = session_token(parts)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(unauthenticated)?;
         let user = state.services.authenticate(&token).await?;
         Ok(SignedIn { user, token })
     }
@@ -119,8 +126,12 @@ impl FromRequestParts<AppState> for InOrg {
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::not_found("organization"))?;
-        let org = params.get("org").ok_or_else(|| ApiError::not_found("organization"))?;
-        Ok(InOrg(state.services.org_caller(&signed_in.user, org).await?))
+        let org = params
+            .get("org")
+            .ok_or_else(|| ApiError::not_found("organization"))?;
+        Ok(InOrg(
+            state.services.org_caller(&signed_in.user, org).await?,
+        ))
     }
 }
 
@@ -132,7 +143,11 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(expected) = state.operator_token.as_deref() else {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "Operator routes are off: set SWITCHBOARD_OPERATOR_TOKEN."));
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Operator routes are off: set SWITCHBOARD_OPERATOR_TOKEN.",
+            ));
         };
         let given = parts
             .headers
@@ -141,9 +156,17 @@ impl FromRequestParts<AppState> for Operator {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
         let same = given.len() == expected.len()
-            && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            && given
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
         if !same {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send the operator token as a bearer token."));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Send the operator token as a bearer token.",
+            ));
         }
         Ok(Operator)
     }

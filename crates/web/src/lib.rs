@@ -53,8 +53,56 @@ struct Security;
 impl utoipa::Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("session", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-        components.add_security_scheme("operator", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "operator",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Every error response is a problem document: documented errors get the problem media type,
+/// and each operation gets a `default` response for the statuses any route can answer (400,
+/// 413, 415 for bodies; 401; 404; 429; 500).
+struct ProblemResponses;
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = ResponseBuilder::new()
+            .description("A problem (RFC 9457)")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for item in api.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (status, resp) in op.responses.responses.iter_mut() {
+                    if let (false, RefOr::T(r)) = (status.starts_with('2'), resp)
+                        && let Some(c) = r.content.shift_remove("application/json")
+                    {
+                        r.content.insert("application/problem+json".into(), c);
+                    }
+                }
+                op.responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(problem.clone()));
+            }
+        }
     }
 }
 
@@ -63,13 +111,22 @@ struct NewRequestId;
 
 impl MakeRequestId for NewRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<tower_http::request_id::RequestId> {
-        RequestId::generate().as_str().parse().ok().map(tower_http::request_id::RequestId::new)
+        RequestId::generate()
+            .as_str()
+            .parse()
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
     }
 }
 
 /// The routes and their OpenAPI document, built from the same list so they can't drift.
 pub fn router_and_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::all()).split_for_parts()
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::all())
+        .split_for_parts();
+    // Runs on the whole document: `modifiers(…)` would see it before the routes are merged in.
+    utoipa::Modify::modify(&ProblemResponses, &mut api);
+    (router, api)
 }
 
 /// The whole application.
@@ -82,7 +139,12 @@ pub fn app(state: AppState) -> Router {
             "/openapi.json",
             axum::routing::get(move || {
                 let body = api_json.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }
             }),
         )
         .fallback(problem::no_route)
@@ -103,7 +165,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

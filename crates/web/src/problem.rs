@@ -37,11 +37,20 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), field: None }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn status(&self) -> StatusCode {
@@ -74,7 +83,11 @@ impl From<ServiceError> for ApiError {
                     source = s.source();
                 }
                 tracing::error!(error = %chain, "request failed");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side; it has been logged.")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side; it has been logged.",
+                )
             }
         }
     }
@@ -88,15 +101,21 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "Send the body as JSON with the header Content-Type: application/json.",
             ),
-            JsonRejection::JsonSyntaxError(e) => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {}", e.body_text()))
-            }
-            JsonRejection::JsonDataError(e) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("The body does not fit: {}", e.body_text()))
-            }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is larger than 1 MiB; send less per request.")
-            }
+            JsonRejection::JsonSyntaxError(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("The body is not valid JSON: {}", e.body_text()),
+            ),
+            JsonRejection::JsonDataError(e) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("The body does not fit: {}", e.body_text()),
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The body is larger than 1 MiB; send less per request.",
+            ),
             other => Self::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
         }
     }
@@ -104,14 +123,21 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("Bad query parameter: {}", r.body_text()))
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("Bad query parameter: {}", r.body_text()),
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Problem {
-            kind: format!("https://switchboard.dev/problems/{}", self.code.replace('_', "-")),
+            kind: format!(
+                "https://switchboard.dev/problems/{}",
+                self.code.replace('_', "-")
+            ),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail,
@@ -119,7 +145,10 @@ impl IntoResponse for ApiError {
             field: self.field,
         };
         let mut resp = (self.status, Json(body)).into_response();
-        resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
         resp
     }
 }
@@ -128,5 +157,9 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The answer to any path that is not a route.
 pub async fn no_route() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no such route; see /openapi.json.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such route; see /openapi.json.",
+    )
 }

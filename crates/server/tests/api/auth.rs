@@ -7,11 +7,23 @@ use serde_json::json;
 use switchboard_service::Config;
 
 async fn start(app: &TestApp, email: &str) -> crate::helpers::Resp {
-    app.call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": email}))).await
+    app.call(
+        Method::POST,
+        "/api/v1/auth/email/start",
+        None,
+        Some(json!({"email": email})),
+    )
+    .await
 }
 
 async fn verify(app: &TestApp, email: &str, code: &str) -> crate::helpers::Resp {
-    app.call(Method::POST, "/api/v1/auth/email/verify", None, Some(json!({"email": email, "code": code}))).await
+    app.call(
+        Method::POST,
+        "/api/v1/auth/email/verify",
+        None,
+        Some(json!({"email": email, "code": code})),
+    )
+    .await
 }
 
 db_tests! {
@@ -118,28 +130,52 @@ async fn sign_in_mail_goes_through_a_real_smtp_server() {
         eprintln!("SWITCHBOARD_TEST_PYTHON is not set (scripts/test sets it): SMTP test skipped");
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut smtp = tokio::process::Command::new(python)
-        .args(["-u", "-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Debugging"])
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Debugging",
+        ])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("start aiosmtpd");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let app = TestApp::sqlite().await;
-    app.provision("Support", "email", "smtp@example.com", "business", 5).await;
+    app.provision("Support", "email", "smtp@example.com", "business", 5)
+        .await;
     let store = app.store.clone();
-    let mailer = switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let mailer =
+        switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
     let services = switchboard_service::Services::new(store, mailer, Config::default());
-    services.start_sign_in("smtp@example.com", "127.0.0.1").await.unwrap();
+    services
+        .start_sign_in("smtp@example.com", "127.0.0.1")
+        .await
+        .unwrap();
     let _ = smtp.start_kill();
     let out = smtp.wait_with_output().await.unwrap();
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("smtp@example.com"), "{printed}");
-    assert!(printed.contains("Your Switchboard sign-in code"), "{printed}");
+    assert!(
+        printed.contains("Your Switchboard sign-in code"),
+        "{printed}"
+    );
 }

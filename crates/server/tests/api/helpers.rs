@@ -52,14 +52,21 @@ fn unique(prefix: &str) -> String {
 
 /// A fresh PostgreSQL database on the server of `TEST_DATABASE_URL`, as a URL.
 pub async fn fresh_postgres_database() -> Option<String> {
-    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     use switchboard_store::sqlx::{Connection, Executor};
     let mut admin = switchboard_store::sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
     let name = unique("sb_test_");
-    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
-    let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL ends with /DBNAME");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL ends with /DBNAME");
     Some(format!("{base}/{name}"))
 }
 
@@ -68,14 +75,32 @@ impl TestApp {
         let dir = std::env::temp_dir().join(unique("switchboard-test-"));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite3").display());
-        Self::start(url, dir, Config { starts_per_ip: 10_000, ..Config::default() }).await
+        Self::start(
+            url,
+            dir,
+            Config {
+                starts_per_ip: 10_000,
+                ..Config::default()
+            },
+        )
+        .await
     }
 
     pub async fn postgres() -> Option<TestApp> {
         let url = fresh_postgres_database().await?;
         let dir = std::env::temp_dir().join(unique("switchboard-test-"));
         std::fs::create_dir_all(&dir).unwrap();
-        Some(Self::start(url, dir, Config { starts_per_ip: 10_000, ..Config::default() }).await)
+        Some(
+            Self::start(
+                url,
+                dir,
+                Config {
+                    starts_per_ip: 10_000,
+                    ..Config::default()
+                },
+            )
+            .await,
+        )
     }
 
     /// Starts another server over the same database with other tunables.
@@ -87,13 +112,19 @@ impl TestApp {
     }
 
     async fn start(database_url: String, dir: PathBuf, config: Config) -> TestApp {
-        let store = Store::connect(&database_url).await.expect("connect test database");
+        let store = Store::connect(&database_url)
+            .await
+            .expect("connect test database");
         let mail_file = dir.join("mail.jsonl");
         let mailer = Mailer::from_url(&format!("file:{}", mail_file.display())).unwrap();
         let services = Services::new(store.clone(), mailer, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState { services, operator_token: Some(OPERATOR_TOKEN.into()), secure_cookies: false };
+        let state = AppState {
+            services,
+            operator_token: Some(OPERATOR_TOKEN.into()),
+            secure_cookies: false,
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             switchboard_web::serve(listener, state, async {
@@ -124,8 +155,16 @@ impl TestApp {
     }
 
     /// Sends a request; `token` is a session token, or the operator token for operator routes.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -144,7 +183,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.call(Method::PATCH, path, Some(token), Some(body)).await
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Resp {
@@ -171,24 +211,47 @@ impl TestApp {
 
     /// Signs in by email code and returns the session token.
     pub async fn sign_in(&self, email: &str) -> String {
-        let r = self.call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": email}))).await;
-        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-        let code = self.last_code(email).unwrap_or_else(|| panic!("no code mailed to {email}"));
         let r = self
-            .call(Method::POST, "/api/v1/auth/email/verify", None, Some(json!({"email": email, "code": code})))
+            .call(
+                Method::POST,
+                "/api/v1/auth/email/start",
+                None,
+                Some(json!({"email": email})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        let code = self
+            .last_code(email)
+            .unwrap_or_else(|| panic!("no code mailed to {email}"));
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/email/verify",
+                None,
+                Some(json!({"email": email, "code": code})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.body["token"].as_str().unwrap().to_owned()
     }
 
     /// Provisions a customer through the operator API.
-    pub async fn provision(&self, team: &str, login_type: &str, admin: &str, plan: &str, seats: i64) -> Provisioned {
+    pub async fn provision(
+        &self,
+        team: &str,
+        login_type: &str,
+        admin: &str,
+        plan: &str,
+        seats: i64,
+    ) -> Provisioned {
         let body = json!({
             "team": {"name": team, "login_type": login_type},
             "admin_email": admin,
             "subscription": {"plan": plan, "seats": seats},
         });
-        let r = self.post("/operator/v1/customers", OPERATOR_TOKEN, body).await;
+        let r = self
+            .post("/operator/v1/customers", OPERATOR_TOKEN, body)
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         Provisioned {
             org: r.body["org_id"].as_str().unwrap().into(),
@@ -201,7 +264,9 @@ impl TestApp {
     /// A provisioned and established organization, signed in as its first Org Admin.
     pub async fn established_org(&self, seats: i64) -> Org {
         let admin_email = format!("{}@example.com", unique("admin-"));
-        let p = self.provision("Support", "email", &admin_email, "enterprise", seats).await;
+        let p = self
+            .provision("Support", "email", &admin_email, "enterprise", seats)
+            .await;
         let admin = self.sign_in(&admin_email).await;
         let r = self
             .post(
@@ -212,16 +277,33 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let second_team = r.body["id"].as_str().unwrap().to_owned();
-        Org { id: p.org, initial_team: p.team, second_team, subscription: p.subscription, admin, admin_email, admin_user: p.admin_user }
+        Org {
+            id: p.org,
+            initial_team: p.team,
+            second_team,
+            subscription: p.subscription,
+            admin,
+            admin_email,
+            admin_user: p.admin_user,
+        }
     }
 
     /// Adds emails to a team as the given caller; returns the response.
-    pub async fn add_users(&self, org: &str, token: &str, team: &str, role: &str, emails: &[&str], app_access: Option<bool>) -> Resp {
+    pub async fn add_users(
+        &self,
+        org: &str,
+        token: &str,
+        team: &str,
+        role: &str,
+        emails: &[&str],
+        app_access: Option<bool>,
+    ) -> Resp {
         let mut body = json!({"team_id": team, "team_role": role, "emails": emails});
         if let Some(a) = app_access {
             body["app_access"] = json!(a);
         }
-        self.post(&format!("/api/v1/orgs/{org}/users"), token, body).await
+        self.post(&format!("/api/v1/orgs/{org}/users"), token, body)
+            .await
     }
 
     /// The user id of an email from a bulk-add response.
@@ -238,15 +320,23 @@ impl TestApp {
 
     /// Puts a team into a subscription (directly in the database, as billing routes are not here yet).
     pub async fn cover_team(&self, org: &str, team: &str, sub: &str, reserved: Option<i64>) {
-        let (mut tx, _) = self.store.write_org(&switchboard_domain::ids::OrgId::parse(org).unwrap()).await.unwrap();
-        switchboard_store::orgs::set_team_subscription(&mut tx, org, team, Some(sub), reserved).await.unwrap();
+        let (mut tx, _) = self
+            .store
+            .write_org(&switchboard_domain::ids::OrgId::parse(org).unwrap())
+            .await
+            .unwrap();
+        switchboard_store::orgs::set_team_subscription(&mut tx, org, team, Some(sub), reserved)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
 
     /// Recomputes the organization's audit chain; `None` means intact.
     pub async fn broken_audit_entry(&self, org: &str) -> Option<i64> {
         let mut c = self.store.read().await.unwrap();
-        switchboard_store::audit::verify_chain(&mut c, org).await.unwrap()
+        switchboard_store::audit::verify_chain(&mut c, org)
+            .await
+            .unwrap()
     }
 }
 
@@ -298,13 +388,22 @@ impl Resp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Asserts a problem response with this status and code, and returns its detail.
     pub fn problem(&self, status: u16, code: &str) -> String {
         assert_eq!(self.status.as_u16(), status, "{}", self.text);
-        assert_eq!(self.headers["content-type"], "application/problem+json", "{}", self.text);
+        assert_eq!(
+            self.headers["content-type"], "application/problem+json",
+            "{}",
+            self.text
+        );
         assert_eq!(self.body["code"], code, "{}", self.text);
         assert_eq!(self.body["status"], status);
         let detail = self.body["detail"].as_str().unwrap_or_default().to_owned();
@@ -314,7 +413,12 @@ impl Resp {
     }
 
     pub fn ok(&self) -> &Value {
-        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.text);
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.text
+        );
         &self.body
     }
 }

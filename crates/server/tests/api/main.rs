@@ -9,6 +9,6 @@ mod auth;
 mod bad_input;
 mod operator;
 mod roles;
-mod tenancy;
 mod teams;
+mod tenancy;
 mod users;

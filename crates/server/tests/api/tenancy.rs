@@ -19,7 +19,15 @@ enum Actor {
 }
 use Actor::*;
 
-const ACTORS: [Actor; 7] = [Anonymous, Operator, OrgAdmin, OrgAnalyst, TeamAdminOther, Member, OtherOrgAdmin];
+const ACTORS: [Actor; 7] = [
+    Anonymous,
+    Operator,
+    OrgAdmin,
+    OrgAnalyst,
+    TeamAdminOther,
+    Member,
+    OtherOrgAdmin,
+];
 
 /// Who may call each route. `None` marks a public route (any actor; only "no 5xx" is checked).
 fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
@@ -36,7 +44,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/api/v1/orgs/{org}/teams") => Some(READERS),
         ("post", "/api/v1/orgs/{org}/teams") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/teams/{team}") => Some(ADMIN_ANALYST),
-        ("patch", "/api/v1/orgs/{org}/teams/{team}") | ("delete", "/api/v1/orgs/{org}/teams/{team}") => Some(ADMIN),
+        ("patch", "/api/v1/orgs/{org}/teams/{team}")
+        | ("delete", "/api/v1/orgs/{org}/teams/{team}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/users") => Some(READERS),
         ("post", "/api/v1/orgs/{org}/users") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/users/{user}") => Some(ADMIN_ANALYST),
@@ -46,7 +55,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         | ("delete", "/api/v1/orgs/{org}/users/{user}/memberships/{team}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/admins") => Some(ADMIN_ANALYST),
         ("post", "/api/v1/orgs/{org}/admins") => Some(ADMIN),
-        ("patch", "/api/v1/orgs/{org}/admins/{user}") | ("delete", "/api/v1/orgs/{org}/admins/{user}") => Some(ADMIN),
+        ("patch", "/api/v1/orgs/{org}/admins/{user}")
+        | ("delete", "/api/v1/orgs/{org}/admins/{user}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/audit-log") => Some(ADMIN),
         _ => return None,
     };
@@ -59,14 +69,26 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
         ("post", "/operator/v1/customers") => json!({"team": {"name": "T", "login_type": "email"},
             "admin_email": "op-made@example.com", "subscription": {"plan": "business", "seats": 3}}),
         ("post", "/api/v1/auth/email/start") => json!({"email": "who@example.com"}),
-        ("post", "/api/v1/auth/email/verify") => json!({"email": "who@example.com", "code": "000000"}),
-        ("post", "/api/v1/orgs/{org}/teams") => json!({"name": "Matrix Team", "login_type": "email"}),
+        ("post", "/api/v1/auth/email/verify") => {
+            json!({"email": "who@example.com", "code": "000000"})
+        }
+        ("post", "/api/v1/orgs/{org}/teams") => {
+            json!({"name": "Matrix Team", "login_type": "email"})
+        }
         ("patch", "/api/v1/orgs/{org}/teams/{team}") => json!({"description": "edited"}),
-        ("post", "/api/v1/orgs/{org}/users") => json!({"team_id": org.initial_team, "team_role": "member",
-            "emails": ["fresh@example.com"], "app_access": false}),
-        ("post", "/api/v1/orgs/{org}/users/{user}/memberships") => json!({"team_id": org.second_team, "team_role": "member"}),
-        ("patch", "/api/v1/orgs/{org}/users/{user}/memberships/{team}") => json!({"app_access": false}),
-        ("post", "/api/v1/orgs/{org}/admins") => json!({"email": "analyst2@example.com", "role": "org_analyst"}),
+        ("post", "/api/v1/orgs/{org}/users") => {
+            json!({"team_id": org.initial_team, "team_role": "member",
+            "emails": ["fresh@example.com"], "app_access": false})
+        }
+        ("post", "/api/v1/orgs/{org}/users/{user}/memberships") => {
+            json!({"team_id": org.second_team, "team_role": "member"})
+        }
+        ("patch", "/api/v1/orgs/{org}/users/{user}/memberships/{team}") => {
+            json!({"app_access": false})
+        }
+        ("post", "/api/v1/orgs/{org}/admins") => {
+            json!({"email": "analyst2@example.com", "role": "org_analyst"})
+        }
         ("patch", "/api/v1/orgs/{org}/admins/{user}") => json!({"role": "org_analyst"}),
         _ if method == "get" || method == "delete" => return None,
         _ => json!({}),

@@ -9,7 +9,12 @@ fn outcomes(r: &crate::helpers::Resp) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| (x["email"].as_str().unwrap().to_owned(), x["outcome"].as_str().unwrap().to_owned()))
+        .map(|x| {
+            (
+                x["email"].as_str().unwrap().to_owned(),
+                x["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 

@@ -15,7 +15,11 @@ use switchboard_service::views::{AuditEntryView, Page};
     params(("org" = String, Path), AuditQuery),
     responses((status = 200, body = Page<AuditEntryView>, content_type = "application/json"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn audit_log(State(state): State<AppState>, InOrg(who): InOrg, Params(q): Params<AuditQuery>) -> ApiResult<Response> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Params(q): Params<AuditQuery>,
+) -> ApiResult<Response> {
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -29,9 +33,14 @@ pub async fn audit_log(State(state): State<AppState>, InOrg(who): InOrg, Params(
     };
     let page = state.services.audit_log(&who, &q).await?;
     if csv {
-        let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&page.items)).into_response();
+        let mut resp = (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            to_csv(&page.items),
+        )
+            .into_response();
         if let Some(next) = &page.next_cursor {
-            resp.headers_mut().insert("x-next-cursor", next.parse().expect("digits"));
+            resp.headers_mut()
+                .insert("x-next-cursor", next.parse().expect("digits"));
         }
         return Ok(resp);
     }

@@ -31,7 +31,9 @@ pub struct Accepted {
 
 fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    let c = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    );
     HeaderValue::from_str(&c).expect("cookie is ASCII")
 }
 
@@ -44,13 +46,21 @@ pub async fn start_email(
     Body(req): Body<StartEmail>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
     state.services.start_sign_in(&req.email, &ip).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted { detail: "If this email has an account, a sign-in code is on its way." })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            detail: "If this email has an account, a sign-in code is on its way.",
+        }),
+    ))
 }
 
 /// Exchange a code for a session: a bearer token and the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/email/verify", tag = "sign-in", request_body = VerifyEmail,
     responses((status = 200, body = SessionView), (status = 401, body = Problem), (status = 422, body = Problem)))]
-pub async fn verify_email(State(state): State<AppState>, Body(req): Body<VerifyEmail>) -> ApiResult<(HeaderMap, Json<SessionView>)> {
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Body(req): Body<VerifyEmail>,
+) -> ApiResult<(HeaderMap, Json<SessionView>)> {
     let (_, session) = state.services.verify_sign_in(&req.email, &req.code).await?;
     let mut headers = HeaderMap::new();
     let max_age = state.services.config.session_ttl_ms / 1000;
@@ -61,7 +71,10 @@ pub async fn verify_email(State(state): State<AppState>, Body(req): Body<VerifyE
 /// End the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sign-in", security(("session" = [])),
     responses((status = 204), (status = 401, body = Problem)))]
-pub async fn logout(State(state): State<AppState>, who: SignedIn) -> ApiResult<(StatusCode, HeaderMap)> {
+pub async fn logout(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> ApiResult<(StatusCode, HeaderMap)> {
     state.services.sign_out(&who.token).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, cookie(&state, "", 0));

@@ -25,6 +25,11 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     if state.services.store.ping().await {
         (StatusCode::OK, Json(Health { status: "ready" }))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "database unreachable" }))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "database unreachable",
+            }),
+        )
     }
 }

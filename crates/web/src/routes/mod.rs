@@ -26,7 +26,11 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(org::get_org))
         .routes(routes!(teams::list_teams, teams::create_team))
-        .routes(routes!(teams::get_team, teams::update_team, teams::delete_team))
+        .routes(routes!(
+            teams::get_team,
+            teams::update_team,
+            teams::delete_team
+        ))
         .routes(routes!(users::list_users, users::bulk_add))
         .routes(routes!(users::get_user, users::remove_from_org))
         .routes(routes!(users::add_membership))

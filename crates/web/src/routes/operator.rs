@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_domain::plan::Plan;
-use switchboard_service::operator::{Provisioned, ProvisionRequest};
+use switchboard_service::operator::{ProvisionRequest, Provisioned};
 
 /// Provision a customer: an organization, its initial team, a subscription and the first Team Admin (R1).
 #[utoipa::path(post, path = "/operator/v1/customers", tag = "operator", security(("operator" = [])),
@@ -19,7 +19,10 @@ pub async fn provision_customer(
     RequestCtx(ctx): RequestCtx,
     Body(req): Body<ProvisionRequest>,
 ) -> ApiResult<(StatusCode, Json<Provisioned>)> {
-    Ok((StatusCode::CREATED, Json(state.services.provision_customer(&ctx, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.provision_customer(&ctx, req).await?),
+    ))
 }
 
 /// The plan catalog.

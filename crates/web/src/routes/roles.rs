@@ -13,8 +13,14 @@ use switchboard_service::views::{OrgRoleView, Page};
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/admins", tag = "org roles", security(("session" = [])),
     params(("org" = String, Path)),
     responses((status = 200, body = Page<OrgRoleView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_roles(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<OrgRoleView>>> {
-    Ok(Json(Page { items: state.services.list_org_roles(&who).await?, next_cursor: None }))
+pub async fn list_roles(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+) -> ApiResult<Json<Page<OrgRoleView>>> {
+    Ok(Json(Page {
+        items: state.services.list_org_roles(&who).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Give a user an org role by email; a newcomer joins the initial team (R9).
@@ -28,7 +34,10 @@ pub async fn assign_role(
     RequestCtx(ctx): RequestCtx,
     Body(req): Body<AssignRole>,
 ) -> ApiResult<(StatusCode, Json<AssignedRole>)> {
-    Ok((StatusCode::CREATED, Json(state.services.assign_org_role(&who, &ctx, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.assign_org_role(&who, &ctx, req).await?),
+    ))
 }
 
 /// Change a user's org role; the last Org Admin can't be demoted (R10).
@@ -43,7 +52,12 @@ pub async fn change_role(
     Path((_org, user)): Path<(String, String)>,
     Body(req): Body<ChangeRole>,
 ) -> ApiResult<Json<OrgRoleView>> {
-    Ok(Json(state.services.change_org_role(&who, &ctx, &user, req).await?))
+    Ok(Json(
+        state
+            .services
+            .change_org_role(&who, &ctx, &user, req)
+            .await?,
+    ))
 }
 
 /// Revoke a user's org role; never the last Org Admin's (R10).

@@ -13,8 +13,14 @@ use switchboard_service::views::{Page, TeamView};
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/teams", tag = "teams", security(("session" = [])),
     params(("org" = String, Path)),
     responses((status = 200, body = Page<TeamView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_teams(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<TeamView>>> {
-    Ok(Json(Page { items: state.services.list_teams(&who).await?, next_cursor: None }))
+pub async fn list_teams(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+) -> ApiResult<Json<Page<TeamView>>> {
+    Ok(Json(Page {
+        items: state.services.list_teams(&who).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Create a team; the first creation by the initial team's admin establishes the organization (R2).
@@ -28,7 +34,10 @@ pub async fn create_team(
     RequestCtx(ctx): RequestCtx,
     Body(req): Body<CreateTeam>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    Ok((StatusCode::CREATED, Json(state.services.create_team(&who, &ctx, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_team(&who, &ctx, req).await?),
+    ))
 }
 
 /// One team.
@@ -55,7 +64,9 @@ pub async fn update_team(
     Path((_org, team)): Path<(String, String)>,
     Body(req): Body<UpdateTeam>,
 ) -> ApiResult<Json<TeamView>> {
-    Ok(Json(state.services.update_team(&who, &ctx, &team, req).await?))
+    Ok(Json(
+        state.services.update_team(&who, &ctx, &team, req).await?,
+    ))
 }
 
 /// Delete a team that has no members (never the initial team).

@@ -6,7 +6,9 @@ use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use switchboard_service::users::{AddMembership, BulkAdd, BulkAddResult, RemovedMembership, UpdateMembership, UserQuery};
+use switchboard_service::users::{
+    AddMembership, BulkAdd, BulkAddResult, RemovedMembership, UpdateMembership, UserQuery,
+};
 use switchboard_service::views::{MembershipView, Page, UserView};
 
 /// Users, searched and filtered, one page at a time (R11).
@@ -74,7 +76,15 @@ pub async fn add_membership(
     Path((_org, user)): Path<(String, String)>,
     Body(req): Body<AddMembership>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    Ok((StatusCode::CREATED, Json(state.services.add_membership(&who, &ctx, &user, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .services
+                .add_membership(&who, &ctx, &user, req)
+                .await?,
+        ),
+    ))
 }
 
 /// Change a membership's team role or app access.
@@ -89,7 +99,12 @@ pub async fn update_membership(
     Path((_org, user, team)): Path<(String, String, String)>,
     Body(req): Body<UpdateMembership>,
 ) -> ApiResult<Json<MembershipView>> {
-    Ok(Json(state.services.update_membership(&who, &ctx, &user, &team, req).await?))
+    Ok(Json(
+        state
+            .services
+            .update_membership(&who, &ctx, &user, &team, req)
+            .await?,
+    ))
 }
 
 /// Remove a user from one team; their last team takes them out of the organization (R7).
@@ -103,5 +118,10 @@ pub async fn remove_membership(
     RequestCtx(ctx): RequestCtx,
     Path((_org, user, team)): Path<(String, String, String)>,
 ) -> ApiResult<Json<RemovedMembership>> {
-    Ok(Json(state.services.remove_membership(&who, &ctx, &user, &team).await?))
+    Ok(Json(
+        state
+            .services
+            .remove_membership(&who, &ctx, &user, &team)
+            .await?,
+    ))
 }
