@@ -1,6 +1,8 @@
 //! The `switchboard` binary: one command line for the service (`serve`), the schema (`migrate`),
 //! the operator (`provision`), demo data (`demo`) and benchmarks (`bench`).
 
+mod bench;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -66,12 +68,28 @@ enum Command {
         #[arg(long)]
         seats: i64,
     },
+    /// Benchmarks, each reported against a floor measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Create a realistic demo organization and print how to sign in.
     Demo {
         #[arg(long, default_value_t = 2000)]
         users: usize,
         #[arg(long, default_value_t = 12)]
         teams: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The users page over HTTP against its bare SQL, and bulk adds against a bare transaction.
+    Users {
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
     },
 }
 
@@ -87,6 +105,9 @@ async fn main() -> anyhow::Result<()> {
     if cli.database_url.starts_with("sqlite://data/") {
         std::fs::create_dir_all("data").context("creating ./data for the SQLite database")?;
     }
+    if let Command::Bench(BenchCommand::Users { users, teams, requests }) = cli.command {
+        return bench::users(&cli.database_url, users, teams, requests).await;
+    }
     let store = Store::connect(&cli.database_url)
         .await
         .context("opening the database")?;
@@ -94,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let services = Services::new(store.clone(), mailer, Config::default());
     match cli.command {
         Command::Migrate => println!("migrations applied"),
+        Command::Bench(_) => unreachable!("handled above"),
         Command::Provision {
             team_name,
             login_type,

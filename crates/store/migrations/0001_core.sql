@@ -75,7 +75,9 @@ CREATE TABLE memberships (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (org_id, team_id, user_id)
 );
-CREATE INDEX memberships_user ON memberships (org_id, user_id);
+-- Covers "memberships of these users" in (user, team) order, so no engine is tempted to scan the
+-- organization through the primary key instead.
+CREATE INDEX memberships_user ON memberships (org_id, user_id, team_id);
 
 -- One live sign-in code per email; a new start replaces it. Only a salted hash is kept.
 CREATE TABLE sign_in_codes (
