@@ -64,6 +64,9 @@ typed_id!(
     /// One audit log entry.
     AuditId, "aud");
 typed_id!(
+    /// An invoice.
+    InvoiceId, "inv");
+typed_id!(
     /// One HTTP request, as recorded in logs and the audit log.
     RequestId, "req");
 

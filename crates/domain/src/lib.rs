@@ -5,12 +5,14 @@
 //! - [`email`], [`team`], [`role`]: parsed values; a value of these types is valid by construction.
 //! - [`access`]: the permission table of DESIGN.md §1, the only place that decides who may do what.
 //! - [`plan`]: the plan catalog (data in `catalog/plans.json`).
+//! - [`billing`]: payment methods (never a card number), periods, invoice lines.
 //! - [`seats`]: seat arithmetic of a subscription pool (R14).
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
 //! - [`error`]: the domain's one error type.
 
 pub mod access;
 pub mod audit;
+pub mod billing;
 pub mod email;
 pub mod error;
 pub mod ids;

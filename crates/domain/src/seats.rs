@@ -28,6 +28,8 @@ pub struct Refusal {
     pub limit: i64,
     pub needed: i64,
     pub free: i64,
+    /// Seats free in the subscription outside this team's limit.
+    pub free_elsewhere: i64,
     pub reserved_team: bool,
 }
 
@@ -35,14 +37,61 @@ impl Refusal {
     pub fn detail(&self) -> String {
         if self.reserved_team {
             format!(
-                "Team {} has reached its allocated seat limit ({}): {} seat(s) needed, {} free. Raise the team's reservation or turn app access off for someone.",
-                self.team_name, self.limit, self.needed, self.free
+                "Team {} has reached its allocated seat limit ({}): {} seat(s) needed, {} free. {} seat(s) are free elsewhere in the subscription; raise the team's reservation or turn app access off for someone.",
+                self.team_name, self.limit, self.needed, self.free, self.free_elsewhere
             )
         } else {
             format!(
-                "The shared seat pool is full for team {} ({} shared seats): {} seat(s) needed, {} free. Add seats to the subscription, lower other teams' reservations, or turn app access off for someone.",
-                self.team_name, self.limit, self.needed, self.free
+                "The shared seat pool is full for team {} ({} shared seats): {} seat(s) needed, {} free. {} seat(s) are free elsewhere in the subscription (reserved for other teams); add seats, lower other teams' reservations, or turn app access off for someone.",
+                self.team_name, self.limit, self.needed, self.free, self.free_elsewhere
             )
+        }
+    }
+}
+
+/// How a change would break R14.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    ReservationsExceedPool {
+        reserved: i64,
+        pool: i64,
+    },
+    ReservationBelowUse {
+        team_name: String,
+        used: i64,
+        reserved: i64,
+    },
+    SharedPoolOverflow {
+        used: i64,
+        size: i64,
+    },
+}
+
+impl Violation {
+    /// The stable problem code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::ReservationsExceedPool { .. } => "reservations_exceed_pool",
+            Self::ReservationBelowUse { .. } => "reservation_below_use",
+            Self::SharedPoolOverflow { .. } => "seat_limit_reached",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            Self::ReservationsExceedPool { reserved, pool } => format!(
+                "Reservations would total {reserved} seats, more than the subscription's {pool}. Lower other teams' reservations or add seats."
+            ),
+            Self::ReservationBelowUse {
+                team_name,
+                used,
+                reserved,
+            } => format!(
+                "Team {team_name} holds {used} seats, more than a reservation of {reserved}. Turn app access off for some of its members first, or reserve at least {used}."
+            ),
+            Self::SharedPoolOverflow { used, size } => format!(
+                "Teams without a reservation hold {used} seats, but only {size} would be left to share. Lower reservations or add seats."
+            ),
         }
     }
 }
@@ -55,6 +104,21 @@ impl Pool {
     /// Seats left for teams without a reservation.
     pub fn shared_size(&self) -> i64 {
         (self.seats - self.reserved_total()).max(0)
+    }
+
+    pub fn used_total(&self) -> i64 {
+        self.teams.iter().map(|t| t.used).sum()
+    }
+
+    /// Seats anyone could still take: what reserved teams have left plus what the shared pool has.
+    pub fn free_total(&self) -> i64 {
+        let reserved_left: i64 = self
+            .teams
+            .iter()
+            .filter_map(|t| t.reserved.map(|r| (r - t.used).max(0)))
+            .sum();
+        (reserved_left + (self.shared_size() - self.shared_used()).max(0))
+            .min((self.seats - self.used_total()).max(0))
     }
 
     pub fn shared_used(&self) -> i64 {
@@ -81,10 +145,13 @@ impl Pool {
                 limit: 0,
                 needed,
                 free: 0,
+                free_elsewhere: self.free_total(),
                 reserved_team: false,
             });
         };
-        let free = self.free_for(team);
+        // After the operator forced a pool below its use, nobody takes a seat until use is back under it.
+        let pool_free = (self.seats - self.used_total()).max(0);
+        let free = self.free_for(team).min(pool_free);
         if needed <= free {
             return Ok(());
         }
@@ -93,6 +160,7 @@ impl Pool {
             limit: team.reserved.unwrap_or_else(|| self.shared_size()),
             needed,
             free,
+            free_elsewhere: (self.free_total() - free).max(0),
             reserved_team: team.reserved.is_some(),
         })
     }
@@ -100,12 +168,58 @@ impl Pool {
     /// R14's invariant: no reserved team over its reservation, the unreserved teams within the
     /// shared pool, and Σ reservations ≤ pool.
     pub fn holds(&self) -> bool {
-        self.reserved_total() <= self.seats
-            && self
-                .teams
-                .iter()
-                .all(|t| t.reserved.is_none_or(|r| t.used <= r))
-            && self.shared_used() <= self.shared_size()
+        self.violation().is_none()
+    }
+
+    /// The first way this pool breaks R14's invariant, if any.
+    pub fn violation(&self) -> Option<Violation> {
+        if self.reserved_total() > self.seats {
+            return Some(Violation::ReservationsExceedPool {
+                reserved: self.reserved_total(),
+                pool: self.seats,
+            });
+        }
+        if let Some(t) = self
+            .teams
+            .iter()
+            .find(|t| t.reserved.is_some_and(|r| t.used > r))
+        {
+            return Some(Violation::ReservationBelowUse {
+                team_name: t.team_name.clone(),
+                used: t.used,
+                reserved: t.reserved.unwrap_or_default(),
+            });
+        }
+        if self.shared_used() > self.shared_size() {
+            return Some(Violation::SharedPoolOverflow {
+                used: self.shared_used(),
+                size: self.shared_size(),
+            });
+        }
+        None
+    }
+
+    /// The same pool with `team` in it (replacing the team of the same id, or added).
+    pub fn with_team(&self, team: TeamSeats) -> Pool {
+        let mut next = self.clone();
+        match next.teams.iter_mut().find(|t| t.team_id == team.team_id) {
+            Some(t) => *t = team,
+            None => next.teams.push(team),
+        }
+        next
+    }
+
+    /// Reserved teams that hold all their reserved seats (R15's warning).
+    pub fn teams_at_limit(&self) -> Vec<&TeamSeats> {
+        self.teams
+            .iter()
+            .filter(|t| t.reserved.is_some_and(|r| t.used >= r))
+            .collect()
+    }
+
+    /// Whether teams share a pool that has no seat left (R15's warning).
+    pub fn shared_pool_full(&self) -> bool {
+        self.teams.iter().any(|t| t.reserved.is_none()) && self.shared_used() >= self.shared_size()
     }
 }
 

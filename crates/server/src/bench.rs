@@ -25,7 +25,11 @@ fn stats(mut t: Vec<Duration>) -> Stats {
     t.sort();
     let at = |q: f64| t[((t.len() as f64 * q) as usize).min(t.len() - 1)];
     let mean = t.iter().sum::<Duration>() / t.len() as u32;
-    Stats { p50: at(0.50), p99: at(0.99), mean }
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+        mean,
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -33,21 +37,48 @@ fn ms(d: Duration) -> String {
 }
 
 /// Runs the users benchmark against `database_url`, which must be empty.
-pub async fn users(database_url: &str, users: usize, teams: usize, requests: usize) -> anyhow::Result<()> {
+pub async fn users(
+    database_url: &str,
+    users: usize,
+    teams: usize,
+    requests: usize,
+) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", now_ms()));
     std::fs::create_dir_all(&dir)?;
-    let store = Store::connect(database_url).await.context("opening the bench database")?;
-    let mailer = Mailer::from_url(&format!("file:{}", dir.join("mail.jsonl").display())).map_err(|e| anyhow!("{e}"))?;
-    let services = Services::new(store.clone(), mailer, Config { starts_per_ip: 1_000_000, ..Config::default() });
-    if demo::has_data(&services).await.map_err(|e| anyhow!("{e}"))? {
+    let store = Store::connect(database_url)
+        .await
+        .context("opening the bench database")?;
+    let mailer = Mailer::from_url(&format!("file:{}", dir.join("mail.jsonl").display()))
+        .map_err(|e| anyhow!("{e}"))?;
+    let services = Services::new(
+        store.clone(),
+        mailer,
+        Config {
+            starts_per_ip: 1_000_000,
+            ..Config::default()
+        },
+    );
+    if demo::has_data(&services)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+    {
         anyhow::bail!("bench users needs an empty database");
     }
     let t0 = Instant::now();
-    demo::create(&services, users, teams).await.map_err(|e| anyhow!("{e}"))?;
-    println!("seeded {users} users in {teams} teams in {:.1} s ({:?})", t0.elapsed().as_secs_f64(), store.backend());
+    demo::create(&services, users, teams)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    println!(
+        "seeded {users} users in {teams} teams in {:.1} s ({:?})",
+        t0.elapsed().as_secs_f64(),
+        store.backend()
+    );
 
     // Sign in as the demo admin, as a client would.
-    services.start_sign_in(DEMO_ADMIN, "bench").await.map_err(|e| anyhow!("{e}"))?;
+    services
+        .start_sign_in(DEMO_ADMIN, "bench")
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let mail = std::fs::read_to_string(dir.join("mail.jsonl"))?;
     let code: serde_json::Value = serde_json::from_str(mail.lines().last().unwrap_or("{}"))?;
     let (admin, session) = services
@@ -56,13 +87,23 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
         .map_err(|e| anyhow!("{e}"))?;
     let me = services.me(&admin).await.map_err(|e| anyhow!("{e}"))?;
     let org = me.orgs[0].id.clone();
-    let caller = services.org_caller(&admin, &org).await.map_err(|e| anyhow!("{e}"))?;
-    let team_list = services.list_teams(&caller).await.map_err(|e| anyhow!("{e}"))?;
+    let caller = services
+        .org_caller(&admin, &org)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let team_list = services
+        .list_teams(&caller)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let team = team_list[team_list.len() / 2].id.clone();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState { services: services.clone(), operator_token: None, secure_cookies: false };
+    let state = AppState {
+        services: services.clone(),
+        operator_token: None,
+        secure_cookies: false,
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(switchboard_web::serve(listener, state, async {
         let _ = stopped.await;
@@ -70,9 +111,15 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
     let client = reqwest::Client::new();
 
     // 1. The users page.
-    let query = UserQuery { q: Some("ana".into()), team: Some(team.clone()), limit: Some(50), ..Default::default() };
+    let query = UserQuery {
+        q: Some("ana".into()),
+        team: Some(team.clone()),
+        limit: Some(50),
+        ..Default::default()
+    };
     let url = format!("{base}/api/v1/orgs/{org}/users?q=ana&team={team}&limit=50");
-    let filter = user_filter(&switchboard_domain::access::Scope::Org, &query).map_err(|e| anyhow!("{e}"))?;
+    let filter =
+        user_filter(&switchboard_domain::access::Scope::Org, &query).map_err(|e| anyhow!("{e}"))?;
     let mut rows_seen = 0;
     let bare_page = || async {
         let mut c = store.read().await?;
@@ -83,7 +130,13 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
     };
     for _ in 0..50 {
         rows_seen = bare_page().await?.0;
-        client.get(&url).bearer_auth(&session.token).send().await?.bytes().await?;
+        client
+            .get(&url)
+            .bearer_auth(&session.token)
+            .send()
+            .await?
+            .bytes()
+            .await?;
     }
     let (mut http, mut bare) = (Vec::with_capacity(requests), Vec::with_capacity(requests));
     for _ in 0..requests {
@@ -92,14 +145,30 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
         bare.push(t.elapsed());
         let t = Instant::now();
         let r = client.get(&url).bearer_auth(&session.token).send().await?;
-        anyhow::ensure!(r.status().is_success(), "users page answered {}", r.status());
+        anyhow::ensure!(
+            r.status().is_success(),
+            "users page answered {}",
+            r.status()
+        );
         r.bytes().await?;
         http.push(t.elapsed());
     }
     let (h, b) = (stats(http), stats(bare));
-    println!("\nusers page (q=ana, team filter, limit 50; {rows_seen} rows), {requests} requests each, sequential:");
-    println!("  bare SQL (page + memberships): p50 {}  p99 {}  mean {}", ms(b.p50), ms(b.p99), ms(b.mean));
-    println!("  HTTP (auth, tenant, page):     p50 {}  p99 {}  mean {}", ms(h.p50), ms(h.p99), ms(h.mean));
+    println!(
+        "\nusers page (q=ana, team filter, limit 50; {rows_seen} rows), {requests} requests each, sequential:"
+    );
+    println!(
+        "  bare SQL (page + memberships): p50 {}  p99 {}  mean {}",
+        ms(b.p50),
+        ms(b.p99),
+        ms(b.mean)
+    );
+    println!(
+        "  HTTP (auth, tenant, page):     p50 {}  p99 {}  mean {}",
+        ms(h.p50),
+        ms(h.p99),
+        ms(h.mean)
+    );
     println!(
         "  ratio HTTP / bare: p50 {:.2}x  p99 {:.2}x  mean {:.2}x   (goal: within 2x; p99 under 20 ms)",
         h.p50.as_secs_f64() / b.p50.as_secs_f64(),
@@ -111,7 +180,9 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
     let rounds = 5;
     let (mut http, mut bare) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        let emails: Vec<String> = (0..1000).map(|i| format!("bulk{round}.{i}@bench.example")).collect();
+        let emails: Vec<String> = (0..1000)
+            .map(|i| format!("bulk{round}.{i}@bench.example"))
+            .collect();
         let t = Instant::now();
         let r = client
             .post(format!("{base}/api/v1/orgs/{org}/users"))
@@ -119,12 +190,23 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
             .json(&serde_json::json!({"team_id": team, "team_role": "member", "emails": emails, "app_access": false}))
             .send()
             .await?;
-        anyhow::ensure!(r.status().is_success(), "bulk add answered {}: {}", r.status(), r.text().await?);
+        anyhow::ensure!(
+            r.status().is_success(),
+            "bulk add answered {}: {}",
+            r.status(),
+            r.text().await?
+        );
         r.bytes().await?;
         http.push(t.elapsed());
 
         let rows: Vec<(String, String, Option<String>)> = (0..1000)
-            .map(|i| (switchboard_domain::ids::UserId::generate().to_string(), format!("bare{round}.{i}@bench.example"), None))
+            .map(|i| {
+                (
+                    switchboard_domain::ids::UserId::generate().to_string(),
+                    format!("bare{round}.{i}@bench.example"),
+                    None,
+                )
+            })
             .collect();
         let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
         let t = Instant::now();
@@ -140,7 +222,10 @@ pub async fn users(database_url: &str, users: usize, teams: usize, requests: usi
     println!("\nbulk add of 1,000 new emails, {rounds} rounds each:");
     println!("  bare transaction (same rows): median {}", ms(b.p50));
     println!("  HTTP bulk add:                median {}", ms(h.p50));
-    println!("  ratio HTTP / bare: {:.2}x   (goal: within 3x)", h.p50.as_secs_f64() / b.p50.as_secs_f64());
+    println!(
+        "  ratio HTTP / bare: {:.2}x   (goal: within 3x)",
+        h.p50.as_secs_f64() / b.p50.as_secs_f64()
+    );
 
     let _ = stop.send(());
     server.await??;

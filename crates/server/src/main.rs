@@ -105,7 +105,12 @@ async fn main() -> anyhow::Result<()> {
     if cli.database_url.starts_with("sqlite://data/") {
         std::fs::create_dir_all("data").context("creating ./data for the SQLite database")?;
     }
-    if let Command::Bench(BenchCommand::Users { users, teams, requests }) = cli.command {
+    if let Command::Bench(BenchCommand::Users {
+        users,
+        teams,
+        requests,
+    }) = cli.command
+    {
         return bench::users(&cli.database_url, users, teams, requests).await;
     }
     let store = Store::connect(&cli.database_url)

@@ -19,15 +19,40 @@ pub(crate) async fn record(
     before: Value,
     after: Value,
 ) -> ServiceResult<()> {
+    record_as(
+        c,
+        who.org.as_str(),
+        who.actor(),
+        ctx,
+        action,
+        target,
+        before,
+        after,
+    )
+    .await
+}
+
+/// [`record`] for actors that are not a user of the organization (`operator`, `system`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_as(
+    c: &mut Conn,
+    org: &str,
+    actor: &str,
+    ctx: &Ctx,
+    action: &str,
+    target: &str,
+    before: Value,
+    after: Value,
+) -> ServiceResult<()> {
     let entry = NewEntry {
-        actor: who.actor(),
+        actor,
         action,
         target,
         before,
         after,
         request_id: &ctx.request_id,
     };
-    audit::append(c, who.org.as_str(), entry, now_ms()).await?;
+    audit::append(c, org, entry, now_ms()).await?;
     Ok(())
 }
 

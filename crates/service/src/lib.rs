@@ -4,12 +4,15 @@
 //! audit entry, and commits — all or nothing.
 //!
 //! Map: [`auth`] (sign-in by code, sessions, `me`), [`operator`] (provisioning, plans),
-//! [`standing`] (who the caller is in an organization), [`teams`], [`users`] (the user list and
+//! [`standing`] (who the caller is in an organization), [`teams`], [`billing`] and
+//! [`billing_ops`] (subscriptions, seat allocation, invoices), [`users`] (the user list and
 //! memberships), [`roles`] (org roles), [`seats`] (the one seat check), [`audit`] (reading the log),
 //! [`views`] (the shapes the API returns), [`mail`] (sign-in mail), [`error`].
 
 pub mod audit;
 pub mod auth;
+pub mod billing;
+pub mod billing_ops;
 pub mod demo;
 pub mod error;
 pub mod mail;

@@ -2,12 +2,14 @@
 
 use crate::{Ctx, ServiceResult, Services, error::on_unique};
 use serde::{Deserialize, Serialize};
+use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
 use switchboard_domain::team::{LoginType, TeamName, parse_description};
 use switchboard_store::audit::NewEntry;
-use switchboard_store::orgs::{self, SubscriptionRow, TeamRow};
+use switchboard_store::billing;
+use switchboard_store::orgs::{self, TeamRow};
 use switchboard_store::{audit, now_ms, people};
 use utoipa::ToSchema;
 
@@ -71,26 +73,21 @@ impl Services {
                 ),
             ));
         }
-        let (org, team, sub) = (
-            OrgId::generate(),
-            TeamId::generate(),
-            SubscriptionId::generate(),
-        );
+        let (org, team) = (OrgId::generate(), TeamId::generate());
         let now = now_ms();
         let mut tx = self.store.write().await?;
         orgs::insert_org(&mut tx, org.as_str(), team.as_str(), now).await?;
-        let sub_row = SubscriptionRow {
-            org_id: org.to_string(),
-            id: sub.to_string(),
-            name: plan.label.clone(),
-            plan: plan.name.clone(),
+        let sub_row = crate::billing_ops::new_subscription(
+            org.as_str(),
+            plan,
             seats,
-            status: "active".into(),
-            period: "monthly".into(),
-            unit_price_cents: plan.unit_price_cents,
-            created_at: now,
-        };
-        orgs::insert_subscription(&mut tx, &sub_row).await?;
+            &plan.label,
+            Period::Monthly,
+            plan.unit_price_cents,
+            now,
+        );
+        let sub = SubscriptionId::from_db(sub_row.id.clone());
+        billing::insert_subscription(&mut tx, &sub_row).await?;
         let team_row = TeamRow {
             org_id: org.to_string(),
             id: team.to_string(),
@@ -99,6 +96,7 @@ impl Services {
             description,
             subscription_id: Some(sub.to_string()),
             reserved_seats: None,
+            seats_used: 0,
             created_at: now,
         };
         orgs::insert_team(&mut tx, &team_row, &name.key()).await?;

@@ -6,10 +6,12 @@ use crate::views::{OrgView, TeamView, rfc3339};
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 use switchboard_domain::access::{Action, Scope};
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::role::OrgRole;
 use switchboard_domain::team::{LoginType, TeamName, parse_description};
+use switchboard_store::billing;
 use switchboard_store::orgs::{self, TeamRow};
 use switchboard_store::{Conn, now_ms, people};
 use utoipa::ToSchema;
@@ -46,28 +48,13 @@ async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResul
     let org_row = orgs::get_org(c, org).await?.ok_or(ServiceError::NotFound {
         what: "organization",
     })?;
-    let used = orgs::seats_used_by_team(c, org).await?;
-    let subs = orgs::list_subscriptions(c, org).await?;
-    let counts: Vec<(String, i64)> = {
-        let mut v = Vec::with_capacity(rows.len());
-        for t in &rows {
-            v.push((t.id.clone(), orgs::member_count(c, org, &t.id).await?));
-        }
-        v
-    };
+    let subs = billing::list_subscriptions(c, org).await?;
+    let counts: HashMap<String, i64> = orgs::member_counts(c, org).await?.into_iter().collect();
     Ok(rows
         .into_iter()
         .map(|t| TeamView {
-            seats_used: used
-                .iter()
-                .find(|(id, _)| *id == t.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0),
-            member_count: counts
-                .iter()
-                .find(|(id, _)| *id == t.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0),
+            seats_used: t.seats_used,
+            member_count: counts.get(&t.id).copied().unwrap_or(0),
             plan: t
                 .subscription_id
                 .as_ref()
@@ -179,6 +166,7 @@ impl Services {
             description,
             subscription_id: None,
             reserved_seats: None,
+            seats_used: 0,
             created_at: now,
         };
         orgs::insert_team(&mut tx, &row, &name.key())

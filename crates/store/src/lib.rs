@@ -7,10 +7,11 @@
 //! inside one transaction. Write transactions start with [`Store::write`], which serializes writers
 //! of one organization by bumping its version first (see `orgs.version` in the migration).
 //!
-//! Modules: [`orgs`] (organizations, subscriptions, teams), [`people`] (users, org members,
+//! Modules: [`orgs`] (organizations, teams), [`billing`] (subscriptions, invoices, counters), [`people`] (users, org members,
 //! memberships, the user list), [`signin`] (codes, throttling, sessions), [`audit`] (the chained log).
 
 pub mod audit;
+pub mod billing;
 pub mod orgs;
 pub mod people;
 pub mod signin;

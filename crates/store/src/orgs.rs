@@ -1,4 +1,4 @@
-//! Organizations, subscriptions and teams.
+//! Organizations and teams.
 
 use crate::{Conn, Result};
 use sqlx::FromRow;
@@ -41,64 +41,6 @@ pub async fn establish_org(c: &mut Conn, id: &str, name: &str, now: i64) -> Resu
 }
 
 #[derive(Debug, Clone, FromRow)]
-pub struct SubscriptionRow {
-    pub org_id: String,
-    pub id: String,
-    pub name: String,
-    pub plan: String,
-    pub seats: i64,
-    pub status: String,
-    pub period: String,
-    pub unit_price_cents: i64,
-    pub created_at: i64,
-}
-
-pub async fn insert_subscription(c: &mut Conn, s: &SubscriptionRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO subscriptions (org_id, id, name, plan, seats, status, period, unit_price_cents, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&s.org_id)
-    .bind(&s.id)
-    .bind(&s.name)
-    .bind(&s.plan)
-    .bind(s.seats)
-    .bind(&s.status)
-    .bind(&s.period)
-    .bind(s.unit_price_cents)
-    .bind(s.created_at)
-    .execute(c)
-    .await?;
-    Ok(())
-}
-
-const SUB_COLUMNS: &str =
-    "org_id, id, name, plan, seats, status, period, unit_price_cents, created_at";
-
-pub async fn get_subscription(
-    c: &mut Conn,
-    org: &str,
-    id: &str,
-) -> Result<Option<SubscriptionRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 AND id = $2"
-    ))
-    .bind(org)
-    .bind(id)
-    .fetch_optional(c)
-    .await?)
-}
-
-pub async fn list_subscriptions(c: &mut Conn, org: &str) -> Result<Vec<SubscriptionRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {SUB_COLUMNS} FROM subscriptions WHERE org_id = $1 ORDER BY id"
-    ))
-    .bind(org)
-    .fetch_all(c)
-    .await?)
-}
-
-#[derive(Debug, Clone, FromRow)]
 pub struct TeamRow {
     pub org_id: String,
     pub id: String,
@@ -107,10 +49,13 @@ pub struct TeamRow {
     pub description: Option<String>,
     pub subscription_id: Option<String>,
     pub reserved_seats: Option<i64>,
+    /// Seat holders in the team (kept by the functions that change them).
+    pub seats_used: i64,
     pub created_at: i64,
 }
 
-const TEAM_COLUMNS: &str = "t.org_id, t.id, t.name, t.login_type, t.description, t.subscription_id, t.reserved_seats, t.created_at";
+const TEAM_COLUMNS: &str = "t.org_id, t.id, t.name, t.login_type, t.description, t.subscription_id, \
+     t.reserved_seats, t.seats_used, t.created_at";
 
 pub async fn insert_team(c: &mut Conn, t: &TeamRow, name_key: &str) -> Result<()> {
     sqlx::query(
@@ -180,24 +125,24 @@ pub async fn delete_team(c: &mut Conn, org: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Seat holders per team of an organization: memberships with app access on.
-pub async fn seats_used_by_team(c: &mut Conn, org: &str) -> Result<Vec<(String, i64)>> {
+/// Number of memberships per team of an organization (teams without members are absent).
+pub async fn member_counts(c: &mut Conn, org: &str) -> Result<Vec<(String, i64)>> {
     Ok(sqlx::query_as(
-        "SELECT team_id, CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND app_access = 1 GROUP BY team_id",
+        "SELECT team_id, CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 GROUP BY team_id",
     )
     .bind(org)
     .fetch_all(c)
     .await?)
 }
 
-/// Seat holders in one team.
-pub async fn seats_used_in_team(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND team_id = $2 AND app_access = 1",
-    )
+/// Teams covered by one subscription.
+pub async fn teams_of_subscription(c: &mut Conn, org: &str, sub: &str) -> Result<Vec<TeamRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 AND t.subscription_id = $2 ORDER BY t.id"
+    ))
     .bind(org)
-    .bind(team)
-    .fetch_one(c)
+    .bind(sub)
+    .fetch_all(c)
     .await?)
 }
 

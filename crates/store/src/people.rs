@@ -340,7 +340,35 @@ pub async fn insert_memberships(
         let (text, args) = q.build();
         sqlx::query_with(&text, args).execute(&mut *c).await?;
     }
+    if app_access && !users.is_empty() {
+        add_seats(c, org, team, users.len() as i64).await?;
+    }
     Ok(())
+}
+
+/// Moves a team's seat counter (`teams.seats_used`). Every function here that changes who holds
+/// a seat calls it in the same transaction, so the counter can't drift from the memberships.
+pub async fn add_seats(c: &mut Conn, org: &str, team: &str, delta: i64) -> Result<()> {
+    sqlx::query("UPDATE teams SET seats_used = seats_used + $3 WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(team)
+        .bind(delta)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// App access of one membership as 0/1, or 0 if there is none.
+async fn access_of(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<i64> {
+    let a: Option<i64> = sqlx::query_scalar(
+        "SELECT app_access FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3",
+    )
+    .bind(org)
+    .bind(user)
+    .bind(team)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(a.unwrap_or(0))
 }
 
 pub async fn update_membership(
@@ -351,34 +379,63 @@ pub async fn update_membership(
     team_role: &str,
     app_access: bool,
 ) -> Result<()> {
+    let before = access_of(c, org, user, team).await?;
     sqlx::query("UPDATE memberships SET team_role = $4, app_access = $5 WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
         .bind(org)
         .bind(user)
         .bind(team)
         .bind(team_role)
         .bind(app_access as i64)
-        .execute(c)
+        .execute(&mut *c)
         .await?;
+    let delta = app_access as i64 - before;
+    if delta != 0 {
+        add_seats(c, org, team, delta).await?;
+    }
     Ok(())
 }
 
 pub async fn delete_membership(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<()> {
+    let before = access_of(c, org, user, team).await?;
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
         .bind(org)
         .bind(user)
         .bind(team)
-        .execute(c)
+        .execute(&mut *c)
         .await?;
+    if before != 0 {
+        add_seats(c, org, team, -before).await?;
+    }
     Ok(())
 }
 
 pub async fn delete_memberships_of_user(c: &mut Conn, org: &str, user: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE teams SET seats_used = seats_used - 1 WHERE org_id = $1 AND id IN \
+         (SELECT team_id FROM memberships WHERE org_id = $1 AND user_id = $2 AND app_access = 1)",
+    )
+    .bind(org)
+    .bind(user)
+    .execute(&mut *c)
+    .await?;
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org)
         .bind(user)
         .execute(c)
         .await?;
     Ok(())
+}
+
+/// Seat holders counted from the memberships themselves, per team: what `teams.seats_used` must
+/// always equal (checked by tests).
+pub async fn counted_seats(c: &mut Conn, org: &str) -> Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT t.id, t.seats_used, CAST((SELECT COUNT(*) FROM memberships m WHERE m.org_id = t.org_id \
+         AND m.team_id = t.id AND m.app_access = 1) AS BIGINT) FROM teams t WHERE t.org_id = $1",
+    )
+    .bind(org)
+    .fetch_all(c)
+    .await?)
 }
 
 // ---- the user list -------------------------------------------------------------------------

@@ -1,0 +1,642 @@
+//! Billing (R12–R18): subscriptions as Org Admins see them, renaming, payment methods, seat
+//! allocation per team, adding, moving and removing teams, and reading invoices. Operator-side
+//! changes and closing periods live in [`crate::billing_ops`].
+
+use crate::audit::record;
+use crate::seats::{pool_of, team_seats};
+use crate::teams::load_team;
+use crate::views::rfc3339;
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use switchboard_domain::access::Action;
+use switchboard_domain::billing::{InvoiceLine, PaymentMethod, looks_like_card_number};
+use switchboard_domain::ids::{InvoiceId, SubscriptionId};
+use switchboard_domain::plan;
+use switchboard_domain::seats::{Pool, TeamSeats};
+use switchboard_domain::team::{LoginType, TeamName};
+use switchboard_store::Conn;
+use switchboard_store::billing::{self, InvoiceRow, PaymentMethodRow, SubscriptionRow};
+use switchboard_store::orgs::{self, TeamRow};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SharedPoolView {
+    /// Seats left after reservations: `pool − Σ reservations`.
+    pub size: i64,
+    pub used: i64,
+    pub free: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionTeamView {
+    pub team_id: String,
+    pub team_name: String,
+    pub login_type: LoginType,
+    pub used: i64,
+    pub reserved_seats: Option<i64>,
+    /// True for a reserved team holding all its reserved seats.
+    pub limit_reached: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentMethodView {
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i64,
+    pub exp_year: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SeatWarning {
+    /// `teams_at_allocated_limit` or `shared_pool_full`.
+    pub code: String,
+    pub message: String,
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    pub id: String,
+    pub name: String,
+    pub plan: String,
+    pub plan_label: String,
+    pub features: Vec<String>,
+    pub login_types: Vec<LoginType>,
+    /// The seat pool.
+    pub seats: i64,
+    pub used: i64,
+    pub reserved: i64,
+    pub free: i64,
+    pub shared: SharedPoolView,
+    /// `active`, `past_due` or `canceled`.
+    pub status: String,
+    /// `monthly` or `annual`.
+    pub period: String,
+    pub current_period_start: String,
+    pub current_period_end: String,
+    pub unit_price_cents: i64,
+    pub payment_method: Option<PaymentMethodView>,
+    pub teams: Vec<SubscriptionTeamView>,
+    pub warnings: Vec<SeatWarning>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameSubscription {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentMethodInput {
+    /// The payment provider's token for the card; never the card number.
+    pub provider_token: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i64,
+    pub exp_year: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamAllocation {
+    /// Seats kept for the team (and its cap); null or absent: the team shares the pool.
+    pub reserved_seats: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveTeam {
+    pub to_subscription_id: String,
+    pub reserved_seats: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompatibleTeamView {
+    pub team_id: String,
+    pub team_name: String,
+    pub login_type: LoginType,
+    pub used: i64,
+    pub compatible: bool,
+    /// Why the team can't be added, when it can't.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InvoiceView {
+    pub id: String,
+    /// Gapless across the deployment.
+    pub number: i64,
+    pub subscription_id: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub lines: Vec<InvoiceLine>,
+    pub total_cents: i64,
+    pub currency: String,
+    /// `open`, `paid` or `void`.
+    pub status: String,
+    pub created_at: String,
+}
+
+pub(crate) fn invoice_view(i: InvoiceRow) -> InvoiceView {
+    InvoiceView {
+        lines: serde_json::from_str(&i.lines_json).unwrap_or_default(),
+        id: i.id,
+        number: i.number,
+        subscription_id: i.subscription_id,
+        period_start: rfc3339(i.period_start),
+        period_end: rfc3339(i.period_end),
+        total_cents: i.total_cents,
+        currency: "USD".into(),
+        status: i.status,
+        created_at: rfc3339(i.created_at),
+    }
+}
+
+/// Builds the view of a subscription from its row and its teams.
+pub(crate) async fn subscription_view(
+    c: &mut Conn,
+    sub: SubscriptionRow,
+) -> ServiceResult<SubscriptionView> {
+    let teams = orgs::teams_of_subscription(c, &sub.org_id, &sub.id).await?;
+    let pool = Pool {
+        seats: sub.seats,
+        teams: teams.iter().cloned().map(team_seats).collect(),
+    };
+    let plan = plan::find(&sub.plan).ok();
+    let at_limit: Vec<String> = pool
+        .teams_at_limit()
+        .iter()
+        .map(|t| t.team_id.clone())
+        .collect();
+    let mut warnings = Vec::new();
+    if !at_limit.is_empty() {
+        let names: Vec<String> = pool
+            .teams_at_limit()
+            .iter()
+            .map(|t| t.team_name.clone())
+            .collect();
+        warnings.push(SeatWarning {
+            code: "teams_at_allocated_limit".into(),
+            message: format!(
+                "Some teams have reached allocated seat limit: {}",
+                names.join(", ")
+            ),
+            team_ids: at_limit.clone(),
+        });
+    }
+    if pool.shared_pool_full() {
+        warnings.push(SeatWarning {
+            code: "shared_pool_full".into(),
+            message:
+                "The shared pool is full: teams without a reservation can't take another seat."
+                    .into(),
+            team_ids: pool
+                .teams
+                .iter()
+                .filter(|t| t.reserved.is_none())
+                .map(|t| t.team_id.clone())
+                .collect(),
+        });
+    }
+    let payment_method = match (
+        &sub.pm_brand,
+        &sub.pm_last4,
+        sub.pm_exp_month,
+        sub.pm_exp_year,
+    ) {
+        (Some(brand), Some(last4), Some(exp_month), Some(exp_year)) => Some(PaymentMethodView {
+            brand: brand.clone(),
+            last4: last4.clone(),
+            exp_month,
+            exp_year,
+        }),
+        _ => None,
+    };
+    Ok(SubscriptionView {
+        plan_label: plan
+            .map(|p| p.label.clone())
+            .unwrap_or_else(|| sub.plan.clone()),
+        features: plan.map(|p| p.features.clone()).unwrap_or_default(),
+        login_types: plan.map(|p| p.login_types.clone()).unwrap_or_default(),
+        used: pool.used_total(),
+        reserved: pool.reserved_total(),
+        free: pool.free_total(),
+        shared: SharedPoolView {
+            size: pool.shared_size(),
+            used: pool.shared_used(),
+            free: (pool.shared_size() - pool.shared_used()).max(0),
+        },
+        teams: teams
+            .into_iter()
+            .map(|t| SubscriptionTeamView {
+                limit_reached: at_limit.contains(&t.id),
+                login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
+                team_id: t.id,
+                team_name: t.name,
+                used: t.seats_used,
+                reserved_seats: t.reserved_seats,
+            })
+            .collect(),
+        warnings,
+        current_period_start: rfc3339(sub.period_start),
+        current_period_end: rfc3339(sub.period_end),
+        payment_method,
+        id: sub.id,
+        name: sub.name,
+        plan: sub.plan,
+        seats: sub.seats,
+        status: sub.status,
+        period: sub.period,
+        unit_price_cents: sub.unit_price_cents,
+    })
+}
+
+/// Loads a subscription of the caller's organization, or 404.
+pub(crate) async fn load_subscription(
+    c: &mut Conn,
+    org: &str,
+    sub: &str,
+) -> ServiceResult<SubscriptionRow> {
+    let not_found = || ServiceError::NotFound {
+        what: "subscription",
+    };
+    let id = SubscriptionId::parse(sub).ok_or_else(not_found)?;
+    billing::get_subscription(c, org, id.as_str())
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Why `team` can't join `sub`'s pool with `reserved`, if it can't (R16).
+fn refuse_join(
+    sub: &SubscriptionRow,
+    pool: &Pool,
+    team: &TeamRow,
+    reserved: Option<i64>,
+) -> Option<ServiceError> {
+    let login = LoginType::parse(&team.login_type).unwrap_or(LoginType::Email);
+    match plan::find(&sub.plan) {
+        Ok(p) if !p.allows(login) => {
+            return Some(ServiceError::conflict(
+                "plan_incompatible",
+                format!(
+                    "Plan {} does not allow {}-login teams like {}.",
+                    p.label,
+                    login.as_str(),
+                    team.name
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let next = pool.with_team(TeamSeats {
+        reserved,
+        ..team_seats(team.clone())
+    });
+    next.violation().map(|v| {
+        let detail = match (&v, reserved) {
+            (switchboard_domain::seats::Violation::SharedPoolOverflow { .. }, None) => format!(
+                "Team {} holds {} seats, more than the shared pool of subscription {} has free. Reserve seats for it or add seats.",
+                team.name, team.seats_used, sub.name
+            ),
+            _ => v.detail(),
+        };
+        ServiceError::conflict(v.code(), detail)
+    })
+}
+
+fn parse_reservation(r: Option<i64>) -> ServiceResult<Option<i64>> {
+    r.map(|n| plan::parse_seats("reserved_seats", n))
+        .transpose()
+        .map_err(Into::into)
+}
+
+impl Services {
+    pub async fn list_subscriptions(
+        &self,
+        who: &OrgCaller,
+    ) -> ServiceResult<Vec<SubscriptionView>> {
+        who.may(Action::ViewBilling)?;
+        let mut c = self.store.read().await?;
+        let mut out = Vec::new();
+        for sub in billing::list_subscriptions(&mut c, who.org.as_str()).await? {
+            out.push(subscription_view(&mut c, sub).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn get_subscription(
+        &self,
+        who: &OrgCaller,
+        sub: &str,
+    ) -> ServiceResult<SubscriptionView> {
+        who.may(Action::ViewBilling)?;
+        let mut c = self.store.read().await?;
+        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        subscription_view(&mut c, row).await
+    }
+
+    pub async fn rename_subscription(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        sub: &str,
+        req: RenameSubscription,
+    ) -> ServiceResult<SubscriptionView> {
+        who.may(Action::ManageBilling)?;
+        let name = TeamName::parse("name", &req.name)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        billing::rename(&mut tx, who.org.as_str(), &row.id, name.as_str()).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "subscription.rename",
+            &row.id,
+            json!({"name": row.name}),
+            json!({"name": name.as_str()}),
+        )
+        .await?;
+        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let view = subscription_view(&mut tx, row).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// R12: stores a payment method: only the provider's token, brand, last four and expiry.
+    /// Any body holding something like a card number is refused whole.
+    pub async fn set_payment_method(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        sub: &str,
+        body: serde_json::Value,
+    ) -> ServiceResult<SubscriptionView> {
+        who.may(Action::ManageBilling)?;
+        fn scan(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::String(s) => looks_like_card_number(s),
+                serde_json::Value::Number(n) => looks_like_card_number(&n.to_string()),
+                serde_json::Value::Array(a) => a.iter().any(scan),
+                serde_json::Value::Object(o) => {
+                    o.iter().any(|(k, v)| looks_like_card_number(k) || scan(v))
+                }
+                _ => false,
+            }
+        }
+        if scan(&body) {
+            return Err(ServiceError::invalid(
+                "payment_method",
+                "looks like it carries a card number; send the payment provider's token, brand, last4 and expiry only",
+            ));
+        }
+        let input: PaymentMethodInput = serde_json::from_value(body)
+            .map_err(|e| ServiceError::invalid("payment_method", format!("does not fit: {e}")))?;
+        let today = time::OffsetDateTime::now_utc();
+        let pm = PaymentMethod::parse(
+            &input.provider_token,
+            &input.brand,
+            &input.last4,
+            input.exp_month,
+            input.exp_year,
+            (today.year() as i64, today.month() as i64),
+        )?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let stored = PaymentMethodRow {
+            provider_token: pm.provider_token,
+            brand: pm.brand.clone(),
+            last4: pm.last4.clone(),
+            exp_month: pm.exp_month,
+            exp_year: pm.exp_year,
+        };
+        billing::set_payment_method(&mut tx, who.org.as_str(), &row.id, &stored).await?;
+        let before = json!({"brand": row.pm_brand, "last4": row.pm_last4});
+        let after = json!({"brand": pm.brand, "last4": pm.last4, "exp_month": pm.exp_month, "exp_year": pm.exp_year});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "subscription.payment_method",
+            &row.id,
+            before,
+            after,
+        )
+        .await?;
+        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let view = subscription_view(&mut tx, row).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// R14, R16: adds a compatible team to the subscription and/or sets or clears its reservation.
+    pub async fn set_team_allocation(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        sub: &str,
+        team: &str,
+        req: TeamAllocation,
+    ) -> ServiceResult<SubscriptionView> {
+        who.may(Action::ManageBilling)?;
+        let reserved = parse_reservation(req.reserved_seats)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let t = load_team(&mut tx, who, team).await?;
+        match t.subscription_id.as_deref() {
+            Some(other) if other != row.id => {
+                return Err(ServiceError::conflict(
+                    "team_in_other_subscription",
+                    format!(
+                        "Team {} is covered by another subscription; move it with POST …/subscriptions/{other}/teams/{}/move.",
+                        t.name, t.id
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let pool = pool_of(&mut tx, &row).await?;
+        if let Some(e) = refuse_join(&row, &pool, &t, reserved) {
+            return Err(e);
+        }
+        orgs::set_team_subscription(&mut tx, who.org.as_str(), &t.id, Some(&row.id), reserved)
+            .await?;
+        let before = json!({"subscription_id": t.subscription_id, "reserved_seats": t.reserved_seats, "used": t.seats_used});
+        let after =
+            json!({"subscription_id": row.id, "reserved_seats": reserved, "used": t.seats_used});
+        let action = if t.subscription_id.is_none() {
+            "subscription.team_add"
+        } else {
+            "subscription.team_reserve"
+        };
+        record(&mut tx, who, ctx, action, &t.id, before, after).await?;
+        let view = subscription_view(&mut tx, row).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Takes a team out of the subscription; only a team holding no seats can leave.
+    pub async fn remove_team_from_subscription(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        sub: &str,
+        team: &str,
+    ) -> ServiceResult<SubscriptionView> {
+        who.may(Action::ManageBilling)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let t = load_team(&mut tx, who, team).await?;
+        if t.subscription_id.as_deref() != Some(row.id.as_str()) {
+            return Err(ServiceError::NotFound {
+                what: "team in this subscription",
+            });
+        }
+        if t.seats_used > 0 {
+            return Err(ServiceError::conflict(
+                "team_holds_seats",
+                format!(
+                    "Team {} holds {} seats; turn app access off (or move the team) before removing it.",
+                    t.name, t.seats_used
+                ),
+            ));
+        }
+        orgs::set_team_subscription(&mut tx, who.org.as_str(), &t.id, None, None).await?;
+        let before = json!({"subscription_id": row.id, "reserved_seats": t.reserved_seats});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "subscription.team_remove",
+            &t.id,
+            before,
+            json!({"subscription_id": null}),
+        )
+        .await?;
+        let view = subscription_view(&mut tx, row).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// R16: moves a team to another subscription of the organization in one step, only if its use
+    /// fits there. Answers the target subscription.
+    pub async fn move_team(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        sub: &str,
+        team: &str,
+        req: MoveTeam,
+    ) -> ServiceResult<SubscriptionView> {
+        who.may(Action::ManageBilling)?;
+        let reserved = parse_reservation(req.reserved_seats)?;
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let from = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let t = load_team(&mut tx, who, team).await?;
+        if t.subscription_id.as_deref() != Some(from.id.as_str()) {
+            return Err(ServiceError::NotFound {
+                what: "team in this subscription",
+            });
+        }
+        let to = load_subscription(&mut tx, who.org.as_str(), &req.to_subscription_id).await?;
+        if to.id == from.id {
+            return Err(ServiceError::invalid(
+                "to_subscription_id",
+                "is the subscription the team is already in",
+            ));
+        }
+        let pool = pool_of(&mut tx, &to).await?;
+        if let Some(e) = refuse_join(&to, &pool, &t, reserved) {
+            return Err(e);
+        }
+        orgs::set_team_subscription(&mut tx, who.org.as_str(), &t.id, Some(&to.id), reserved)
+            .await?;
+        let before = json!({"subscription_id": from.id, "reserved_seats": t.reserved_seats, "used": t.seats_used});
+        let after =
+            json!({"subscription_id": to.id, "reserved_seats": reserved, "used": t.seats_used});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "subscription.team_move",
+            &t.id,
+            before,
+            after,
+        )
+        .await?;
+        let view = subscription_view(&mut tx, to).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// R16: the organization's other teams, each saying whether it may join this subscription.
+    pub async fn compatible_teams(
+        &self,
+        who: &OrgCaller,
+        sub: &str,
+    ) -> ServiceResult<Vec<CompatibleTeamView>> {
+        who.may(Action::ViewBilling)?;
+        let mut c = self.store.read().await?;
+        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        let pool = pool_of(&mut c, &row).await?;
+        let teams = orgs::list_teams(&mut c, who.org.as_str()).await?;
+        Ok(teams
+            .into_iter()
+            .filter(|t| t.subscription_id.as_deref() != Some(row.id.as_str()))
+            .map(|t| {
+                let reason = match &t.subscription_id {
+                    Some(other) => Some(format!(
+                        "covered by subscription {other}; move it from there"
+                    )),
+                    None => refuse_join(&row, &pool, &t, None).map(|e| e.to_string()),
+                };
+                CompatibleTeamView {
+                    compatible: reason.is_none(),
+                    reason,
+                    login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
+                    used: t.seats_used,
+                    team_id: t.id,
+                    team_name: t.name,
+                }
+            })
+            .collect())
+    }
+
+    /// R18: the subscription's invoices, newest first.
+    pub async fn list_invoices(
+        &self,
+        who: &OrgCaller,
+        sub: &str,
+    ) -> ServiceResult<Vec<InvoiceView>> {
+        who.may(Action::ViewBilling)?;
+        let mut c = self.store.read().await?;
+        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        Ok(billing::list_invoices(&mut c, who.org.as_str(), &row.id)
+            .await?
+            .into_iter()
+            .map(invoice_view)
+            .collect())
+    }
+
+    pub async fn get_invoice(
+        &self,
+        who: &OrgCaller,
+        sub: &str,
+        invoice: &str,
+    ) -> ServiceResult<(InvoiceView, SubscriptionRow)> {
+        who.may(Action::ViewBilling)?;
+        let not_found = || ServiceError::NotFound { what: "invoice" };
+        let mut c = self.store.read().await?;
+        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
+        let inv = billing::get_invoice(&mut c, who.org.as_str(), id.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        if inv.subscription_id != row.id {
+            return Err(not_found());
+        }
+        Ok((invoice_view(inv), row))
+    }
+}
