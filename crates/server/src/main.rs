@@ -6,6 +6,7 @@ mod bench;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
+use switchboard_service::billing_ops::{CreateSubscription, UpdateSubscription};
 use switchboard_service::demo;
 use switchboard_service::mail::Mailer;
 use switchboard_service::operator::{NewSubscription, NewTeam, ProvisionRequest};
@@ -68,6 +69,12 @@ enum Command {
         #[arg(long)]
         seats: i64,
     },
+    /// Operator: add a subscription to an organization, or change one.
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
+    /// Billing chores.
+    #[command(subcommand)]
+    Billing(BillingCommand),
     /// Benchmarks, each reported against a floor measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -77,6 +84,52 @@ enum Command {
         users: usize,
         #[arg(long, default_value_t = 12)]
         teams: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscriptionCommand {
+    /// Add a subscription (covering no team yet) to an organization.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        seats: i64,
+        #[arg(long)]
+        name: Option<String>,
+        /// monthly or annual
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        unit_price_cents: Option<i64>,
+    },
+    /// Resize a pool, change plan, status or price.
+    Update {
+        #[arg(long)]
+        subscription: String,
+        #[arg(long)]
+        seats: Option<i64>,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        unit_price_cents: Option<i64>,
+        /// Shrink below current use (existing seats stay; new ones are refused).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BillingCommand {
+    /// Close every ended period into an invoice (idempotent).
+    ClosePeriod {
+        /// Close as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -121,6 +174,67 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => println!("migrations applied"),
         Command::Bench(_) => unreachable!("handled above"),
+        Command::Subscription(cmd) => {
+            let ctx = Ctx {
+                request_id: "cli".into(),
+            };
+            let view = match cmd {
+                SubscriptionCommand::Create {
+                    org,
+                    plan,
+                    seats,
+                    name,
+                    period,
+                    unit_price_cents,
+                } => {
+                    let req = CreateSubscription {
+                        plan,
+                        seats,
+                        name,
+                        period,
+                        unit_price_cents,
+                    };
+                    services.create_subscription(&ctx, &org, req).await
+                }
+                SubscriptionCommand::Update {
+                    subscription,
+                    seats,
+                    plan,
+                    status,
+                    unit_price_cents,
+                    force,
+                } => {
+                    let req = UpdateSubscription {
+                        seats,
+                        plan,
+                        status,
+                        unit_price_cents,
+                        force,
+                    };
+                    services.update_subscription(&ctx, &subscription, req).await
+                }
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&view)?);
+        }
+        Command::Billing(BillingCommand::ClosePeriod { now }) => {
+            let now = match now {
+                Some(t) => {
+                    let t = time::OffsetDateTime::parse(
+                        &t,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .context("--now must be an RFC 3339 time like 2027-01-01T00:00:00Z")?;
+                    (t.unix_timestamp_nanos() / 1_000_000) as i64
+                }
+                None => switchboard_store::now_ms(),
+            };
+            let n = services
+                .close_periods(now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{n} invoice(s) written");
+        }
         Command::Provision {
             team_name,
             login_type,
@@ -172,12 +286,25 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             let addr = listener.local_addr()?;
+            let services_for_billing = services.clone();
             let state = AppState {
                 services,
                 operator_token,
                 secure_cookies: !addr.ip().is_loopback(),
             };
             tracing::info!(%addr, "serving");
+            // Closes ended billing periods into invoices; every instance may run it: closing is
+            // idempotent and serialized per organization in the database.
+            let closer = services_for_billing.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = closer.close_periods(switchboard_store::now_ms()).await {
+                        tracing::error!(error = %e, "closing billing periods failed");
+                    }
+                }
+            });
             switchboard_web::serve(listener, state, shutdown_signal()).await?;
             tracing::info!("stopped: in-flight requests finished");
         }

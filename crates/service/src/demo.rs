@@ -196,6 +196,7 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         )
         .await?;
     }
+    s.store.analyze().await?;
     Ok(format!(
         "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.\n\
          Sign in as the Org Admin {DEMO_ADMIN}: POST /api/v1/auth/email/start {{\"email\":\"{DEMO_ADMIN}\"}},\n\

@@ -171,6 +171,13 @@ impl Store {
         }
     }
 
+    /// Refreshes the planner's statistics; worth it after a bulk load (demo data, imports), when
+    /// PostgreSQL would otherwise plan against empty tables until autovacuum catches up.
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.write).await?;
+        Ok(())
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query_scalar::<_, i64>("SELECT 1")

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod health;
 pub mod operator;
 pub mod org;
@@ -20,6 +21,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(health::readyz))
         .routes(routes!(operator::provision_customer))
         .routes(routes!(operator::list_plans))
+        .routes(routes!(operator::create_subscription))
+        .routes(routes!(operator::update_subscription))
         .routes(routes!(auth::start_email))
         .routes(routes!(auth::verify_email))
         .routes(routes!(auth::logout))
@@ -38,4 +41,16 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(roles::list_roles, roles::assign_role))
         .routes(routes!(roles::change_role, roles::revoke_role))
         .routes(routes!(audit::audit_log))
+        .routes(routes!(billing::list_subscriptions))
+        .routes(routes!(
+            billing::get_subscription,
+            billing::rename_subscription
+        ))
+        .routes(routes!(billing::set_payment_method))
+        .routes(routes!(billing::set_team_allocation, billing::remove_team))
+        .routes(routes!(billing::move_team))
+        .routes(routes!(billing::compatible_teams))
+        .routes(routes!(billing::list_invoices))
+        .routes(routes!(billing::get_invoice))
+        .routes(routes!(billing::download_invoice))
 }

@@ -4,9 +4,11 @@ use crate::AppState;
 use crate::extract::{Body, Operator, RequestCtx};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use switchboard_domain::plan::Plan;
+use switchboard_service::billing::SubscriptionView;
+use switchboard_service::billing_ops::{CreateSubscription, UpdateSubscription};
 use switchboard_service::operator::{ProvisionRequest, Provisioned};
 
 /// Provision a customer: an organization, its initial team, a subscription and the first Team Admin (R1).
@@ -30,4 +32,38 @@ pub async fn provision_customer(
     responses((status = 200, body = Vec<Plan>), (status = 401, body = Problem)))]
 pub async fn list_plans(_: Operator, State(state): State<AppState>) -> Json<&'static [Plan]> {
     Json(state.services.plans())
+}
+
+/// Add a subscription (covering no team yet) to an organization.
+#[utoipa::path(post, path = "/operator/v1/orgs/{org}/subscriptions", tag = "operator", security(("operator" = [])),
+    params(("org" = String, Path)), request_body = CreateSubscription,
+    responses((status = 201, body = SubscriptionView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_subscription(
+    _: Operator,
+    State(state): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    Path(org): Path<String>,
+    Body(req): Body<CreateSubscription>,
+) -> ApiResult<(StatusCode, Json<SubscriptionView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_subscription(&ctx, &org, req).await?),
+    ))
+}
+
+/// Resize a pool, change plan, status or price. Shrinking below use needs `force`.
+#[utoipa::path(patch, path = "/operator/v1/subscriptions/{sub}", tag = "operator", security(("operator" = [])),
+    params(("sub" = String, Path)), request_body = UpdateSubscription,
+    responses((status = 200, body = SubscriptionView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_subscription(
+    _: Operator,
+    State(state): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    Path(sub): Path<String>,
+    Body(req): Body<UpdateSubscription>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state.services.update_subscription(&ctx, &sub, req).await?,
+    ))
 }

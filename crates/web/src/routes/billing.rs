@@ -1,0 +1,281 @@
+//! Billing for Org Admins: subscriptions, seat allocation per team, moving teams, payment
+//! methods and invoices (R12–R18).
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, Params, RequestCtx};
+use crate::problem::{ApiError, ApiResult, Problem};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use switchboard_service::billing::{
+    CompatibleTeamView, InvoiceView, MoveTeam, PaymentMethodInput, RenameSubscription,
+    SubscriptionView, TeamAllocation,
+};
+use switchboard_service::views::Page;
+use utoipa::IntoParams;
+
+/// The organization's subscriptions with seat use per team.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path)),
+    responses((status = 200, body = Page<SubscriptionView>), (status = 403, body = Problem)))]
+pub async fn list_subscriptions(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+) -> ApiResult<Json<Page<SubscriptionView>>> {
+    Ok(Json(Page {
+        items: state.services.list_subscriptions(&who).await?,
+        next_cursor: None,
+    }))
+}
+
+/// One subscription: plan, features, pool, used / reserved / free, teams, warnings (R15).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_subscription(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, sub)): Path<(String, String)>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(state.services.get_subscription(&who, &sub).await?))
+}
+
+/// Rename a subscription.
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/subscriptions/{sub}", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path)), request_body = RenameSubscription,
+    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn rename_subscription(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, sub)): Path<(String, String)>,
+    Body(req): Body<RenameSubscription>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state
+            .services
+            .rename_subscription(&who, &ctx, &sub, req)
+            .await?,
+    ))
+}
+
+/// Set the payment method: the provider's token, brand, last four digits and expiry — never a card number.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/subscriptions/{sub}/payment-method", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path)), request_body = PaymentMethodInput,
+    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_payment_method(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, sub)): Path<(String, String)>,
+    Body(body): Body<serde_json::Value>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state
+            .services
+            .set_payment_method(&who, &ctx, &sub, body)
+            .await?,
+    ))
+}
+
+/// Add a compatible team to the subscription and/or set or clear its reservation (R14, R16).
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path), ("team" = String, Path)), request_body = TeamAllocation,
+    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_team_allocation(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, sub, team)): Path<(String, String, String)>,
+    Body(req): Body<TeamAllocation>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state
+            .services
+            .set_team_allocation(&who, &ctx, &sub, &team, req)
+            .await?,
+    ))
+}
+
+/// Take a team holding no seats out of the subscription.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path), ("team" = String, Path)),
+    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn remove_team(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, sub, team)): Path<(String, String, String)>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state
+            .services
+            .remove_team_from_subscription(&who, &ctx, &sub, &team)
+            .await?,
+    ))
+}
+
+/// Move a team to another subscription of the organization, in one step (R16).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}/move", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path), ("team" = String, Path)), request_body = MoveTeam,
+    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn move_team(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, sub, team)): Path<(String, String, String)>,
+    Body(req): Body<MoveTeam>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state
+            .services
+            .move_team(&who, &ctx, &sub, &team, req)
+            .await?,
+    ))
+}
+
+/// The organization's other teams, each saying whether it may join this subscription and why not (R16).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/compatible-teams", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = Page<CompatibleTeamView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn compatible_teams(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, sub)): Path<(String, String)>,
+) -> ApiResult<Json<Page<CompatibleTeamView>>> {
+    Ok(Json(Page {
+        items: state.services.compatible_teams(&who, &sub).await?,
+        next_cursor: None,
+    }))
+}
+
+/// The subscription's invoices, newest first (R18).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = Page<InvoiceView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_invoices(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, sub)): Path<(String, String)>,
+) -> ApiResult<Json<Page<InvoiceView>>> {
+    Ok(Json(Page {
+        items: state.services.list_invoices(&who, &sub).await?,
+        next_cursor: None,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InvoiceFormat {
+    /// `json` (default) or `html` (ready to print).
+    pub format: Option<String>,
+}
+
+struct HtmlLine {
+    description: String,
+    seats: i64,
+    unit_price: String,
+    months: i64,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoice.html")]
+struct InvoicePage {
+    number: i64,
+    subscription_name: String,
+    subscription_id: String,
+    period_start: String,
+    period_end: String,
+    status: String,
+    created_at: String,
+    currency: String,
+    lines: Vec<HtmlLine>,
+    total: String,
+}
+
+fn money(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+fn invoice_html(inv: InvoiceView, subscription_name: String) -> ApiResult<Response> {
+    let page = InvoicePage {
+        number: inv.number,
+        subscription_name,
+        subscription_id: inv.subscription_id,
+        period_start: inv.period_start,
+        period_end: inv.period_end,
+        status: inv.status,
+        created_at: inv.created_at,
+        currency: inv.currency,
+        total: money(inv.total_cents),
+        lines: inv
+            .lines
+            .into_iter()
+            .map(|l| HtmlLine {
+                description: l.description,
+                seats: l.seats,
+                unit_price: money(l.unit_price_cents),
+                months: l.months,
+                amount: money(l.amount_cents),
+            })
+            .collect(),
+    };
+    let html = page.render().map_err(|e| {
+        tracing::error!(error = %e, "invoice template failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The invoice could not be rendered.",
+        )
+    })?;
+    Ok(Html(html).into_response())
+}
+
+/// One invoice as JSON, or with `format=html` as a page ready to print.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices/{invoice}", tag = "billing", security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path), ("invoice" = String, Path), InvoiceFormat),
+    responses((status = 200, body = InvoiceView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_invoice(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, sub, invoice)): Path<(String, String, String)>,
+    Params(f): Params<InvoiceFormat>,
+) -> ApiResult<Response> {
+    let (inv, sub_row) = state.services.get_invoice(&who, &sub, &invoice).await?;
+    match f.format.as_deref() {
+        None | Some("json") => Ok(Json(inv).into_response()),
+        Some("html") => invoice_html(inv, sub_row.name),
+        Some(other) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("format: must be json or html, not {other:?}"),
+        )),
+    }
+}
+
+/// Download one invoice as an HTML page ready to print.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices/{invoice}/download", tag = "billing",
+    security(("session" = [])),
+    params(("org" = String, Path), ("sub" = String, Path), ("invoice" = String, Path)),
+    responses((status = 200, content_type = "text/html", body = String), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn download_invoice(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, sub, invoice)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let (inv, sub_row) = state.services.get_invoice(&who, &sub, &invoice).await?;
+    let filename = format!("invoice-{}.html", inv.number);
+    let mut resp = invoice_html(inv, sub_row.name)?;
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    resp.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        disposition.parse().expect("ASCII header"),
+    );
+    Ok(resp)
+}
