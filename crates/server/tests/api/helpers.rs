@@ -187,6 +187,23 @@ impl TestApp {
             .await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Owned-argument forms, for building many requests to run at once.
+    pub async fn patch_owned(&self, path: String, token: String, body: Value) -> Resp {
+        self.patch(&path, &token, body).await
+    }
+
+    pub async fn post_owned(&self, path: String, token: String, body: Value) -> Resp {
+        self.post(&path, &token, body).await
+    }
+
+    pub async fn put_owned(&self, path: String, token: String, body: Value) -> Resp {
+        self.put(&path, &token, body).await
+    }
+
     pub async fn delete(&self, path: &str, token: &str) -> Resp {
         self.call(Method::DELETE, path, Some(token), None).await
     }

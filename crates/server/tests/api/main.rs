@@ -7,6 +7,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bad_input;
+mod billing;
 mod operator;
 mod roles;
 mod teams;

@@ -39,6 +39,10 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/healthz") | ("get", "/readyz") => None,
         ("post", "/api/v1/auth/email/start") | ("post", "/api/v1/auth/email/verify") => None,
         ("post", "/operator/v1/customers") | ("get", "/operator/v1/plans") => Some(&[Operator]),
+        ("post", "/operator/v1/orgs/{org}/subscriptions")
+        | ("patch", "/operator/v1/subscriptions/{sub}") => Some(&[Operator]),
+        // Billing: Org Admins only (analysts and Team Admins: 403).
+        (_, p) if p.starts_with("/api/v1/orgs/{org}/subscriptions") => Some(ADMIN),
         ("post", "/api/v1/auth/logout") | ("get", "/api/v1/me") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}") => Some(READERS),
         ("get", "/api/v1/orgs/{org}/teams") => Some(READERS),
@@ -90,6 +94,21 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
             json!({"email": "analyst2@example.com", "role": "org_analyst"})
         }
         ("patch", "/api/v1/orgs/{org}/admins/{user}") => json!({"role": "org_analyst"}),
+        ("post", "/operator/v1/orgs/{org}/subscriptions") => {
+            json!({"plan": "business", "seats": 5})
+        }
+        ("patch", "/operator/v1/subscriptions/{sub}") => json!({"seats": 30}),
+        ("patch", "/api/v1/orgs/{org}/subscriptions/{sub}") => json!({"name": "Renamed"}),
+        ("put", "/api/v1/orgs/{org}/subscriptions/{sub}/payment-method") => {
+            json!({"provider_token": "tok_x",
+            "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2035})
+        }
+        ("put", "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}") => {
+            json!({"reserved_seats": null})
+        }
+        ("post", "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}/move") => {
+            json!({"to_subscription_id": org.subscription})
+        }
         _ if method == "get" || method == "delete" => return None,
         _ => json!({}),
     })
@@ -148,7 +167,9 @@ db_tests! {
                 let path = template
                     .replace("{org}", &org.id)
                     .replace("{team}", &org.initial_team)
-                    .replace("{user}", &target);
+                    .replace("{user}", &target)
+                    .replace("{sub}", &org.subscription)
+                    .replace("{invoice}", "inv_00000000000000000000000000");
                 let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let r = app.call(m, &path, token.as_deref(), body_for(method, template, &org)).await;
                 let status = r.status.as_u16();
