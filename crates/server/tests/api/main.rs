@@ -10,6 +10,7 @@ mod bad_input;
 mod billing;
 mod operator;
 mod roles;
+mod seats_property;
 mod teams;
 mod tenancy;
 mod users;
