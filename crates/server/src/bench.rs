@@ -233,3 +233,192 @@ pub async fn users(
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// Requests per second of `make(i)` requests from `workers` concurrent clients for `secs` seconds,
+/// with the number of answers that were successes.
+async fn rate<F>(
+    client: &reqwest::Client,
+    workers: usize,
+    secs: f64,
+    make: F,
+) -> anyhow::Result<(f64, u64, u64)>
+where
+    F: Fn(&reqwest::Client, usize, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = std::sync::Arc::new(make);
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut total, mut n) = (0u64, 0u64, 0u64);
+            while Instant::now() < deadline {
+                let r = make(&client, w, n).send().await?;
+                if r.status().is_server_error() {
+                    anyhow::bail!("server error {}", r.status());
+                }
+                ok += r.status().is_success() as u64;
+                total += 1;
+                n += 1;
+                r.bytes().await?;
+            }
+            anyhow::Ok((ok, total))
+        }));
+    }
+    let started = Instant::now();
+    let (mut ok, mut total) = (0, 0);
+    for t in tasks {
+        let (o, n) = t.await??;
+        ok += o;
+        total += n;
+    }
+    Ok((
+        total as f64 / started.elapsed().as_secs_f64().max(secs),
+        ok,
+        total,
+    ))
+}
+
+/// `bench toggles`: app-access toggles (seat-checked, audited, durable writes) on a 10,000-seat
+/// subscription with 200 teams, over HTTP, against `/healthz` of the same server in the same run.
+pub async fn toggles(
+    database_url: &str,
+    users: usize,
+    teams: usize,
+    workers: usize,
+    secs: f64,
+) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", now_ms()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Store::connect(database_url)
+        .await
+        .context("opening the bench database")?;
+    let mailer = Mailer::from_url(&format!("file:{}", dir.join("mail.jsonl").display()))
+        .map_err(|e| anyhow!("{e}"))?;
+    let services = Services::new(
+        store.clone(),
+        mailer,
+        Config {
+            starts_per_ip: 1_000_000,
+            ..Config::default()
+        },
+    );
+    if demo::has_data(&services)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+    {
+        anyhow::bail!("bench toggles needs an empty database");
+    }
+    demo::create(&services, users, teams)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    services
+        .start_sign_in(DEMO_ADMIN, "bench")
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let mail = std::fs::read_to_string(dir.join("mail.jsonl"))?;
+    let code: serde_json::Value = serde_json::from_str(mail.lines().last().unwrap_or("{}"))?;
+    let (admin, session) = services
+        .verify_sign_in(DEMO_ADMIN, code["code"].as_str().unwrap_or_default())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let org = services.me(&admin).await.map_err(|e| anyhow!("{e}"))?.orgs[0]
+        .id
+        .clone();
+    let caller = services
+        .org_caller(&admin, &org)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let subs = services
+        .list_subscriptions(&caller)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    services
+        .update_subscription(
+            &switchboard_service::Ctx {
+                request_id: "bench".into(),
+            },
+            &subs[0].id,
+            switchboard_service::billing_ops::UpdateSubscription {
+                seats: Some(10_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    // One membership per worker, in email teams (device teams' seats are devices), toggled on and off.
+    let email_teams: Vec<String> = services
+        .list_teams(&caller)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+        .into_iter()
+        .filter(|t| t.login_type == switchboard_domain::team::LoginType::Email)
+        .map(|t| t.id)
+        .collect();
+    let page = services
+        .list_users(
+            &caller,
+            &UserQuery {
+                limit: Some(200),
+                org_role: Some("none".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let targets: Vec<(String, String)> = page
+        .items
+        .iter()
+        .filter_map(|u| {
+            u.memberships
+                .first()
+                .map(|m| (u.id.clone(), m.team_id.clone()))
+        })
+        .filter(|(_, t)| email_teams.contains(t))
+        .take(workers)
+        .collect();
+    anyhow::ensure!(targets.len() == workers, "not enough members to toggle");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState {
+        services: services.clone(),
+        operator_token: None,
+        secure_cookies: false,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(switchboard_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(workers)
+        .build()?;
+    let health = format!("{base}/healthz");
+    let (healthz, _, _) = rate(&client, workers, secs, move |c, _, _| c.get(&health)).await?;
+    let token = session.token.clone();
+    let paths: Vec<String> = targets
+        .iter()
+        .map(|(u, t)| format!("{base}/api/v1/orgs/{org}/users/{u}/memberships/{t}"))
+        .collect();
+    let (toggles, ok, total) = rate(&client, workers, secs, move |c, w, n| {
+        c.patch(&paths[w])
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"app_access": n % 2 == 0}))
+    })
+    .await?;
+    println!(
+        "\n{:?}, {workers} concurrent clients, {secs} s each:",
+        store.backend()
+    );
+    println!("  GET /healthz:                 {healthz:.0} req/s");
+    println!("  PATCH app access (seat check): {toggles:.0} req/s ({ok} of {total} succeeded)");
+    println!(
+        "  ratio toggles / healthz: {:.3}   (goal: at least 0.1)",
+        toggles / healthz
+    );
+    let _ = stop.send(());
+    server.await??;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

@@ -144,6 +144,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2000)]
         requests: usize,
     },
+    /// App-access toggles (seat-checked durable writes) against /healthz of the same server.
+    Toggles {
+        #[arg(long, default_value_t = 8000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
 }
 
 #[tokio::main]
@@ -165,6 +176,15 @@ async fn main() -> anyhow::Result<()> {
     }) = cli.command
     {
         return bench::users(&cli.database_url, users, teams, requests).await;
+    }
+    if let Command::Bench(BenchCommand::Toggles {
+        users,
+        teams,
+        workers,
+        seconds,
+    }) = cli.command
+    {
+        return bench::toggles(&cli.database_url, users, teams, workers, seconds).await;
     }
     let store = Store::connect(&cli.database_url)
         .await

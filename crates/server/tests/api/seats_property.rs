@@ -38,49 +38,137 @@ struct World {
 
 async fn world(app: &TestApp) -> World {
     let org = app.established_org(12).await;
-    let r = app.post(&format!("/operator/v1/orgs/{}/subscriptions", org.id), OPERATOR_TOKEN, json!({"plan": "enterprise", "seats": 8})).await;
+    let r = app
+        .post(
+            &format!("/operator/v1/orgs/{}/subscriptions", org.id),
+            OPERATOR_TOKEN,
+            json!({"plan": "enterprise", "seats": 8}),
+        )
+        .await;
     let second_sub = r.ok()["id"].as_str().unwrap().to_owned();
-    let t3 = app.post(&org.path("/teams"), &org.admin, json!({"name": "Retention", "login_type": "email"})).await;
+    let t3 = app
+        .post(
+            &org.path("/teams"),
+            &org.admin,
+            json!({"name": "Retention", "login_type": "email"}),
+        )
+        .await;
     let t3 = t3.ok()["id"].as_str().unwrap().to_owned();
-    app.put(&org.path(&format!("/subscriptions/{}/teams/{}", org.subscription, org.second_team)), &org.admin, json!({})).await.ok();
-    app.put(&org.path(&format!("/subscriptions/{second_sub}/teams/{t3}")), &org.admin, json!({})).await.ok();
+    app.put(
+        &org.path(&format!(
+            "/subscriptions/{}/teams/{}",
+            org.subscription, org.second_team
+        )),
+        &org.admin,
+        json!({}),
+    )
+    .await
+    .ok();
+    app.put(
+        &org.path(&format!("/subscriptions/{second_sub}/teams/{t3}")),
+        &org.admin,
+        json!({}),
+    )
+    .await
+    .ok();
     let teams = [org.initial_team.clone(), org.second_team.clone(), t3];
     let mut users = Vec::new();
     for i in 0..15 {
         let email = format!("u{i}@example.com");
-        let r = app.add_users(&org.id, &org.admin, &teams[i % 3], "member", &[&email], Some(false)).await;
+        let r = app
+            .add_users(
+                &org.id,
+                &org.admin,
+                &teams[i % 3],
+                "member",
+                &[&email],
+                Some(false),
+            )
+            .await;
         users.push(TestApp::user_id_in(&r, &email));
     }
-    World { subs: [org.subscription.clone(), second_sub], teams, users, fresh: 0, org }
+    World {
+        subs: [org.subscription.clone(), second_sub],
+        teams,
+        users,
+        fresh: 0,
+        org,
+    }
 }
 
 async fn apply(app: &TestApp, w: &mut World, op: &Op) -> u16 {
     let org = &w.org;
     let r = match op {
         Op::Toggle(u, on) => {
-            let path = org.path(&format!("/users/{}/memberships/{}", w.users[*u], w.teams[u % 3]));
-            app.patch(&path, &org.admin, json!({"app_access": on})).await
+            let path = org.path(&format!(
+                "/users/{}/memberships/{}",
+                w.users[*u],
+                w.teams[u % 3]
+            ));
+            app.patch(&path, &org.admin, json!({"app_access": on}))
+                .await
         }
         Op::BulkAdd(t, n) => {
-            let emails: Vec<String> = (0..*n).map(|k| format!("fresh{}-{k}@example.com", w.fresh)).collect();
+            let emails: Vec<String> = (0..*n)
+                .map(|k| format!("fresh{}-{k}@example.com", w.fresh))
+                .collect();
             w.fresh += 1;
             let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-            app.add_users(&org.id, &org.admin, &w.teams[*t], "member", &refs, Some(true)).await
+            app.add_users(
+                &org.id,
+                &org.admin,
+                &w.teams[*t],
+                "member",
+                &refs,
+                Some(true),
+            )
+            .await
         }
         Op::Reserve(t, r) => {
-            let team = app.get(&org.path(&format!("/teams/{}", w.teams[*t])), &org.admin).await;
+            let team = app
+                .get(&org.path(&format!("/teams/{}", w.teams[*t])), &org.admin)
+                .await;
             let sub = team.ok()["subscription_id"].as_str().unwrap().to_owned();
-            app.put(&org.path(&format!("/subscriptions/{sub}/teams/{}", w.teams[*t])), &org.admin, json!({"reserved_seats": r})).await
+            app.put(
+                &org.path(&format!("/subscriptions/{sub}/teams/{}", w.teams[*t])),
+                &org.admin,
+                json!({"reserved_seats": r}),
+            )
+            .await
         }
         Op::Move(t) => {
-            let team = app.get(&org.path(&format!("/teams/{}", w.teams[*t])), &org.admin).await;
+            let team = app
+                .get(&org.path(&format!("/teams/{}", w.teams[*t])), &org.admin)
+                .await;
             let sub = team.ok()["subscription_id"].as_str().unwrap().to_owned();
-            let to = if sub == w.subs[0] { &w.subs[1] } else { &w.subs[0] };
+            let to = if sub == w.subs[0] {
+                &w.subs[1]
+            } else {
+                &w.subs[0]
+            };
             let path = org.path(&format!("/subscriptions/{sub}/teams/{}/move", w.teams[*t]));
-            app.post(&path, &org.admin, json!({"to_subscription_id": to})).await
+            app.post(&path, &org.admin, json!({"to_subscription_id": to}))
+                .await
         }
-        Op::Remove(u) => app.delete(&org.path(&format!("/users/{}/memberships/{}", w.users[*u], w.teams[u % 3])), &org.admin).await,
-        Op::Resize(n) => app.patch(&format!("/operator/v1/subscriptions/{}", w.subs[0]), OPERATOR_TOKEN, json!({"seats": n})).await,
+        Op::Remove(u) => {
+            app.delete(
+                &org.path(&format!(
+                    "/users/{}/memberships/{}",
+                    w.users[*u],
+                    w.teams[u % 3]
+                )),
+                &org.admin,
+            )
+            .await
+        }
+        Op::Resize(n) => {
+            app.patch(
+                &format!("/operator/v1/subscriptions/{}", w.subs[0]),
+                OPERATOR_TOKEN,
+                json!({"seats": n}),
+            )
+            .await
+        }
     };
     r.status.as_u16()
 }
@@ -96,7 +184,11 @@ async fn run(app: TestApp, ops: Vec<Op>) {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 proptest! {
