@@ -58,6 +58,8 @@ pub enum Action<'a> {
     ViewAnalytics,
     ViewAudit,
     ManageApiTokens,
+    /// Enrollment keys and devices of a device-login team.
+    ManageDevices(&'a TeamId),
 }
 
 /// The part of the organization an allowed caller sees.

@@ -67,6 +67,12 @@ typed_id!(
     /// An invoice.
     InvoiceId, "inv");
 typed_id!(
+    /// An enrolled device (a workstation seat of a device-login team).
+    DeviceId, "dev");
+typed_id!(
+    /// An enrollment key of a device-login team.
+    EnrollmentKeyId, "ekey");
+typed_id!(
     /// One HTTP request, as recorded in logs and the audit log.
     RequestId, "req");
 

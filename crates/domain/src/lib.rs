@@ -7,6 +7,7 @@
 //! - [`plan`]: the plan catalog (data in `catalog/plans.json`).
 //! - [`billing`]: payment methods (never a card number), periods, invoice lines.
 //! - [`seats`]: seat arithmetic of a subscription pool (R14).
+//! - [`settings`]: the settings catalog (`catalog/settings.json`) and R23's resolution.
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
 //! - [`error`]: the domain's one error type.
 
@@ -19,6 +20,7 @@ pub mod ids;
 pub mod plan;
 pub mod role;
 pub mod seats;
+pub mod settings;
 pub mod team;
 
 pub use error::DomainError;

@@ -35,6 +35,10 @@ struct Cli {
         default_value = "file:data/mail.jsonl"
     )]
     mail: String,
+    /// Encrypts secrets at rest (SSO client secrets). Without it a random key is used, and
+    /// secrets stored now can't be read after a restart.
+    #[arg(long, global = true, env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -160,6 +164,7 @@ enum BenchCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
@@ -190,7 +195,11 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("opening the database")?;
     let mailer = Mailer::from_url(&cli.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let services = Services::new(store.clone(), mailer, Config::default());
+    let secret_key = cli.secret_key.clone().unwrap_or_else(|| {
+        tracing::warn!("SWITCHBOARD_SECRET_KEY is not set: using a random key for this run");
+        format!("{:x}", rand::random::<u128>())
+    });
+    let services = Services::new(store.clone(), mailer, Config { secret_key, ..Config::default() });
     match cli.command {
         Command::Migrate => println!("migrations applied"),
         Command::Bench(_) => unreachable!("handled above"),

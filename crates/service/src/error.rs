@@ -16,6 +16,9 @@ pub enum ServiceError {
     /// The caller's role does not allow this (403).
     #[error(transparent)]
     Forbidden(#[from] Denied),
+    /// The caller is known but may not have this, for a reason `code` names (403).
+    #[error("{detail}")]
+    Refused { code: &'static str, detail: String },
     /// The request conflicts with the current state (409); `code` says which rule.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },

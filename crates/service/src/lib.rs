@@ -7,9 +7,12 @@
 //! [`standing`] (who the caller is in an organization), [`teams`], [`billing`] and
 //! [`billing_ops`] (subscriptions, seat allocation, invoices), [`users`] (the user list and
 //! memberships), [`roles`] (org roles), [`seats`] (the one seat check), [`audit`] (reading the log),
-//! [`views`] (the shapes the API returns), [`mail`] (sign-in mail), [`error`].
+//! [`settings`] (team settings, setting and SSO policies), [`apps`] (app sign-in, devices, the
+//! entitlement answer), [`secrets`] (encryption at rest), [`views`] (the shapes the API returns),
+//! [`mail`] (sign-in mail), [`error`].
 
 pub mod audit;
+pub mod apps;
 pub mod auth;
 pub mod billing;
 pub mod billing_ops;
@@ -19,6 +22,8 @@ pub mod mail;
 pub mod operator;
 pub mod roles;
 pub mod seats;
+pub mod secrets;
+pub mod settings;
 pub mod standing;
 pub mod teams;
 pub mod users;
@@ -37,6 +42,8 @@ pub struct Config {
     pub starts_per_email: i64,
     pub starts_per_ip: i64,
     pub throttle_window_ms: i64,
+    /// Encrypts secrets at rest (`SWITCHBOARD_SECRET_KEY`).
+    pub secret_key: String,
 }
 
 impl Default for Config {
@@ -47,6 +54,7 @@ impl Default for Config {
             starts_per_email: 5,
             starts_per_ip: 30,
             throttle_window_ms: 15 * 60 * 1000,
+            secret_key: String::new(),
         }
     }
 }
@@ -57,6 +65,10 @@ pub struct Services {
     pub store: Store,
     pub mailer: mail::Mailer,
     pub config: Config,
+    secrets: secrets::Secrets,
+    /// Entitlement answers per app token, each tagged with the organization version it was built
+    /// at; a different version in the database means rebuild (see [`apps`]).
+    entitlements: apps::EntitlementCache,
 }
 
 /// Facts about the request that go into the audit log.
@@ -67,10 +79,7 @@ pub struct Ctx {
 
 impl Services {
     pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
-        Self {
-            store,
-            mailer,
-            config,
-        }
+        let secrets = secrets::Secrets::from_passphrase(&config.secret_key);
+        Self { store, mailer, config, secrets, entitlements: Default::default() }
     }
 }

@@ -8,12 +8,15 @@
 //! of one organization by bumping its version first (see `orgs.version` in the migration).
 //!
 //! Modules: [`orgs`] (organizations, teams), [`billing`] (subscriptions, invoices, counters), [`people`] (users, org members,
-//! memberships, the user list), [`signin`] (codes, throttling, sessions), [`audit`] (the chained log).
+//! memberships, the user list), [`signin`] (codes, throttling, sessions), [`audit`] (the chained log),
+//! [`settings`] (team settings, policies), [`apps`] (enrollment keys, devices, app tokens).
 
+pub mod apps;
 pub mod audit;
 pub mod billing;
 pub mod orgs;
 pub mod people;
+pub mod settings;
 pub mod signin;
 mod sql;
 

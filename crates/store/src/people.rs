@@ -431,7 +431,8 @@ pub async fn delete_memberships_of_user(c: &mut Conn, org: &str, user: &str) -> 
 pub async fn counted_seats(c: &mut Conn, org: &str) -> Result<Vec<(String, i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT t.id, t.seats_used, CAST((SELECT COUNT(*) FROM memberships m WHERE m.org_id = t.org_id \
-         AND m.team_id = t.id AND m.app_access = 1) AS BIGINT) FROM teams t WHERE t.org_id = $1",
+         AND m.team_id = t.id AND m.app_access = 1) + (SELECT COUNT(*) FROM devices d WHERE d.org_id = t.org_id \
+         AND d.team_id = t.id) AS BIGINT) FROM teams t WHERE t.org_id = $1",
     )
     .bind(org)
     .fetch_all(c)

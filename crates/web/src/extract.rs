@@ -99,6 +99,24 @@ fn unauthenticated() -> ApiError {
     )
 }
 
+/// The bearer token of an app or a device (no cookie: apps send the header).
+pub struct AppToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for AppToken {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .map(AppToken)
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send the app or device token as a bearer token."))
+    }
+}
+
 /// A signed-in user.
 pub struct SignedIn {
     pub user: UserId,

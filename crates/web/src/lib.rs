@@ -43,7 +43,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
     modifiers(&Security),
     tags(
         (name = "health"), (name = "operator"), (name = "sign-in"), (name = "org"),
-        (name = "teams"), (name = "users"), (name = "org roles"), (name = "audit"), (name = "billing")
+        (name = "teams"), (name = "users"), (name = "org roles"), (name = "audit"), (name = "billing"),
+        (name = "settings"), (name = "policies"), (name = "devices"), (name = "app")
     )
 )]
 struct ApiDoc;

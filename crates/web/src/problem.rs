@@ -71,6 +71,7 @@ impl From<ServiceError> for ApiError {
             NotFound { what } => Self::not_found(what),
             Forbidden(d) => Self::new(StatusCode::FORBIDDEN, "forbidden", d.to_string()),
             Conflict { code, detail } => Self::new(StatusCode::CONFLICT, code, detail),
+            Refused { code, detail } => Self::new(StatusCode::FORBIDDEN, code, detail),
             Unauthenticated(detail) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail),
             Throttled => Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
             Store(_) | Mail(_) => {

@@ -75,32 +75,20 @@ impl TestApp {
         let dir = std::env::temp_dir().join(unique("switchboard-test-"));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite3").display());
-        Self::start(
-            url,
-            dir,
-            Config {
-                starts_per_ip: 10_000,
-                ..Config::default()
-            },
-        )
-        .await
+        Self::start(url, dir, Self::config()).await
+    }
+
+    /// The tunables of a test server: a generous per-address sign-in limit (every test signs in
+    /// from 127.0.0.1) and a fixed secret key.
+    pub fn config() -> Config {
+        Config { starts_per_ip: 10_000, secret_key: "test-secret-key".into(), ..Config::default() }
     }
 
     pub async fn postgres() -> Option<TestApp> {
         let url = fresh_postgres_database().await?;
         let dir = std::env::temp_dir().join(unique("switchboard-test-"));
         std::fs::create_dir_all(&dir).unwrap();
-        Some(
-            Self::start(
-                url,
-                dir,
-                Config {
-                    starts_per_ip: 10_000,
-                    ..Config::default()
-                },
-            )
-            .await,
-        )
+        Some(Self::start(url, dir, Self::config()).await)
     }
 
     /// Starts another server over the same database with other tunables.

@@ -62,6 +62,17 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("patch", "/api/v1/orgs/{org}/admins/{user}")
         | ("delete", "/api/v1/orgs/{org}/admins/{user}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/audit-log") => Some(ADMIN),
+        ("get", "/api/v1/settings/catalog") => Some(SIGNED_IN),
+        ("get", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN_ANALYST),
+        ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN),
+        ("get", "/api/v1/orgs/{org}/policies") | ("get", "/api/v1/orgs/{org}/policies/{pol}") => Some(ADMIN_ANALYST),
+        ("get", "/api/v1/orgs/{org}/sso-policies") | ("get", "/api/v1/orgs/{org}/sso-policies/{pol}") => Some(ADMIN_ANALYST),
+        (_, p) if p.contains("policies") => Some(ADMIN),
+        // Devices: Org Admins and the team's own Team Admins (the matrix's Team Admin is of another team).
+        (_, p) if p.contains("/enrollment-keys") || p.contains("/devices") && p.starts_with("/api/") => Some(ADMIN),
+        // The app API answers to app and device tokens, never to portal sessions: public here,
+        // and covered by its own tests.
+        (_, p) if p.starts_with("/app/") => None,
         _ => return None,
     };
     Some(rule)
@@ -109,6 +120,14 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
         ("post", "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}/move") => {
             json!({"to_subscription_id": org.subscription})
         }
+        ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => json!({"agent_assist": true}),
+        ("post", "/api/v1/orgs/{org}/policies") => json!({"name": "P", "values": {"call_summary": true}, "team_ids": [org.initial_team]}),
+        ("patch", "/api/v1/orgs/{org}/policies/{pol}") => json!({"name": "P2"}),
+        ("post", "/api/v1/orgs/{org}/sso-policies") => json!({"name": "S", "issuer": "https://id.example.com",
+            "client_id": "c", "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.initial_team]}),
+        ("patch", "/api/v1/orgs/{org}/sso-policies/{pol}") => json!({"name": "S2"}),
+        ("post", "/api/v1/orgs/{org}/teams/{team}/enrollment-keys") => json!({}),
+        ("patch", "/api/v1/orgs/{org}/teams/{team}/devices/{device}") => json!({"name": "PC"}),
         _ if method == "get" || method == "delete" => return None,
         _ => json!({}),
     })
@@ -169,7 +188,10 @@ db_tests! {
                     .replace("{team}", &org.initial_team)
                     .replace("{user}", &target)
                     .replace("{sub}", &org.subscription)
-                    .replace("{invoice}", "inv_00000000000000000000000000");
+                    .replace("{invoice}", "inv_00000000000000000000000000")
+                    .replace("{pol}", "pol_00000000000000000000000000")
+                    .replace("{key}", "ekey_00000000000000000000000000")
+                    .replace("{device}", "dev_00000000000000000000000000");
                 let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let r = app.call(m, &path, token.as_deref(), body_for(method, template, &org)).await;
                 let status = r.status.as_u16();

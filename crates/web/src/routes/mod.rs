@@ -1,13 +1,17 @@
 //! Every route, grouped by area. Each group lists its handlers with `routes!`, which registers
 //! the route and its OpenAPI operation together.
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod devices;
 pub mod health;
 pub mod operator;
 pub mod org;
+pub mod policies;
 pub mod roles;
+pub mod settings;
 pub mod teams;
 pub mod users;
 
@@ -53,4 +57,20 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::list_invoices))
         .routes(routes!(billing::get_invoice))
         .routes(routes!(billing::download_invoice))
+        .routes(routes!(settings::catalog))
+        .routes(routes!(settings::get_team_settings, settings::patch_team_settings))
+        .routes(routes!(policies::list_policies, policies::create_policy))
+        .routes(routes!(policies::get_policy, policies::update_policy, policies::delete_policy))
+        .routes(routes!(policies::list_sso_policies, policies::create_sso_policy))
+        .routes(routes!(policies::get_sso_policy, policies::update_sso_policy, policies::delete_sso_policy))
+        .routes(routes!(devices::create_key, devices::list_keys))
+        .routes(routes!(devices::revoke_key))
+        .routes(routes!(devices::list_devices))
+        .routes(routes!(devices::rename_device, devices::remove_device))
+        .routes(routes!(app::start))
+        .routes(routes!(app::verify))
+        .routes(routes!(app::teams))
+        .routes(routes!(app::select_team))
+        .routes(routes!(app::enroll))
+        .routes(routes!(app::entitlement))
 }

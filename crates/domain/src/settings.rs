@@ -1,0 +1,204 @@
+//! Settings (R19–R23): the catalog is data (`catalog/settings.json`); values are checked against
+//! it; the effective value of a key for a team is resolved in one pure function.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingType {
+    Bool,
+    Integer,
+    Enum,
+}
+
+/// One key of the catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SettingSpec {
+    pub key: String,
+    #[serde(rename = "type")]
+    pub kind: SettingType,
+    #[schema(value_type = Object)]
+    pub default: Value,
+    /// The plan feature the setting needs; null when every plan has it.
+    pub feature: Option<String>,
+    pub label: String,
+    pub help: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// The allowed values of an enum setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    settings: Vec<SettingSpec>,
+}
+
+/// Every setting, in catalog order.
+pub fn catalog() -> &'static [SettingSpec] {
+    static CATALOG: OnceLock<Vec<SettingSpec>> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let file: CatalogFile = serde_json::from_str(include_str!("../../../catalog/settings.json"))
+            .expect("catalog/settings.json is valid (checked by a unit test)");
+        file.settings
+    })
+}
+
+pub fn spec(key: &str) -> Option<&'static SettingSpec> {
+    catalog().iter().find(|s| s.key == key)
+}
+
+impl SettingSpec {
+    /// R19: checks a value against this key's type and range.
+    pub fn check(&self, value: &Value) -> Result<(), DomainError> {
+        let field = "values";
+        let fail = |why: String| Err(DomainError::new(field, format!("{}: {why}", self.key)));
+        match self.kind {
+            SettingType::Bool if value.is_boolean() => Ok(()),
+            SettingType::Bool => fail(format!("must be true or false, not {value}")),
+            SettingType::Integer => match value.as_i64() {
+                Some(n) if self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m) => Ok(()),
+                Some(n) => fail(format!("{n} is out of range {}–{}", self.min.unwrap_or(i64::MIN), self.max.unwrap_or(i64::MAX))),
+                None => fail(format!("must be a whole number, not {value}")),
+            },
+            SettingType::Enum => {
+                let allowed = self.values.as_deref().unwrap_or_default();
+                match value.as_str() {
+                    Some(s) if allowed.iter().any(|a| a == s) => Ok(()),
+                    _ => fail(format!("must be one of {}, not {value}", allowed.join(", "))),
+                }
+            }
+        }
+    }
+}
+
+/// R19: a set of key → value, every key known and every value of the right type.
+pub fn check_values(values: &BTreeMap<String, Value>) -> Result<(), DomainError> {
+    for (key, value) in values {
+        let Some(spec) = spec(key) else {
+            let known: Vec<&str> = catalog().iter().map(|s| s.key.as_str()).collect();
+            return Err(DomainError::new("values", format!("unknown setting {key:?}; settings are: {}", known.join(", "))));
+        };
+        spec.check(value)?;
+    }
+    Ok(())
+}
+
+/// Where an effective value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Source {
+    Default,
+    Team,
+    Policy { policy_id: String, policy_name: String },
+    /// The team's plan lacks the feature the setting needs.
+    Unavailable { missing_feature: String },
+}
+
+/// A setting policy applied to a team: its id, name and values.
+#[derive(Debug, Clone)]
+pub struct AppliedPolicy {
+    pub id: String,
+    pub name: String,
+    pub values: BTreeMap<String, Value>,
+}
+
+/// The effective value of one key for a team.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Effective {
+    pub key: String,
+    /// Null when unavailable.
+    #[schema(value_type = Object)]
+    pub value: Value,
+    pub source: Source,
+    /// True when a policy sets the key: the team can't change it.
+    pub locked: bool,
+}
+
+/// R23: unavailable if the plan lacks the feature; else the policy's value (locked); else the
+/// team's value; else the default.
+pub fn resolve(features: &[String], team_values: &BTreeMap<String, Value>, policies: &[AppliedPolicy]) -> Vec<Effective> {
+    catalog()
+        .iter()
+        .map(|s| {
+            if let Some(f) = &s.feature
+                && !features.contains(f)
+            {
+                return Effective {
+                    key: s.key.clone(),
+                    value: Value::Null,
+                    source: Source::Unavailable { missing_feature: f.clone() },
+                    locked: false,
+                };
+            }
+            if let Some(p) = policies.iter().find(|p| p.values.contains_key(&s.key)) {
+                return Effective {
+                    key: s.key.clone(),
+                    value: p.values[&s.key].clone(),
+                    source: Source::Policy { policy_id: p.id.clone(), policy_name: p.name.clone() },
+                    locked: true,
+                };
+            }
+            match team_values.get(&s.key) {
+                Some(v) => Effective { key: s.key.clone(), value: v.clone(), source: Source::Team, locked: false },
+                None => Effective { key: s.key.clone(), value: s.default.clone(), source: Source::Default, locked: false },
+            }
+        })
+        .collect()
+}
+
+/// R22: the keys two value sets both set.
+pub fn shared_keys(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> Vec<String> {
+    a.keys().filter(|k| b.contains_key(*k)).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> BTreeMap<String, Value> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn r19_catalog_loads_with_every_required_key() {
+        for key in ["outbound_noise_cancellation", "inbound_noise_cancellation", "background_voice_cancellation",
+            "accent_conversion", "agent_assist", "live_transcription", "call_summary", "recording_retention_days",
+            "usage_analytics", "agents_can_change_settings", "auto_update_channel"]
+        {
+            let s = spec(key).unwrap_or_else(|| panic!("{key} missing"));
+            s.check(&s.default).unwrap();
+        }
+    }
+
+    #[test]
+    fn r19_values_are_checked_against_the_catalog() {
+        check_values(&map(json!({"agent_assist": true, "recording_retention_days": 90, "auto_update_channel": "paused"}))).unwrap();
+        for bad in [json!({"nope": true}), json!({"agent_assist": "yes"}), json!({"recording_retention_days": 3651}),
+            json!({"recording_retention_days": 1.5}), json!({"auto_update_channel": "nightly"})] {
+            assert!(check_values(&map(bad.clone())).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn r23_effective_value_follows_plan_policy_team_default() {
+        let features: Vec<String> = vec!["noise_cancellation".into(), "agent_assist".into()];
+        let team = map(json!({"agent_assist": true, "outbound_noise_cancellation": false, "accent_conversion": true}));
+        let policy = AppliedPolicy { id: "pol_1".into(), name: "Quiet floor".into(), values: map(json!({"outbound_noise_cancellation": true})) };
+        let eff = resolve(&features, &team, &[policy]);
+        let get = |k: &str| eff.iter().find(|e| e.key == k).unwrap().clone();
+        assert_eq!(get("outbound_noise_cancellation").value, json!(true));
+        assert!(get("outbound_noise_cancellation").locked);
+        assert_eq!(get("agent_assist").source, Source::Team);
+        assert_eq!(get("inbound_noise_cancellation").source, Source::Default);
+        assert_eq!(get("accent_conversion").source, Source::Unavailable { missing_feature: "accent_conversion".into() });
+    }
+}

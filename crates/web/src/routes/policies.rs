@@ -1,0 +1,130 @@
+//! Setting policies (R21, R22) and SSO policies (R24).
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, RequestCtx};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_service::settings::{CreatePolicy, CreateSsoPolicy, PolicyView, SsoPolicyView, UpdatePolicy, UpdateSsoPolicy};
+use switchboard_service::views::Page;
+
+/// Setting policies of the organization.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/policies", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path)), responses((status = 200, body = Page<PolicyView>), (status = 403, body = Problem)))]
+pub async fn list_policies(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<PolicyView>>> {
+    Ok(Json(Page { items: state.services.list_policies(&who).await?, next_cursor: None }))
+}
+
+/// Create a setting policy and apply it to teams; a key another policy sets on a shared team is refused (R22).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/policies", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path)), request_body = CreatePolicy,
+    responses((status = 201, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Body(req): Body<CreatePolicy>,
+) -> ApiResult<(StatusCode, Json<PolicyView>)> {
+    Ok((StatusCode::CREATED, Json(state.services.create_policy(&who, &ctx, req).await?)))
+}
+
+/// One setting policy.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("pol" = String, Path)),
+    responses((status = 200, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_policy(State(state): State<AppState>, InOrg(who): InOrg, Path((_org, pol)): Path<(String, String)>) -> ApiResult<Json<PolicyView>> {
+    Ok(Json(state.services.get_policy(&who, &pol).await?))
+}
+
+/// Edit a setting policy: name, values, teams (applying or unapplying takes effect at once).
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("pol" = String, Path)), request_body = UpdatePolicy,
+    responses((status = 200, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, pol)): Path<(String, String)>,
+    Body(req): Body<UpdatePolicy>,
+) -> ApiResult<Json<PolicyView>> {
+    Ok(Json(state.services.update_policy(&who, &ctx, &pol, req).await?))
+}
+
+/// Delete a setting policy; its teams' own values apply again (R21).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("pol" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, pol)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.delete_policy(&who, &ctx, &pol, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// SSO policies of the organization.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path)), responses((status = 200, body = Page<SsoPolicyView>), (status = 403, body = Problem)))]
+pub async fn list_sso_policies(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<SsoPolicyView>>> {
+    Ok(Json(Page { items: state.services.list_sso_policies(&who).await?, next_cursor: None }))
+}
+
+/// Create an SSO policy (OpenID provider; the secret is stored encrypted) for email-login teams (R24).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path)), request_body = CreateSsoPolicy,
+    responses((status = 201, body = SsoPolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_sso_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Body(req): Body<CreateSsoPolicy>,
+) -> ApiResult<(StatusCode, Json<SsoPolicyView>)> {
+    Ok((StatusCode::CREATED, Json(state.services.create_sso_policy(&who, &ctx, req).await?)))
+}
+
+/// One SSO policy (without its secret).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("pol" = String, Path)),
+    responses((status = 200, body = SsoPolicyView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_sso_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, pol)): Path<(String, String)>,
+) -> ApiResult<Json<SsoPolicyView>> {
+    Ok(Json(state.services.get_sso_policy(&who, &pol).await?))
+}
+
+/// Edit an SSO policy.
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("pol" = String, Path)), request_body = UpdateSsoPolicy,
+    responses((status = 200, body = SsoPolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_sso_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, pol)): Path<(String, String)>,
+    Body(req): Body<UpdateSsoPolicy>,
+) -> ApiResult<Json<SsoPolicyView>> {
+    Ok(Json(state.services.update_sso_policy(&who, &ctx, &pol, req).await?))
+}
+
+/// Delete an SSO policy.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("pol" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_sso_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, pol)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.delete_policy(&who, &ctx, &pol, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,43 @@
+//! The settings catalog and a team's settings (R19–R23).
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, RequestCtx};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use switchboard_domain::settings::SettingSpec;
+use switchboard_service::settings::TeamSettingsView;
+
+/// The settings catalog: every key with its type, default, needed plan feature, label and help.
+#[utoipa::path(get, path = "/api/v1/settings/catalog", tag = "settings", security(("session" = [])),
+    responses((status = 200, body = Vec<SettingSpec>), (status = 401, body = Problem)))]
+pub async fn catalog(State(state): State<AppState>, _: crate::extract::SignedIn) -> Json<&'static [SettingSpec]> {
+    Json(state.services.settings_catalog())
+}
+
+/// Every catalog key for the team: effective value, source (default, team, policy, unavailable), lock, last change.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings", security(("session" = [])),
+    params(("org" = String, Path), ("team" = String, Path)),
+    responses((status = 200, body = TeamSettingsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_team_settings(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, team)): Path<(String, String)>,
+) -> ApiResult<Json<TeamSettingsView>> {
+    Ok(Json(state.services.team_settings(&who, &team).await?))
+}
+
+/// Set team values (`{"key": value}` or `{"values": {…}}`); `null` clears one. Locked keys are refused.
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings", security(("session" = [])),
+    params(("org" = String, Path), ("team" = String, Path)), request_body = Object,
+    responses((status = 200, body = TeamSettingsView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn patch_team_settings(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    RequestCtx(ctx): RequestCtx,
+    Path((_org, team)): Path<(String, String)>,
+    Body(body): Body<serde_json::Value>,
+) -> ApiResult<Json<TeamSettingsView>> {
+    Ok(Json(state.services.update_team_settings(&who, &ctx, &team, body).await?))
+}
