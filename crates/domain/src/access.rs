@@ -108,7 +108,7 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
         // Team Admin: their own teams.
         ViewOrg | ViewTeams | ViewUsers | ViewAnalytics if team_admin => Some(own_teams()),
         ViewTeam(t) | EditTeam(t) | ManageMembership(t) | ViewTeamSettings(t)
-        | EditTeamSettings(t)
+        | EditTeamSettings(t) | ManageDevices(t)
             if who.is_team_admin_of(t) =>
         {
             Some(own_teams())
@@ -231,6 +231,18 @@ mod tests {
         let mut not_initial = team_admin_of(t, false);
         not_initial.initial_team = Some(team(9));
         assert_eq!(decide(&not_initial, Action::CreateTeam), Err(Denied));
+    }
+
+    #[test]
+    fn team_admins_manage_devices_of_their_own_teams() {
+        let (mine, other) = (team(1), team(2));
+        let who = team_admin_of(mine.clone(), true);
+        assert!(decide(&who, Action::ManageDevices(&mine)).is_ok());
+        assert_eq!(decide(&who, Action::ManageDevices(&other)), Err(Denied));
+        assert_eq!(
+            decide(&analyst(), Action::ManageDevices(&mine)),
+            Err(Denied)
+        );
     }
 
     #[test]

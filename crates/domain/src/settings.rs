@@ -45,8 +45,9 @@ struct CatalogFile {
 pub fn catalog() -> &'static [SettingSpec] {
     static CATALOG: OnceLock<Vec<SettingSpec>> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let file: CatalogFile = serde_json::from_str(include_str!("../../../catalog/settings.json"))
-            .expect("catalog/settings.json is valid (checked by a unit test)");
+        let file: CatalogFile =
+            serde_json::from_str(include_str!("../../../catalog/settings.json"))
+                .expect("catalog/settings.json is valid (checked by a unit test)");
         file.settings
     })
 }
@@ -64,15 +65,24 @@ impl SettingSpec {
             SettingType::Bool if value.is_boolean() => Ok(()),
             SettingType::Bool => fail(format!("must be true or false, not {value}")),
             SettingType::Integer => match value.as_i64() {
-                Some(n) if self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m) => Ok(()),
-                Some(n) => fail(format!("{n} is out of range {}–{}", self.min.unwrap_or(i64::MIN), self.max.unwrap_or(i64::MAX))),
+                Some(n) if self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m) => {
+                    Ok(())
+                }
+                Some(n) => fail(format!(
+                    "{n} is out of range {}–{}",
+                    self.min.unwrap_or(i64::MIN),
+                    self.max.unwrap_or(i64::MAX)
+                )),
                 None => fail(format!("must be a whole number, not {value}")),
             },
             SettingType::Enum => {
                 let allowed = self.values.as_deref().unwrap_or_default();
                 match value.as_str() {
                     Some(s) if allowed.iter().any(|a| a == s) => Ok(()),
-                    _ => fail(format!("must be one of {}, not {value}", allowed.join(", "))),
+                    _ => fail(format!(
+                        "must be one of {}, not {value}",
+                        allowed.join(", ")
+                    )),
                 }
             }
         }
@@ -84,7 +94,13 @@ pub fn check_values(values: &BTreeMap<String, Value>) -> Result<(), DomainError>
     for (key, value) in values {
         let Some(spec) = spec(key) else {
             let known: Vec<&str> = catalog().iter().map(|s| s.key.as_str()).collect();
-            return Err(DomainError::new("values", format!("unknown setting {key:?}; settings are: {}", known.join(", "))));
+            return Err(DomainError::new(
+                "values",
+                format!(
+                    "unknown setting {key:?}; settings are: {}",
+                    known.join(", ")
+                ),
+            ));
         };
         spec.check(value)?;
     }
@@ -97,9 +113,14 @@ pub fn check_values(values: &BTreeMap<String, Value>) -> Result<(), DomainError>
 pub enum Source {
     Default,
     Team,
-    Policy { policy_id: String, policy_name: String },
+    Policy {
+        policy_id: String,
+        policy_name: String,
+    },
     /// The team's plan lacks the feature the setting needs.
-    Unavailable { missing_feature: String },
+    Unavailable {
+        missing_feature: String,
+    },
 }
 
 /// A setting policy applied to a team: its id, name and values.
@@ -124,7 +145,11 @@ pub struct Effective {
 
 /// R23: unavailable if the plan lacks the feature; else the policy's value (locked); else the
 /// team's value; else the default.
-pub fn resolve(features: &[String], team_values: &BTreeMap<String, Value>, policies: &[AppliedPolicy]) -> Vec<Effective> {
+pub fn resolve(
+    features: &[String],
+    team_values: &BTreeMap<String, Value>,
+    policies: &[AppliedPolicy],
+) -> Vec<Effective> {
     catalog()
         .iter()
         .map(|s| {
@@ -134,7 +159,9 @@ pub fn resolve(features: &[String], team_values: &BTreeMap<String, Value>, polic
                 return Effective {
                     key: s.key.clone(),
                     value: Value::Null,
-                    source: Source::Unavailable { missing_feature: f.clone() },
+                    source: Source::Unavailable {
+                        missing_feature: f.clone(),
+                    },
                     locked: false,
                 };
             }
@@ -142,13 +169,26 @@ pub fn resolve(features: &[String], team_values: &BTreeMap<String, Value>, polic
                 return Effective {
                     key: s.key.clone(),
                     value: p.values[&s.key].clone(),
-                    source: Source::Policy { policy_id: p.id.clone(), policy_name: p.name.clone() },
+                    source: Source::Policy {
+                        policy_id: p.id.clone(),
+                        policy_name: p.name.clone(),
+                    },
                     locked: true,
                 };
             }
             match team_values.get(&s.key) {
-                Some(v) => Effective { key: s.key.clone(), value: v.clone(), source: Source::Team, locked: false },
-                None => Effective { key: s.key.clone(), value: s.default.clone(), source: Source::Default, locked: false },
+                Some(v) => Effective {
+                    key: s.key.clone(),
+                    value: v.clone(),
+                    source: Source::Team,
+                    locked: false,
+                },
+                None => Effective {
+                    key: s.key.clone(),
+                    value: s.default.clone(),
+                    source: Source::Default,
+                    locked: false,
+                },
             }
         })
         .collect()
@@ -170,10 +210,19 @@ mod tests {
 
     #[test]
     fn r19_catalog_loads_with_every_required_key() {
-        for key in ["outbound_noise_cancellation", "inbound_noise_cancellation", "background_voice_cancellation",
-            "accent_conversion", "agent_assist", "live_transcription", "call_summary", "recording_retention_days",
-            "usage_analytics", "agents_can_change_settings", "auto_update_channel"]
-        {
+        for key in [
+            "outbound_noise_cancellation",
+            "inbound_noise_cancellation",
+            "background_voice_cancellation",
+            "accent_conversion",
+            "agent_assist",
+            "live_transcription",
+            "call_summary",
+            "recording_retention_days",
+            "usage_analytics",
+            "agents_can_change_settings",
+            "auto_update_channel",
+        ] {
             let s = spec(key).unwrap_or_else(|| panic!("{key} missing"));
             s.check(&s.default).unwrap();
         }
@@ -182,8 +231,13 @@ mod tests {
     #[test]
     fn r19_values_are_checked_against_the_catalog() {
         check_values(&map(json!({"agent_assist": true, "recording_retention_days": 90, "auto_update_channel": "paused"}))).unwrap();
-        for bad in [json!({"nope": true}), json!({"agent_assist": "yes"}), json!({"recording_retention_days": 3651}),
-            json!({"recording_retention_days": 1.5}), json!({"auto_update_channel": "nightly"})] {
+        for bad in [
+            json!({"nope": true}),
+            json!({"agent_assist": "yes"}),
+            json!({"recording_retention_days": 3651}),
+            json!({"recording_retention_days": 1.5}),
+            json!({"auto_update_channel": "nightly"}),
+        ] {
             assert!(check_values(&map(bad.clone())).is_err(), "{bad}");
         }
     }
@@ -191,14 +245,25 @@ mod tests {
     #[test]
     fn r23_effective_value_follows_plan_policy_team_default() {
         let features: Vec<String> = vec!["noise_cancellation".into(), "agent_assist".into()];
-        let team = map(json!({"agent_assist": true, "outbound_noise_cancellation": false, "accent_conversion": true}));
-        let policy = AppliedPolicy { id: "pol_1".into(), name: "Quiet floor".into(), values: map(json!({"outbound_noise_cancellation": true})) };
+        let team = map(
+            json!({"agent_assist": true, "outbound_noise_cancellation": false, "accent_conversion": true}),
+        );
+        let policy = AppliedPolicy {
+            id: "pol_1".into(),
+            name: "Quiet floor".into(),
+            values: map(json!({"outbound_noise_cancellation": true})),
+        };
         let eff = resolve(&features, &team, &[policy]);
         let get = |k: &str| eff.iter().find(|e| e.key == k).unwrap().clone();
         assert_eq!(get("outbound_noise_cancellation").value, json!(true));
         assert!(get("outbound_noise_cancellation").locked);
         assert_eq!(get("agent_assist").source, Source::Team);
         assert_eq!(get("inbound_noise_cancellation").source, Source::Default);
-        assert_eq!(get("accent_conversion").source, Source::Unavailable { missing_feature: "accent_conversion".into() });
+        assert_eq!(
+            get("accent_conversion").source,
+            Source::Unavailable {
+                missing_feature: "accent_conversion".into()
+            }
+        );
     }
 }

@@ -37,7 +37,12 @@ struct Cli {
     mail: String,
     /// Encrypts secrets at rest (SSO client secrets). Without it a random key is used, and
     /// secrets stored now can't be read after a restart.
-    #[arg(long, global = true, env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_SECRET_KEY",
+        hide_env_values = true
+    )]
     secret_key: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -199,7 +204,14 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!("SWITCHBOARD_SECRET_KEY is not set: using a random key for this run");
         format!("{:x}", rand::random::<u128>())
     });
-    let services = Services::new(store.clone(), mailer, Config { secret_key, ..Config::default() });
+    let services = Services::new(
+        store.clone(),
+        mailer,
+        Config {
+            secret_key,
+            ..Config::default()
+        },
+    );
     match cli.command {
         Command::Migrate => println!("migrations applied"),
         Command::Bench(_) => unreachable!("handled above"),

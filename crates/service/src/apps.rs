@@ -152,21 +152,37 @@ fn key_view(k: EnrollmentKeyRow, key: Option<String>) -> EnrollmentKeyView {
 }
 
 fn device_view(d: DeviceRow) -> DeviceView {
-    DeviceView { enrolled_at: rfc3339(d.enrolled_at), id: d.id, team_id: d.team_id, name: d.name }
+    DeviceView {
+        enrolled_at: rfc3339(d.enrolled_at),
+        id: d.id,
+        team_id: d.team_id,
+        name: d.name,
+    }
 }
 
 fn unauthenticated() -> ServiceError {
-    ServiceError::Unauthenticated("The app token is unknown, expired or revoked. Sign in (or enroll) again.")
+    ServiceError::Unauthenticated(
+        "The app token is unknown, expired or revoked. Sign in (or enroll) again.",
+    )
 }
 
 impl Services {
     /// The email-login teams the user may run the app in, across organizations.
-    async fn app_teams(&self, c: &mut switchboard_store::Conn, user: &str) -> ServiceResult<Vec<AppTeam>> {
+    async fn app_teams(
+        &self,
+        c: &mut switchboard_store::Conn,
+        user: &str,
+    ) -> ServiceResult<Vec<AppTeam>> {
         let mut teams = Vec::new();
         for (org_id, org_name, _) in people::orgs_of_user(c, user).await? {
             for m in people::memberships_of_users(c, &org_id, &[user.to_owned()]).await? {
                 if m.login_type == LoginType::Email.as_str() {
-                    teams.push(AppTeam { org_id: org_id.clone(), org_name: org_name.clone(), team_id: m.team_id, team_name: m.team_name });
+                    teams.push(AppTeam {
+                        org_id: org_id.clone(),
+                        org_name: org_name.clone(),
+                        team_id: m.team_id,
+                        team_name: m.team_name,
+                    });
                 }
             }
         }
@@ -179,7 +195,13 @@ impl Services {
         let (mut tx, user, now) = self.redeem_code(&req.email, &req.code).await?;
         let teams = self.app_teams(&mut tx, &user.id).await?;
         let chosen = match &req.team_id {
-            Some(id) => Some(teams.iter().find(|t| &t.team_id == id).ok_or(ServiceError::NotFound { what: "team" })?.clone()),
+            Some(id) => Some(
+                teams
+                    .iter()
+                    .find(|t| &t.team_id == id)
+                    .ok_or(ServiceError::NotFound { what: "team" })?
+                    .clone(),
+            ),
             None if teams.len() == 1 => Some(teams[0].clone()),
             None => None,
         };
@@ -194,18 +216,28 @@ impl Services {
         };
         store::insert_app_token(&mut tx, &app_token_hash(&token), &row, now).await?;
         tx.commit().await?;
-        Ok(AppSession { token, expires_at: rfc3339(row.expires_at), team_id: row.team_id, teams })
+        Ok(AppSession {
+            token,
+            expires_at: rfc3339(row.expires_at),
+            team_id: row.team_id,
+            teams,
+        })
     }
 
     async fn token_row(&self, token: &str) -> ServiceResult<AppTokenRow> {
         let mut c = self.store.read().await?;
-        store::app_token(&mut c, &app_token_hash(token), now_ms()).await?.ok_or_else(unauthenticated)
+        store::app_token(&mut c, &app_token_hash(token), now_ms())
+            .await?
+            .ok_or_else(unauthenticated)
     }
 
     /// The teams a signed-in app user may choose from.
     pub async fn app_list_teams(&self, token: &str) -> ServiceResult<Vec<AppTeam>> {
         let row = self.token_row(token).await?;
-        let user = row.user_id.ok_or(ServiceError::invalid("token", "is a device token; devices belong to one team"))?;
+        let user = row.user_id.ok_or(ServiceError::invalid(
+            "token",
+            "is a device token; devices belong to one team",
+        ))?;
         let mut c = self.store.read().await?;
         self.app_teams(&mut c, &user).await
     }
@@ -213,13 +245,31 @@ impl Services {
     /// Binds the app token to one of the user's teams.
     pub async fn app_select_team(&self, token: &str, team: &str) -> ServiceResult<AppSession> {
         let row = self.token_row(token).await?;
-        let user = row.user_id.clone().ok_or(ServiceError::invalid("token", "is a device token; devices belong to one team"))?;
+        let user = row.user_id.clone().ok_or(ServiceError::invalid(
+            "token",
+            "is a device token; devices belong to one team",
+        ))?;
         let mut tx = self.store.write().await?;
         let teams = self.app_teams(&mut tx, &user).await?;
-        let chosen = teams.iter().find(|t| t.team_id == team).ok_or(ServiceError::NotFound { what: "team" })?.clone();
-        store::bind_app_token(&mut tx, &app_token_hash(token), &chosen.org_id, &chosen.team_id).await?;
+        let chosen = teams
+            .iter()
+            .find(|t| t.team_id == team)
+            .ok_or(ServiceError::NotFound { what: "team" })?
+            .clone();
+        store::bind_app_token(
+            &mut tx,
+            &app_token_hash(token),
+            &chosen.org_id,
+            &chosen.team_id,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(AppSession { token: token.to_owned(), expires_at: rfc3339(row.expires_at), team_id: Some(chosen.team_id), teams })
+        Ok(AppSession {
+            token: token.to_owned(),
+            expires_at: rfc3339(row.expires_at),
+            team_id: Some(chosen.team_id),
+            teams,
+        })
     }
 
     /// The entitlement answer for an app or device token, from the cache when the organization's
@@ -228,9 +278,13 @@ impl Services {
         let hash = app_token_hash(token);
         let row = {
             let mut c = self.store.read().await?;
-            store::app_token(&mut c, &hash, now_ms()).await?.ok_or_else(unauthenticated)?
+            store::app_token(&mut c, &hash, now_ms())
+                .await?
+                .ok_or_else(unauthenticated)?
         };
-        let (Some(org), Some(team), Some(version)) = (row.org_id.clone(), row.team_id.clone(), row.org_version) else {
+        let (Some(org), Some(team), Some(version)) =
+            (row.org_id.clone(), row.team_id.clone(), row.org_version)
+        else {
             return Err(ServiceError::conflict(
                 "team_choice_required",
                 "This user is in several teams: list them with GET /app/v1/teams and choose one with POST /app/v1/teams/{team}/select.",
@@ -250,16 +304,28 @@ impl Services {
         Ok(answer)
     }
 
-    async fn build_entitlement(&self, org: &str, team: &str, row: &AppTokenRow, version: i64) -> ServiceResult<Answer> {
+    async fn build_entitlement(
+        &self,
+        org: &str,
+        team: &str,
+        row: &AppTokenRow,
+        version: i64,
+    ) -> ServiceResult<Answer> {
         let mut c = self.store.read().await?;
-        let o = orgs::get_org(&mut c, org).await?.ok_or_else(unauthenticated)?;
-        let t = orgs::get_team(&mut c, org, team).await?.ok_or_else(|| ServiceError::Refused {
-            code: "membership_removed",
-            detail: "The team this app signed in to no longer exists.".into(),
-        })?;
+        let o = orgs::get_org(&mut c, org)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        let t = orgs::get_team(&mut c, org, team)
+            .await?
+            .ok_or_else(|| ServiceError::Refused {
+                code: "membership_removed",
+                detail: "The team this app signed in to no longer exists.".into(),
+            })?;
         let subject = match (&row.user_id, &row.device_id) {
             (_, Some(device)) => {
-                let d = store::get_device(&mut c, org, device).await?.ok_or_else(unauthenticated)?;
+                let d = store::get_device(&mut c, org, device)
+                    .await?
+                    .ok_or_else(unauthenticated)?;
                 json!({"kind": "device", "id": d.id, "name": d.name})
             }
             (Some(user), None) => {
@@ -273,7 +339,9 @@ impl Services {
                         detail: "App access is turned off for you in this team. Ask your admin to turn it on.".into(),
                     });
                 }
-                let u = people::get_user(&mut c, user).await?.ok_or_else(unauthenticated)?;
+                let u = people::get_user(&mut c, user)
+                    .await?
+                    .ok_or_else(unauthenticated)?;
                 json!({"kind": "user", "id": u.id, "email": u.email})
             }
             (None, None) => return Err(unauthenticated()),
@@ -302,7 +370,10 @@ impl Services {
         })
         .to_string();
         // Strong ETag from the content: equal answers share a tag on every instance.
-        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+        let etag = format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+        );
         Ok(Answer { body, etag })
     }
 
@@ -316,8 +387,14 @@ impl Services {
     ) -> ServiceResult<EnrollmentKeyView> {
         let expires_at = match &req.expires_at {
             Some(s) => {
-                let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| ServiceError::invalid("expires_at", "must be an RFC 3339 time like 2027-01-31T00:00:00Z"))?;
+                let t =
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                        .map_err(|_| {
+                            ServiceError::invalid(
+                                "expires_at",
+                                "must be an RFC 3339 time like 2027-01-31T00:00:00Z",
+                            )
+                        })?;
                 let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
                 if ms <= now_ms() {
                     return Err(ServiceError::invalid("expires_at", "is in the past"));
@@ -327,13 +404,22 @@ impl Services {
             None => None,
         };
         if req.max_uses.is_some_and(|n| !(1..=100_000).contains(&n)) {
-            return Err(ServiceError::invalid("max_uses", "must be from 1 to 100000"));
+            return Err(ServiceError::invalid(
+                "max_uses",
+                "must be from 1 to 100000",
+            ));
         }
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let t = load_team(&mut tx, who, team).await?;
         who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
         if t.login_type != LoginType::Device.as_str() {
-            return Err(ServiceError::invalid("team", format!("team {} signs in by email; enrollment keys are for device-login teams", t.name)));
+            return Err(ServiceError::invalid(
+                "team",
+                format!(
+                    "team {} signs in by email; enrollment keys are for device-login teams",
+                    t.name
+                ),
+            ));
         }
         let key = new_token("sbk");
         let row = EnrollmentKeyRow {
@@ -348,44 +434,92 @@ impl Services {
             created_at: now_ms(),
         };
         store::insert_enrollment_key(&mut tx, &row, &token_hash("enroll", &key)).await?;
-        let after = json!({"team_id": t.id, "expires_at": req.expires_at, "max_uses": req.max_uses});
-        record(&mut tx, who, ctx, "enrollment_key.create", &row.id, json!(null), after).await?;
+        let after =
+            json!({"team_id": t.id, "expires_at": req.expires_at, "max_uses": req.max_uses});
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "enrollment_key.create",
+            &row.id,
+            json!(null),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(key_view(row, Some(key)))
     }
 
-    pub async fn list_enrollment_keys(&self, who: &OrgCaller, team: &str) -> ServiceResult<Vec<EnrollmentKeyView>> {
+    pub async fn list_enrollment_keys(
+        &self,
+        who: &OrgCaller,
+        team: &str,
+    ) -> ServiceResult<Vec<EnrollmentKeyView>> {
         let mut c = self.store.read().await?;
         let t = load_team(&mut c, who, team).await?;
         who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        Ok(store::enrollment_keys_of_team(&mut c, who.org.as_str(), &t.id).await?.into_iter().map(|k| key_view(k, None)).collect())
+        Ok(
+            store::enrollment_keys_of_team(&mut c, who.org.as_str(), &t.id)
+                .await?
+                .into_iter()
+                .map(|k| key_view(k, None))
+                .collect(),
+        )
     }
 
-    pub async fn revoke_enrollment_key(&self, who: &OrgCaller, ctx: &Ctx, team: &str, key: &str) -> ServiceResult<()> {
-        let not_found = || ServiceError::NotFound { what: "enrollment key" };
+    pub async fn revoke_enrollment_key(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        key: &str,
+    ) -> ServiceResult<()> {
+        let not_found = || ServiceError::NotFound {
+            what: "enrollment key",
+        };
         let id = EnrollmentKeyId::parse(key).ok_or_else(not_found)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let t = load_team(&mut tx, who, team).await?;
         who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        let k = store::get_enrollment_key(&mut tx, who.org.as_str(), id.as_str()).await?.filter(|k| k.team_id == t.id).ok_or_else(not_found)?;
+        let k = store::get_enrollment_key(&mut tx, who.org.as_str(), id.as_str())
+            .await?
+            .filter(|k| k.team_id == t.id)
+            .ok_or_else(not_found)?;
         store::revoke_enrollment_key(&mut tx, who.org.as_str(), &k.id, now_ms()).await?;
-        record(&mut tx, who, ctx, "enrollment_key.revoke", &k.id, json!({"revoked": k.revoked_at.is_some()}), json!({"revoked": true})).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "enrollment_key.revoke",
+            &k.id,
+            json!({"revoked": k.revoked_at.is_some()}),
+            json!({"revoked": true}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Enrolls a device with a key: a seat holder of the key's team, seat-checked (R13, R17).
     pub async fn enroll_device(&self, ctx: &Ctx, req: Enroll) -> ServiceResult<Enrolled> {
-        let invalid = |why: &str| ServiceError::Refused { code: "enrollment_key_invalid", detail: format!("The enrollment key {why}; ask your admin for a new one.") };
+        let invalid = |why: &str| ServiceError::Refused {
+            code: "enrollment_key_invalid",
+            detail: format!("The enrollment key {why}; ask your admin for a new one."),
+        };
         let name = TeamName::parse("device_name", &req.device_name)?;
         let hash = token_hash("enroll", req.enrollment_key.trim());
         let org = {
             let mut c = self.store.read().await?;
-            store::find_enrollment_key(&mut c, &hash).await?.ok_or_else(|| invalid("is not known"))?.org_id
+            store::find_enrollment_key(&mut c, &hash)
+                .await?
+                .ok_or_else(|| invalid("is not known"))?
+                .org_id
         };
         let org = OrgId::from_db(org);
         let (mut tx, _) = self.store.write_org(&org).await?;
-        let k = store::find_enrollment_key(&mut tx, &hash).await?.ok_or_else(|| invalid("is not known"))?;
+        let k = store::find_enrollment_key(&mut tx, &hash)
+            .await?
+            .ok_or_else(|| invalid("is not known"))?;
         let now = now_ms();
         if k.revoked_at.is_some() {
             return Err(invalid("was revoked"));
@@ -396,7 +530,9 @@ impl Services {
         if k.max_uses.is_some_and(|m| k.uses >= m) {
             return Err(invalid("has been used up"));
         }
-        let team = orgs::get_team(&mut tx, org.as_str(), &k.team_id).await?.ok_or_else(|| invalid("belongs to a team that no longer exists"))?;
+        let team = orgs::get_team(&mut tx, org.as_str(), &k.team_id)
+            .await?
+            .ok_or_else(|| invalid("belongs to a team that no longer exists"))?;
         seats::check_team(&mut tx, org.as_str(), &team.id, &team.name, 1).await?;
         let device = DeviceRow {
             org_id: org.to_string(),
@@ -419,43 +555,106 @@ impl Services {
         store::insert_app_token(&mut tx, &app_token_hash(&token), &row, now).await?;
         let actor = format!("enrollment_key:{}", k.id);
         let after = json!({"device_id": device.id, "name": device.name, "team_id": team.id});
-        record_as(&mut tx, org.as_str(), &actor, ctx, "device.enroll", &device.id, json!(null), after).await?;
+        record_as(
+            &mut tx,
+            org.as_str(),
+            &actor,
+            ctx,
+            "device.enroll",
+            &device.id,
+            json!(null),
+            after,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Enrolled { device_id: device.id, org_id: org.to_string(), team_id: team.id, token })
+        Ok(Enrolled {
+            device_id: device.id,
+            org_id: org.to_string(),
+            team_id: team.id,
+            token,
+        })
     }
 
-    pub async fn list_devices(&self, who: &OrgCaller, team: &str) -> ServiceResult<Vec<DeviceView>> {
+    pub async fn list_devices(
+        &self,
+        who: &OrgCaller,
+        team: &str,
+    ) -> ServiceResult<Vec<DeviceView>> {
         let mut c = self.store.read().await?;
         let t = load_team(&mut c, who, team).await?;
         who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        Ok(store::devices_of_team(&mut c, who.org.as_str(), &t.id).await?.into_iter().map(device_view).collect())
+        Ok(store::devices_of_team(&mut c, who.org.as_str(), &t.id)
+            .await?
+            .into_iter()
+            .map(device_view)
+            .collect())
     }
 
-    async fn load_device(&self, c: &mut switchboard_store::Conn, who: &OrgCaller, team: &str, device: &str) -> ServiceResult<DeviceRow> {
+    async fn load_device(
+        &self,
+        c: &mut switchboard_store::Conn,
+        who: &OrgCaller,
+        team: &str,
+        device: &str,
+    ) -> ServiceResult<DeviceRow> {
         let not_found = || ServiceError::NotFound { what: "device" };
         let t = load_team(c, who, team).await?;
         who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
         let id = DeviceId::parse(device).ok_or_else(not_found)?;
-        store::get_device(c, who.org.as_str(), id.as_str()).await?.filter(|d| d.team_id == t.id).ok_or_else(not_found)
+        store::get_device(c, who.org.as_str(), id.as_str())
+            .await?
+            .filter(|d| d.team_id == t.id)
+            .ok_or_else(not_found)
     }
 
-    pub async fn rename_device(&self, who: &OrgCaller, ctx: &Ctx, team: &str, device: &str, req: RenameDevice) -> ServiceResult<DeviceView> {
+    pub async fn rename_device(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        device: &str,
+        req: RenameDevice,
+    ) -> ServiceResult<DeviceView> {
         let name = TeamName::parse("name", &req.name)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let mut d = self.load_device(&mut tx, who, team, device).await?;
         store::rename_device(&mut tx, who.org.as_str(), &d.id, name.as_str()).await?;
-        record(&mut tx, who, ctx, "device.rename", &d.id, json!({"name": d.name}), json!({"name": name.as_str()})).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "device.rename",
+            &d.id,
+            json!({"name": d.name}),
+            json!({"name": name.as_str()}),
+        )
+        .await?;
         tx.commit().await?;
         d.name = name.as_str().to_owned();
         Ok(device_view(d))
     }
 
     /// Removes a device: its seat is free and its token stops working.
-    pub async fn remove_device(&self, who: &OrgCaller, ctx: &Ctx, team: &str, device: &str) -> ServiceResult<()> {
+    pub async fn remove_device(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        device: &str,
+    ) -> ServiceResult<()> {
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let d = self.load_device(&mut tx, who, team, device).await?;
         store::delete_device(&mut tx, &d).await?;
-        record(&mut tx, who, ctx, "device.remove", &d.id, json!({"name": d.name, "team_id": d.team_id}), json!(null)).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "device.remove",
+            &d.id,
+            json!({"name": d.name, "team_id": d.team_id}),
+            json!(null),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

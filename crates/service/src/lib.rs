@@ -11,8 +11,8 @@
 //! entitlement answer), [`secrets`] (encryption at rest), [`views`] (the shapes the API returns),
 //! [`mail`] (sign-in mail), [`error`].
 
-pub mod audit;
 pub mod apps;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod billing_ops;
@@ -80,6 +80,12 @@ pub struct Ctx {
 impl Services {
     pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
         let secrets = secrets::Secrets::from_passphrase(&config.secret_key);
-        Self { store, mailer, config, secrets, entitlements: Default::default() }
+        Self {
+            store,
+            mailer,
+            config,
+            secrets,
+            entitlements: Default::default(),
+        }
     }
 }

@@ -15,12 +15,17 @@ impl Secrets {
     /// A key derived from any passphrase (SHA-256 of it).
     pub fn from_passphrase(passphrase: &str) -> Self {
         let key = Sha256::digest(passphrase.as_bytes());
-        Self { cipher: XChaCha20Poly1305::new(&key) }
+        Self {
+            cipher: XChaCha20Poly1305::new(&key),
+        }
     }
 
     pub fn seal(&self, plain: &str) -> String {
         let nonce: [u8; 24] = rand::rng().random();
-        let ct = self.cipher.encrypt(XNonce::from_slice(&nonce), plain.as_bytes()).expect("encryption cannot fail");
+        let ct = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), plain.as_bytes())
+            .expect("encryption cannot fail");
         let mut bytes = nonce.to_vec();
         bytes.extend(ct);
         format!("v1:{}", hex::encode(bytes))

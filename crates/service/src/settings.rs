@@ -121,10 +121,20 @@ fn parse_values(v: &str) -> BTreeMap<String, Value> {
 }
 
 /// Features of the team's plan (none without a subscription).
-async fn team_features(c: &mut Conn, org: &str, team: &orgs::TeamRow) -> ServiceResult<(Option<String>, Vec<String>)> {
-    let Some(sub) = &team.subscription_id else { return Ok((None, Vec::new())) };
-    let Some(s) = billing::get_subscription(c, org, sub).await? else { return Ok((None, Vec::new())) };
-    let features = plan::find(&s.plan).map(|p| p.features.clone()).unwrap_or_default();
+async fn team_features(
+    c: &mut Conn,
+    org: &str,
+    team: &orgs::TeamRow,
+) -> ServiceResult<(Option<String>, Vec<String>)> {
+    let Some(sub) = &team.subscription_id else {
+        return Ok((None, Vec::new()));
+    };
+    let Some(s) = billing::get_subscription(c, org, sub).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let features = plan::find(&s.plan)
+        .map(|p| p.features.clone())
+        .unwrap_or_default();
     Ok((Some(s.plan), features))
 }
 
@@ -136,18 +146,33 @@ pub(crate) async fn effective_settings(
 ) -> ServiceResult<(Option<String>, Vec<Effective>, Vec<store::TeamSettingRow>)> {
     let (plan, features) = team_features(c, org, team).await?;
     let rows = store::team_settings(c, org, &team.id).await?;
-    let own: BTreeMap<String, Value> =
-        rows.iter().map(|r| (r.key.clone(), serde_json::from_str(&r.value_json).unwrap_or(Value::Null))).collect();
+    let own: BTreeMap<String, Value> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.key.clone(),
+                serde_json::from_str(&r.value_json).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
     let policies: Vec<AppliedPolicy> = store::policies_of_team(c, org, &team.id)
         .await?
         .into_iter()
-        .map(|p| AppliedPolicy { values: parse_values(&p.values_json), id: p.id, name: p.name })
+        .map(|p| AppliedPolicy {
+            values: parse_values(&p.values_json),
+            id: p.id,
+            name: p.name,
+        })
         .collect();
     Ok((plan, settings::resolve(&features, &own, &policies), rows))
 }
 
 /// Team ids of this organization, parsed and checked; unknown or foreign ids are "not found".
-async fn load_teams(c: &mut Conn, who: &OrgCaller, ids: &[String]) -> ServiceResult<Vec<orgs::TeamRow>> {
+async fn load_teams(
+    c: &mut Conn,
+    who: &OrgCaller,
+    ids: &[String],
+) -> ServiceResult<Vec<orgs::TeamRow>> {
     let mut teams: Vec<orgs::TeamRow> = Vec::new();
     for id in ids {
         let t = load_team(c, who, id).await?;
@@ -177,7 +202,11 @@ async fn check_conflicts(
         }
         let shared: Vec<&str> = teams
             .iter()
-            .filter(|t| applied.iter().any(|(p, team)| *p == other.id && *team == t.id))
+            .filter(|t| {
+                applied
+                    .iter()
+                    .any(|(p, team)| *p == other.id && *team == t.id)
+            })
             .map(|t| t.name.as_str())
             .collect();
         if !shared.is_empty() {
@@ -198,7 +227,11 @@ async fn check_conflicts(
 fn policy_view(p: PolicyRow, applied: &[(String, String)]) -> PolicyView {
     PolicyView {
         values: parse_values(&p.values_json),
-        team_ids: applied.iter().filter(|(id, _)| *id == p.id).map(|(_, t)| t.clone()).collect(),
+        team_ids: applied
+            .iter()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, t)| t.clone())
+            .collect(),
         created_at: rfc3339(p.created_at),
         updated_at: rfc3339(p.updated_at),
         id: p.id,
@@ -208,8 +241,16 @@ fn policy_view(p: PolicyRow, applied: &[(String, String)]) -> PolicyView {
 
 fn sso_view(p: PolicyRow, applied: &[(String, String)]) -> SsoPolicyView {
     SsoPolicyView {
-        team_ids: applied.iter().filter(|(id, _)| *id == p.id).map(|(_, t)| t.clone()).collect(),
-        allowed_domains: p.allowed_domains_json.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default(),
+        team_ids: applied
+            .iter()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, t)| t.clone())
+            .collect(),
+        allowed_domains: p
+            .allowed_domains_json
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default(),
         has_client_secret: p.client_secret_enc.is_some(),
         issuer: p.issuer.unwrap_or_default(),
         client_id: p.client_id.unwrap_or_default(),
@@ -222,7 +263,10 @@ fn sso_view(p: PolicyRow, applied: &[(String, String)]) -> SsoPolicyView {
 
 fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {
     if values.is_empty() {
-        return Err(ServiceError::invalid("values", "must set at least one setting"));
+        return Err(ServiceError::invalid(
+            "values",
+            "must set at least one setting",
+        ));
     }
     settings::check_values(values)?;
     Ok(())
@@ -230,7 +274,10 @@ fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {
 
 fn require_teams(ids: &[String]) -> ServiceResult<()> {
     if ids.is_empty() {
-        return Err(ServiceError::invalid("team_ids", "must name at least one team"));
+        return Err(ServiceError::invalid(
+            "team_ids",
+            "must name at least one team",
+        ));
     }
     Ok(())
 }
@@ -240,10 +287,19 @@ fn check_issuer(issuer: &str) -> ServiceResult<String> {
     let issuer = issuer.trim().trim_end_matches('/').to_owned();
     let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
         .iter()
-        .any(|p| issuer.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with(':') || rest.starts_with('/')));
-    let https = issuer.strip_prefix("https://").is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace));
+        .any(|p| {
+            issuer.strip_prefix(p).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(':') || rest.starts_with('/')
+            })
+        });
+    let https = issuer
+        .strip_prefix("https://")
+        .is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace));
     if !(https || loopback) {
-        return Err(ServiceError::invalid("issuer", "must be an https:// URL (plain http only on localhost)"));
+        return Err(ServiceError::invalid(
+            "issuer",
+            "must be an https:// URL (plain http only on localhost)",
+        ));
     }
     Ok(issuer)
 }
@@ -253,9 +309,16 @@ fn check_domains(domains: &[String]) -> ServiceResult<Vec<String>> {
     for d in domains {
         let d = d.trim().trim_start_matches('@').to_lowercase();
         let ok = d.contains('.')
-            && d.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            && d.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
         if !ok {
-            return Err(ServiceError::invalid("allowed_domains", format!("{d:?} is not a domain like example.com")));
+            return Err(ServiceError::invalid(
+                "allowed_domains",
+                format!("{d:?} is not a domain like example.com"),
+            ));
         }
         out.push(d);
     }
@@ -276,44 +339,80 @@ impl Services {
     }
 
     /// R23: every catalog key with its effective value and source for the team.
-    pub async fn team_settings(&self, who: &OrgCaller, team: &str) -> ServiceResult<TeamSettingsView> {
+    pub async fn team_settings(
+        &self,
+        who: &OrgCaller,
+        team: &str,
+    ) -> ServiceResult<TeamSettingsView> {
         let mut c = self.store.read().await?;
         let t = load_team(&mut c, who, team).await?;
         who.may(Action::ViewTeamSettings(&TeamId::from_db(t.id.clone())))?;
         self.team_settings_view(&mut c, who.org.as_str(), &t).await
     }
 
-    async fn team_settings_view(&self, c: &mut Conn, org: &str, t: &orgs::TeamRow) -> ServiceResult<TeamSettingsView> {
+    async fn team_settings_view(
+        &self,
+        c: &mut Conn,
+        org: &str,
+        t: &orgs::TeamRow,
+    ) -> ServiceResult<TeamSettingsView> {
         let (plan, effective, rows) = effective_settings(c, org, t).await?;
         let settings = effective
             .into_iter()
             .map(|e| {
                 let row = rows.iter().find(|r| r.key == e.key);
                 TeamSettingView {
-                    label: settings::spec(&e.key).map(|s| s.label.clone()).unwrap_or_default(),
-                    team_value: row.map(|r| serde_json::from_str(&r.value_json).unwrap_or(Value::Null)),
-                    last_change: row.map(|r| LastChange { by: r.updated_by.clone(), at: rfc3339(r.updated_at) }),
+                    label: settings::spec(&e.key)
+                        .map(|s| s.label.clone())
+                        .unwrap_or_default(),
+                    team_value: row
+                        .map(|r| serde_json::from_str(&r.value_json).unwrap_or(Value::Null)),
+                    last_change: row.map(|r| LastChange {
+                        by: r.updated_by.clone(),
+                        at: rfc3339(r.updated_at),
+                    }),
                     effective: e,
                 }
             })
             .collect();
-        Ok(TeamSettingsView { team_id: t.id.clone(), plan, settings })
+        Ok(TeamSettingsView {
+            team_id: t.id.clone(),
+            plan,
+            settings,
+        })
     }
 
     /// R20, R23: sets (or with null clears) the team's own values. Locked keys are refused
     /// naming the policy; keys the plan lacks are refused naming the feature.
-    pub async fn update_team_settings(&self, who: &OrgCaller, ctx: &Ctx, team: &str, body: Value) -> ServiceResult<TeamSettingsView> {
+    pub async fn update_team_settings(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        body: Value,
+    ) -> ServiceResult<TeamSettingsView> {
         let changes: BTreeMap<String, Value> = match body {
-            Value::Object(mut o) if o.len() == 1 && o.get("values").is_some_and(Value::is_object) => {
+            Value::Object(mut o)
+                if o.len() == 1 && o.get("values").is_some_and(Value::is_object) =>
+            {
                 serde_json::from_value(o.remove("values").unwrap_or_default()).unwrap_or_default()
             }
             Value::Object(o) => o.into_iter().collect(),
-            _ => return Err(ServiceError::invalid("values", "send an object of setting keys to values (null clears a value)")),
+            _ => {
+                return Err(ServiceError::invalid(
+                    "values",
+                    "send an object of setting keys to values (null clears a value)",
+                ));
+            }
         };
         if changes.is_empty() {
             return Err(ServiceError::invalid("values", "name at least one setting"));
         }
-        let to_set: BTreeMap<String, Value> = changes.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let to_set: BTreeMap<String, Value> = changes
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         for k in changes.keys() {
             if settings::spec(k).is_none() {
                 settings::check_values(&BTreeMap::from([(k.clone(), Value::Null)]))?;
@@ -325,18 +424,25 @@ impl Services {
         who.may(Action::EditTeamSettings(&TeamId::from_db(t.id.clone())))?;
         let (_, effective, rows) = effective_settings(&mut tx, who.org.as_str(), &t).await?;
         for key in changes.keys() {
-            let e = effective.iter().find(|e| &e.key == key).expect("catalog keys resolve");
+            let e = effective
+                .iter()
+                .find(|e| &e.key == key)
+                .expect("catalog keys resolve");
             match &e.source {
                 settings::Source::Policy { policy_name, .. } => {
                     return Err(ServiceError::conflict(
                         "setting_locked",
-                        format!("{key} is locked by policy {policy_name:?}; change the policy or take the team out of it."),
+                        format!(
+                            "{key} is locked by policy {policy_name:?}; change the policy or take the team out of it."
+                        ),
                     ));
                 }
                 settings::Source::Unavailable { missing_feature } if !changes[key].is_null() => {
                     return Err(ServiceError::invalid(
                         "values",
-                        format!("{key} needs the {missing_feature} feature, which the team's plan does not include"),
+                        format!(
+                            "{key} needs the {missing_feature} feature, which the team's plan does not include"
+                        ),
                     ));
                 }
                 _ => {}
@@ -344,17 +450,39 @@ impl Services {
         }
         let now = now_ms();
         for (key, value) in &changes {
-            let before = rows.iter().find(|r| &r.key == key).map(|r| serde_json::from_str::<Value>(&r.value_json).unwrap_or(Value::Null));
+            let before = rows
+                .iter()
+                .find(|r| &r.key == key)
+                .map(|r| serde_json::from_str::<Value>(&r.value_json).unwrap_or(Value::Null));
             if value.is_null() {
                 store::delete_team_setting(&mut tx, who.org.as_str(), &t.id, key).await?;
             } else {
-                store::put_team_setting(&mut tx, who.org.as_str(), &t.id, key, &value.to_string(), who.actor(), now).await?;
+                store::put_team_setting(
+                    &mut tx,
+                    who.org.as_str(),
+                    &t.id,
+                    key,
+                    &value.to_string(),
+                    who.actor(),
+                    now,
+                )
+                .await?;
             }
             let target = t.id.clone();
-            record(&mut tx, who, ctx, "team_setting.update", &target, json!({"key": key, "value": before}), json!({"key": key, "value": value}))
-                .await?;
+            record(
+                &mut tx,
+                who,
+                ctx,
+                "team_setting.update",
+                &target,
+                json!({"key": key, "value": before}),
+                json!({"key": key, "value": value}),
+            )
+            .await?;
         }
-        let view = self.team_settings_view(&mut tx, who.org.as_str(), &t).await?;
+        let view = self
+            .team_settings_view(&mut tx, who.org.as_str(), &t)
+            .await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -363,21 +491,32 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let applied = store::policy_teams(&mut c, who.org.as_str(), SETTING).await?;
-        Ok(store::list_policies(&mut c, who.org.as_str(), SETTING).await?.into_iter().map(|p| policy_view(p, &applied)).collect())
+        Ok(store::list_policies(&mut c, who.org.as_str(), SETTING)
+            .await?
+            .into_iter()
+            .map(|p| policy_view(p, &applied))
+            .collect())
     }
 
     pub async fn get_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<PolicyView> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SETTING).await?.ok_or_else(not_found_policy)?;
+        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SETTING)
+            .await?
+            .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, who.org.as_str(), SETTING).await?;
         Ok(policy_view(p, &applied))
     }
 
     /// R21, R22: a named set of values applied to teams, refused if it would share a key with
     /// another policy on a shared team.
-    pub async fn create_policy(&self, who: &OrgCaller, ctx: &Ctx, req: CreatePolicy) -> ServiceResult<PolicyView> {
+    pub async fn create_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: CreatePolicy,
+    ) -> ServiceResult<PolicyView> {
         who.may(Action::ManagePolicies)?;
         let name = TeamName::parse("name", &req.name)?;
         check_policy_values(&req.values)?;
@@ -403,15 +542,34 @@ impl Services {
         let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
         store::set_policy_teams(&mut tx, who.org.as_str(), &row.id, SETTING, &team_ids).await?;
         let after = json!({"name": row.name, "values": req.values, "team_ids": team_ids});
-        record(&mut tx, who, ctx, "policy.create", &row.id, json!(null), after).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "policy.create",
+            &row.id,
+            json!(null),
+            after,
+        )
+        .await?;
         let applied = store::policy_teams(&mut tx, who.org.as_str(), SETTING).await?;
         tx.commit().await?;
         Ok(policy_view(row, &applied))
     }
 
-    pub async fn update_policy(&self, who: &OrgCaller, ctx: &Ctx, id: &str, req: UpdatePolicy) -> ServiceResult<PolicyView> {
+    pub async fn update_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        id: &str,
+        req: UpdatePolicy,
+    ) -> ServiceResult<PolicyView> {
         who.may(Action::ManagePolicies)?;
-        let name = req.name.as_deref().map(|n| TeamName::parse("name", n)).transpose()?;
+        let name = req
+            .name
+            .as_deref()
+            .map(|n| TeamName::parse("name", n))
+            .transpose()?;
         if let Some(v) = &req.values {
             check_policy_values(v)?;
         }
@@ -420,13 +578,22 @@ impl Services {
         }
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let before = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), SETTING).await?.ok_or_else(not_found_policy)?;
+        let before = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), SETTING)
+            .await?
+            .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut tx, who.org.as_str(), SETTING).await?;
         let old = policy_view(before.clone(), &applied);
         let values = req.values.clone().unwrap_or_else(|| old.values.clone());
         let team_ids = req.team_ids.clone().unwrap_or_else(|| old.team_ids.clone());
         let teams = load_teams(&mut tx, who, &team_ids).await?;
-        check_conflicts(&mut tx, who.org.as_str(), Some(id.as_str()), &values, &teams).await?;
+        check_conflicts(
+            &mut tx,
+            who.org.as_str(),
+            Some(id.as_str()),
+            &values,
+            &teams,
+        )
+        .await?;
         let mut row = before;
         if let Some(n) = name {
             row.name = n.as_str().to_owned();
@@ -445,16 +612,36 @@ impl Services {
     }
 
     /// Deletes a policy; its teams' own values apply again (R21).
-    pub async fn delete_policy(&self, who: &OrgCaller, ctx: &Ctx, id: &str, kind_sso: bool) -> ServiceResult<()> {
+    pub async fn delete_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        id: &str,
+        kind_sso: bool,
+    ) -> ServiceResult<()> {
         who.may(Action::ManagePolicies)?;
         let kind = if kind_sso { SSO } else { SETTING };
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), kind).await?.ok_or_else(not_found_policy)?;
+        let row = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), kind)
+            .await?
+            .ok_or_else(not_found_policy)?;
         store::delete_policy(&mut tx, who.org.as_str(), &row.id).await?;
-        let action = if kind_sso { "sso_policy.delete" } else { "policy.delete" };
-        record(&mut tx, who, ctx, action, &row.id, json!({"name": row.name, "values": parse_values(&row.values_json)}), json!(null))
-            .await?;
+        let action = if kind_sso {
+            "sso_policy.delete"
+        } else {
+            "policy.delete"
+        };
+        record(
+            &mut tx,
+            who,
+            ctx,
+            action,
+            &row.id,
+            json!({"name": row.name, "values": parse_values(&row.values_json)}),
+            json!(null),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -463,36 +650,69 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let applied = store::policy_teams(&mut c, who.org.as_str(), SSO).await?;
-        Ok(store::list_policies(&mut c, who.org.as_str(), SSO).await?.into_iter().map(|p| sso_view(p, &applied)).collect())
+        Ok(store::list_policies(&mut c, who.org.as_str(), SSO)
+            .await?
+            .into_iter()
+            .map(|p| sso_view(p, &applied))
+            .collect())
     }
 
     pub async fn get_sso_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SSO).await?.ok_or_else(not_found_policy)?;
+        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SSO)
+            .await?
+            .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, who.org.as_str(), SSO).await?;
         Ok(sso_view(p, &applied))
     }
 
     /// Teams for an SSO policy: email-login teams only, each with at most one SSO policy (R24).
-    async fn sso_teams(&self, c: &mut Conn, who: &OrgCaller, me: Option<&str>, ids: &[String]) -> ServiceResult<Vec<String>> {
+    async fn sso_teams(
+        &self,
+        c: &mut Conn,
+        who: &OrgCaller,
+        me: Option<&str>,
+        ids: &[String],
+    ) -> ServiceResult<Vec<String>> {
         require_teams(ids)?;
         let teams = load_teams(c, who, ids).await?;
-        if let Some(t) = teams.iter().find(|t| t.login_type != LoginType::Email.as_str()) {
-            return Err(ServiceError::invalid("team_ids", format!("team {} signs in by device; SSO applies to email-login teams only", t.name)));
+        if let Some(t) = teams
+            .iter()
+            .find(|t| t.login_type != LoginType::Email.as_str())
+        {
+            return Err(ServiceError::invalid(
+                "team_ids",
+                format!(
+                    "team {} signs in by device; SSO applies to email-login teams only",
+                    t.name
+                ),
+            ));
         }
         let applied = store::policy_teams(c, who.org.as_str(), SSO).await?;
-        if let Some(t) = teams.iter().find(|t| applied.iter().any(|(p, team)| Some(p.as_str()) != me && *team == t.id)) {
+        if let Some(t) = teams.iter().find(|t| {
+            applied
+                .iter()
+                .any(|(p, team)| Some(p.as_str()) != me && *team == t.id)
+        }) {
             return Err(ServiceError::conflict(
                 "sso_policy_conflict",
-                format!("Team {} already has an SSO policy; a team has at most one.", t.name),
+                format!(
+                    "Team {} already has an SSO policy; a team has at most one.",
+                    t.name
+                ),
             ));
         }
         Ok(teams.into_iter().map(|t| t.id).collect())
     }
 
-    pub async fn create_sso_policy(&self, who: &OrgCaller, ctx: &Ctx, req: CreateSsoPolicy) -> ServiceResult<SsoPolicyView> {
+    pub async fn create_sso_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: CreateSsoPolicy,
+    ) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ManagePolicies)?;
         let name = TeamName::parse("name", &req.name)?;
         let issuer = check_issuer(&req.issuer)?;
@@ -518,22 +738,55 @@ impl Services {
         store::insert_policy(&mut tx, &row).await?;
         store::set_policy_teams(&mut tx, who.org.as_str(), &row.id, SSO, &team_ids).await?;
         let after = json!({"name": row.name, "issuer": row.issuer, "client_id": row.client_id, "allowed_domains": domains, "team_ids": team_ids});
-        record(&mut tx, who, ctx, "sso_policy.create", &row.id, json!(null), after).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "sso_policy.create",
+            &row.id,
+            json!(null),
+            after,
+        )
+        .await?;
         let applied = store::policy_teams(&mut tx, who.org.as_str(), SSO).await?;
         tx.commit().await?;
         Ok(sso_view(row, &applied))
     }
 
-    pub async fn update_sso_policy(&self, who: &OrgCaller, ctx: &Ctx, id: &str, req: UpdateSsoPolicy) -> ServiceResult<SsoPolicyView> {
+    pub async fn update_sso_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        id: &str,
+        req: UpdateSsoPolicy,
+    ) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ManagePolicies)?;
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let name = req.name.as_deref().map(|n| TeamName::parse("name", n)).transpose()?;
+        let name = req
+            .name
+            .as_deref()
+            .map(|n| TeamName::parse("name", n))
+            .transpose()?;
         let issuer = req.issuer.as_deref().map(check_issuer).transpose()?;
-        let client_id = req.client_id.as_deref().map(|v| required("client_id", v)).transpose()?;
-        let secret = req.client_secret.as_deref().map(|v| required("client_secret", v)).transpose()?;
-        let domains = req.allowed_domains.as_deref().map(check_domains).transpose()?;
+        let client_id = req
+            .client_id
+            .as_deref()
+            .map(|v| required("client_id", v))
+            .transpose()?;
+        let secret = req
+            .client_secret
+            .as_deref()
+            .map(|v| required("client_secret", v))
+            .transpose()?;
+        let domains = req
+            .allowed_domains
+            .as_deref()
+            .map(check_domains)
+            .transpose()?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let before = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), SSO).await?.ok_or_else(not_found_policy)?;
+        let before = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), SSO)
+            .await?
+            .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut tx, who.org.as_str(), SSO).await?;
         let old = sso_view(before.clone(), &applied);
         let team_ids = match &req.team_ids {
@@ -558,7 +811,16 @@ impl Services {
         let applied = store::policy_teams(&mut tx, who.org.as_str(), SSO).await?;
         let new = sso_view(row, &applied);
         let view = |v: &SsoPolicyView| json!({"name": v.name, "issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains, "team_ids": v.team_ids});
-        record(&mut tx, who, ctx, "sso_policy.update", &new.id, view(&old), view(&new)).await?;
+        record(
+            &mut tx,
+            who,
+            ctx,
+            "sso_policy.update",
+            &new.id,
+            view(&old),
+            view(&new),
+        )
+        .await?;
         tx.commit().await?;
         Ok(new)
     }
@@ -566,7 +828,11 @@ impl Services {
     /// The decrypted client secret of an SSO policy (for the sign-in flow).
     pub async fn sso_client_secret(&self, org: &str, id: &str) -> ServiceResult<Option<String>> {
         let mut c = self.store.read().await?;
-        let p = store::get_policy(&mut c, org, id, SSO).await?.ok_or_else(not_found_policy)?;
-        Ok(p.client_secret_enc.as_deref().and_then(|s| self.secrets.open(s)))
+        let p = store::get_policy(&mut c, org, id, SSO)
+            .await?
+            .ok_or_else(not_found_policy)?;
+        Ok(p.client_secret_enc
+            .as_deref()
+            .and_then(|s| self.secrets.open(s)))
     }
 }

@@ -18,9 +18,14 @@ pub struct EnrollmentKeyRow {
     pub created_at: i64,
 }
 
-const KEY_COLUMNS: &str = "org_id, id, team_id, expires_at, max_uses, uses, revoked_at, created_by, created_at";
+const KEY_COLUMNS: &str =
+    "org_id, id, team_id, expires_at, max_uses, uses, revoked_at, created_by, created_at";
 
-pub async fn insert_enrollment_key(c: &mut Conn, k: &EnrollmentKeyRow, key_hash: &str) -> Result<()> {
+pub async fn insert_enrollment_key(
+    c: &mut Conn,
+    k: &EnrollmentKeyRow,
+    key_hash: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO enrollment_keys (org_id, id, team_id, key_hash, expires_at, max_uses, uses, revoked_at, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, NULL, $7, $8)",
@@ -38,27 +43,41 @@ pub async fn insert_enrollment_key(c: &mut Conn, k: &EnrollmentKeyRow, key_hash:
     Ok(())
 }
 
-pub async fn enrollment_keys_of_team(c: &mut Conn, org: &str, team: &str) -> Result<Vec<EnrollmentKeyRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE org_id = $1 AND team_id = $2 ORDER BY id"))
-        .bind(org)
-        .bind(team)
-        .fetch_all(c)
-        .await?)
+pub async fn enrollment_keys_of_team(
+    c: &mut Conn,
+    org: &str,
+    team: &str,
+) -> Result<Vec<EnrollmentKeyRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE org_id = $1 AND team_id = $2 ORDER BY id"
+    ))
+    .bind(org)
+    .bind(team)
+    .fetch_all(c)
+    .await?)
 }
 
-pub async fn get_enrollment_key(c: &mut Conn, org: &str, id: &str) -> Result<Option<EnrollmentKeyRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE org_id = $1 AND id = $2"))
-        .bind(org)
-        .bind(id)
-        .fetch_optional(c)
-        .await?)
+pub async fn get_enrollment_key(
+    c: &mut Conn,
+    org: &str,
+    id: &str,
+) -> Result<Option<EnrollmentKeyRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE org_id = $1 AND id = $2"
+    ))
+    .bind(org)
+    .bind(id)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn find_enrollment_key(c: &mut Conn, key_hash: &str) -> Result<Option<EnrollmentKeyRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE key_hash = $1"))
-        .bind(key_hash)
-        .fetch_optional(c)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE key_hash = $1"
+    ))
+    .bind(key_hash)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn revoke_enrollment_key(c: &mut Conn, org: &str, id: &str, now: i64) -> Result<()> {
@@ -72,7 +91,11 @@ pub async fn revoke_enrollment_key(c: &mut Conn, org: &str, id: &str, now: i64) 
 }
 
 pub async fn use_enrollment_key(c: &mut Conn, org: &str, id: &str) -> Result<()> {
-    sqlx::query("UPDATE enrollment_keys SET uses = uses + 1 WHERE org_id = $1 AND id = $2").bind(org).bind(id).execute(c).await?;
+    sqlx::query("UPDATE enrollment_keys SET uses = uses + 1 WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -87,14 +110,16 @@ pub struct DeviceRow {
 
 /// Enrolls a device: it holds a seat of its team from now on.
 pub async fn insert_device(c: &mut Conn, d: &DeviceRow) -> Result<()> {
-    sqlx::query("INSERT INTO devices (org_id, id, team_id, name, enrolled_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&d.org_id)
-        .bind(&d.id)
-        .bind(&d.team_id)
-        .bind(&d.name)
-        .bind(d.enrolled_at)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "INSERT INTO devices (org_id, id, team_id, name, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&d.org_id)
+    .bind(&d.id)
+    .bind(&d.team_id)
+    .bind(&d.name)
+    .bind(d.enrolled_at)
+    .execute(&mut *c)
+    .await?;
     add_seats(c, &d.org_id, &d.team_id, 1).await
 }
 
@@ -107,22 +132,37 @@ pub async fn devices_of_team(c: &mut Conn, org: &str, team: &str) -> Result<Vec<
 }
 
 pub async fn get_device(c: &mut Conn, org: &str, id: &str) -> Result<Option<DeviceRow>> {
-    Ok(sqlx::query_as("SELECT org_id, id, team_id, name, enrolled_at FROM devices WHERE org_id = $1 AND id = $2")
-        .bind(org)
-        .bind(id)
-        .fetch_optional(c)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT org_id, id, team_id, name, enrolled_at FROM devices WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org)
+    .bind(id)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn rename_device(c: &mut Conn, org: &str, id: &str, name: &str) -> Result<()> {
-    sqlx::query("UPDATE devices SET name = $3 WHERE org_id = $1 AND id = $2").bind(org).bind(id).bind(name).execute(c).await?;
+    sqlx::query("UPDATE devices SET name = $3 WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .bind(name)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// Removes a device, frees its seat and revokes its tokens.
 pub async fn delete_device(c: &mut Conn, d: &DeviceRow) -> Result<()> {
-    sqlx::query("DELETE FROM devices WHERE org_id = $1 AND id = $2").bind(&d.org_id).bind(&d.id).execute(&mut *c).await?;
-    sqlx::query("DELETE FROM app_tokens WHERE org_id = $1 AND device_id = $2").bind(&d.org_id).bind(&d.id).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM devices WHERE org_id = $1 AND id = $2")
+        .bind(&d.org_id)
+        .bind(&d.id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM app_tokens WHERE org_id = $1 AND device_id = $2")
+        .bind(&d.org_id)
+        .bind(&d.id)
+        .execute(&mut *c)
+        .await?;
     add_seats(c, &d.org_id, &d.team_id, -1).await
 }
 
@@ -138,7 +178,12 @@ pub struct AppTokenRow {
     pub org_version: Option<i64>,
 }
 
-pub async fn insert_app_token(c: &mut Conn, token_hash: &str, t: &AppTokenRow, now: i64) -> Result<()> {
+pub async fn insert_app_token(
+    c: &mut Conn,
+    token_hash: &str,
+    t: &AppTokenRow,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO app_tokens (token_hash, org_id, team_id, user_id, device_id, expires_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

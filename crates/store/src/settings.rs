@@ -19,7 +19,15 @@ pub async fn team_settings(c: &mut Conn, org: &str, team: &str) -> Result<Vec<Te
         .await?)
 }
 
-pub async fn put_team_setting(c: &mut Conn, org: &str, team: &str, key: &str, value_json: &str, by: &str, now: i64) -> Result<()> {
+pub async fn put_team_setting(
+    c: &mut Conn,
+    org: &str,
+    team: &str,
+    key: &str,
+    value_json: &str,
+    by: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO team_settings (org_id, team_id, key, value_json, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (org_id, team_id, key) DO UPDATE SET value_json = $4, updated_by = $5, updated_at = $6",
@@ -64,20 +72,22 @@ const COLUMNS: &str = "org_id, id, kind, name, values_json, issuer, client_id, c
      created_at, updated_at";
 
 pub async fn insert_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO policies ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-        .bind(&p.org_id)
-        .bind(&p.id)
-        .bind(&p.kind)
-        .bind(&p.name)
-        .bind(&p.values_json)
-        .bind(p.issuer.clone())
-        .bind(p.client_id.clone())
-        .bind(p.client_secret_enc.clone())
-        .bind(p.allowed_domains_json.clone())
-        .bind(p.created_at)
-        .bind(p.updated_at)
-        .execute(c)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO policies ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&p.org_id)
+    .bind(&p.id)
+    .bind(&p.kind)
+    .bind(&p.name)
+    .bind(&p.values_json)
+    .bind(p.issuer.clone())
+    .bind(p.client_id.clone())
+    .bind(p.client_secret_enc.clone())
+    .bind(p.allowed_domains_json.clone())
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -101,26 +111,43 @@ pub async fn update_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
 }
 
 pub async fn delete_policy(c: &mut Conn, org: &str, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM policy_teams WHERE org_id = $1 AND policy_id = $2").bind(org).bind(id).execute(&mut *c).await?;
-    sqlx::query("DELETE FROM policies WHERE org_id = $1 AND id = $2").bind(org).bind(id).execute(c).await?;
+    sqlx::query("DELETE FROM policy_teams WHERE org_id = $1 AND policy_id = $2")
+        .bind(org)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM policies WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
-pub async fn get_policy(c: &mut Conn, org: &str, id: &str, kind: &str) -> Result<Option<PolicyRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM policies WHERE org_id = $1 AND id = $2 AND kind = $3"))
-        .bind(org)
-        .bind(id)
-        .bind(kind)
-        .fetch_optional(c)
-        .await?)
+pub async fn get_policy(
+    c: &mut Conn,
+    org: &str,
+    id: &str,
+    kind: &str,
+) -> Result<Option<PolicyRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM policies WHERE org_id = $1 AND id = $2 AND kind = $3"
+    ))
+    .bind(org)
+    .bind(id)
+    .bind(kind)
+    .fetch_optional(c)
+    .await?)
 }
 
 pub async fn list_policies(c: &mut Conn, org: &str, kind: &str) -> Result<Vec<PolicyRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM policies WHERE org_id = $1 AND kind = $2 ORDER BY id"))
-        .bind(org)
-        .bind(kind)
-        .fetch_all(c)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM policies WHERE org_id = $1 AND kind = $2 ORDER BY id"
+    ))
+    .bind(org)
+    .bind(kind)
+    .fetch_all(c)
+    .await?)
 }
 
 /// (policy id, team id) for every policy of a kind in the organization.
@@ -133,16 +160,28 @@ pub async fn policy_teams(c: &mut Conn, org: &str, kind: &str) -> Result<Vec<(St
 }
 
 /// Replaces the teams a policy applies to.
-pub async fn set_policy_teams(c: &mut Conn, org: &str, policy: &str, kind: &str, teams: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM policy_teams WHERE org_id = $1 AND policy_id = $2").bind(org).bind(policy).execute(&mut *c).await?;
+pub async fn set_policy_teams(
+    c: &mut Conn,
+    org: &str,
+    policy: &str,
+    kind: &str,
+    teams: &[String],
+) -> Result<()> {
+    sqlx::query("DELETE FROM policy_teams WHERE org_id = $1 AND policy_id = $2")
+        .bind(org)
+        .bind(policy)
+        .execute(&mut *c)
+        .await?;
     for t in teams {
-        sqlx::query("INSERT INTO policy_teams (org_id, policy_id, team_id, kind) VALUES ($1, $2, $3, $4)")
-            .bind(org)
-            .bind(policy)
-            .bind(t)
-            .bind(kind)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "INSERT INTO policy_teams (org_id, policy_id, team_id, kind) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org)
+        .bind(policy)
+        .bind(t)
+        .bind(kind)
+        .execute(&mut *c)
+        .await?;
     }
     Ok(())
 }

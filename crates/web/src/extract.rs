@@ -113,7 +113,13 @@ impl<S: Send + Sync> FromRequestParts<S> for AppToken {
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .map(AppToken)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send the app or device token as a bearer token."))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Send the app or device token as a bearer token.",
+                )
+            })
     }
 }
 

@@ -81,7 +81,11 @@ impl TestApp {
     /// The tunables of a test server: a generous per-address sign-in limit (every test signs in
     /// from 127.0.0.1) and a fixed secret key.
     pub fn config() -> Config {
-        Config { starts_per_ip: 10_000, secret_key: "test-secret-key".into(), ..Config::default() }
+        Config {
+            starts_per_ip: 10_000,
+            secret_key: "test-secret-key".into(),
+            ..Config::default()
+        }
     }
 
     pub async fn postgres() -> Option<TestApp> {
@@ -97,6 +101,13 @@ impl TestApp {
         // Take the folder so this instance's Drop leaves the database in place.
         let (url, dir) = (self.database_url.clone(), std::mem::take(&mut self.dir));
         Self::start(url, dir, config).await
+    }
+
+    /// A second server instance over the same database (its own caches), like a second machine.
+    pub async fn second_instance(&self) -> TestApp {
+        let dir = std::env::temp_dir().join(unique("switchboard-test-"));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self::start(self.database_url.clone(), dir, Self::config()).await
     }
 
     async fn start(database_url: String, dir: PathBuf, config: Config) -> TestApp {
@@ -268,7 +279,8 @@ impl TestApp {
 
     /// A provisioned and established organization, signed in as its first Org Admin.
     pub async fn established_org(&self, seats: i64) -> Org {
-        let admin_email = format!("{}@example.com", unique("admin-"));
+        // Ends in "admin@" so substring searches of other tests (q=a@…) never match it by chance.
+        let admin_email = format!("{}.admin@example.com", unique("org"));
         let p = self
             .provision("Support", "email", &admin_email, "enterprise", seats)
             .await;

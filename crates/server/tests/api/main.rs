@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod apps;
 mod audit;
 mod auth;
 mod bad_input;
@@ -11,6 +12,7 @@ mod billing;
 mod operator;
 mod roles;
 mod seats_property;
+mod settings;
 mod teams;
 mod tenancy;
 mod users;

@@ -28,14 +28,14 @@ db_tests! {
 
     async fn r9_at_most_one_org_role_per_user(app: TestApp) {
         let org = app.established_org(10).await;
-        app.post(&org.path("/admins"), &org.admin, json!({"email": "x@example.com", "role": "org_analyst"})).await.ok();
-        let detail = app.post(&org.path("/admins"), &org.admin, json!({"email": "x@example.com", "role": "org_admin"})).await
+        app.post(&org.path("/admins"), &org.admin, json!({"email": "xavier.role@example.com", "role": "org_analyst"})).await.ok();
+        let detail = app.post(&org.path("/admins"), &org.admin, json!({"email": "xavier.role@example.com", "role": "org_admin"})).await
             .problem(409, "org_role_exists");
         assert!(detail.contains("org_analyst"));
         app.post(&org.path("/admins"), &org.admin, json!({"email": "y@example.com", "role": "owner"})).await.problem(422, "validation_failed");
         app.post(&org.path("/admins"), &org.admin, json!({"email": "nope", "role": "org_admin"})).await.problem(422, "validation_failed");
         // Changing a role in place works.
-        let u = app.get(&org.path("/users?q=x@example.com"), &org.admin).await.ok()["items"][0]["id"].as_str().unwrap().to_owned();
+        let u = app.get(&org.path("/users?q=xavier.role@example.com"), &org.admin).await.ok()["items"][0]["id"].as_str().unwrap().to_owned();
         let r = app.patch(&org.path(&format!("/admins/{u}")), &org.admin, json!({"role": "org_admin"})).await;
         assert_eq!(r.ok()["role"], "org_admin");
         assert_eq!(app.delete(&org.path(&format!("/admins/{u}")), &org.admin).await.status, 204);

@@ -65,11 +65,19 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/api/v1/settings/catalog") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN_ANALYST),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN),
-        ("get", "/api/v1/orgs/{org}/policies") | ("get", "/api/v1/orgs/{org}/policies/{pol}") => Some(ADMIN_ANALYST),
-        ("get", "/api/v1/orgs/{org}/sso-policies") | ("get", "/api/v1/orgs/{org}/sso-policies/{pol}") => Some(ADMIN_ANALYST),
+        ("get", "/api/v1/orgs/{org}/policies") | ("get", "/api/v1/orgs/{org}/policies/{pol}") => {
+            Some(ADMIN_ANALYST)
+        }
+        ("get", "/api/v1/orgs/{org}/sso-policies")
+        | ("get", "/api/v1/orgs/{org}/sso-policies/{pol}") => Some(ADMIN_ANALYST),
         (_, p) if p.contains("policies") => Some(ADMIN),
         // Devices: Org Admins and the team's own Team Admins (the matrix's Team Admin is of another team).
-        (_, p) if p.contains("/enrollment-keys") || p.contains("/devices") && p.starts_with("/api/") => Some(ADMIN),
+        (_, p)
+            if p.contains("/enrollment-keys")
+                || p.contains("/devices") && p.starts_with("/api/") =>
+        {
+            Some(ADMIN)
+        }
         // The app API answers to app and device tokens, never to portal sessions: public here,
         // and covered by its own tests.
         (_, p) if p.starts_with("/app/") => None,
@@ -121,10 +129,14 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
             json!({"to_subscription_id": org.subscription})
         }
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => json!({"agent_assist": true}),
-        ("post", "/api/v1/orgs/{org}/policies") => json!({"name": "P", "values": {"call_summary": true}, "team_ids": [org.initial_team]}),
+        ("post", "/api/v1/orgs/{org}/policies") => {
+            json!({"name": "P", "values": {"call_summary": true}, "team_ids": [org.initial_team]})
+        }
         ("patch", "/api/v1/orgs/{org}/policies/{pol}") => json!({"name": "P2"}),
-        ("post", "/api/v1/orgs/{org}/sso-policies") => json!({"name": "S", "issuer": "https://id.example.com",
-            "client_id": "c", "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.initial_team]}),
+        ("post", "/api/v1/orgs/{org}/sso-policies") => {
+            json!({"name": "S", "issuer": "https://id.example.com",
+            "client_id": "c", "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.initial_team]})
+        }
         ("patch", "/api/v1/orgs/{org}/sso-policies/{pol}") => json!({"name": "S2"}),
         ("post", "/api/v1/orgs/{org}/teams/{team}/enrollment-keys") => json!({}),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/devices/{device}") => json!({"name": "PC"}),

@@ -14,38 +14,67 @@ use switchboard_service::views::Page;
 /// Mail a sign-in code to an agent (as the portal does; always 202 for a well-formed email).
 #[utoipa::path(post, path = "/app/v1/sign-in/email/start", tag = "app", request_body = StartEmail,
     responses((status = 202, body = Accepted), (status = 422, body = Problem), (status = 429, body = Problem)))]
-pub async fn start(State(state): State<AppState>, ClientIp(ip): ClientIp, Body(req): Body<StartEmail>) -> ApiResult<(StatusCode, Json<Accepted>)> {
+pub async fn start(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Body(req): Body<StartEmail>,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
     state.services.start_sign_in(&req.email, &ip).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted { detail: "If this email has an account, a sign-in code is on its way." })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            detail: "If this email has an account, a sign-in code is on its way.",
+        }),
+    ))
 }
 
 /// Exchange the code for an app token bound to one membership (or unbound until a team is chosen).
 #[utoipa::path(post, path = "/app/v1/sign-in/email/verify", tag = "app", request_body = AppVerify,
     responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn verify(State(state): State<AppState>, Body(req): Body<AppVerify>) -> ApiResult<Json<AppSession>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    Body(req): Body<AppVerify>,
+) -> ApiResult<Json<AppSession>> {
     Ok(Json(state.services.app_verify(req).await?))
 }
 
 /// The email-login teams the signed-in agent may run the app in.
 #[utoipa::path(get, path = "/app/v1/teams", tag = "app", security(("app" = [])),
     responses((status = 200, body = Page<AppTeam>), (status = 401, body = Problem), (status = 422, body = Problem)))]
-pub async fn teams(State(state): State<AppState>, AppToken(token): AppToken) -> ApiResult<Json<Page<AppTeam>>> {
-    Ok(Json(Page { items: state.services.app_list_teams(&token).await?, next_cursor: None }))
+pub async fn teams(
+    State(state): State<AppState>,
+    AppToken(token): AppToken,
+) -> ApiResult<Json<Page<AppTeam>>> {
+    Ok(Json(Page {
+        items: state.services.app_list_teams(&token).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Bind the app token to one of the agent's teams.
 #[utoipa::path(post, path = "/app/v1/teams/{team}/select", tag = "app", security(("app" = [])),
     params(("team" = String, Path)),
     responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn select_team(State(state): State<AppState>, AppToken(token): AppToken, Path(team): Path<String>) -> ApiResult<Json<AppSession>> {
+pub async fn select_team(
+    State(state): State<AppState>,
+    AppToken(token): AppToken,
+    Path(team): Path<String>,
+) -> ApiResult<Json<AppSession>> {
     Ok(Json(state.services.app_select_team(&token, &team).await?))
 }
 
 /// Enroll a workstation with an enrollment key: it takes a seat of the key's team and gets a device token.
 #[utoipa::path(post, path = "/app/v1/devices/enroll", tag = "app", request_body = Enroll,
     responses((status = 201, body = Enrolled), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn enroll(State(state): State<AppState>, RequestCtx(ctx): RequestCtx, Body(req): Body<Enroll>) -> ApiResult<(StatusCode, Json<Enrolled>)> {
-    Ok((StatusCode::CREATED, Json(state.services.enroll_device(&ctx, req).await?)))
+pub async fn enroll(
+    State(state): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    Body(req): Body<Enroll>,
+) -> ApiResult<(StatusCode, Json<Enrolled>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.enroll_device(&ctx, req).await?),
+    ))
 }
 
 /// May this app run, and with which settings? Strong ETag; `If-None-Match` answers 304.
@@ -53,7 +82,11 @@ pub async fn enroll(State(state): State<AppState>, RequestCtx(ctx): RequestCtx, 
     responses((status = 200, body = Object, description = "org, team, subject, app_access, seat, settings, locked, policy_version"),
         (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
-pub async fn entitlement(State(state): State<AppState>, AppToken(token): AppToken, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn entitlement(
+    State(state): State<AppState>,
+    AppToken(token): AppToken,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let answer = state.services.entitlement(&token).await?;
     let matches = headers
         .get_all(header::IF_NONE_MATCH)
@@ -61,9 +94,17 @@ pub async fn entitlement(State(state): State<AppState>, AppToken(token): AppToke
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.trim() == answer.etag || t.trim() == "*");
-    let etag = [(header::ETAG, answer.etag.clone()), (header::CACHE_CONTROL, "no-cache".to_owned())];
+    let etag = [
+        (header::ETAG, answer.etag.clone()),
+        (header::CACHE_CONTROL, "no-cache".to_owned()),
+    ];
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, etag).into_response());
     }
-    Ok((etag, [(header::CONTENT_TYPE, "application/json")], answer.body.clone()).into_response())
+    Ok((
+        etag,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.body.clone(),
+    )
+        .into_response())
 }

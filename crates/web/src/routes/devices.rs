@@ -20,7 +20,15 @@ pub async fn create_key(
     Path((_org, team)): Path<(String, String)>,
     Body(req): Body<CreateEnrollmentKey>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentKeyView>)> {
-    Ok((StatusCode::CREATED, Json(state.services.create_enrollment_key(&who, &ctx, &team, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .services
+                .create_enrollment_key(&who, &ctx, &team, req)
+                .await?,
+        ),
+    ))
 }
 
 /// The team's enrollment keys (without the keys themselves).
@@ -32,7 +40,10 @@ pub async fn list_keys(
     InOrg(who): InOrg,
     Path((_org, team)): Path<(String, String)>,
 ) -> ApiResult<Json<Page<EnrollmentKeyView>>> {
-    Ok(Json(Page { items: state.services.list_enrollment_keys(&who, &team).await?, next_cursor: None }))
+    Ok(Json(Page {
+        items: state.services.list_enrollment_keys(&who, &team).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Revoke an enrollment key.
@@ -45,7 +56,10 @@ pub async fn revoke_key(
     RequestCtx(ctx): RequestCtx,
     Path((_org, team, key)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    state.services.revoke_enrollment_key(&who, &ctx, &team, &key).await?;
+    state
+        .services
+        .revoke_enrollment_key(&who, &ctx, &team, &key)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -58,7 +72,10 @@ pub async fn list_devices(
     InOrg(who): InOrg,
     Path((_org, team)): Path<(String, String)>,
 ) -> ApiResult<Json<Page<DeviceView>>> {
-    Ok(Json(Page { items: state.services.list_devices(&who, &team).await?, next_cursor: None }))
+    Ok(Json(Page {
+        items: state.services.list_devices(&who, &team).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Rename a device.
@@ -72,7 +89,12 @@ pub async fn rename_device(
     Path((_org, team, device)): Path<(String, String, String)>,
     Body(req): Body<RenameDevice>,
 ) -> ApiResult<Json<DeviceView>> {
-    Ok(Json(state.services.rename_device(&who, &ctx, &team, &device, req).await?))
+    Ok(Json(
+        state
+            .services
+            .rename_device(&who, &ctx, &team, &device, req)
+            .await?,
+    ))
 }
 
 /// Remove a device: its seat is freed and its token stops working.
@@ -85,6 +107,9 @@ pub async fn remove_device(
     RequestCtx(ctx): RequestCtx,
     Path((_org, team, device)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    state.services.remove_device(&who, &ctx, &team, &device).await?;
+    state
+        .services
+        .remove_device(&who, &ctx, &team, &device)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -58,11 +58,25 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::get_invoice))
         .routes(routes!(billing::download_invoice))
         .routes(routes!(settings::catalog))
-        .routes(routes!(settings::get_team_settings, settings::patch_team_settings))
+        .routes(routes!(
+            settings::get_team_settings,
+            settings::patch_team_settings
+        ))
         .routes(routes!(policies::list_policies, policies::create_policy))
-        .routes(routes!(policies::get_policy, policies::update_policy, policies::delete_policy))
-        .routes(routes!(policies::list_sso_policies, policies::create_sso_policy))
-        .routes(routes!(policies::get_sso_policy, policies::update_sso_policy, policies::delete_sso_policy))
+        .routes(routes!(
+            policies::get_policy,
+            policies::update_policy,
+            policies::delete_policy
+        ))
+        .routes(routes!(
+            policies::list_sso_policies,
+            policies::create_sso_policy
+        ))
+        .routes(routes!(
+            policies::get_sso_policy,
+            policies::update_sso_policy,
+            policies::delete_sso_policy
+        ))
         .routes(routes!(devices::create_key, devices::list_keys))
         .routes(routes!(devices::revoke_key))
         .routes(routes!(devices::list_devices))

@@ -6,14 +6,22 @@ use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use switchboard_service::settings::{CreatePolicy, CreateSsoPolicy, PolicyView, SsoPolicyView, UpdatePolicy, UpdateSsoPolicy};
+use switchboard_service::settings::{
+    CreatePolicy, CreateSsoPolicy, PolicyView, SsoPolicyView, UpdatePolicy, UpdateSsoPolicy,
+};
 use switchboard_service::views::Page;
 
 /// Setting policies of the organization.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/policies", tag = "policies", security(("session" = [])),
     params(("org" = String, Path)), responses((status = 200, body = Page<PolicyView>), (status = 403, body = Problem)))]
-pub async fn list_policies(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<PolicyView>>> {
-    Ok(Json(Page { items: state.services.list_policies(&who).await?, next_cursor: None }))
+pub async fn list_policies(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+) -> ApiResult<Json<Page<PolicyView>>> {
+    Ok(Json(Page {
+        items: state.services.list_policies(&who).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Create a setting policy and apply it to teams; a key another policy sets on a shared team is refused (R22).
@@ -27,14 +35,21 @@ pub async fn create_policy(
     RequestCtx(ctx): RequestCtx,
     Body(req): Body<CreatePolicy>,
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
-    Ok((StatusCode::CREATED, Json(state.services.create_policy(&who, &ctx, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_policy(&who, &ctx, req).await?),
+    ))
 }
 
 /// One setting policy.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
     params(("org" = String, Path), ("pol" = String, Path)),
     responses((status = 200, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_policy(State(state): State<AppState>, InOrg(who): InOrg, Path((_org, pol)): Path<(String, String)>) -> ApiResult<Json<PolicyView>> {
+pub async fn get_policy(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, pol)): Path<(String, String)>,
+) -> ApiResult<Json<PolicyView>> {
     Ok(Json(state.services.get_policy(&who, &pol).await?))
 }
 
@@ -50,7 +65,9 @@ pub async fn update_policy(
     Path((_org, pol)): Path<(String, String)>,
     Body(req): Body<UpdatePolicy>,
 ) -> ApiResult<Json<PolicyView>> {
-    Ok(Json(state.services.update_policy(&who, &ctx, &pol, req).await?))
+    Ok(Json(
+        state.services.update_policy(&who, &ctx, &pol, req).await?,
+    ))
 }
 
 /// Delete a setting policy; its teams' own values apply again (R21).
@@ -63,15 +80,24 @@ pub async fn delete_policy(
     RequestCtx(ctx): RequestCtx,
     Path((_org, pol)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    state.services.delete_policy(&who, &ctx, &pol, false).await?;
+    state
+        .services
+        .delete_policy(&who, &ctx, &pol, false)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// SSO policies of the organization.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies", security(("session" = [])),
     params(("org" = String, Path)), responses((status = 200, body = Page<SsoPolicyView>), (status = 403, body = Problem)))]
-pub async fn list_sso_policies(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<Page<SsoPolicyView>>> {
-    Ok(Json(Page { items: state.services.list_sso_policies(&who).await?, next_cursor: None }))
+pub async fn list_sso_policies(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+) -> ApiResult<Json<Page<SsoPolicyView>>> {
+    Ok(Json(Page {
+        items: state.services.list_sso_policies(&who).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Create an SSO policy (OpenID provider; the secret is stored encrypted) for email-login teams (R24).
@@ -85,7 +111,10 @@ pub async fn create_sso_policy(
     RequestCtx(ctx): RequestCtx,
     Body(req): Body<CreateSsoPolicy>,
 ) -> ApiResult<(StatusCode, Json<SsoPolicyView>)> {
-    Ok((StatusCode::CREATED, Json(state.services.create_sso_policy(&who, &ctx, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_sso_policy(&who, &ctx, req).await?),
+    ))
 }
 
 /// One SSO policy (without its secret).
@@ -112,7 +141,12 @@ pub async fn update_sso_policy(
     Path((_org, pol)): Path<(String, String)>,
     Body(req): Body<UpdateSsoPolicy>,
 ) -> ApiResult<Json<SsoPolicyView>> {
-    Ok(Json(state.services.update_sso_policy(&who, &ctx, &pol, req).await?))
+    Ok(Json(
+        state
+            .services
+            .update_sso_policy(&who, &ctx, &pol, req)
+            .await?,
+    ))
 }
 
 /// Delete an SSO policy.

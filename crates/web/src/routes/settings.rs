@@ -11,7 +11,10 @@ use switchboard_service::settings::TeamSettingsView;
 /// The settings catalog: every key with its type, default, needed plan feature, label and help.
 #[utoipa::path(get, path = "/api/v1/settings/catalog", tag = "settings", security(("session" = [])),
     responses((status = 200, body = Vec<SettingSpec>), (status = 401, body = Problem)))]
-pub async fn catalog(State(state): State<AppState>, _: crate::extract::SignedIn) -> Json<&'static [SettingSpec]> {
+pub async fn catalog(
+    State(state): State<AppState>,
+    _: crate::extract::SignedIn,
+) -> Json<&'static [SettingSpec]> {
     Json(state.services.settings_catalog())
 }
 
@@ -39,5 +42,10 @@ pub async fn patch_team_settings(
     Path((_org, team)): Path<(String, String)>,
     Body(body): Body<serde_json::Value>,
 ) -> ApiResult<Json<TeamSettingsView>> {
-    Ok(Json(state.services.update_team_settings(&who, &ctx, &team, body).await?))
+    Ok(Json(
+        state
+            .services
+            .update_team_settings(&who, &ctx, &team, body)
+            .await?,
+    ))
 }
