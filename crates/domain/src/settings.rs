@@ -21,7 +21,6 @@ pub struct SettingSpec {
     pub key: String,
     #[serde(rename = "type")]
     pub kind: SettingType,
-    #[schema(value_type = Object)]
     pub default: Value,
     /// The plan feature the setting needs; null when every plan has it.
     pub feature: Option<String>,
@@ -136,7 +135,6 @@ pub struct AppliedPolicy {
 pub struct Effective {
     pub key: String,
     /// Null when unavailable.
-    #[schema(value_type = Object)]
     pub value: Value,
     pub source: Source,
     /// True when a policy sets the key: the team can't change it.

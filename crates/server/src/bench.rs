@@ -422,3 +422,321 @@ pub async fn toggles(
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// Latencies of requests sent at a fixed total rate (open loop) for `secs` seconds.
+async fn paced<F>(
+    client: &reqwest::Client,
+    workers: usize,
+    per_second: f64,
+    secs: f64,
+    make: F,
+) -> anyhow::Result<Stats>
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = std::sync::Arc::new(make);
+    let interval = Duration::from_secs_f64(workers as f64 / per_second);
+    let count = (per_second * secs / workers as f64).max(1.0) as usize;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut lat = Vec::with_capacity(count);
+            for _ in 0..count {
+                tick.tick().await;
+                let t = Instant::now();
+                make(&client, w).send().await?.bytes().await?;
+                lat.push(t.elapsed());
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(stats(all))
+}
+
+/// `bench entitlement`: the entitlement answer (200 and 304) over HTTP against `/healthz` of the
+/// same server, on a demo organization with 20 policies; p99 at half the maximum rate; and how
+/// soon a policy edit is seen.
+pub async fn entitlement(
+    database_url: &str,
+    users: usize,
+    teams: usize,
+    workers: usize,
+    secs: f64,
+) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", now_ms()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Store::connect(database_url)
+        .await
+        .context("opening the bench database")?;
+    let mail_path = dir.join("mail.jsonl");
+    let mailer =
+        Mailer::from_url(&format!("file:{}", mail_path.display())).map_err(|e| anyhow!("{e}"))?;
+    let services = Services::new(
+        store.clone(),
+        mailer,
+        Config {
+            starts_per_ip: 1_000_000,
+            ..Config::default()
+        },
+    );
+    if demo::has_data(&services)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+    {
+        anyhow::bail!("bench entitlement needs an empty database");
+    }
+    let t0 = Instant::now();
+    demo::create(&services, users, teams)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let e = |e: switchboard_service::ServiceError| anyhow!("{e}");
+    services
+        .start_sign_in(DEMO_ADMIN, "bench")
+        .await
+        .map_err(e)?;
+    let last_code = || -> anyhow::Result<String> {
+        let mail = std::fs::read_to_string(&mail_path)?;
+        let m: serde_json::Value = serde_json::from_str(mail.lines().last().unwrap_or("{}"))?;
+        Ok(m["code"].as_str().unwrap_or_default().to_owned())
+    };
+    let (admin, _) = services
+        .verify_sign_in(DEMO_ADMIN, &last_code()?)
+        .await
+        .map_err(e)?;
+    let org = services.me(&admin).await.map_err(e)?.orgs[0].id.clone();
+    let caller = services.org_caller(&admin, &org).await.map_err(e)?;
+    let ctx = switchboard_service::Ctx {
+        request_id: "bench".into(),
+    };
+    let team_list = services.list_teams(&caller).await.map_err(e)?;
+    let keys: Vec<&str> = switchboard_domain::settings::catalog()
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    // 20 policies, each over its own slice of teams, each setting two keys.
+    let mut policies = Vec::new();
+    for i in 0..20 {
+        let slice: Vec<String> = team_list
+            .iter()
+            .skip(i * team_list.len() / 20)
+            .take((team_list.len() / 20).max(1))
+            .map(|t| t.id.clone())
+            .collect();
+        let values = std::collections::BTreeMap::from([
+            (
+                keys[i % keys.len()].to_owned(),
+                switchboard_domain::settings::spec(keys[i % keys.len()])
+                    .unwrap()
+                    .default
+                    .clone(),
+            ),
+            (
+                "agents_can_change_settings".to_owned(),
+                serde_json::json!(i % 2 == 0),
+            ),
+        ]);
+        let req = switchboard_service::settings::CreatePolicy {
+            name: format!("Policy {i}"),
+            values,
+            team_ids: slice,
+        };
+        policies.push(
+            services
+                .create_policy(&caller, &ctx, req)
+                .await
+                .map_err(e)?,
+        );
+    }
+    println!(
+        "seeded {users} users, {teams} teams, 20 policies in {:.1} s ({:?})",
+        t0.elapsed().as_secs_f64(),
+        store.backend()
+    );
+
+    // One agent per worker, each with an app token bound to their team.
+    let page = services
+        .list_users(
+            &caller,
+            &UserQuery {
+                limit: Some(200),
+                app_access: Some(true),
+                org_role: Some("none".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(e)?;
+    let mut tokens = Vec::new();
+    for u in page
+        .items
+        .iter()
+        .filter(|u| u.memberships.iter().any(|m| m.app_access))
+        .take(workers)
+    {
+        let team = u
+            .memberships
+            .iter()
+            .find(|m| m.app_access)
+            .map(|m| m.team_id.clone());
+        services.start_sign_in(&u.email, "bench").await.map_err(e)?;
+        let s = services
+            .app_verify(switchboard_service::apps::AppVerify {
+                email: u.email.clone(),
+                code: last_code()?,
+                team_id: team,
+            })
+            .await
+            .map_err(e)?;
+        tokens.push(s.token);
+    }
+    anyhow::ensure!(
+        tokens.len() == workers,
+        "not enough agents for {workers} workers"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState {
+        services: services.clone(),
+        operator_token: None,
+        secure_cookies: false,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(switchboard_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(workers)
+        .build()?;
+    let url = format!("{base}/app/v1/entitlement");
+    let mut etags = Vec::new();
+    for t in &tokens {
+        let r = client.get(&url).bearer_auth(t).send().await?;
+        anyhow::ensure!(
+            r.status().is_success(),
+            "entitlement answered {}",
+            r.status()
+        );
+        etags.push(r.headers()["etag"].to_str()?.to_owned());
+    }
+    let health = format!("{base}/healthz");
+    let (healthz, _, _) = rate(&client, workers, secs, move |c, _, _| c.get(&health)).await?;
+    let (u1, t1) = (url.clone(), tokens.clone());
+    let (full, _, _) = rate(&client, workers, secs, move |c, w, _| {
+        c.get(&u1).bearer_auth(&t1[w])
+    })
+    .await?;
+    let (u2, t2, e2) = (url.clone(), tokens.clone(), etags.clone());
+    let (not_modified, _, _) = rate(&client, workers, secs, move |c, w, _| {
+        c.get(&u2)
+            .bearer_auth(&t2[w])
+            .header("if-none-match", &e2[w])
+    })
+    .await?;
+    let (u3, t3) = (url.clone(), tokens.clone());
+    let half = paced(&client, workers, full / 2.0, secs, move |c, w| {
+        c.get(&u3).bearer_auth(&t3[w])
+    })
+    .await?;
+    println!(
+        "\n{:?}, {workers} concurrent clients, {secs} s each:",
+        store.backend()
+    );
+    println!("  GET /healthz:                {healthz:.0} req/s");
+    println!(
+        "  GET /app/v1/entitlement 200: {full:.0} req/s   ratio {:.2}  (goal: at least 0.5)",
+        full / healthz
+    );
+    println!(
+        "  GET /app/v1/entitlement 304: {not_modified:.0} req/s   ratio {:.2}  (goal: at least 0.8)",
+        not_modified / healthz
+    );
+    println!(
+        "  at half the maximum rate ({:.0} req/s): p50 {}  p99 {}  (goal: p99 under 5 ms)",
+        full / 2.0,
+        ms(half.p50),
+        ms(half.p99)
+    );
+
+    // A policy edit, then the very next request.
+    let pol = &policies[0];
+    let first_team = pol.team_ids[0].clone();
+    let agent = tokens
+        .iter()
+        .zip(&etags)
+        .find(|_| true)
+        .map(|(t, e)| (t.clone(), e.clone()))
+        .expect("a token");
+    let _ = first_team;
+    let before = client
+        .get(&url)
+        .bearer_auth(&agent.0)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let t = Instant::now();
+    let flipped = !pol.values["agents_can_change_settings"]
+        .as_bool()
+        .unwrap_or(false);
+    let mut values = pol.values.clone();
+    values.insert(
+        "agents_can_change_settings".into(),
+        serde_json::json!(flipped),
+    );
+    // Apply the edited policy to the agent's team too, so the agent's answer must change.
+    let agent_team: serde_json::Value = serde_json::from_str(&before)?;
+    let mut team_ids = pol.team_ids.clone();
+    team_ids.push(
+        agent_team["team"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    team_ids.dedup();
+    let edited = services
+        .update_policy(
+            &caller,
+            &ctx,
+            &pol.id,
+            switchboard_service::settings::UpdatePolicy {
+                name: None,
+                values: Some(values),
+                team_ids: Some(team_ids),
+            },
+        )
+        .await;
+    let edit_ms = t.elapsed();
+    let r = client
+        .get(&url)
+        .bearer_auth(&agent.0)
+        .header("if-none-match", &agent.1)
+        .send()
+        .await?;
+    let status = r.status();
+    let after = r.text().await?;
+    println!(
+        "  policy edit ({}, {}) then the next request: {} in {} after the edit committed; changed: {}",
+        if edited.is_ok() {
+            "applied"
+        } else {
+            "refused by R22"
+        },
+        ms(edit_ms),
+        status,
+        ms(t.elapsed() - edit_ms),
+        after != before
+    );
+    let _ = stop.send(());
+    server.await??;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

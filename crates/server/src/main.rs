@@ -153,6 +153,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2000)]
         requests: usize,
     },
+    /// The entitlement answer (200 and 304) against /healthz of the same server.
+    Entitlement {
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
     /// App-access toggles (seat-checked durable writes) against /healthz of the same server.
     Toggles {
         #[arg(long, default_value_t = 8000)]
@@ -186,6 +197,15 @@ async fn main() -> anyhow::Result<()> {
     }) = cli.command
     {
         return bench::users(&cli.database_url, users, teams, requests).await;
+    }
+    if let Command::Bench(BenchCommand::Entitlement {
+        users,
+        teams,
+        workers,
+        seconds,
+    }) = cli.command
+    {
+        return bench::entitlement(&cli.database_url, users, teams, workers, seconds).await;
     }
     if let Command::Bench(BenchCommand::Toggles {
         users,

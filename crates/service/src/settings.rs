@@ -31,7 +31,6 @@ pub struct TeamSettingView {
     pub effective: Effective,
     pub label: String,
     /// The team's own stored value, if it set one (kept while a policy overrides it, R21).
-    #[schema(value_type = Object)]
     pub team_value: Option<Value>,
     pub last_change: Option<LastChange>,
 }
