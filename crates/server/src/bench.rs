@@ -667,20 +667,50 @@ pub async fn entitlement(
 
     // A policy edit, then the very next request (with the ETag it had).
     let (token, etag) = (tokens[0].clone(), etags[0].clone());
-    let before: serde_json::Value = serde_json::from_str(&client.get(&url).bearer_auth(&token).send().await?.text().await?)?;
+    let before: serde_json::Value = serde_json::from_str(
+        &client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .text()
+            .await?,
+    )?;
     let agent_team = before["team"]["id"].as_str().unwrap_or_default().to_owned();
-    let pol = policies.iter().find(|p| p.team_ids.contains(&agent_team)).context("every team is under one policy")?;
-    let flipped = !before["settings"]["agents_can_change_settings"].as_bool().unwrap_or(false);
+    let pol = policies
+        .iter()
+        .find(|p| p.team_ids.contains(&agent_team))
+        .context("every team is under one policy")?;
+    let flipped = !before["settings"]["agents_can_change_settings"]
+        .as_bool()
+        .unwrap_or(false);
     let mut values = pol.values.clone();
-    values.insert("agents_can_change_settings".into(), serde_json::json!(flipped));
+    values.insert(
+        "agents_can_change_settings".into(),
+        serde_json::json!(flipped),
+    );
     let t = Instant::now();
     services
-        .update_policy(&caller, &ctx, &pol.id, switchboard_service::settings::UpdatePolicy { name: None, values: Some(values), team_ids: None })
+        .update_policy(
+            &caller,
+            &ctx,
+            &pol.id,
+            switchboard_service::settings::UpdatePolicy {
+                name: None,
+                values: Some(values),
+                team_ids: None,
+            },
+        )
         .await
         .map_err(e)?;
     let edit = t.elapsed();
     let t = Instant::now();
-    let r = client.get(&url).bearer_auth(&token).header("if-none-match", &etag).send().await?;
+    let r = client
+        .get(&url)
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
     let status = r.status();
     let after: serde_json::Value = serde_json::from_str(&r.text().await?).unwrap_or_default();
     println!(

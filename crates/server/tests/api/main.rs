@@ -12,6 +12,7 @@ mod billing;
 mod operator;
 mod roles;
 mod seats_property;
+mod serving;
 mod settings;
 mod teams;
 mod tenancy;

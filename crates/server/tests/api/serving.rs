@@ -1,0 +1,120 @@
+//! The binary as an operator runs it: `switchboard serve` answers health checks, and on SIGTERM
+//! lets in-flight requests finish before it exits cleanly.
+
+use crate::helpers::{OPERATOR_TOKEN, TestApp};
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_shuts_down_gracefully_on_sigterm() {
+    let app = TestApp::sqlite().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mail = app.mail_file.with_file_name("serve-mail.jsonl");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &app.database_url)
+        .env("SWITCHBOARD_MAIL", format!("file:{}", mail.display()))
+        .env("SWITCHBOARD_OPERATOR_TOKEN", OPERATOR_TOKEN)
+        .env("SWITCHBOARD_SECRET_KEY", "k")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server came up");
+    // An org to work in, and its admin signed in, through the running binary.
+    let body = json!({"team": {"name": "Ops", "login_type": "email"}, "admin_email": "ops@example.com",
+        "subscription": {"plan": "business", "seats": 2000}});
+    let org: serde_json::Value = client
+        .post(format!("{base}/operator/v1/customers"))
+        .bearer_auth(OPERATOR_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/api/v1/auth/email/start"))
+        .json(&json!({"email": "ops@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    let line = std::fs::read_to_string(&mail).unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(line.lines().last().unwrap()).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let session: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/email/verify"))
+        .json(&json!({"email": "ops@example.com", "code": code}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    // A bulk add of 1,000 (tens of milliseconds of work) is in flight when SIGTERM arrives.
+    let emails: Vec<String> = (0..1000).map(|i| format!("agent{i}@example.com")).collect();
+    let body = json!({"team_id": org["team_id"], "team_role": "member", "emails": emails});
+    let req = client
+        .post(format!(
+            "{base}/api/v1/orgs/{}/users",
+            org["org_id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .json(&body)
+        .send();
+    let pid = child.id().unwrap().to_string();
+    let (resp, _) = tokio::join!(req, async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+    });
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits")
+        .unwrap();
+    assert!(status.success(), "clean exit: {status}");
+    let resp = resp.expect("the in-flight request was answered");
+    assert_eq!(resp.status(), 200);
+    let result: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(result["added"], 1000);
+    // What it answered is in the database, whole, and audited.
+    let mut c = app.store.read().await.unwrap();
+    let team = org["team_id"].as_str().unwrap();
+    let n = switchboard_store::orgs::member_count(&mut c, org["org_id"].as_str().unwrap(), team)
+        .await
+        .unwrap();
+    assert_eq!(n, 1001);
+    assert_eq!(
+        app.broken_audit_entry(org["org_id"].as_str().unwrap())
+            .await,
+        None
+    );
+    assert!(
+        client.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer listening"
+    );
+}
