@@ -44,14 +44,8 @@ pub async fn find_users_by_emails(
 ) -> Result<Vec<(String, String)>> {
     let mut found = Vec::with_capacity(emails.len());
     for chunk in emails.chunks(500) {
-        let mut q = Sql::new("SELECT email, id FROM users WHERE email IN (");
-        for (i, e) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(e.clone());
-        }
-        q.push(")");
+        let mut q = Sql::new("SELECT email, id FROM users WHERE email IN ");
+        q.bind_list(chunk);
         let (text, args) = q.build();
         found.extend(
             sqlx::query_as_with::<_, (String, String), _>(&text, args)
@@ -240,14 +234,8 @@ pub async fn memberships_of_users(
         let mut q = Sql::new(MEMBERSHIP_SELECT);
         q.push(" WHERE m.org_id = ")
             .bind(org.to_owned())
-            .push(" AND m.user_id IN (");
-        for (i, u) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(u.clone());
-        }
-        q.push(") ORDER BY m.user_id, m.team_id");
+            .push(" AND m.user_id IN ");
+        q.bind_list(chunk).push(" ORDER BY m.user_id, m.team_id");
         let (text, args) = q.build();
         rows.extend(
             sqlx::query_as_with::<_, MembershipRow, _>(&text, args)
@@ -287,14 +275,8 @@ pub async fn members_among(
         q.bind(org.to_owned())
             .push(" AND team_id = ")
             .bind(team.to_owned())
-            .push(" AND user_id IN (");
-        for (i, u) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(u.clone());
-        }
-        q.push(")");
+            .push(" AND user_id IN ");
+        q.bind_list(chunk);
         let (text, args) = q.build();
         found.extend(
             sqlx::query_scalar_with::<_, String, _>(&text, args)
@@ -499,17 +481,8 @@ pub fn user_list_sql(org: &str, f: &UserFilter) -> Sql {
                 .bind(a as i64);
         }
         if let Some(teams) = &f.scope {
-            q.push(&format!(" AND {alias}.team_id IN ("));
-            if teams.is_empty() {
-                q.push("NULL");
-            }
-            for (i, t) in teams.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(t.clone());
-            }
-            q.push(")");
+            q.push(&format!(" AND {alias}.team_id IN "))
+                .bind_list(teams);
         }
     };
     if let Some(team) = &f.team {
@@ -579,14 +552,8 @@ mod tests {
 pub async fn mark_many_signed_in(c: &mut Conn, users: &[String], now: i64) -> Result<()> {
     for chunk in users.chunks(500) {
         let mut q = Sql::new("UPDATE users SET first_signed_in_at = ");
-        q.bind(now).push(" WHERE id IN (");
-        for (i, u) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(u.clone());
-        }
-        q.push(")");
+        q.bind(now).push(" WHERE id IN ");
+        q.bind_list(chunk);
         let (text, args) = q.build();
         sqlx::query_with(&text, args).execute(&mut *c).await?;
     }

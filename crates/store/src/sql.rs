@@ -38,6 +38,23 @@ impl Sql {
         self
     }
 
+    /// Appends `($1, $2, …)` with one placeholder per value; `(NULL)` for none, which matches
+    /// nothing.
+    pub fn bind_list(&mut self, values: &[String]) -> &mut Self {
+        self.text.push('(');
+        if values.is_empty() {
+            self.text.push_str("NULL");
+        }
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v.clone());
+        }
+        self.text.push(')');
+        self
+    }
+
     pub fn build(self) -> (String, AnyArguments<'static>) {
         (self.text, self.args)
     }
