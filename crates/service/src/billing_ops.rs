@@ -3,7 +3,7 @@
 //! close-period`) or by the server's background task.
 
 use crate::audit::record_as;
-use crate::billing::{SubscriptionView, subscription_view};
+use crate::billing::{InvoiceView, SubscriptionView, subscription_view};
 use crate::operator::OPERATOR;
 use crate::seats::pool_of;
 use crate::{Ctx, ServiceError, ServiceResult, Services};
@@ -304,6 +304,67 @@ impl Services {
             tx.commit().await?;
         }
         Ok(written)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceStatus {
+    /// `paid` or `void` (from `open`).
+    pub status: String,
+}
+
+impl Services {
+    /// The operator records an open invoice as paid or voids it; paid and void are final.
+    pub async fn set_invoice_status(
+        &self,
+        ctx: &Ctx,
+        invoice: &str,
+        req: InvoiceStatus,
+    ) -> ServiceResult<InvoiceView> {
+        let not_found = || ServiceError::NotFound { what: "invoice" };
+        if !["paid", "void"].contains(&req.status.as_str()) {
+            return Err(ServiceError::invalid(
+                "status",
+                format!("must be \"paid\" or \"void\", not {:?}", req.status),
+            ));
+        }
+        let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
+        let org = {
+            let mut c = self.store.read().await?;
+            billing::find_invoice(&mut c, id.as_str())
+                .await?
+                .ok_or_else(not_found)?
+                .org_id
+        };
+        let (mut tx, _) = self.store.write_org(&OrgId::from_db(org.clone())).await?;
+        let mut row = billing::find_invoice(&mut tx, id.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        if row.status != "open" {
+            return Err(ServiceError::conflict(
+                "invoice_closed",
+                format!(
+                    "Invoice {} is already {}; only open invoices change status.",
+                    row.number, row.status
+                ),
+            ));
+        }
+        billing::set_invoice_status(&mut tx, &org, &row.id, &req.status).await?;
+        record_as(
+            &mut tx,
+            &org,
+            OPERATOR,
+            ctx,
+            "invoice.status",
+            &row.id,
+            json!({"status": row.status}),
+            json!({"status": req.status}),
+        )
+        .await?;
+        tx.commit().await?;
+        row.status = req.status;
+        Ok(crate::billing::invoice_view(row))
     }
 }
 

@@ -275,6 +275,18 @@ impl Services {
             ));
         }
         let members = orgs::member_count(&mut tx, who.org.as_str(), &row.id).await?;
+        let devices = switchboard_store::apps::devices_of_team(&mut tx, who.org.as_str(), &row.id)
+            .await?
+            .len();
+        if devices > 0 {
+            return Err(ServiceError::conflict(
+                "team_not_empty",
+                format!(
+                    "Team {} still has {devices} enrolled device(s); remove them before deleting the team.",
+                    row.name
+                ),
+            ));
+        }
         if members > 0 {
             return Err(ServiceError::conflict(
                 "team_not_empty",

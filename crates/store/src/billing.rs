@@ -81,10 +81,11 @@ pub async fn list_subscriptions(c: &mut Conn, org: &str) -> Result<Vec<Subscript
     .await?)
 }
 
-/// Subscriptions whose current period ended before `now`, across organizations.
+/// Subscriptions whose current period ended before `now`, across organizations (not canceled ones:
+/// they bill nothing more).
 pub async fn subscriptions_due(c: &mut Conn, now: i64) -> Result<Vec<SubscriptionRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE period_end <= $1 ORDER BY id"
+        "SELECT {COLUMNS} FROM subscriptions WHERE period_end <= $1 AND status <> 'canceled' ORDER BY id"
     ))
     .bind(now)
     .fetch_all(c)
@@ -224,4 +225,24 @@ pub async fn get_invoice(c: &mut Conn, org: &str, id: &str) -> Result<Option<Inv
     .bind(id)
     .fetch_optional(c)
     .await?)
+}
+
+/// An invoice by id alone, for the operator API.
+pub async fn find_invoice(c: &mut Conn, id: &str) -> Result<Option<InvoiceRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await?)
+}
+
+pub async fn set_invoice_status(c: &mut Conn, org: &str, id: &str, status: &str) -> Result<()> {
+    sqlx::query("UPDATE invoices SET status = $3 WHERE org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .bind(status)
+        .execute(c)
+        .await?;
+    Ok(())
 }

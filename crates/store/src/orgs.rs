@@ -116,7 +116,18 @@ pub async fn update_team(
     Ok(())
 }
 
+/// Deletes a team and what hangs off it: its own settings, its place in policies, its
+/// enrollment keys. (Memberships and devices must be gone already.)
 pub async fn delete_team(c: &mut Conn, org: &str, id: &str) -> Result<()> {
+    for table in ["team_settings", "policy_teams", "enrollment_keys"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE org_id = $1 AND team_id = $2"
+        ))
+        .bind(org)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    }
     sqlx::query("DELETE FROM teams WHERE org_id = $1 AND id = $2")
         .bind(org)
         .bind(id)

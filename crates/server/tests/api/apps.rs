@@ -187,6 +187,8 @@ db_tests! {
         assert!(enroll("PC-08", &brief).await.problem(403, "enrollment_key_invalid").contains("expired"));
         app.post(&keys, &org.admin, json!({"expires_at": "2001-01-01T00:00:00Z"})).await.problem(422, "validation_failed");
         app.post(&keys, &org.admin, json!({"max_uses": 0})).await.problem(422, "validation_failed");
+        // A team with enrolled devices can't be deleted.
+        app.delete(&org.path(&format!("/teams/{dev}")), &org.admin).await.problem(409, "team_not_empty");
         // Enrollment keys are for device teams only.
         app.post(&org.path(&format!("/teams/{}/enrollment-keys", org.initial_team)), &org.admin, json!({})).await.problem(422, "validation_failed");
         crate::billing::assert_never_oversold(&app, &org).await;

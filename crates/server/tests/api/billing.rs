@@ -362,6 +362,12 @@ db_tests! {
         assert!(html.text.contains("<table>") && html.text.contains("550.00"), "{}", html.text);
         let page = app.get(&a.path(&format!("/subscriptions/{}/invoices/{id}?format=html", a.subscription)), &a.admin).await;
         assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+        // The operator records payment; paid is final.
+        let paid = app.patch(&format!("/operator/v1/invoices/{id}"), OPERATOR_TOKEN, json!({"status": "paid"})).await;
+        assert_eq!(paid.ok()["status"], "paid");
+        app.patch(&format!("/operator/v1/invoices/{id}"), OPERATOR_TOKEN, json!({"status": "void"})).await.problem(409, "invoice_closed");
+        app.patch(&format!("/operator/v1/invoices/{id}"), OPERATOR_TOKEN, json!({"status": "lost"})).await.problem(422, "validation_failed");
+        app.patch("/operator/v1/invoices/inv_00000000000000000000000000", OPERATOR_TOKEN, json!({"status": "paid"})).await.problem(404, "not_found");
         // Another organization's invoice is not found.
         app.get(&b.path(&format!("/subscriptions/{}/invoices/{id}", b.subscription)), &b.admin).await.problem(404, "not_found");
         let view = subscription(&app, &a, &a.subscription).await;

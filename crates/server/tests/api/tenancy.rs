@@ -40,7 +40,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("post", "/api/v1/auth/email/start") | ("post", "/api/v1/auth/email/verify") => None,
         ("post", "/operator/v1/customers") | ("get", "/operator/v1/plans") => Some(&[Operator]),
         ("post", "/operator/v1/orgs/{org}/subscriptions")
-        | ("patch", "/operator/v1/subscriptions/{sub}") => Some(&[Operator]),
+        | ("patch", "/operator/v1/subscriptions/{sub}")
+        | ("patch", "/operator/v1/invoices/{invoice}") => Some(&[Operator]),
         // Billing: Org Admins only (analysts and Team Admins: 403).
         (_, p) if p.starts_with("/api/v1/orgs/{org}/subscriptions") => Some(ADMIN),
         ("post", "/api/v1/auth/logout") | ("get", "/api/v1/me") => Some(SIGNED_IN),
@@ -129,6 +130,7 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
             json!({"to_subscription_id": org.subscription})
         }
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => json!({"agent_assist": true}),
+        ("patch", "/operator/v1/invoices/{invoice}") => json!({"status": "paid"}),
         ("post", "/api/v1/orgs/{org}/policies") => {
             json!({"name": "P", "values": {"call_summary": true}, "team_ids": [org.initial_team]})
         }

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use switchboard_domain::plan::Plan;
-use switchboard_service::billing::SubscriptionView;
-use switchboard_service::billing_ops::{CreateSubscription, UpdateSubscription};
+use switchboard_service::billing::{InvoiceView, SubscriptionView};
+use switchboard_service::billing_ops::{CreateSubscription, InvoiceStatus, UpdateSubscription};
 use switchboard_service::operator::{ProvisionRequest, Provisioned};
 
 /// Provision a customer: an organization, its initial team, a subscription and the first Team Admin (R1).
@@ -65,5 +65,25 @@ pub async fn update_subscription(
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
         state.services.update_subscription(&ctx, &sub, req).await?,
+    ))
+}
+
+/// Record an open invoice as paid, or void it.
+#[utoipa::path(patch, path = "/operator/v1/invoices/{invoice}", tag = "operator", security(("operator" = [])),
+    params(("invoice" = String, Path)), request_body = InvoiceStatus,
+    responses((status = 200, body = InvoiceView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_invoice_status(
+    _: Operator,
+    State(state): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    Path(invoice): Path<String>,
+    Body(req): Body<InvoiceStatus>,
+) -> ApiResult<Json<InvoiceView>> {
+    Ok(Json(
+        state
+            .services
+            .set_invoice_status(&ctx, &invoice, req)
+            .await?,
     ))
 }
