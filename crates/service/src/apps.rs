@@ -40,8 +40,74 @@ pub struct Answer {
     pub etag: String,
 }
 
+/// One cached answer: the token it is for, the organization version it was built at.
+struct Cached {
+    token: AppTokenRow,
+    version: i64,
+    answer: Arc<Answer>,
+}
+
+/// Answers per app token, and the batcher that reads organization versions.
 #[derive(Default, Clone)]
-pub struct EntitlementCache(Arc<Mutex<HashMap<String, (i64, Arc<Answer>)>>>);
+pub struct EntitlementCache {
+    answers: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
+    versions: Arc<tokio::sync::OnceCell<VersionReader>>,
+}
+
+type VersionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, String>>;
+
+/// Reads organization versions for many requests at once. A request waits for the next read
+/// that starts after it arrived (never one already in flight), so it always sees every commit
+/// made before it came in; under load one read answers every request that queued meanwhile.
+#[derive(Clone)]
+struct VersionReader {
+    queue: tokio::sync::mpsc::UnboundedSender<(String, VersionReply)>,
+}
+
+impl VersionReader {
+    fn start(store: switchboard_store::Store) -> Self {
+        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, VersionReply)>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while let Ok(next) = rx.try_recv() {
+                    batch.push(next);
+                }
+                let mut orgs: Vec<String> = batch.iter().map(|(o, _)| o.clone()).collect();
+                orgs.sort();
+                orgs.dedup();
+                let read = async {
+                    let mut c = store.read().await?;
+                    orgs::versions(&mut c, &orgs).await
+                };
+                let result = read.await.map_err(|e| e.to_string());
+                for (org, reply) in batch {
+                    let answer = match &result {
+                        Ok(rows) => Ok(rows.iter().find(|(id, _)| *id == org).map(|(_, v)| *v)),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    async fn version(&self, org: &str) -> ServiceResult<Option<i64>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let failed = |e: String| {
+            ServiceError::Store(switchboard_store::StoreError::Database(
+                switchboard_store::sqlx::Error::Protocol(e),
+            ))
+        };
+        self.queue
+            .send((org.to_owned(), tx))
+            .map_err(|_| failed("the version reader stopped".into()))?;
+        rx.await
+            .map_err(|_| failed("the version reader stopped".into()))?
+            .map_err(failed)
+    }
+}
 
 fn token_hash(kind: &str, token: &str) -> String {
     let mut h = Sha256::new();
@@ -242,20 +308,34 @@ impl Services {
         self.app_teams(&mut c, &user).await
     }
 
-    /// Binds the app token to one of the user's teams.
+    /// Binds the app token to one of the user's teams. The organizations it leaves and joins
+    /// both move to a new version, so every instance's cached answer for it is rebuilt.
     pub async fn app_select_team(&self, token: &str, team: &str) -> ServiceResult<AppSession> {
         let row = self.token_row(token).await?;
         let user = row.user_id.clone().ok_or(ServiceError::invalid(
             "token",
             "is a device token; devices belong to one team",
         ))?;
-        let mut tx = self.store.write().await?;
-        let teams = self.app_teams(&mut tx, &user).await?;
+        let teams = {
+            let mut c = self.store.read().await?;
+            self.app_teams(&mut c, &user).await?
+        };
         let chosen = teams
             .iter()
             .find(|t| t.team_id == team)
             .ok_or(ServiceError::NotFound { what: "team" })?
             .clone();
+        // Lock both organizations in id order, so two such moves can never wait on each other.
+        let mut both = vec![chosen.org_id.clone()];
+        both.extend(row.org_id.clone().filter(|o| *o != chosen.org_id));
+        both.sort();
+        let (mut tx, _) = self
+            .store
+            .write_org(&OrgId::from_db(both[0].clone()))
+            .await?;
+        for other in &both[1..] {
+            orgs::bump_version(&mut tx, other).await?;
+        }
         store::bind_app_token(
             &mut tx,
             &app_token_hash(token),
@@ -273,14 +353,42 @@ impl Services {
     }
 
     /// The entitlement answer for an app or device token, from the cache when the organization's
-    /// version has not moved since it was built.
+    /// version has not moved since it was built. A known token costs one batched version read.
     pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<Answer>> {
         let hash = app_token_hash(token);
+        let known = self
+            .entitlements
+            .answers
+            .lock()
+            .expect("cache lock")
+            .get(&hash)
+            .cloned();
+        if let Some(cached) = known
+            && cached.token.expires_at > now_ms()
+            && let Some(org) = &cached.token.org_id
+        {
+            let store = self.store.clone();
+            let reader = self
+                .entitlements
+                .versions
+                .get_or_init(|| async move { VersionReader::start(store) })
+                .await;
+            if reader.version(org).await? == Some(cached.version) {
+                return Ok(cached.answer.clone());
+            }
+        }
+        // Unknown token, or the organization changed: read the token again and rebuild.
         let row = {
             let mut c = self.store.read().await?;
-            store::app_token(&mut c, &hash, now_ms())
-                .await?
-                .ok_or_else(unauthenticated)?
+            store::app_token(&mut c, &hash, now_ms()).await?
+        };
+        let Some(row) = row else {
+            self.entitlements
+                .answers
+                .lock()
+                .expect("cache lock")
+                .remove(&hash);
+            return Err(unauthenticated());
         };
         let (Some(org), Some(team), Some(version)) =
             (row.org_id.clone(), row.team_id.clone(), row.org_version)
@@ -290,17 +398,26 @@ impl Services {
                 "This user is in several teams: list them with GET /app/v1/teams and choose one with POST /app/v1/teams/{team}/select.",
             ));
         };
-        if let Some((v, answer)) = self.entitlements.0.lock().expect("cache lock").get(&hash)
-            && *v == version
-        {
-            return Ok(answer.clone());
-        }
-        let answer = Arc::new(self.build_entitlement(&org, &team, &row, version).await?);
-        let mut cache = self.entitlements.0.lock().expect("cache lock");
+        let built = self.build_entitlement(&org, &team, &row, version).await;
+        let mut cache = self.entitlements.answers.lock().expect("cache lock");
+        let answer = match built {
+            Ok(a) => Arc::new(a),
+            Err(e) => {
+                cache.remove(&hash);
+                return Err(e);
+            }
+        };
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(hash, (version, answer.clone()));
+        cache.insert(
+            hash,
+            Arc::new(Cached {
+                token: row,
+                version,
+                answer: answer.clone(),
+            }),
+        );
         Ok(answer)
     }
 

@@ -197,3 +197,22 @@ pub async fn any_org(c: &mut Conn) -> Result<bool> {
             > 0,
     )
 }
+
+/// The current versions of these organizations (one read for many requests; see the service's
+/// entitlement cache).
+pub async fn versions(c: &mut Conn, orgs: &[String]) -> Result<Vec<(String, i64)>> {
+    let mut q = crate::Sql::new("SELECT id, version FROM orgs WHERE id IN ");
+    q.bind_list(orgs);
+    let (text, args) = q.build();
+    Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
+}
+
+/// Bumps an organization's version outside a `write_org` transaction (a change that concerns it
+/// but happens in another organization's transaction, like an app token moving between them).
+pub async fn bump_version(c: &mut Conn, org: &str) -> Result<()> {
+    sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+        .bind(org)
+        .execute(c)
+        .await?;
+    Ok(())
+}
