@@ -219,6 +219,12 @@ impl Services {
         team: &str,
         req: UpdateTeam,
     ) -> ServiceResult<TeamView> {
+        if req.name.is_none() && req.description.is_none() {
+            return Err(ServiceError::invalid(
+                "name",
+                "send a new name or description",
+            ));
+        }
         let name = req
             .name
             .as_deref()

@@ -495,6 +495,12 @@ impl Services {
         team: &str,
         req: UpdateMembership,
     ) -> ServiceResult<MembershipView> {
+        if req.team_role.is_none() && req.app_access.is_none() {
+            return Err(ServiceError::invalid(
+                "team_role",
+                "send a new team_role or app_access",
+            ));
+        }
         let role = req.team_role.as_deref().map(TeamRole::parse).transpose()?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let (id, _, memberships) = load_member(&mut tx, who, user).await?;

@@ -77,6 +77,7 @@ db_tests! {
         assert_eq!(r.ok()["name"], "Sales Europe");
         assert_eq!(r.body["description"], "EMEA");
         assert_eq!(r.body["login_type"], "email");
+        app.patch(&team, &org.admin, json!({})).await.problem(422, "validation_failed");
         app.add_users(&org.id, &org.admin, &org.second_team, "member", &["a@example.com"], Some(false)).await.ok();
         let detail = app.delete(&team, &org.admin).await.problem(409, "team_not_empty");
         assert!(detail.contains("1 member"));

@@ -58,6 +58,8 @@ db_tests! {
             json!({"team_id": org.second_team, "team_role": "member"})).await.problem(409, "already_member");
         app.patch(&org.path(&format!("/users/{user}/memberships/{}", org.second_team)), &org.admin,
             json!({"team_role": "boss"})).await.problem(422, "validation_failed");
+        app.patch(&org.path(&format!("/users/{user}/memberships/{}", org.second_team)), &org.admin, json!({})).await
+            .problem(422, "validation_failed");
     }
 
     async fn r6_bulk_add_reports_each_email(app: TestApp) {

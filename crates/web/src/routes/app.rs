@@ -15,17 +15,12 @@ use switchboard_service::views::Page;
 #[utoipa::path(post, path = "/app/v1/sign-in/email/start", tag = "app", request_body = StartEmail,
     responses((status = 202, body = Accepted), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn start(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    Body(req): Body<StartEmail>,
+    state: State<AppState>,
+    ip: ClientIp,
+    body: Body<StartEmail>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    state.services.start_sign_in(&req.email, &ip).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            detail: "If this email has an account, a sign-in code is on its way.",
-        }),
-    ))
+    // The same code mechanism as the portal's sign-in.
+    crate::routes::auth::start_email(state, ip, body).await
 }
 
 /// Exchange the code for an app token bound to one membership (or unbound until a team is chosen).
