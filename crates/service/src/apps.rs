@@ -260,6 +260,13 @@ impl Services {
     pub async fn app_verify(&self, req: AppVerify) -> ServiceResult<AppSession> {
         let (mut tx, user, now) = self.redeem_code(&req.email, &req.code).await?;
         let teams = self.app_teams(&mut tx, &user.id).await?;
+        if teams.is_empty() {
+            // Nothing is committed: the code stays usable once an admin adds the user to a team.
+            return Err(ServiceError::Refused {
+                code: "no_team",
+                detail: "You are not a member of any email-login team, so the app has nothing to run in. Ask your admin to add you.".into(),
+            });
+        }
         let chosen = match &req.team_id {
             Some(id) => Some(
                 teams

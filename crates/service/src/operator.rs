@@ -1,6 +1,6 @@
 //! What the vendor's operator does: provision a customer (R1) and read the plan catalog.
 
-use crate::{Ctx, ServiceResult, Services, error::on_unique};
+use crate::{Ctx, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
@@ -100,18 +100,8 @@ impl Services {
             created_at: now,
         };
         orgs::insert_team(&mut tx, &team_row, &name.key()).await?;
-        let user = match people::find_user_by_email(&mut tx, email.as_str()).await? {
-            Some(u) => u.id,
-            None => {
-                let id = UserId::generate().to_string();
-                people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now)
-                    .await
-                    .map_err(on_unique("conflict", || {
-                        "the admin email was added concurrently; retry".into()
-                    }))?;
-                id
-            }
-        };
+        let user =
+            people::ensure_user(&mut tx, UserId::generate().as_str(), email.as_str(), now).await?;
         people::insert_org_members(&mut tx, org.as_str(), std::slice::from_ref(&user), now).await?;
         // The admin of an email team takes a seat when there is one; a device team's seats are devices.
         let app_access = login == LoginType::Email && seats > 0;

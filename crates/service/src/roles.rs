@@ -75,15 +75,8 @@ impl Services {
         let role = OrgRole::parse(&req.role)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let now = now_ms();
-        let user = match people::find_user_by_email(&mut tx, email.as_str()).await? {
-            Some(u) => u.id,
-            None => {
-                let id = UserId::generate().to_string();
-                people::insert_users(&mut tx, &[(id.clone(), email.to_string(), None)], now)
-                    .await?;
-                id
-            }
-        };
+        let user =
+            people::ensure_user(&mut tx, UserId::generate().as_str(), email.as_str(), now).await?;
         let current = people::org_role(&mut tx, who.org.as_str(), &user).await?;
         if let Some(Some(existing)) = &current {
             return Err(ServiceError::conflict(

@@ -353,20 +353,26 @@ impl Services {
             .await?
             .into_iter()
             .collect();
+        // Create the users that don't exist yet, then read every id back: a user created by
+        // another organization's writer meanwhile is found, not duplicated.
+        let new_users: Vec<(String, String, Option<String>)> = valid
+            .iter()
+            .filter(|e| !ids.contains_key(*e))
+            .map(|e| (UserId::generate().to_string(), e.clone(), None))
+            .collect();
+        if !new_users.is_empty() {
+            people::insert_users(&mut tx, &new_users, now).await?;
+            ids = people::find_users_by_emails(&mut tx, &valid)
+                .await?
+                .into_iter()
+                .collect();
+        }
         let existing: Vec<String> = ids.values().cloned().collect();
         let already: HashSet<String> =
             people::members_among(&mut tx, who.org.as_str(), &team.id, &existing)
                 .await?
                 .into_iter()
                 .collect();
-        let new_users: Vec<(String, String, Option<String>)> = valid
-            .iter()
-            .filter(|e| !ids.contains_key(*e))
-            .map(|e| (UserId::generate().to_string(), e.clone(), None))
-            .collect();
-        for (id, email, _) in &new_users {
-            ids.insert(email.clone(), id.clone());
-        }
         let to_add: Vec<String> = valid
             .iter()
             .map(|e| ids[e].clone())
@@ -382,7 +388,6 @@ impl Services {
             )
             .await?;
         }
-        people::insert_users(&mut tx, &new_users, now).await?;
         people::insert_org_members(&mut tx, who.org.as_str(), &to_add, now).await?;
         people::insert_memberships(
             &mut tx,

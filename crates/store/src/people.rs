@@ -56,7 +56,9 @@ pub async fn find_users_by_emails(
     Ok(found)
 }
 
-/// Inserts new users given as (id, email, name).
+/// Inserts new users given as (id, email, name). An email that another transaction created
+/// meanwhile (users are global, so another organization's writer may) is left alone: read the ids
+/// back with [`find_users_by_emails`].
 pub async fn insert_users(
     c: &mut Conn,
     users: &[(String, String, Option<String>)],
@@ -82,10 +84,20 @@ pub async fn insert_users(
                 .bind(now)
                 .push(")");
         }
+        q.push(" ON CONFLICT (email) DO NOTHING");
         let (text, args) = q.build();
         sqlx::query_with(&text, args).execute(&mut *c).await?;
     }
     Ok(())
+}
+
+/// The id of the user with this email, creating the user if there is none.
+pub async fn ensure_user(c: &mut Conn, new_id: &str, email: &str, now: i64) -> Result<String> {
+    insert_users(c, &[(new_id.to_owned(), email.to_owned(), None)], now).await?;
+    Ok(find_user_by_email(c, email)
+        .await?
+        .map(|u| u.id)
+        .unwrap_or_else(|| new_id.to_owned()))
 }
 
 pub async fn set_user_name(c: &mut Conn, id: &str, email: &str, name: Option<&str>) -> Result<()> {

@@ -130,6 +130,9 @@ db_tests! {
         let r = app.post(&format!("/app/v1/teams/{}/select", org.second_team), &token, json!({})).await;
         assert_eq!(r.ok()["team_id"], org.second_team.as_str());
         assert_eq!(entitlement(&app, &token, None).await.ok()["team"]["name"], "Sales EU");
+        // Someone in no email-login team gets a clear refusal.
+        app.provision("Desk", "device", "devices-only@example.com", "business", 3).await;
+        app_sign_in(&app, "devices-only@example.com", None).await.problem(403, "no_team");
         // Or choose at sign-in.
         let s = app_sign_in(&app, "two@example.com", Some(&org.initial_team)).await;
         assert_eq!(s.ok()["team_id"], org.initial_team.as_str());

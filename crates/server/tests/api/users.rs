@@ -32,6 +32,25 @@ db_tests! {
         assert_eq!(items[0]["memberships"].as_array().unwrap().len(), 2);
     }
 
+    async fn r4_concurrent_adds_in_two_orgs_make_one_identity_per_email(app: TestApp) {
+        let a = app.established_org(100).await;
+        let b = app.established_org(100).await;
+        let emails: Vec<String> = (0..40).map(|i| format!("shared{i}@example.com")).collect();
+        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let (ra, rb) = tokio::join!(
+            app.add_users(&a.id, &a.admin, &a.initial_team, "member", &refs, Some(false)),
+            app.add_users(&b.id, &b.admin, &b.initial_team, "member", &refs, Some(false)),
+        );
+        assert_eq!((ra.ok()["added"].clone(), rb.ok()["added"].clone()), (json!(40), json!(40)));
+        for e in &emails {
+            assert_eq!(TestApp::user_id_in(&ra, e), TestApp::user_id_in(&rb, e), "one identity for {e}");
+        }
+        let mut c = app.store.read().await.unwrap();
+        let n: i64 = switchboard_store::sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE email LIKE 'shared%'")
+            .fetch_one(&mut *c).await.unwrap();
+        assert_eq!(n, 40);
+    }
+
     async fn r5_memberships_have_their_own_role_and_access(app: TestApp) {
         let org = app.established_org(20).await;
         let r = app.add_users(&org.id, &org.admin, &org.initial_team, "team_admin", &["bo@example.com"], Some(true)).await;
