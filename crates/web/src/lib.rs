@@ -132,6 +132,7 @@ pub fn router_and_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    routes::health::recorder();
     let (router, api) = router_and_api();
     let api_json = api.to_json().expect("the OpenAPI document serializes");
     let request_id = HeaderName::from_static("x-request-id");
@@ -149,6 +150,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .fallback(problem::no_route)
+        .route_layer(axum::middleware::from_fn(routes::health::track))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -47,6 +47,11 @@ db_tests! {
         assert_eq!(r.ok()["openapi"].as_str().unwrap().chars().next(), Some('3'));
         let r = app.call(reqwest::Method::GET, "/readyz", None, None).await;
         assert_eq!(r.ok()["status"], "ready");
+        let metrics = app.call(reqwest::Method::GET, "/metrics", None, None).await;
+        assert_eq!(metrics.status, 200);
+        assert!(metrics.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+        assert!(metrics.text.contains("http_requests_total{"), "{}", metrics.text);
+        assert!(metrics.text.contains("route=\"/readyz\""), "routes are labelled by template: {}", metrics.text);
         let patch = app.patch("/api/v1/me", "x", json!({})).await;
         assert_eq!(patch.status, 405);
     }

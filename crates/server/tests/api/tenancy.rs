@@ -36,7 +36,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
     const ADMIN_ANALYST: &[Actor] = &[OrgAdmin, OrgAnalyst];
     const ADMIN: &[Actor] = &[OrgAdmin];
     let rule: Option<&'static [Actor]> = match (method, path) {
-        ("get", "/healthz") | ("get", "/readyz") => None,
+        ("get", "/healthz") | ("get", "/readyz") | ("get", "/metrics") => None,
         ("post", "/api/v1/auth/email/start") | ("post", "/api/v1/auth/email/verify") => None,
         ("post", "/operator/v1/customers") | ("get", "/operator/v1/plans") => Some(&[Operator]),
         ("post", "/operator/v1/orgs/{org}/subscriptions")

@@ -23,6 +23,7 @@ pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
         .routes(routes!(operator::provision_customer))
         .routes(routes!(operator::list_plans))
         .routes(routes!(operator::create_subscription))
