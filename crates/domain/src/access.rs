@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn team(n: u8) -> TeamId {
-        TeamId::parse(&format!("team_{}", format!("{n:0>26}"))).unwrap()
+        TeamId::parse(&format!("team_{n:0>26}")).unwrap()
     }
 
     fn admin() -> Standing {

@@ -191,7 +191,7 @@ impl Services {
         for (org_id, name, role) in people::orgs_of_user(&mut c, user.as_str()).await? {
             let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;
             let memberships =
-                people::memberships_of_users(&mut c, &org_id, &[u.id.clone()]).await?;
+                people::memberships_of_users(&mut c, &org_id, std::slice::from_ref(&u.id)).await?;
             orgs.push(MeOrg {
                 id: org_id,
                 name,

@@ -26,7 +26,8 @@ pub enum Mailer {
         lock: Arc<Mutex<()>>,
     },
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// Boxed: the transport is large, and the mailer is cloned with the services.
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
 }
@@ -54,7 +55,10 @@ impl Mailer {
                 .port(port)
                 .build();
             let from = "Switchboard <no-reply@switchboard.localhost>".parse()?;
-            return Ok(Self::Smtp { transport, from });
+            return Ok(Self::Smtp {
+                transport: Box::new(transport),
+                from,
+            });
         }
         Err(format!("SWITCHBOARD_MAIL must be file:PATH or smtp://host:port, not {url:?}").into())
     }

@@ -181,15 +181,12 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         .map(UserStatus::parse)
         .transpose()?
         .map(|s| s == UserStatus::SignedIn);
-    let team = match q.team.as_deref() {
-        None => None,
-        // An id that can't be a team matches no one, like a team of another organization.
-        Some(t) => Some(
-            TeamId::parse(t)
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "team_none".into()),
-        ),
-    };
+    // An id that can't be a team matches no one, like a team of another organization.
+    let team = q.team.as_deref().map(|t| {
+        TeamId::parse(t)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "team_none".into())
+    });
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(

@@ -550,16 +550,6 @@ pub async fn list_users(c: &mut Conn, org: &str, f: &UserFilter) -> Result<Vec<U
     Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_pattern_escapes_wildcards() {
-        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
-    }
-}
-
 /// Marks these users as signed in (demo data).
 pub async fn mark_many_signed_in(c: &mut Conn, users: &[String], now: i64) -> Result<()> {
     for chunk in users.chunks(500) {
@@ -570,4 +560,14 @@ pub async fn mark_many_signed_in(c: &mut Conn, users: &[String], now: i64) -> Re
         sqlx::query_with(&text, args).execute(&mut *c).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
 }

@@ -172,7 +172,7 @@ db_tests! {
         let r = app.patch(&org.path(&format!("/teams/{dev}/devices/{d1_id}")), &org.admin, json!({"name": "PC-01 (window)"})).await;
         assert_eq!(r.ok()["name"], "PC-01 (window)");
         assert_eq!(app.delete(&org.path(&format!("/teams/{dev}/devices/{d1_id}")), &org.admin).await.status, 204);
-        entitlement(&app, &token, None).await.problem(401, "unauthorized");
+        entitlement(app, &token, None).await.problem(401, "unauthorized");
         enroll("PC-03", &key).await.ok();
         // Revoked, used-up and expiring keys.
         assert_eq!(app.delete(&format!("{keys}/{key_id}"), &org.admin).await.status, 204);
@@ -194,7 +194,7 @@ db_tests! {
         app.delete(&org.path(&format!("/teams/{dev}")), &org.admin).await.problem(409, "team_not_empty");
         // Enrollment keys are for device teams only.
         app.post(&org.path(&format!("/teams/{}/enrollment-keys", org.initial_team)), &org.admin, json!({})).await.problem(422, "validation_failed");
-        crate::billing::assert_never_oversold(&app, &org).await;
+        crate::billing::assert_never_oversold(app, &org).await;
     }
 
     async fn team_admins_manage_their_own_devices_only(app: TestApp) {
