@@ -350,6 +350,24 @@ impl Services {
             &chosen.team_id,
         )
         .await?;
+        let ctx = Ctx {
+            request_id: "app".into(),
+        };
+        let (before, after) = (
+            json!({"team_id": row.team_id}),
+            json!({"team_id": chosen.team_id}),
+        );
+        record_as(
+            &mut tx,
+            &chosen.org_id,
+            &user,
+            &ctx,
+            "app_token.select_team",
+            &user,
+            before,
+            after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(AppSession {
             token: token.to_owned(),
