@@ -317,7 +317,12 @@ impl Services {
 
     /// Binds the app token to one of the user's teams. The organizations it leaves and joins
     /// both move to a new version, so every instance's cached answer for it is rebuilt.
-    pub async fn app_select_team(&self, token: &str, team: &str) -> ServiceResult<AppSession> {
+    pub async fn app_select_team(
+        &self,
+        ctx: &Ctx,
+        token: &str,
+        team: &str,
+    ) -> ServiceResult<AppSession> {
         let row = self.token_row(token).await?;
         let user = row.user_id.clone().ok_or(ServiceError::invalid(
             "token",
@@ -361,7 +366,7 @@ impl Services {
             &mut tx,
             &chosen.org_id,
             &user,
-            &ctx,
+            ctx,
             "app_token.select_team",
             &user,
             before,

@@ -52,10 +52,13 @@ pub async fn teams(
     responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn select_team(
     State(state): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
     AppToken(token): AppToken,
     Path(team): Path<String>,
 ) -> ApiResult<Json<AppSession>> {
-    Ok(Json(state.services.app_select_team(&token, &team).await?))
+    Ok(Json(
+        state.services.app_select_team(&ctx, &token, &team).await?,
+    ))
 }
 
 /// Enroll a workstation with an enrollment key: it takes a seat of the key's team and gets a device token.
