@@ -355,9 +355,6 @@ impl Services {
             &chosen.team_id,
         )
         .await?;
-        let ctx = Ctx {
-            request_id: "app".into(),
-        };
         let (before, after) = (
             json!({"team_id": row.team_id}),
             json!({"team_id": chosen.team_id}),
