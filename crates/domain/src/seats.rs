@@ -49,6 +49,51 @@ impl Refusal {
     }
 }
 
+/// A pool summed over its teams: what the seat check needs, and what one aggregate query over
+/// the teams' counters yields (so a check in a 200-team pool reads one row, not 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub seats: i64,
+    pub reserved_total: i64,
+    /// Σ over reserved teams of what they have left: max(0, reservation − used).
+    pub reserved_left: i64,
+    /// Seats held by teams without a reservation.
+    pub shared_used: i64,
+    pub used_total: i64,
+}
+
+impl Totals {
+    pub fn shared_size(&self) -> i64 {
+        (self.seats - self.reserved_total).max(0)
+    }
+
+    pub fn free_total(&self) -> i64 {
+        (self.reserved_left + (self.shared_size() - self.shared_used).max(0))
+            .min((self.seats - self.used_total).max(0))
+    }
+
+    /// Whether `team` (one of the pool's teams) may take `needed` more seats (R14).
+    pub fn check(&self, team: &TeamSeats, needed: i64) -> Result<(), Refusal> {
+        let own = match team.reserved {
+            Some(r) => (r - team.used).max(0),
+            None => (self.shared_size() - self.shared_used).max(0),
+        };
+        // After the operator forced a pool below its use, nobody takes a seat until use is back under it.
+        let free = own.min((self.seats - self.used_total).max(0));
+        if needed <= free {
+            return Ok(());
+        }
+        Err(Refusal {
+            team_name: team.team_name.clone(),
+            limit: team.reserved.unwrap_or_else(|| self.shared_size()),
+            needed,
+            free,
+            free_elsewhere: (self.free_total() - free).max(0),
+            reserved_team: team.reserved.is_some(),
+        })
+    }
+}
+
 /// How a change would break R14.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {
@@ -112,13 +157,22 @@ impl Pool {
 
     /// Seats anyone could still take: what reserved teams have left plus what the shared pool has.
     pub fn free_total(&self) -> i64 {
-        let reserved_left: i64 = self
-            .teams
-            .iter()
-            .filter_map(|t| t.reserved.map(|r| (r - t.used).max(0)))
-            .sum();
-        (reserved_left + (self.shared_size() - self.shared_used()).max(0))
-            .min((self.seats - self.used_total()).max(0))
+        self.totals().free_total()
+    }
+
+    /// The pool summed up: all the seat check needs.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            seats: self.seats,
+            reserved_total: self.reserved_total(),
+            reserved_left: self
+                .teams
+                .iter()
+                .filter_map(|t| t.reserved.map(|r| (r - t.used).max(0)))
+                .sum(),
+            shared_used: self.shared_used(),
+            used_total: self.used_total(),
+        }
     }
 
     pub fn shared_used(&self) -> i64 {
@@ -139,30 +193,17 @@ impl Pool {
 
     /// Whether `team_id` may take `needed` more seats.
     pub fn check(&self, team_id: &str, needed: i64) -> Result<(), Refusal> {
-        let Some(team) = self.teams.iter().find(|t| t.team_id == team_id) else {
-            return Err(Refusal {
+        match self.teams.iter().find(|t| t.team_id == team_id) {
+            Some(team) => self.totals().check(team, needed),
+            None => Err(Refusal {
                 team_name: team_id.to_owned(),
                 limit: 0,
                 needed,
                 free: 0,
                 free_elsewhere: self.free_total(),
                 reserved_team: false,
-            });
-        };
-        // After the operator forced a pool below its use, nobody takes a seat until use is back under it.
-        let pool_free = (self.seats - self.used_total()).max(0);
-        let free = self.free_for(team).min(pool_free);
-        if needed <= free {
-            return Ok(());
+            }),
         }
-        Err(Refusal {
-            team_name: team.team_name.clone(),
-            limit: team.reserved.unwrap_or_else(|| self.shared_size()),
-            needed,
-            free,
-            free_elsewhere: (self.free_total() - free).max(0),
-            reserved_team: team.reserved.is_some(),
-        })
     }
 
     /// R14's invariant: no reserved team over its reservation, the unreserved teams within the

@@ -5,7 +5,7 @@
 //! the pool has.
 
 use crate::{ServiceError, ServiceResult};
-use switchboard_domain::seats::{Pool, TeamSeats};
+use switchboard_domain::seats::{Pool, TeamSeats, Totals};
 use switchboard_store::Conn;
 use switchboard_store::billing::{self, SubscriptionRow};
 use switchboard_store::orgs::{self, TeamRow};
@@ -28,26 +28,9 @@ pub fn team_seats(t: TeamRow) -> TeamSeats {
     }
 }
 
-/// The subscription covering `team` and its pool, or `None` if the team has no subscription.
-pub async fn pool_of_team(
-    c: &mut Conn,
-    org: &str,
-    team: &str,
-) -> ServiceResult<Option<(SubscriptionRow, Pool)>> {
-    let Some(t) = orgs::get_team(c, org, team).await? else {
-        return Err(ServiceError::NotFound { what: "team" });
-    };
-    let Some(sub_id) = t.subscription_id else {
-        return Ok(None);
-    };
-    let Some(sub) = billing::get_subscription(c, org, &sub_id).await? else {
-        return Ok(None);
-    };
-    let pool = pool_of(c, &sub).await?;
-    Ok(Some((sub, pool)))
-}
-
-/// Refuses with `seat_limit_reached` unless `team` may take `needed` more seats.
+/// Refuses with `seat_limit_reached` unless `team` may take `needed` more seats. Reads the team,
+/// its subscription and one row of totals over the subscription's teams — the hot path of every
+/// app-access toggle, so it never loads the pool team by team.
 pub async fn check_team(
     c: &mut Conn,
     org: &str,
@@ -58,27 +41,48 @@ pub async fn check_team(
     if needed <= 0 {
         return Ok(());
     }
-    match pool_of_team(c, org, team).await? {
-        None => Err(ServiceError::conflict(
-            "seat_limit_reached",
-            format!(
-                "Team {team_name} is not covered by a subscription, so it has no seats: add it to a subscription before turning app access on."
-            ),
-        )),
-        Some((sub, _)) if sub.status == "canceled" => Err(ServiceError::conflict(
-            "seat_limit_reached",
-            format!("The subscription of team {team_name} is canceled, so it has no seats."),
-        )),
-        Some((_, pool)) => pool
-            .check(team, needed)
-            .map_err(|r| ServiceError::conflict("seat_limit_reached", r.detail())),
+    let no_seats =
+        |why: &str| ServiceError::conflict("seat_limit_reached", format!("Team {team_name} {why}"));
+    let t = orgs::get_team(c, org, team)
+        .await?
+        .ok_or(ServiceError::NotFound { what: "team" })?;
+    let Some(sub_id) = &t.subscription_id else {
+        return Err(no_seats(
+            "is not covered by a subscription, so it has no seats: add it to a subscription before turning app access on.",
+        ));
+    };
+    let sub = billing::get_subscription(c, org, sub_id)
+        .await?
+        .ok_or(ServiceError::NotFound {
+            what: "subscription",
+        })?;
+    if sub.status == "canceled" {
+        return Err(no_seats(
+            "belongs to a canceled subscription, so it has no seats.",
+        ));
     }
+    let (reserved_total, reserved_left, shared_used, used_total) =
+        orgs::seat_totals(c, org, sub_id).await?;
+    let totals = Totals {
+        seats: sub.seats,
+        reserved_total,
+        reserved_left,
+        shared_used,
+        used_total,
+    };
+    totals
+        .check(&team_seats(t), needed)
+        .map_err(|r| ServiceError::conflict("seat_limit_reached", r.detail()))
 }
 
 /// Whether `team` could take one more seat now (R9: assigning a role turns app access on only then).
 pub async fn has_free_seat(c: &mut Conn, org: &str, team: &str) -> ServiceResult<bool> {
-    Ok(match pool_of_team(c, org, team).await? {
-        Some((sub, pool)) => sub.status != "canceled" && pool.check(team, 1).is_ok(),
-        None => false,
-    })
+    match check_team(c, org, team, "", 1).await {
+        Ok(()) => Ok(true),
+        Err(ServiceError::Conflict {
+            code: "seat_limit_reached",
+            ..
+        }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }

@@ -216,3 +216,19 @@ pub async fn bump_version(c: &mut Conn, org: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// The seat totals of a subscription's teams, summed by the database in one row:
+/// (Σ reservations, Σ reserved teams' seats left, seats of unreserved teams, all seats held).
+pub async fn seat_totals(c: &mut Conn, org: &str, sub: &str) -> Result<(i64, i64, i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(reserved_seats), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN reserved_seats > seats_used THEN reserved_seats - seats_used ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN reserved_seats IS NULL THEN seats_used ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(seats_used), 0) AS BIGINT) \
+         FROM teams WHERE org_id = $1 AND subscription_id = $2",
+    )
+    .bind(org)
+    .bind(sub)
+    .fetch_one(c)
+    .await?)
+}
