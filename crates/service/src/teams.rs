@@ -49,7 +49,11 @@ async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResul
         what: "organization",
     })?;
     let subs = billing::list_subscriptions(c, org).await?;
-    let counts: HashMap<String, i64> = orgs::member_counts(c, org).await?.into_iter().collect();
+    // One team (create, edit, read): count its members only, not the whole organization's.
+    let counts: HashMap<String, i64> = match rows.as_slice() {
+        [one] => HashMap::from([(one.id.clone(), orgs::member_count(c, org, &one.id).await?)]),
+        _ => orgs::member_counts(c, org).await?.into_iter().collect(),
+    };
     Ok(rows
         .into_iter()
         .map(|t| TeamView {
