@@ -106,15 +106,22 @@ pub fn check_values(values: &BTreeMap<String, Value>) -> Result<(), DomainError>
     Ok(())
 }
 
-/// Where an effective value comes from.
+/// The policy a locked value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+pub struct PolicyRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// Where an effective value comes from: `"source": "default" | "team" | "policy" | "unavailable"`,
+/// with `policy` (id and name) or `missing_feature` beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "source")]
 pub enum Source {
     Default,
     Team,
     Policy {
-        policy_id: String,
-        policy_name: String,
+        policy: PolicyRef,
     },
     /// The team's plan lacks the feature the setting needs.
     Unavailable {
@@ -136,6 +143,7 @@ pub struct Effective {
     pub key: String,
     /// Null when unavailable.
     pub value: Value,
+    #[serde(flatten)]
     pub source: Source,
     /// True when a policy sets the key: the team can't change it.
     pub locked: bool,
@@ -168,8 +176,10 @@ pub fn resolve(
                     key: s.key.clone(),
                     value: p.values[&s.key].clone(),
                     source: Source::Policy {
-                        policy_id: p.id.clone(),
-                        policy_name: p.name.clone(),
+                        policy: PolicyRef {
+                            id: p.id.clone(),
+                            name: p.name.clone(),
+                        },
                     },
                     locked: true,
                 };

@@ -428,7 +428,8 @@ impl Services {
                 .find(|e| &e.key == key)
                 .expect("catalog keys resolve");
             match &e.source {
-                settings::Source::Policy { policy_name, .. } => {
+                settings::Source::Policy { policy } => {
+                    let policy_name = &policy.name;
                     return Err(ServiceError::conflict(
                         "setting_locked",
                         format!(

@@ -52,22 +52,22 @@ db_tests! {
             assert!(detail.contains(word), "{detail}");
         }
         let view = settings_of(&app, &org, &org.initial_team).await;
-        assert!(view["settings"].as_array().unwrap().iter().all(|s| s["source"]["kind"] != "team"));
+        assert!(view["settings"].as_array().unwrap().iter().all(|s| s["source"] != "team"));
     }
 
     async fn r20_team_settings_store_only_explicit_values(app: TestApp) {
         let org = app.established_org(5).await;
         let view = settings_of(&app, &org, &org.initial_team).await;
-        assert_eq!(setting(&view, "agent_assist")["source"]["kind"], "default");
+        assert_eq!(setting(&view, "agent_assist")["source"], "default");
         assert_eq!(setting(&view, "agent_assist")["value"], false);
         let path = org.path(&format!("/teams/{}/settings", org.initial_team));
         let r = app.patch(&path, &org.admin, json!({"agent_assist": true, "recording_retention_days": 90})).await;
         assert_eq!(setting(r.ok(), "agent_assist")["value"], true);
-        assert_eq!(setting(&r.body, "agent_assist")["source"]["kind"], "team");
+        assert_eq!(setting(&r.body, "agent_assist")["source"], "team");
         assert_eq!(setting(&r.body, "agent_assist")["last_change"]["by"], org.admin_user.as_str());
-        assert_eq!(setting(&r.body, "outbound_noise_cancellation")["source"]["kind"], "default");
+        assert_eq!(setting(&r.body, "outbound_noise_cancellation")["source"], "default");
         let r = app.patch(&path, &org.admin, json!({"values": {"agent_assist": null}})).await;
-        assert_eq!(setting(r.ok(), "agent_assist")["source"]["kind"], "default");
+        assert_eq!(setting(r.ok(), "agent_assist")["source"], "default");
         assert_eq!(setting(&r.body, "recording_retention_days")["value"], 90);
         let mut c = app.store.read().await.unwrap();
         let stored = switchboard_store::settings::team_settings(&mut c, &org.id, &org.initial_team).await.unwrap();
@@ -89,13 +89,14 @@ db_tests! {
         let view = settings_of(&app, &org, &org.initial_team).await;
         let s = setting(&view, "outbound_noise_cancellation");
         assert_eq!((s["value"].clone(), s["locked"].clone()), (json!(true), json!(true)));
-        assert_eq!(s["source"], json!({"kind": "policy", "policy_id": pol, "policy_name": "Quiet floor"}));
+        assert_eq!(s["source"], "policy");
+        assert_eq!(s["policy"], json!({"id": pol, "name": "Quiet floor"}));
         assert_eq!(s["team_value"], false, "the team's own value stays stored");
         // Unapplying brings the team's value back at once.
         app.patch(&org.path(&format!("/policies/{pol}")), &org.admin, json!({"team_ids": [org.second_team]})).await.ok();
         let view = settings_of(&app, &org, &org.initial_team).await;
         assert_eq!(setting(&view, "outbound_noise_cancellation")["value"], false);
-        assert_eq!(setting(&view, "outbound_noise_cancellation")["source"]["kind"], "team");
+        assert_eq!(setting(&view, "outbound_noise_cancellation")["source"], "team");
         // Deleting it too.
         app.patch(&org.path(&format!("/policies/{pol}")), &org.admin, json!({"team_ids": [org.initial_team]})).await.ok();
         assert_eq!(app.delete(&org.path(&format!("/policies/{pol}")), &org.admin).await.status, 204);
@@ -139,9 +140,9 @@ db_tests! {
         let small = app.sign_in("small@example.com").await;
         let view = app.get(&format!("/api/v1/orgs/{}/teams/{}/settings", p.org, p.team), &small).await;
         let s = setting(view.ok(), "accent_conversion");
-        assert_eq!(s["source"], json!({"kind": "unavailable", "missing_feature": "accent_conversion"}));
+        assert_eq!((s["source"].clone(), s["missing_feature"].clone()), (json!("unavailable"), json!("accent_conversion")));
         assert_eq!(s["value"], Value::Null);
-        assert_eq!(setting(&view.body, "outbound_noise_cancellation")["source"]["kind"], "default");
+        assert_eq!(setting(&view.body, "outbound_noise_cancellation")["source"], "default");
         let detail = app.patch(&format!("/api/v1/orgs/{}/teams/{}/settings", p.org, p.team), &small, json!({"accent_conversion": true})).await
             .problem(422, "validation_failed");
         assert!(detail.contains("accent_conversion"));
