@@ -93,6 +93,7 @@ pub struct CreateSsoPolicy {
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
+    #[serde(alias = "allowed_email_domains")]
     pub allowed_domains: Vec<String>,
     pub team_ids: Vec<String>,
 }
@@ -104,6 +105,7 @@ pub struct UpdateSsoPolicy {
     pub issuer: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    #[serde(alias = "allowed_email_domains")]
     pub allowed_domains: Option<Vec<String>>,
     pub team_ids: Option<Vec<String>>,
 }

@@ -28,6 +28,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// A JSON body whose fields are all optional: an empty body means the defaults.
+pub struct OptionalBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v == "0")
+            || (req.headers().get(header::CONTENT_LENGTH).is_none()
+                && req.headers().get(header::TRANSFER_ENCODING).is_none());
+        if empty {
+            return Ok(OptionalBody(T::default()));
+        }
+        let Body(v) = Body::<T>::from_request(req, state).await?;
+        Ok(OptionalBody(v))
+    }
+}
+
 /// Query parameters; malformed ones answer a 422 problem.
 pub struct Params<T>(pub T);
 

@@ -208,6 +208,10 @@ db_tests! {
         let keys = org.path(&format!("/teams/{dev}/enrollment-keys"));
         assert_eq!(app.post(&keys, &lead, json!({})).await.status, 201);
         app.post(&keys, &other, json!({})).await.problem(403, "forbidden");
+        // No body at all means no expiry and no use limit.
+        let bare = app.call(Method::POST, &keys, Some(&lead), None).await;
+        assert_eq!(bare.status, 201, "{}", bare.text);
+        assert_eq!((bare.body["expires_at"].clone(), bare.body["max_uses"].clone()), (serde_json::Value::Null, serde_json::Value::Null));
         app.get(&org.path(&format!("/teams/{dev}/devices")), &other).await.problem(403, "forbidden");
     }
 }

@@ -220,6 +220,11 @@ db_tests! {
         assert_eq!(r.body["used"], 3);
         let old = subscription(&app, &org, &org.subscription).await;
         assert!(old["teams"].as_array().unwrap().iter().all(|t| t["team_id"] != org.initial_team.as_str()));
+        // Adding a team needs no body: no reservation.
+        let t4 = app.post(&org.path("/teams"), &org.admin, json!({"name": "Walk-ins", "login_type": "email"})).await;
+        let t4 = t4.ok()["id"].as_str().unwrap().to_owned();
+        let r = app.call(reqwest::Method::PUT, &org.path(&format!("/subscriptions/{small}/teams/{t4}")), Some(&org.admin), None).await;
+        assert_eq!(team_in(r.ok(), &t4)["reserved_seats"], Value::Null);
         // Removing a team: only without seats.
         app.delete(&org.path(&format!("/subscriptions/{small}/teams/{}", org.initial_team)), &org.admin).await.problem(409, "team_holds_seats");
         app.put(&org.path(&format!("/subscriptions/{}/teams/{}", org.subscription, org.second_team)), &org.admin, json!({})).await.ok();

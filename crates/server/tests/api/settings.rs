@@ -191,6 +191,12 @@ db_tests! {
             switchboard_service::mail::Mailer::from_url("file:/dev/null").unwrap(), TestApp::config());
         assert_eq!(services.sso_client_secret(&org.id, &id).await.unwrap().as_deref(), Some("s3cr3t-value"));
         // One SSO policy per team; email-login teams only; https issuers only (http on loopback).
+        // `allowed_email_domains` is accepted for `allowed_domains`.
+        let mut spelled = body.clone();
+        spelled.as_object_mut().unwrap().remove("allowed_domains");
+        spelled["allowed_email_domains"] = json!(["acme.example"]);
+        spelled["team_ids"] = json!([]);
+        app.post(&org.path("/sso-policies"), &org.admin, spelled).await.problem(422, "validation_failed");
         let mut again = body.clone();
         again["name"] = json!("Second");
         app.post(&org.path("/sso-policies"), &org.admin, again).await.problem(409, "sso_policy_conflict");

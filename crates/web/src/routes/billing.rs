@@ -2,7 +2,7 @@
 //! methods and invoices (R12–R18).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, Params, RequestCtx};
+use crate::extract::{Body, InOrg, OptionalBody, Params, RequestCtx};
 use crate::problem::{ApiError, ApiResult, Problem};
 use askama::Template;
 use axum::Json;
@@ -91,7 +91,7 @@ pub async fn set_team_allocation(
     InOrg(who): InOrg,
     RequestCtx(ctx): RequestCtx,
     Path((_org, sub, team)): Path<(String, String, String)>,
-    Body(req): Body<TeamAllocation>,
+    OptionalBody(req): OptionalBody<TeamAllocation>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
         state

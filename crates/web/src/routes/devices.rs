@@ -1,7 +1,7 @@
 //! Enrollment keys and devices of device-login teams (Org Admins, and Team Admins of the team).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, RequestCtx};
+use crate::extract::{Body, InOrg, OptionalBody, RequestCtx};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -18,7 +18,7 @@ pub async fn create_key(
     InOrg(who): InOrg,
     RequestCtx(ctx): RequestCtx,
     Path((_org, team)): Path<(String, String)>,
-    Body(req): Body<CreateEnrollmentKey>,
+    OptionalBody(req): OptionalBody<CreateEnrollmentKey>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentKeyView>)> {
     Ok((
         StatusCode::CREATED,
