@@ -56,7 +56,7 @@ db_tests! {
         r.problem(401, "unauthorized");
         app.post("/operator/v1/customers", "wrong", base).await.problem(401, "unauthorized");
         let plans = app.get("/operator/v1/plans", OPERATOR_TOKEN).await;
-        assert!(plans.ok().as_array().unwrap().iter().any(|p| p["name"] == "enterprise"));
+        assert!(plans.ok()["items"].as_array().unwrap().iter().any(|p| p["name"] == "enterprise"));
     }
 
     async fn r1_cli_provisions_the_same_way(app: TestApp) {

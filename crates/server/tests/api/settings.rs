@@ -25,7 +25,7 @@ db_tests! {
     async fn r19_catalog_lists_every_key_with_type_default_and_feature(app: TestApp) {
         let org = app.established_org(5).await;
         let r = app.get("/api/v1/settings/catalog", &org.admin).await;
-        let items = r.ok().as_array().unwrap().clone();
+        let items = r.ok()["items"].as_array().unwrap().clone();
         assert!(items.len() >= 11);
         let retention = items.iter().find(|s| s["key"] == "recording_retention_days").unwrap();
         assert_eq!((retention["type"].clone(), retention["min"].clone(), retention["max"].clone()), (json!("integer"), json!(0), json!(3650)));

@@ -10,6 +10,7 @@ use switchboard_domain::plan::Plan;
 use switchboard_service::billing::{InvoiceView, SubscriptionView};
 use switchboard_service::billing_ops::{CreateSubscription, InvoiceStatus, UpdateSubscription};
 use switchboard_service::operator::{ProvisionRequest, Provisioned};
+use switchboard_service::views::Page;
 
 /// Provision a customer: an organization, its initial team, a subscription and the first Team Admin (R1).
 #[utoipa::path(post, path = "/operator/v1/customers", tag = "operator", security(("operator" = [])),
@@ -29,9 +30,12 @@ pub async fn provision_customer(
 
 /// The plan catalog.
 #[utoipa::path(get, path = "/operator/v1/plans", tag = "operator", security(("operator" = [])),
-    responses((status = 200, body = Vec<Plan>), (status = 401, body = Problem)))]
-pub async fn list_plans(_: Operator, State(state): State<AppState>) -> Json<&'static [Plan]> {
-    Json(state.services.plans())
+    responses((status = 200, body = Page<Plan>), (status = 401, body = Problem)))]
+pub async fn list_plans(_: Operator, State(state): State<AppState>) -> Json<Page<Plan>> {
+    Json(Page {
+        items: state.services.plans().to_vec(),
+        next_cursor: None,
+    })
 }
 
 /// Add a subscription (covering no team yet) to an organization.

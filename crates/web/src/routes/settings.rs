@@ -7,15 +7,19 @@ use axum::Json;
 use axum::extract::{Path, State};
 use switchboard_domain::settings::SettingSpec;
 use switchboard_service::settings::TeamSettingsView;
+use switchboard_service::views::Page;
 
 /// The settings catalog: every key with its type, default, needed plan feature, label and help.
 #[utoipa::path(get, path = "/api/v1/settings/catalog", tag = "settings", security(("session" = [])),
-    responses((status = 200, body = Vec<SettingSpec>), (status = 401, body = Problem)))]
+    responses((status = 200, body = Page<SettingSpec>), (status = 401, body = Problem)))]
 pub async fn catalog(
     State(state): State<AppState>,
     _: crate::extract::SignedIn,
-) -> Json<&'static [SettingSpec]> {
-    Json(state.services.settings_catalog())
+) -> Json<Page<SettingSpec>> {
+    Json(Page {
+        items: state.services.settings_catalog().to_vec(),
+        next_cursor: None,
+    })
 }
 
 /// Every catalog key for the team: effective value, source (default, team, policy, unavailable), lock, last change.
