@@ -13,7 +13,7 @@ use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
 use switchboard_domain::role::OrgRole;
 use switchboard_domain::team::LoginType;
-use switchboard_store::{now_ms, orgs, people};
+use switchboard_store::{Conn, now_ms, orgs, people};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -43,6 +43,28 @@ pub struct AssignedRole {
 
 fn not_found_role() -> ServiceError {
     ServiceError::NotFound { what: "org role" }
+}
+
+/// The user's org role, or 404 if they have none in the organization.
+async fn current_role(c: &mut Conn, org: &str, user: &str) -> ServiceResult<OrgRole> {
+    parse_org_role(people::org_role(c, org, user).await?.flatten().as_deref())
+        .ok_or_else(not_found_role)
+}
+
+/// R10, the one place it is decided: refuses if `role` is Org Admin and its holder is the
+/// organization's only one. Callers hold the organization's write lock, so "only" holds until
+/// they commit.
+pub(crate) async fn guard_last_admin(
+    c: &mut Conn,
+    org: &str,
+    role: Option<OrgRole>,
+) -> ServiceResult<()> {
+    if role == Some(OrgRole::OrgAdmin)
+        && people::count_org_role(c, org, OrgRole::OrgAdmin.as_str()).await? <= 1
+    {
+        return Err(ServiceError::last_org_admin());
+    }
+    Ok(())
 }
 
 impl Services {
@@ -147,19 +169,9 @@ impl Services {
         let role = OrgRole::parse(&req.role)?;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let current = parse_org_role(
-            people::org_role(&mut tx, who.org.as_str(), id.as_str())
-                .await?
-                .flatten()
-                .as_deref(),
-        )
-        .ok_or_else(not_found_role)?;
-        if current == OrgRole::OrgAdmin
-            && role != OrgRole::OrgAdmin
-            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await?
-                <= 1
-        {
-            return Err(ServiceError::last_org_admin());
+        let current = current_role(&mut tx, who.org.as_str(), id.as_str()).await?;
+        if role != OrgRole::OrgAdmin {
+            guard_last_admin(&mut tx, who.org.as_str(), Some(current)).await?;
         }
         people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
         record(
@@ -194,19 +206,8 @@ impl Services {
         who.may(Action::ManageOrgRoles)?;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let current = parse_org_role(
-            people::org_role(&mut tx, who.org.as_str(), id.as_str())
-                .await?
-                .flatten()
-                .as_deref(),
-        )
-        .ok_or_else(not_found_role)?;
-        if current == OrgRole::OrgAdmin
-            && people::count_org_role(&mut tx, who.org.as_str(), OrgRole::OrgAdmin.as_str()).await?
-                <= 1
-        {
-            return Err(ServiceError::last_org_admin());
-        }
+        let current = current_role(&mut tx, who.org.as_str(), id.as_str()).await?;
+        guard_last_admin(&mut tx, who.org.as_str(), Some(current)).await?;
         people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), None).await?;
         record(
             &mut tx,

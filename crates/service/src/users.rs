@@ -137,14 +137,30 @@ async fn load_member(
     Ok((id, parse_org_role(role.as_deref()), memberships))
 }
 
-/// R10: refuses if `user` is an Org Admin and the only one.
-async fn guard_last_admin(c: &mut Conn, org: &str, role: Option<OrgRole>) -> ServiceResult<()> {
-    if role == Some(OrgRole::OrgAdmin)
-        && people::count_org_role(c, org, OrgRole::OrgAdmin.as_str()).await? <= 1
-    {
-        return Err(ServiceError::last_org_admin());
-    }
-    Ok(())
+/// The membership of `user` in `team` that a change is about, with the user's org role and all
+/// their memberships: 404 for a missing user, team or membership; 403 unless the caller manages
+/// the team.
+async fn load_membership(
+    c: &mut Conn,
+    who: &OrgCaller,
+    user: &str,
+    team: &str,
+) -> ServiceResult<(
+    UserId,
+    Option<OrgRole>,
+    Vec<MembershipRow>,
+    TeamRow,
+    MembershipRow,
+)> {
+    let (id, role, memberships) = load_member(c, who, user).await?;
+    let team = load_team(c, who, team).await?;
+    who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
+    let m = memberships
+        .iter()
+        .find(|m| m.team_id == team.id)
+        .cloned()
+        .ok_or(ServiceError::NotFound { what: "membership" })?;
+    Ok((id, role, memberships, team, m))
 }
 
 fn user_view(u: people::UserListRow, memberships: Vec<MembershipView>) -> UserView {
@@ -505,13 +521,7 @@ impl Services {
         }
         let role = req.team_role.as_deref().map(TeamRole::parse).transpose()?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let (id, _, memberships) = load_member(&mut tx, who, user).await?;
-        let team = load_team(&mut tx, who, team).await?;
-        who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
-        let m = memberships
-            .iter()
-            .find(|m| m.team_id == team.id)
-            .ok_or(ServiceError::NotFound { what: "membership" })?;
+        let (id, _, _, team, m) = load_membership(&mut tx, who, user, team).await?;
         let was_on = m.app_access != 0;
         let new_role =
             role.unwrap_or_else(|| TeamRole::parse(&m.team_role).unwrap_or(TeamRole::Member));
@@ -562,16 +572,10 @@ impl Services {
         team: &str,
     ) -> ServiceResult<RemovedMembership> {
         let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let (id, role, memberships) = load_member(&mut tx, who, user).await?;
-        let team = load_team(&mut tx, who, team).await?;
-        who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
-        let m = memberships
-            .iter()
-            .find(|m| m.team_id == team.id)
-            .ok_or(ServiceError::NotFound { what: "membership" })?;
+        let (id, role, memberships, team, m) = load_membership(&mut tx, who, user, team).await?;
         let last = memberships.len() == 1;
         if last {
-            guard_last_admin(&mut tx, who.org.as_str(), role).await?;
+            crate::roles::guard_last_admin(&mut tx, who.org.as_str(), role).await?;
             people::delete_org_member(&mut tx, who.org.as_str(), id.as_str()).await?;
         }
         people::delete_membership(&mut tx, who.org.as_str(), id.as_str(), &team.id).await?;
@@ -603,7 +607,7 @@ impl Services {
         who.may(Action::RemoveFromOrg)?;
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let (id, role, memberships) = load_member(&mut tx, who, user).await?;
-        guard_last_admin(&mut tx, who.org.as_str(), role).await?;
+        crate::roles::guard_last_admin(&mut tx, who.org.as_str(), role).await?;
         people::delete_memberships_of_user(&mut tx, who.org.as_str(), id.as_str()).await?;
         people::delete_org_member(&mut tx, who.org.as_str(), id.as_str()).await?;
         let teams: Vec<&str> = memberships.iter().map(|m| m.team_id.as_str()).collect();
