@@ -154,6 +154,16 @@ impl Services {
         sub: &str,
         req: UpdateSubscription,
     ) -> ServiceResult<SubscriptionView> {
+        if req.seats.is_none()
+            && req.plan.is_none()
+            && req.status.is_none()
+            && req.unit_price_cents.is_none()
+        {
+            return Err(ServiceError::invalid(
+                "seats",
+                "send seats, plan, status or unit_price_cents to change",
+            ));
+        }
         let not_found = || ServiceError::NotFound {
             what: "subscription",
         };

@@ -567,6 +567,12 @@ impl Services {
         req: UpdatePolicy,
     ) -> ServiceResult<PolicyView> {
         who.may(Action::ManagePolicies)?;
+        if req.name.is_none() && req.values.is_none() && req.team_ids.is_none() {
+            return Err(ServiceError::invalid(
+                "name",
+                "send a new name, values or team_ids",
+            ));
+        }
         let name = req
             .name
             .as_deref()
@@ -763,6 +769,18 @@ impl Services {
         req: UpdateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ManagePolicies)?;
+        if req.name.is_none()
+            && req.issuer.is_none()
+            && req.client_id.is_none()
+            && req.client_secret.is_none()
+            && req.allowed_domains.is_none()
+            && req.team_ids.is_none()
+        {
+            return Err(ServiceError::invalid(
+                "name",
+                "send at least one field to change",
+            ));
+        }
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
         let name = req
             .name

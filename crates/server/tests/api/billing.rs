@@ -96,6 +96,7 @@ db_tests! {
             json!({"plan": "business", "seats": 1.5}), json!({"plan": "business", "seats": 5, "period": "weekly"})] {
             app.post(&format!("/operator/v1/orgs/{}/subscriptions", org.id), OPERATOR_TOKEN, body).await.problem(422, "validation_failed");
         }
+        app.patch(&format!("/operator/v1/subscriptions/{sub}"), OPERATOR_TOKEN, json!({})).await.problem(422, "validation_failed");
         app.post("/operator/v1/orgs/org_00000000000000000000000000/subscriptions", OPERATOR_TOKEN, json!({"plan": "business", "seats": 5}))
             .await.problem(404, "not_found");
         let log = app.get(&org.path("/audit-log?target=") .replace("target=", &format!("target={sub}")), &org.admin).await;

@@ -125,6 +125,7 @@ db_tests! {
             .problem(409, "policy_conflict");
         let list = app.get(&org.path("/policies"), &org.admin).await;
         assert_eq!(list.ok()["items"].as_array().unwrap().len(), 2);
+        app.patch(&org.path(&format!("/policies/{p2}")), &org.admin, json!({})).await.problem(422, "validation_failed");
     }
 
     async fn r23_locked_and_unavailable_keys_are_refused(app: TestApp) {
@@ -215,6 +216,7 @@ db_tests! {
         local["issuer"] = json!("http://localhost:3000");
         local["team_ids"] = json!([org.second_team]);
         app.post(&org.path("/sso-policies"), &org.admin, local).await.ok();
+        app.patch(&org.path(&format!("/sso-policies/{id}")), &org.admin, json!({})).await.problem(422, "validation_failed");
         let r = app.patch(&org.path(&format!("/sso-policies/{id}")), &org.admin, json!({"client_secret": "rotated"})).await;
         r.ok();
         assert_eq!(services.sso_client_secret(&org.id, &id).await.unwrap().as_deref(), Some("rotated"));
