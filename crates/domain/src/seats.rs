@@ -183,14 +183,6 @@ impl Pool {
             .sum()
     }
 
-    /// Seats the team could still take.
-    pub fn free_for(&self, team: &TeamSeats) -> i64 {
-        match team.reserved {
-            Some(r) => (r - team.used).max(0),
-            None => (self.shared_size() - self.shared_used()).max(0),
-        }
-    }
-
     /// Whether `team_id` may take `needed` more seats.
     pub fn check(&self, team_id: &str, needed: i64) -> Result<(), Refusal> {
         match self.teams.iter().find(|t| t.team_id == team_id) {

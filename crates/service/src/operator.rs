@@ -6,6 +6,7 @@ use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
+use switchboard_domain::role::TeamRole;
 use switchboard_domain::team::{LoginType, TeamName, parse_description};
 use switchboard_store::audit::NewEntry;
 use switchboard_store::billing;
@@ -110,7 +111,7 @@ impl Services {
             org.as_str(),
             team.as_str(),
             std::slice::from_ref(&user),
-            "team_admin",
+            TeamRole::TeamAdmin.as_str(),
             app_access,
             now,
         )

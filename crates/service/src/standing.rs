@@ -6,6 +6,7 @@ use crate::views::parse_org_role;
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::role::TeamRole;
 use switchboard_store::people;
 
 /// A signed-in user acting inside one organization.
@@ -47,7 +48,7 @@ impl Services {
             org_role: parse_org_role(role.as_deref()),
             team_admin_of: memberships
                 .iter()
-                .filter(|m| m.team_role == "team_admin")
+                .filter(|m| m.team_role == TeamRole::TeamAdmin.as_str())
                 .map(|m| TeamId::from_db(m.team_id.clone()))
                 .collect(),
             member_of: memberships
