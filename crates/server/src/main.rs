@@ -15,7 +15,7 @@ use switchboard_store::Store;
 use switchboard_web::AppState;
 
 /// The default database: a SQLite file under ./data, created on first run.
-const DEFAULT_DATABASE: &str = "sqlite://data/switchboard.sqlite3?mode=rwc";
+const DEFAULT_DATABASE: &str = "sqlite://data/switchboard.sqlite3";
 
 #[derive(Parser)]
 #[command(
@@ -178,11 +178,36 @@ enum BenchCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: what failed and why, each cause after a colon.
+            eprintln!("switchboard: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The database URL without a password, for messages.
+fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((user, host)) => {
+                let user = user.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     // Structured log lines on stderr: key=value for people, or one JSON object per line with
     // SWITCHBOARD_LOG_FORMAT=json for log collectors. Level filter from RUST_LOG.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
     let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -193,9 +218,6 @@ async fn main() -> anyhow::Result<()> {
         logs.init();
     }
     let cli = Cli::parse();
-    if cli.database_url.starts_with("sqlite://data/") {
-        std::fs::create_dir_all("data").context("creating ./data for the SQLite database")?;
-    }
     if let Command::Bench(BenchCommand::Users {
         users,
         teams,
@@ -222,9 +244,13 @@ async fn main() -> anyhow::Result<()> {
     {
         return bench::toggles(&cli.database_url, users, teams, workers, seconds).await;
     }
-    let store = Store::connect(&cli.database_url)
-        .await
-        .context("opening the database")?;
+    let store = Store::connect(&cli.database_url).await.with_context(|| {
+        format!(
+            "can't open the database {} (check --database-url / DATABASE_URL: sqlite://PATH or \
+             postgres://user@host/db, and that a PostgreSQL server is running there)",
+            redacted(&cli.database_url)
+        )
+    })?;
     let mailer = Mailer::from_url(&cli.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
     let secret_key = cli.secret_key.clone().unwrap_or_else(|| {
         tracing::warn!("SWITCHBOARD_SECRET_KEY is not set: using a random key for this run");
@@ -333,25 +359,34 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{summary}");
+            println!(
+                "{}",
+                demo::sign_in_hint("http://127.0.0.1:8080", &cli.mail)
+            );
         }
         Command::Serve {
             listen,
             operator_token,
             demo,
         } => {
-            if demo
-                && !demo::has_data(&services)
+            if demo {
+                if demo::has_data(&services)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
-                let summary = demo::create(&services, 2000, 12)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("{summary}");
+                {
+                    println!("The database already holds data: the demo organization was kept as it is.");
+                } else {
+                    let summary = demo::create(&services, 2000, 12)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{summary}");
+                }
             }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
-                .with_context(|| format!("binding {listen}"))?;
+                .with_context(|| {
+                    format!("can't listen on {listen} (is another process using it? choose another with --listen)")
+                })?;
             let addr = listener.local_addr()?;
             let services_for_billing = services.clone();
             let state = AppState {
@@ -360,6 +395,11 @@ async fn main() -> anyhow::Result<()> {
                 secure_cookies: !addr.ip().is_loopback(),
             };
             tracing::info!(%addr, "serving");
+            let base_url = format!("http://{addr}");
+            println!("Switchboard is serving at {base_url}");
+            if demo {
+                println!("{}", demo::sign_in_hint(&base_url, &cli.mail));
+            }
             // Closes ended billing periods into invoices; every instance may run it: closing is
             // idempotent and serialized per organization in the database.
             let closer = services_for_billing.clone();

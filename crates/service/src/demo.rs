@@ -198,10 +198,20 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
     }
     s.store.analyze().await?;
     Ok(format!(
-        "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.\n\
-         Sign in as the Org Admin {DEMO_ADMIN}: POST /api/v1/auth/email/start {{\"email\":\"{DEMO_ADMIN}\"}},\n\
-         then read the code from the mail file (SWITCHBOARD_MAIL, default data/mail.jsonl) and\n\
-         POST /api/v1/auth/email/verify {{\"email\":\"{DEMO_ADMIN}\",\"code\":\"…\"}}.",
+        "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.",
         provisioned.org_id
     ))
+}
+
+/// How to sign in to the demo as its Org Admin, given the address served and where mail goes.
+pub fn sign_in_hint(base_url: &str, mail: &str) -> String {
+    let mail = match mail.strip_prefix("file:") {
+        Some(path) => format!("the code is in {path}"),
+        None => format!("the code is mailed through {mail}"),
+    };
+    format!(
+        "Sign in as the Org Admin {DEMO_ADMIN} ({mail}): POST {base_url}/api/v1/auth/email/start \
+         {{\"email\":\"{DEMO_ADMIN}\"}}, then POST {base_url}/api/v1/auth/email/verify \
+         {{\"email\":\"{DEMO_ADMIN}\",\"code\":\"…\"}}."
+    )
 }

@@ -98,7 +98,11 @@ impl Store {
                 format!("database URL must start with sqlite: or postgres:, not {url:?}").into(),
             )));
         };
-        let opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let opts = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let store = match backend {
             Backend::Sqlite => {
                 let pool = |n| {
@@ -193,6 +197,36 @@ impl Store {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// A SQLite URL that opens the file read-write and creates it if missing (`mode=rwc`, unless the
+/// URL names a mode), after creating the file's folder: `sqlite://data/db.sqlite3` just works.
+fn sqlite_url(url: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_owned());
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Database(sqlx::Error::Configuration(
+                format!("can't create the folder {} for the SQLite database: {e}", dir.display()).into(),
+            ))
+        })?;
+    }
+    let mode = query.split('&').any(|kv| kv.starts_with("mode="));
+    let query = match (query.is_empty(), mode) {
+        (true, _) => "mode=rwc".to_owned(),
+        (false, true) => query.to_owned(),
+        (false, false) => format!("{query}&mode=rwc"),
+    };
+    Ok(format!("sqlite://{path}?{query}"))
 }
 
 /// Current time in epoch milliseconds, the unit of every time column.

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use switchboard_domain::ids::UserId;
+use switchboard_domain::ids::{RequestId, UserId};
 use switchboard_service::{Ctx, OrgCaller};
 
 /// The session cookie's name.
@@ -60,18 +60,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     }
 }
 
-/// The request's id (set by the request-id layer) for logs and the audit log.
+/// The request's server-made id (see [`crate::observe`]) for logs and the audit log.
 pub struct RequestCtx(pub Ctx);
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("unknown")
-            .to_owned();
+            .extensions
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_else(|| RequestId::generate().to_string());
         Ok(RequestCtx(Ctx { request_id }))
     }
 }

@@ -7,19 +7,16 @@
 //! listener and a shutdown future, as tests do).
 
 pub mod extract;
+pub mod observe;
 pub mod problem;
 pub mod routes;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
-use switchboard_domain::ids::RequestId;
 use switchboard_service::Services;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -107,19 +104,6 @@ impl utoipa::Modify for ProblemResponses {
     }
 }
 
-#[derive(Clone, Default)]
-struct NewRequestId;
-
-impl MakeRequestId for NewRequestId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<tower_http::request_id::RequestId> {
-        RequestId::generate()
-            .as_str()
-            .parse()
-            .ok()
-            .map(tower_http::request_id::RequestId::new)
-    }
-}
-
 /// The routes and their OpenAPI document, built from the same list so they can't drift.
 pub fn router_and_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -135,7 +119,6 @@ pub fn app(state: AppState) -> Router {
     routes::health::recorder();
     let (router, api) = router_and_api();
     let api_json = api.to_json().expect("the OpenAPI document serializes");
-    let request_id = HeaderName::from_static("x-request-id");
     router
         .route(
             "/openapi.json",
@@ -150,16 +133,14 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .fallback(problem::no_route)
-        .route_layer(axum::middleware::from_fn(routes::health::track))
+        .route_layer(axum::middleware::from_fn(observe::route_template))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::new(request_id, NewRequestId))
+        .layer(axum::middleware::from_fn(observe::observe))
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
