@@ -9,6 +9,16 @@
 use crate::ids::TeamId;
 use crate::role::OrgRole;
 
+/// What a membership change does to the user it concerns, as far as the table cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MembershipChange {
+    /// The user's org role, if any: Team Admins never change an org-role holder's memberships.
+    pub target_org_role: Option<OrgRole>,
+    /// True when the change removes the user's last team, which removes them from the
+    /// organization (R7) — the Org Admin's alone.
+    pub removes_last_team: bool,
+}
+
 /// What one signed-in user holds in one organization.
 #[derive(Debug, Clone, Default)]
 pub struct Standing {
@@ -44,8 +54,11 @@ pub enum Action<'a> {
     EditTeam(&'a TeamId),
     DeleteTeam(&'a TeamId),
     ViewUsers,
-    /// Add users to a team, change their team role or app access there, remove them from it.
+    /// Add users to a team.
     ManageMembership(&'a TeamId),
+    /// Change one user's membership of a team (add them to it, change their team role or app
+    /// access there, remove them from it).
+    ChangeMembership(&'a TeamId, MembershipChange),
     RemoveFromOrg,
     ViewOrgRoles,
     ManageOrgRoles,
@@ -80,10 +93,21 @@ impl Scope {
     }
 }
 
-/// The caller may not do this (403).
+/// The caller may not do this (403), and why, in words a person can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("your role in this organization does not allow this")]
-pub struct Denied;
+#[error("{0}")]
+pub struct Denied(pub &'static str);
+
+/// The reason of most refusals.
+pub const NOT_YOUR_ROLE: Denied = Denied("Your role in this organization does not allow this.");
+/// R7/§1: a Team Admin asked to remove a user's last membership.
+pub const LAST_TEAM_IS_ORG_REMOVAL: Denied = Denied(
+    "This is the user's last team: removing them from it removes them from the organization, which only an Org Admin may do.",
+);
+/// §1: a Team Admin asked to change the membership of an Org Admin or Org Analyst.
+pub const ORG_ROLE_HOLDER: Denied = Denied(
+    "This user holds an org role (Org Admin or Org Analyst); only an Org Admin may change their memberships.",
+);
 
 /// The permission table. Read it as DESIGN.md §1, column by column.
 pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
@@ -113,6 +137,15 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
         {
             Some(own_teams())
         }
+        ChangeMembership(t, change) if who.is_team_admin_of(t) => {
+            if change.target_org_role.is_some() {
+                return Err(ORG_ROLE_HOLDER);
+            }
+            if change.removes_last_team {
+                return Err(LAST_TEAM_IS_ORG_REMOVAL);
+            }
+            Some(own_teams())
+        }
         // R2: only a Team Admin of the initial team, and only before the org is established.
         CreateTeam
             if !who.org_established
@@ -126,7 +159,7 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
 
         _ => None,
     };
-    allowed.ok_or(Denied)
+    allowed.ok_or(NOT_YOUR_ROLE)
 }
 
 #[cfg(test)]
@@ -191,7 +224,7 @@ mod tests {
             Action::ManageOrgRoles,
             Action::EditTeamSettings(&t),
         ] {
-            assert_eq!(decide(&analyst(), a), Err(Denied), "{a:?}");
+            assert_eq!(decide(&analyst(), a), Err(NOT_YOUR_ROLE), "{a:?}");
         }
     }
 
@@ -203,7 +236,7 @@ mod tests {
             decide(&who, Action::ManageMembership(&mine)),
             Ok(Scope::Teams(vec![mine.clone()]))
         );
-        assert_eq!(decide(&who, Action::ManageMembership(&other)), Err(Denied));
+        assert_eq!(decide(&who, Action::ManageMembership(&other)), Err(NOT_YOUR_ROLE));
         assert_eq!(
             decide(&who, Action::ViewUsers),
             Ok(Scope::Teams(vec![mine.clone()]))
@@ -216,7 +249,7 @@ mod tests {
             Action::ViewAudit,
             Action::DeleteTeam(&mine),
         ] {
-            assert_eq!(decide(&who, a), Err(Denied), "{a:?}");
+            assert_eq!(decide(&who, a), Err(NOT_YOUR_ROLE), "{a:?}");
         }
     }
 
@@ -226,11 +259,46 @@ mod tests {
         assert!(decide(&team_admin_of(t.clone(), false), Action::CreateTeam).is_ok());
         assert_eq!(
             decide(&team_admin_of(t.clone(), true), Action::CreateTeam),
-            Err(Denied)
+            Err(NOT_YOUR_ROLE)
         );
         let mut not_initial = team_admin_of(t, false);
         not_initial.initial_team = Some(team(9));
-        assert_eq!(decide(&not_initial, Action::CreateTeam), Err(Denied));
+        assert_eq!(decide(&not_initial, Action::CreateTeam), Err(NOT_YOUR_ROLE));
+    }
+
+    #[test]
+    fn team_admins_never_change_org_role_holders_nor_remove_a_last_team() {
+        let t = team(1);
+        let who = team_admin_of(t.clone(), true);
+        let plain = MembershipChange {
+            target_org_role: None,
+            removes_last_team: false,
+        };
+        assert!(decide(&who, Action::ChangeMembership(&t, plain)).is_ok());
+        for role in [OrgRole::OrgAdmin, OrgRole::OrgAnalyst] {
+            let holder = MembershipChange {
+                target_org_role: Some(role),
+                ..plain
+            };
+            assert_eq!(
+                decide(&who, Action::ChangeMembership(&t, holder)),
+                Err(ORG_ROLE_HOLDER)
+            );
+            assert!(decide(&admin(), Action::ChangeMembership(&t, holder)).is_ok());
+        }
+        let last = MembershipChange {
+            removes_last_team: true,
+            ..plain
+        };
+        assert_eq!(
+            decide(&who, Action::ChangeMembership(&t, last)),
+            Err(LAST_TEAM_IS_ORG_REMOVAL)
+        );
+        assert!(decide(&admin(), Action::ChangeMembership(&t, last)).is_ok());
+        assert_eq!(
+            decide(&who, Action::ChangeMembership(&team(2), plain)),
+            Err(NOT_YOUR_ROLE)
+        );
     }
 
     #[test]
@@ -238,10 +306,10 @@ mod tests {
         let (mine, other) = (team(1), team(2));
         let who = team_admin_of(mine.clone(), true);
         assert!(decide(&who, Action::ManageDevices(&mine)).is_ok());
-        assert_eq!(decide(&who, Action::ManageDevices(&other)), Err(Denied));
+        assert_eq!(decide(&who, Action::ManageDevices(&other)), Err(NOT_YOUR_ROLE));
         assert_eq!(
             decide(&analyst(), Action::ManageDevices(&mine)),
-            Err(Denied)
+            Err(NOT_YOUR_ROLE)
         );
     }
 
@@ -260,7 +328,7 @@ mod tests {
             Action::ViewTeam(&t),
             Action::CreateTeam,
         ] {
-            assert_eq!(decide(&who, a), Err(Denied), "{a:?}");
+            assert_eq!(decide(&who, a), Err(NOT_YOUR_ROLE), "{a:?}");
         }
     }
 }

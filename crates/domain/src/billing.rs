@@ -100,33 +100,11 @@ impl PaymentMethod {
     }
 }
 
-/// How often a subscription is billed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Period {
-    Monthly,
-    Annual,
-}
+crate::text_enum!(
+    /// How often a subscription is billed.
+    Period, "period", { Monthly = "monthly", Annual = "annual" });
 
 impl Period {
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
-        match s {
-            "monthly" => Ok(Self::Monthly),
-            "annual" => Ok(Self::Annual),
-            _ => Err(DomainError::new(
-                "period",
-                format!("must be \"monthly\" or \"annual\", not {s:?}"),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Monthly => "monthly",
-            Self::Annual => "annual",
-        }
-    }
-
     pub fn months(self) -> i64 {
         match self {
             Self::Monthly => 1,
@@ -135,18 +113,13 @@ impl Period {
     }
 }
 
-/// Subscription status, set by the operator.
-pub fn parse_status(s: &str) -> Result<&'static str, DomainError> {
-    match s {
-        "active" => Ok("active"),
-        "past_due" => Ok("past_due"),
-        "canceled" => Ok("canceled"),
-        _ => Err(DomainError::new(
-            "status",
-            format!("must be active, past_due or canceled, not {s:?}"),
-        )),
-    }
-}
+crate::text_enum!(
+    /// A subscription's standing, set by the operator: a canceled subscription holds no seats.
+    SubscriptionStatus, "status", { Active = "active", PastDue = "past_due", Canceled = "canceled" });
+
+crate::text_enum!(
+    /// An invoice: open until the operator records it paid, or voids it; paid and void are final.
+    InvoiceStatus, "status", { Open = "open", Paid = "paid", Void = "void" });
 
 /// One line of an invoice: plan × seats × unit price × months.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

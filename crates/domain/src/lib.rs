@@ -9,7 +9,7 @@
 //! - [`seats`]: seat arithmetic of a subscription pool (R14).
 //! - [`settings`]: the settings catalog (`catalog/settings.json`) and R23's resolution.
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
-//! - [`error`]: the domain's one error type.
+//! - [`error`]: the domain's one error type; [`text_enum`]: closed sets of words as enums.
 
 pub mod access;
 pub mod audit;
@@ -22,5 +22,6 @@ pub mod role;
 pub mod seats;
 pub mod settings;
 pub mod team;
+pub mod text_enum;
 
 pub use error::DomainError;

@@ -3,7 +3,7 @@
 //! names, which follow the same shape.
 
 use crate::DomainError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A trimmed name of 1–100 characters; [`TeamName::key`] is what uniqueness is decided on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,33 +52,10 @@ pub fn parse_description(raw: Option<&str>) -> Result<Option<String>, DomainErro
     Ok((!s.is_empty()).then(|| s.to_owned()))
 }
 
-/// How a team's agents sign in to the app: each person by email, or each workstation as a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LoginType {
-    Email,
-    Device,
-}
-
-impl LoginType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Device => "device",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
-        match s {
-            "email" => Ok(Self::Email),
-            "device" => Ok(Self::Device),
-            _ => Err(DomainError::new(
-                "login_type",
-                format!("must be \"email\" or \"device\", not {s:?}"),
-            )),
-        }
-    }
-}
+crate::text_enum!(
+    /// How a team's agents sign in to the app: each person by email, or each workstation as a
+    /// device. Fixed at the team's creation (R3).
+    LoginType, "login_type", { Email = "email", Device = "device" });
 
 #[cfg(test)]
 mod tests {

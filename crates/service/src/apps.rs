@@ -7,8 +7,8 @@
 //! `switchboard_store::Store::write_org`), so the next request on any server instance sees it;
 //! no timer, no shared memory.
 
-use crate::audit::{record, record_as};
 use crate::seats;
+use crate::write::Actor;
 use crate::settings::effective_settings;
 use crate::teams::load_team;
 use crate::views::rfc3339;
@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use switchboard_domain::access::Action;
-use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, OrgId, TeamId};
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, OrgId, TeamId, UserId};
 use switchboard_domain::settings::Source;
 use switchboard_domain::team::{LoginType, TeamName};
 use switchboard_store::apps::{self as store, AppTokenRow, DeviceRow, EnrollmentKeyRow};
@@ -341,36 +342,39 @@ impl Services {
         let mut both = vec![chosen.org_id.clone()];
         both.extend(row.org_id.clone().filter(|o| *o != chosen.org_id));
         both.sort();
-        let (mut tx, _) = self
-            .store
-            .write_org(&OrgId::from_db(both[0].clone()))
-            .await?;
+        let email = {
+            let mut c = self.store.read().await?;
+            people::get_user(&mut c, &user)
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_default()
+        };
+        let actor = Actor::User {
+            id: UserId::from_db(user.clone()),
+            email: email.clone(),
+        };
+        let chosen_org = OrgId::from_db(chosen.org_id.clone());
+        let first = OrgId::from_db(both[0].clone());
+        let mut w = self.write_as(&first, actor.clone(), ctx).await?;
         for other in &both[1..] {
-            orgs::bump_version(&mut tx, other).await?;
+            w.touch_org(&OrgId::from_db(other.clone())).await?;
         }
         store::bind_app_token(
-            &mut tx,
+            w.db(),
             &app_token_hash(token),
             &chosen.org_id,
             &chosen.team_id,
         )
         .await?;
-        let (before, after) = (
-            json!({"team_id": row.team_id}),
-            json!({"team_id": chosen.team_id}),
-        );
-        record_as(
-            &mut tx,
-            &chosen.org_id,
-            &user,
-            ctx,
-            "app_token.select_team",
-            &user,
-            before,
-            after,
-        )
-        .await?;
-        tx.commit().await?;
+        let event = AuditEvent::AppTeamChosen {
+            user: UserId::from_db(user.clone()),
+            email,
+            before: row.team_id.clone().map(TeamId::from_db),
+            after: TeamId::from_db(chosen.team_id.clone()),
+        };
+        // The entry belongs to the chosen organization's log, whose lock this write holds.
+        w.record_in(&chosen_org, event).await?;
+        w.commit().await?;
         Ok(AppSession {
             token: token.to_owned(),
             expires_at: rfc3339(row.expires_at),
@@ -553,9 +557,10 @@ impl Services {
                 "must be from 1 to 100000",
             ));
         }
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let t = load_team(&mut tx, who, team).await?;
-        who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
+        let mut w = self.write(who, ctx).await?;
+        let t = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(t.id.clone());
+        w.may(Action::ManageDevices(&team_id))?;
         if t.login_type != LoginType::Device.as_str() {
             return Err(ServiceError::invalid(
                 "team",
@@ -574,23 +579,19 @@ impl Services {
             max_uses: req.max_uses,
             uses: 0,
             revoked_at: None,
-            created_by: who.actor().to_owned(),
+            created_by: who.user.to_string(),
             created_at: now_ms(),
         };
-        store::insert_enrollment_key(&mut tx, &row, &token_hash("enroll", &key)).await?;
-        let after =
-            json!({"team_id": t.id, "expires_at": req.expires_at, "max_uses": req.max_uses});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "enrollment_key.create",
-            &row.id,
-            json!(null),
-            after,
-        )
+        store::insert_enrollment_key(w.db(), &row, &token_hash("enroll", &key)).await?;
+        w.record(AuditEvent::EnrollmentKeyCreated {
+            key: EnrollmentKeyId::from_db(row.id.clone()),
+            team: team_id,
+            team_name: t.name.clone(),
+            expires_at: req.expires_at.clone(),
+            max_uses: req.max_uses,
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(key_view(row, Some(key)))
     }
 
@@ -622,25 +623,23 @@ impl Services {
             what: "enrollment key",
         };
         let id = EnrollmentKeyId::parse(key).ok_or_else(not_found)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let t = load_team(&mut tx, who, team).await?;
-        who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        let k = store::get_enrollment_key(&mut tx, who.org.as_str(), id.as_str())
+        let mut w = self.write(who, ctx).await?;
+        let t = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(t.id.clone());
+        w.may(Action::ManageDevices(&team_id))?;
+        let k = store::get_enrollment_key(w.db(), who.org.as_str(), id.as_str())
             .await?
             .filter(|k| k.team_id == t.id)
             .ok_or_else(not_found)?;
-        store::revoke_enrollment_key(&mut tx, who.org.as_str(), &k.id, now_ms()).await?;
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "enrollment_key.revoke",
-            &k.id,
-            json!({"revoked": k.revoked_at.is_some()}),
-            json!({"revoked": true}),
-        )
+        store::revoke_enrollment_key(w.db(), who.org.as_str(), &k.id, now_ms()).await?;
+        w.record(AuditEvent::EnrollmentKeyRevoked {
+            key: id,
+            team: team_id,
+            team_name: t.name.clone(),
+            was_revoked: k.revoked_at.is_some(),
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
 
@@ -660,8 +659,18 @@ impl Services {
                 .org_id
         };
         let org = OrgId::from_db(org);
-        let (mut tx, _) = self.store.write_org(&org).await?;
-        let k = store::find_enrollment_key(&mut tx, &hash)
+        let k = {
+            let mut c = self.store.read().await?;
+            store::find_enrollment_key(&mut c, &hash)
+                .await?
+                .ok_or_else(|| invalid("is not known"))?
+        };
+        let key_id = EnrollmentKeyId::from_db(k.id.clone());
+        let mut w = self
+            .write_as(&org, Actor::EnrollmentKey(key_id), ctx)
+            .await?;
+        // Read again under the lock: uses and revocation may have changed meanwhile.
+        let k = store::find_enrollment_key(w.db(), &hash)
             .await?
             .ok_or_else(|| invalid("is not known"))?;
         let now = now_ms();
@@ -674,10 +683,10 @@ impl Services {
         if k.max_uses.is_some_and(|m| k.uses >= m) {
             return Err(invalid("has been used up"));
         }
-        let team = orgs::get_team(&mut tx, org.as_str(), &k.team_id)
+        let team = orgs::get_team(w.db(), org.as_str(), &k.team_id)
             .await?
             .ok_or_else(|| invalid("belongs to a team that no longer exists"))?;
-        seats::check_team(&mut tx, org.as_str(), &team.id, &team.name, 1).await?;
+        seats::check_team(w.db(), org.as_str(), &team.id, &team.name, 1).await?;
         let device = DeviceRow {
             org_id: org.to_string(),
             id: DeviceId::generate().to_string(),
@@ -685,8 +694,8 @@ impl Services {
             name: name.as_str().to_owned(),
             enrolled_at: now,
         };
-        store::insert_device(&mut tx, &device).await?;
-        store::use_enrollment_key(&mut tx, org.as_str(), &k.id).await?;
+        store::insert_device(w.db(), &device).await?;
+        store::use_enrollment_key(w.db(), org.as_str(), &k.id).await?;
         let token = new_token("sbd");
         let row = AppTokenRow {
             org_id: Some(org.to_string()),
@@ -696,21 +705,15 @@ impl Services {
             expires_at: now + DEVICE_TOKEN_TTL_MS,
             org_version: None,
         };
-        store::insert_app_token(&mut tx, &app_token_hash(&token), &row, now).await?;
-        let actor = format!("enrollment_key:{}", k.id);
-        let after = json!({"device_id": device.id, "name": device.name, "team_id": team.id});
-        record_as(
-            &mut tx,
-            org.as_str(),
-            &actor,
-            ctx,
-            "device.enroll",
-            &device.id,
-            json!(null),
-            after,
-        )
+        store::insert_app_token(w.db(), &app_token_hash(&token), &row, now).await?;
+        w.record(AuditEvent::DeviceEnrolled {
+            device: DeviceId::from_db(device.id.clone()),
+            name: device.name.clone(),
+            team: TeamId::from_db(team.id.clone()),
+            team_name: team.name.clone(),
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(Enrolled {
             device_id: device.id,
             org_id: org.to_string(),
@@ -734,23 +737,6 @@ impl Services {
             .collect())
     }
 
-    async fn load_device(
-        &self,
-        c: &mut switchboard_store::Conn,
-        who: &OrgCaller,
-        team: &str,
-        device: &str,
-    ) -> ServiceResult<DeviceRow> {
-        let not_found = || ServiceError::NotFound { what: "device" };
-        let t = load_team(c, who, team).await?;
-        who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        let id = DeviceId::parse(device).ok_or_else(not_found)?;
-        store::get_device(c, who.org.as_str(), id.as_str())
-            .await?
-            .filter(|d| d.team_id == t.id)
-            .ok_or_else(not_found)
-    }
-
     pub async fn rename_device(
         &self,
         who: &OrgCaller,
@@ -760,20 +746,16 @@ impl Services {
         req: RenameDevice,
     ) -> ServiceResult<DeviceView> {
         let name = TeamName::parse("name", &req.name)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let mut d = self.load_device(&mut tx, who, team, device).await?;
-        store::rename_device(&mut tx, who.org.as_str(), &d.id, name.as_str()).await?;
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "device.rename",
-            &d.id,
-            json!({"name": d.name}),
-            json!({"name": name.as_str()}),
-        )
+        let mut w = self.write(who, ctx).await?;
+        let mut d = load_device(&mut w, who, team, device).await?;
+        store::rename_device(w.db(), who.org.as_str(), &d.id, name.as_str()).await?;
+        w.record(AuditEvent::DeviceRenamed {
+            device: DeviceId::from_db(d.id.clone()),
+            before: d.name.clone(),
+            after: name.as_str().to_owned(),
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         d.name = name.as_str().to_owned();
         Ok(device_view(d))
     }
@@ -786,20 +768,33 @@ impl Services {
         team: &str,
         device: &str,
     ) -> ServiceResult<()> {
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let d = self.load_device(&mut tx, who, team, device).await?;
-        store::delete_device(&mut tx, &d).await?;
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "device.remove",
-            &d.id,
-            json!({"name": d.name, "team_id": d.team_id}),
-            json!(null),
-        )
+        let mut w = self.write(who, ctx).await?;
+        let d = load_device(&mut w, who, team, device).await?;
+        store::delete_device(w.db(), &d).await?;
+        w.record(AuditEvent::DeviceRemoved {
+            device: DeviceId::from_db(d.id.clone()),
+            name: d.name.clone(),
+            team: TeamId::from_db(d.team_id.clone()),
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
+}
+
+/// A device of one of the caller's teams, for a change.
+async fn load_device(
+    w: &mut crate::write::Write,
+    who: &OrgCaller,
+    team: &str,
+    device: &str,
+) -> ServiceResult<DeviceRow> {
+    let not_found = || ServiceError::NotFound { what: "device" };
+    let t = load_team(w.db(), who, team).await?;
+    w.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
+    let id = DeviceId::parse(device).ok_or_else(not_found)?;
+    store::get_device(w.db(), who.org.as_str(), id.as_str())
+        .await?
+        .filter(|d| d.team_id == t.id)
+        .ok_or_else(not_found)
 }

@@ -1,60 +1,13 @@
-//! Reading the audit log (R25), and the one helper every use case records its change through.
+//! Reading the audit log (R25): filtered pages, CSV, and checking the hash chain. Entries are
+//! written only by the write path ([`crate::write`]).
 
 use crate::views::{AuditEntryView, Page, rfc3339};
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use serde::Deserialize;
 use serde_json::Value;
 use switchboard_domain::access::Action;
-use switchboard_store::audit::{self, AuditFilter, AuditRow, NewEntry};
-use switchboard_store::{Conn, now_ms};
+use switchboard_store::audit::{self, AuditFilter, AuditRow};
 use utoipa::IntoParams;
-
-/// Appends the audit entry of a change, inside the change's transaction.
-pub(crate) async fn record(
-    c: &mut Conn,
-    who: &OrgCaller,
-    ctx: &Ctx,
-    action: &str,
-    target: &str,
-    before: Value,
-    after: Value,
-) -> ServiceResult<()> {
-    record_as(
-        c,
-        who.org.as_str(),
-        who.actor(),
-        ctx,
-        action,
-        target,
-        before,
-        after,
-    )
-    .await
-}
-
-/// [`record`] for actors that are not a user of the organization (`operator`, `system`).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn record_as(
-    c: &mut Conn,
-    org: &str,
-    actor: &str,
-    ctx: &Ctx,
-    action: &str,
-    target: &str,
-    before: Value,
-    after: Value,
-) -> ServiceResult<()> {
-    let entry = NewEntry {
-        actor,
-        action,
-        target,
-        before,
-        after,
-        request_id: &ctx.request_id,
-    };
-    audit::append(c, org, entry, now_ms()).await?;
-    Ok(())
-}
 
 /// Filters of the audit log. Times are RFC 3339.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -93,8 +46,10 @@ fn view(r: AuditRow) -> AuditEntryView {
         id: r.id,
         seq: r.seq,
         actor: r.actor,
+        actor_name: r.actor_name,
         action: r.action,
         target: r.target,
+        target_name: r.target_name,
         request_id: r.request_id,
         prev_hash: r.prev_hash,
         hash: r.hash,

@@ -2,16 +2,15 @@
 //! allocation per team, adding, moving and removing teams, and reading invoices. Operator-side
 //! changes and closing periods live in [`crate::billing_ops`].
 
-use crate::audit::record;
 use crate::seats::{pool_of, team_seats};
 use crate::teams::load_team;
 use crate::views::rfc3339;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use switchboard_domain::access::Action;
+use switchboard_domain::audit::event::{AuditEvent, CardSummary, Placement};
 use switchboard_domain::billing::{InvoiceLine, PaymentMethod, looks_like_card_number};
-use switchboard_domain::ids::{InvoiceId, SubscriptionId};
+use switchboard_domain::ids::{InvoiceId, SubscriptionId, TeamId};
 use switchboard_domain::plan;
 use switchboard_domain::seats::{Pool, TeamSeats};
 use switchboard_domain::team::{LoginType, TeamName};
@@ -33,6 +32,10 @@ pub struct SubscriptionTeamView {
     pub team_id: String,
     pub team_name: String,
     pub login_type: LoginType,
+    /// Seat holders in the team, as in the team list.
+    pub seats_used: i64,
+    /// Deprecated: the same as `seats_used`.
+    #[schema(deprecated)]
     pub used: i64,
     pub reserved_seats: Option<i64>,
     /// True for a reserved team holding all its reserved seats.
@@ -117,6 +120,9 @@ pub struct CompatibleTeamView {
     pub team_id: String,
     pub team_name: String,
     pub login_type: LoginType,
+    pub seats_used: i64,
+    /// Deprecated: the same as `seats_used`.
+    #[schema(deprecated)]
     pub used: i64,
     pub compatible: bool,
     /// Why the team can't be added, when it can't.
@@ -235,6 +241,7 @@ pub(crate) async fn subscription_view(
                 login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
                 team_id: t.id,
                 team_name: t.name,
+                seats_used: t.seats_used,
                 used: t.seats_used,
                 reserved_seats: t.reserved_seats,
             })
@@ -306,6 +313,15 @@ fn refuse_join(
     })
 }
 
+/// Where a team sits in billing now, for the audit log.
+fn placement(t: &TeamRow) -> Placement {
+    Placement {
+        subscription_id: t.subscription_id.clone().map(SubscriptionId::from_db),
+        reserved_seats: t.reserved_seats,
+        used: t.seats_used,
+    }
+}
+
 fn parse_reservation(r: Option<i64>) -> ServiceResult<Option<i64>> {
     r.map(|n| plan::parse_seats("reserved_seats", n))
         .transpose()
@@ -344,24 +360,20 @@ impl Services {
         sub: &str,
         req: RenameSubscription,
     ) -> ServiceResult<SubscriptionView> {
-        who.may(Action::ManageBilling)?;
         let name = TeamName::parse("name", &req.name)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
-        billing::rename(&mut tx, who.org.as_str(), &row.id, name.as_str()).await?;
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "subscription.rename",
-            &row.id,
-            json!({"name": row.name}),
-            json!({"name": name.as_str()}),
-        )
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageBilling)?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        billing::rename(w.db(), who.org.as_str(), &row.id, name.as_str()).await?;
+        w.record(AuditEvent::SubscriptionRenamed {
+            subscription: SubscriptionId::from_db(row.id.clone()),
+            before: row.name.clone(),
+            after: name.as_str().to_owned(),
+        })
         .await?;
-        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
-        let view = subscription_view(&mut tx, row).await?;
-        tx.commit().await?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let view = subscription_view(w.db(), row).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -374,7 +386,6 @@ impl Services {
         sub: &str,
         body: serde_json::Value,
     ) -> ServiceResult<SubscriptionView> {
-        who.may(Action::ManageBilling)?;
         fn scan(v: &serde_json::Value) -> bool {
             match v {
                 serde_json::Value::String(s) => looks_like_card_number(s),
@@ -403,8 +414,9 @@ impl Services {
             input.exp_year,
             (today.year() as i64, today.month() as i64),
         )?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageBilling)?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
         let stored = PaymentMethodRow {
             provider_token: pm.provider_token,
             brand: pm.brand.clone(),
@@ -412,22 +424,25 @@ impl Services {
             exp_month: pm.exp_month,
             exp_year: pm.exp_year,
         };
-        billing::set_payment_method(&mut tx, who.org.as_str(), &row.id, &stored).await?;
-        let before = json!({"brand": row.pm_brand, "last4": row.pm_last4});
-        let after = json!({"brand": pm.brand, "last4": pm.last4, "exp_month": pm.exp_month, "exp_year": pm.exp_year});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "subscription.payment_method",
-            &row.id,
-            before,
-            after,
-        )
+        billing::set_payment_method(w.db(), who.org.as_str(), &row.id, &stored).await?;
+        w.record(AuditEvent::PaymentMethodSet {
+            subscription: SubscriptionId::from_db(row.id.clone()),
+            name: row.name.clone(),
+            before: CardSummary {
+                brand: row.pm_brand.clone(),
+                last4: row.pm_last4.clone(),
+            },
+            after: CardSummary {
+                brand: Some(pm.brand),
+                last4: Some(pm.last4),
+            },
+            exp_month: pm.exp_month,
+            exp_year: pm.exp_year,
+        })
         .await?;
-        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
-        let view = subscription_view(&mut tx, row).await?;
-        tx.commit().await?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let view = subscription_view(w.db(), row).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -440,11 +455,11 @@ impl Services {
         team: &str,
         req: TeamAllocation,
     ) -> ServiceResult<SubscriptionView> {
-        who.may(Action::ManageBilling)?;
         let reserved = parse_reservation(req.reserved_seats)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
-        let t = load_team(&mut tx, who, team).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageBilling)?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let t = load_team(w.db(), who, team).await?;
         match t.subscription_id.as_deref() {
             Some(other) if other != row.id => {
                 return Err(ServiceError::conflict(
@@ -457,23 +472,29 @@ impl Services {
             }
             _ => {}
         }
-        let pool = pool_of(&mut tx, &row).await?;
+        let pool = pool_of(w.db(), &row).await?;
         if let Some(e) = refuse_join(&row, &pool, &t, reserved) {
             return Err(e);
         }
-        orgs::set_team_subscription(&mut tx, who.org.as_str(), &t.id, Some(&row.id), reserved)
+        orgs::set_team_subscription(w.db(), who.org.as_str(), &t.id, Some(&row.id), reserved)
             .await?;
-        let before = json!({"subscription_id": t.subscription_id, "reserved_seats": t.reserved_seats, "used": t.seats_used});
-        let after =
-            json!({"subscription_id": row.id, "reserved_seats": reserved, "used": t.seats_used});
-        let action = if t.subscription_id.is_none() {
-            "subscription.team_add"
+        let (before, after) = (
+            placement(&t),
+            Placement {
+                subscription_id: Some(SubscriptionId::from_db(row.id.clone())),
+                reserved_seats: reserved,
+                used: t.seats_used,
+            },
+        );
+        let (team, team_name) = (TeamId::from_db(t.id.clone()), t.name.clone());
+        w.record(if t.subscription_id.is_none() {
+            AuditEvent::TeamAddedToSubscription { team, team_name, before, after }
         } else {
-            "subscription.team_reserve"
-        };
-        record(&mut tx, who, ctx, action, &t.id, before, after).await?;
-        let view = subscription_view(&mut tx, row).await?;
-        tx.commit().await?;
+            AuditEvent::TeamReservationChanged { team, team_name, before, after }
+        })
+        .await?;
+        let view = subscription_view(w.db(), row).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -485,10 +506,10 @@ impl Services {
         sub: &str,
         team: &str,
     ) -> ServiceResult<SubscriptionView> {
-        who.may(Action::ManageBilling)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = load_subscription(&mut tx, who.org.as_str(), sub).await?;
-        let t = load_team(&mut tx, who, team).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageBilling)?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let t = load_team(w.db(), who, team).await?;
         if t.subscription_id.as_deref() != Some(row.id.as_str()) {
             return Err(ServiceError::NotFound {
                 what: "team in this subscription",
@@ -503,20 +524,15 @@ impl Services {
                 ),
             ));
         }
-        orgs::set_team_subscription(&mut tx, who.org.as_str(), &t.id, None, None).await?;
-        let before = json!({"subscription_id": row.id, "reserved_seats": t.reserved_seats});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "subscription.team_remove",
-            &t.id,
-            before,
-            json!({"subscription_id": null}),
-        )
+        orgs::set_team_subscription(w.db(), who.org.as_str(), &t.id, None, None).await?;
+        w.record(AuditEvent::TeamRemovedFromSubscription {
+            team: TeamId::from_db(t.id.clone()),
+            team_name: t.name.clone(),
+            before: placement(&t),
+        })
         .await?;
-        let view = subscription_view(&mut tx, row).await?;
-        tx.commit().await?;
+        let view = subscription_view(w.db(), row).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -530,44 +546,42 @@ impl Services {
         team: &str,
         req: MoveTeam,
     ) -> ServiceResult<SubscriptionView> {
-        who.may(Action::ManageBilling)?;
         let reserved = parse_reservation(req.reserved_seats)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let from = load_subscription(&mut tx, who.org.as_str(), sub).await?;
-        let t = load_team(&mut tx, who, team).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageBilling)?;
+        let from = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let t = load_team(w.db(), who, team).await?;
         if t.subscription_id.as_deref() != Some(from.id.as_str()) {
             return Err(ServiceError::NotFound {
                 what: "team in this subscription",
             });
         }
-        let to = load_subscription(&mut tx, who.org.as_str(), &req.to_subscription_id).await?;
+        let to = load_subscription(w.db(), who.org.as_str(), &req.to_subscription_id).await?;
         if to.id == from.id {
             return Err(ServiceError::invalid(
                 "to_subscription_id",
                 "is the subscription the team is already in",
             ));
         }
-        let pool = pool_of(&mut tx, &to).await?;
+        let pool = pool_of(w.db(), &to).await?;
         if let Some(e) = refuse_join(&to, &pool, &t, reserved) {
             return Err(e);
         }
-        orgs::set_team_subscription(&mut tx, who.org.as_str(), &t.id, Some(&to.id), reserved)
+        orgs::set_team_subscription(w.db(), who.org.as_str(), &t.id, Some(&to.id), reserved)
             .await?;
-        let before = json!({"subscription_id": from.id, "reserved_seats": t.reserved_seats, "used": t.seats_used});
-        let after =
-            json!({"subscription_id": to.id, "reserved_seats": reserved, "used": t.seats_used});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "subscription.team_move",
-            &t.id,
-            before,
-            after,
-        )
+        w.record(AuditEvent::TeamMoved {
+            team: TeamId::from_db(t.id.clone()),
+            team_name: t.name.clone(),
+            before: placement(&t),
+            after: Placement {
+                subscription_id: Some(SubscriptionId::from_db(to.id.clone())),
+                reserved_seats: reserved,
+                used: t.seats_used,
+            },
+        })
         .await?;
-        let view = subscription_view(&mut tx, to).await?;
-        tx.commit().await?;
+        let view = subscription_view(w.db(), to).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -596,6 +610,7 @@ impl Services {
                     compatible: reason.is_none(),
                     reason,
                     login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
+                    seats_used: t.seats_used,
                     used: t.seats_used,
                     team_id: t.id,
                     team_name: t.name,

@@ -2,14 +2,13 @@
 //! price), and closing ended periods into invoices (R18), by hand (`switchboard billing
 //! close-period`) or by the server's background task.
 
-use crate::audit::record_as;
 use crate::billing::{InvoiceView, SubscriptionView, subscription_view};
-use crate::operator::OPERATOR;
 use crate::seats::pool_of;
+use crate::write::Actor;
 use crate::{Ctx, ServiceError, ServiceResult, Services};
 use serde::Deserialize;
-use serde_json::json;
-use switchboard_domain::billing::{InvoiceLine, Period, parse_status};
+use switchboard_domain::audit::event::{AuditEvent, Terms};
+use switchboard_domain::billing::{InvoiceLine, InvoiceStatus, Period, SubscriptionStatus};
 use switchboard_domain::ids::{InvoiceId, OrgId, SubscriptionId};
 use switchboard_domain::plan;
 use switchboard_domain::team::{LoginType, TeamName};
@@ -117,7 +116,7 @@ impl Services {
         };
         let period = Period::parse(req.period.as_deref().unwrap_or("monthly"))?;
         let unit_price = price(req.unit_price_cents, plan.unit_price_cents)?;
-        let (mut tx, _) = self.store.write_org(&org).await?;
+        let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
         let row = new_subscription(
             org.as_str(),
             plan,
@@ -127,21 +126,16 @@ impl Services {
             unit_price,
             now_ms(),
         );
-        billing::insert_subscription(&mut tx, &row).await?;
-        let after = json!({"plan": row.plan, "seats": seats, "name": name, "period": row.period, "unit_price_cents": unit_price});
-        record_as(
-            &mut tx,
-            org.as_str(),
-            OPERATOR,
-            ctx,
-            "subscription.create",
-            &row.id,
-            json!(null),
-            after,
-        )
+        billing::insert_subscription(w.db(), &row).await?;
+        w.record(AuditEvent::SubscriptionCreated {
+            subscription: SubscriptionId::from_db(row.id.clone()),
+            name: name.clone(),
+            terms: terms(&row)?,
+            period,
+        })
         .await?;
-        let view = subscription_view(&mut tx, row).await?;
-        tx.commit().await?;
+        let view = subscription_view(w.db(), row).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -176,14 +170,14 @@ impl Services {
                 .org_id
         };
         let org = OrgId::from_db(org);
-        let (mut tx, _) = self.store.write_org(&org).await?;
-        let before = billing::get_subscription(&mut tx, org.as_str(), id.as_str())
+        let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
+        let before = billing::get_subscription(w.db(), org.as_str(), id.as_str())
             .await?
             .ok_or_else(not_found)?;
         let mut next = before.clone();
         if let Some(p) = &req.plan {
             let plan = plan::find(p)?;
-            for t in orgs::teams_of_subscription(&mut tx, org.as_str(), id.as_str()).await? {
+            for t in orgs::teams_of_subscription(w.db(), org.as_str(), id.as_str()).await? {
                 let login = LoginType::parse(&t.login_type).unwrap_or(LoginType::Email);
                 if !plan.allows(login) {
                     return Err(ServiceError::conflict(
@@ -203,11 +197,11 @@ impl Services {
             next.seats = plan::parse_seats("seats", s)?;
         }
         if let Some(s) = &req.status {
-            next.status = parse_status(s)?.to_owned();
+            next.status = SubscriptionStatus::parse(s)?.as_str().to_owned();
         }
         next.unit_price_cents = price(req.unit_price_cents, next.unit_price_cents)?;
         if next.seats < before.seats {
-            let pool = pool_of(&mut tx, &next).await?;
+            let pool = pool_of(w.db(), &next).await?;
             if pool.reserved_total() > next.seats {
                 return Err(ServiceError::conflict(
                     "reservations_exceed_pool",
@@ -229,21 +223,16 @@ impl Services {
                 ));
             }
         }
-        billing::update_terms(&mut tx, &next).await?;
-        let terms = |s: &SubscriptionRow| json!({"plan": s.plan, "seats": s.seats, "status": s.status, "unit_price_cents": s.unit_price_cents});
-        record_as(
-            &mut tx,
-            org.as_str(),
-            OPERATOR,
-            ctx,
-            "subscription.update",
-            &next.id,
-            terms(&before),
-            terms(&next),
-        )
+        billing::update_terms(w.db(), &next).await?;
+        w.record(AuditEvent::SubscriptionTermsChanged {
+            subscription: SubscriptionId::from_db(next.id.clone()),
+            name: next.name.clone(),
+            before: terms(&before)?,
+            after: terms(&next)?,
+        })
         .await?;
-        let view = subscription_view(&mut tx, next).await?;
-        tx.commit().await?;
+        let view = subscription_view(w.db(), next).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -261,14 +250,18 @@ impl Services {
         let mut written = 0;
         for s in due {
             let org = OrgId::from_db(s.org_id.clone());
-            let (mut tx, _) = self.store.write_org(&org).await?;
+            let mut w = self.write_as(&org, Actor::System, &ctx).await?;
             // Re-read under the lock: another closer may have been first.
-            let Some(mut sub) = billing::get_subscription(&mut tx, org.as_str(), &s.id).await?
+            let Some(mut sub) = billing::get_subscription(w.db(), org.as_str(), &s.id).await?
             else {
                 continue;
             };
+            if sub.period_end > now {
+                w.unchanged().await?;
+                continue;
+            }
             while sub.period_end <= now {
-                let period = Period::parse(&sub.period).unwrap_or(Period::Monthly);
+                let period = Period::parse(&sub.period)?;
                 let label = plan::find(&sub.plan)
                     .map(|p| p.label.clone())
                     .unwrap_or_else(|_| sub.plan.clone());
@@ -277,41 +270,36 @@ impl Services {
                 let invoice = InvoiceRow {
                     org_id: sub.org_id.clone(),
                     id: InvoiceId::generate().to_string(),
-                    number: billing::next_number(&mut tx, "invoice_number").await?,
+                    number: billing::next_number(w.db(), "invoice_number").await?,
                     subscription_id: sub.id.clone(),
                     period_start: sub.period_start,
                     period_end: sub.period_end,
                     total_cents: line.amount_cents,
                     lines_json: serde_json::to_string(&[&line]).unwrap_or_else(|_| "[]".into()),
-                    status: "open".into(),
+                    status: InvoiceStatus::Open.as_str().into(),
                     created_at: now_ms(),
                 };
-                billing::insert_invoice(&mut tx, &invoice).await?;
-                let after = json!({"invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents});
-                record_as(
-                    &mut tx,
-                    org.as_str(),
-                    "system",
-                    &ctx,
-                    "invoice.close",
-                    &sub.id,
-                    json!(null),
-                    after,
-                )
+                billing::insert_invoice(w.db(), &invoice).await?;
+                w.record(AuditEvent::InvoiceClosed {
+                    subscription: SubscriptionId::from_db(sub.id.clone()),
+                    invoice: InvoiceId::from_db(invoice.id.clone()),
+                    number: invoice.number,
+                    total_cents: invoice.total_cents,
+                })
                 .await?;
                 sub.period_start = sub.period_end;
                 sub.period_end = add_months(sub.period_end, period.months());
                 written += 1;
             }
             billing::set_period(
-                &mut tx,
+                w.db(),
                 org.as_str(),
                 &sub.id,
                 sub.period_start,
                 sub.period_end,
             )
             .await?;
-            tx.commit().await?;
+            w.commit().await?;
         }
         Ok(written)
     }
@@ -319,7 +307,7 @@ impl Services {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct InvoiceStatus {
+pub struct SetInvoiceStatus {
     /// `paid` or `void` (from `open`).
     pub status: String,
 }
@@ -330,15 +318,18 @@ impl Services {
         &self,
         ctx: &Ctx,
         invoice: &str,
-        req: InvoiceStatus,
+        req: SetInvoiceStatus,
     ) -> ServiceResult<InvoiceView> {
         let not_found = || ServiceError::NotFound { what: "invoice" };
-        if !["paid", "void"].contains(&req.status.as_str()) {
-            return Err(ServiceError::invalid(
-                "status",
-                format!("must be \"paid\" or \"void\", not {:?}", req.status),
-            ));
-        }
+        let status = match InvoiceStatus::parse(&req.status)? {
+            InvoiceStatus::Open => {
+                return Err(ServiceError::invalid(
+                    "status",
+                    "must be \"paid\" or \"void\", not \"open\"",
+                ));
+            }
+            s => s,
+        };
         let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
         let org = {
             let mut c = self.store.read().await?;
@@ -347,11 +338,13 @@ impl Services {
                 .ok_or_else(not_found)?
                 .org_id
         };
-        let (mut tx, _) = self.store.write_org(&OrgId::from_db(org.clone())).await?;
-        let mut row = billing::find_invoice(&mut tx, id.as_str())
+        let org = OrgId::from_db(org);
+        let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
+        let mut row = billing::find_invoice(w.db(), id.as_str())
             .await?
             .ok_or_else(not_found)?;
-        if row.status != "open" {
+        let before = InvoiceStatus::parse(&row.status)?;
+        if before != InvoiceStatus::Open {
             return Err(ServiceError::conflict(
                 "invoice_closed",
                 format!(
@@ -360,22 +353,28 @@ impl Services {
                 ),
             ));
         }
-        billing::set_invoice_status(&mut tx, &org, &row.id, &req.status).await?;
-        record_as(
-            &mut tx,
-            &org,
-            OPERATOR,
-            ctx,
-            "invoice.status",
-            &row.id,
-            json!({"status": row.status}),
-            json!({"status": req.status}),
-        )
+        billing::set_invoice_status(w.db(), org.as_str(), &row.id, status.as_str()).await?;
+        w.record(AuditEvent::InvoiceStatusChanged {
+            invoice: id,
+            number: row.number,
+            before,
+            after: status,
+        })
         .await?;
-        tx.commit().await?;
-        row.status = req.status;
+        w.commit().await?;
+        row.status = status.as_str().to_owned();
         Ok(crate::billing::invoice_view(row))
     }
+}
+
+/// A subscription's terms as the audit log shows them.
+fn terms(s: &SubscriptionRow) -> ServiceResult<Terms> {
+    Ok(Terms {
+        plan: s.plan.clone(),
+        seats: s.seats,
+        status: SubscriptionStatus::parse(&s.status)?,
+        unit_price_cents: s.unit_price_cents,
+    })
 }
 
 #[cfg(test)]

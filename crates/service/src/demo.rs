@@ -2,6 +2,7 @@
 //! would call (provisioning, establishing, bulk adds, role assignment), so the demo exercises the
 //! real rules. Names and distributions come from a fixed seed: every run looks the same.
 
+use crate::billing::TeamAllocation;
 use crate::operator::{NewSubscription, NewTeam, ProvisionRequest};
 use crate::roles::AssignRole;
 use crate::teams::CreateTeam;
@@ -108,20 +109,16 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
             who = s.org_caller(&admin, &provisioned.org_id).await?;
         }
     }
-    // Until billing has its own routes, the demo puts every team into the one subscription.
-    {
-        let (mut tx, _) = s.store.write_org(&who.org).await?;
-        for t in &team_ids {
-            orgs::set_team_subscription(
-                &mut tx,
-                who.org.as_str(),
-                t,
-                Some(&provisioned.subscription_id),
-                None,
-            )
-            .await?;
-        }
-        tx.commit().await?;
+    // Every team is covered by the one subscription.
+    for t in &team_ids[1..] {
+        s.set_team_allocation(
+            &who,
+            &ctx,
+            &provisioned.subscription_id,
+            t,
+            TeamAllocation::default(),
+        )
+        .await?;
     }
 
     // People, named, created first so bulk adds find them.

@@ -28,6 +28,7 @@ pub mod standing;
 pub mod teams;
 pub mod users;
 pub mod views;
+pub mod write;
 
 pub use error::{ServiceError, ServiceResult};
 pub use standing::OrgCaller;

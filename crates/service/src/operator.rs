@@ -8,10 +8,11 @@ use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
 use switchboard_domain::role::TeamRole;
 use switchboard_domain::team::{LoginType, TeamName, parse_description};
-use switchboard_store::audit::NewEntry;
+use crate::write::Actor;
+use switchboard_domain::audit::AuditEvent;
 use switchboard_store::billing;
 use switchboard_store::orgs::{self, TeamRow};
-use switchboard_store::{audit, now_ms, people};
+use switchboard_store::{now_ms, people};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -47,9 +48,6 @@ pub struct Provisioned {
     pub admin_user_id: String,
 }
 
-/// The audit actor of operator actions.
-pub const OPERATOR: &str = "operator";
-
 impl Services {
     /// R1: one organization (not yet established), its initial team, a subscription covering it,
     /// and the first Team Admin, in one transaction.
@@ -76,8 +74,9 @@ impl Services {
         }
         let (org, team) = (OrgId::generate(), TeamId::generate());
         let now = now_ms();
-        let mut tx = self.store.write().await?;
-        orgs::insert_org(&mut tx, org.as_str(), team.as_str(), now).await?;
+        let mut w = self
+            .write_new_org(&org, &team, Actor::Operator, ctx)
+            .await?;
         let sub_row = crate::billing_ops::new_subscription(
             org.as_str(),
             plan,
@@ -88,7 +87,7 @@ impl Services {
             now,
         );
         let sub = SubscriptionId::from_db(sub_row.id.clone());
-        billing::insert_subscription(&mut tx, &sub_row).await?;
+        billing::insert_subscription(w.db(), &sub_row).await?;
         let team_row = TeamRow {
             org_id: org.to_string(),
             id: team.to_string(),
@@ -100,14 +99,14 @@ impl Services {
             seats_used: 0,
             created_at: now,
         };
-        orgs::insert_team(&mut tx, &team_row, &name.key()).await?;
+        orgs::insert_team(w.db(), &team_row, &name.key()).await?;
         let user =
-            people::ensure_user(&mut tx, UserId::generate().as_str(), email.as_str(), now).await?;
-        people::insert_org_members(&mut tx, org.as_str(), std::slice::from_ref(&user), now).await?;
+            people::ensure_user(w.db(), UserId::generate().as_str(), email.as_str(), now).await?;
+        people::insert_org_members(w.db(), org.as_str(), std::slice::from_ref(&user), now).await?;
         // The admin of an email team takes a seat when there is one; a device team's seats are devices.
         let app_access = login == LoginType::Email && seats > 0;
         people::insert_memberships(
-            &mut tx,
+            w.db(),
             org.as_str(),
             team.as_str(),
             std::slice::from_ref(&user),
@@ -116,21 +115,19 @@ impl Services {
             now,
         )
         .await?;
-        let after = serde_json::json!({
-            "team": {"id": team, "name": name.as_str(), "login_type": login},
-            "subscription": {"id": sub, "plan": plan.name, "seats": seats},
-            "admin": {"user_id": user, "email": email},
-        });
-        let entry = NewEntry {
-            actor: OPERATOR,
-            action: "org.provision",
-            target: org.as_str(),
-            before: serde_json::Value::Null,
-            after,
-            request_id: &ctx.request_id,
-        };
-        audit::append(&mut tx, org.as_str(), entry, now).await?;
-        tx.commit().await?;
+        w.record(AuditEvent::OrgProvisioned {
+            org: org.clone(),
+            team: team.clone(),
+            team_name: name.as_str().to_owned(),
+            login_type: login,
+            subscription: sub.clone(),
+            plan: plan.name.clone(),
+            seats,
+            admin: UserId::from_db(user.clone()),
+            admin_email: email.to_string(),
+        })
+        .await?;
+        w.commit().await?;
         Ok(Provisioned {
             org_id: org.to_string(),
             team_id: team.to_string(),

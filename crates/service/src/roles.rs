@@ -2,13 +2,12 @@
 //! user a member of the initial team if needed; the last Org Admin can never be removed or demoted.
 //! Every change runs under the organization's write lock, so "last" holds under concurrency.
 
-use crate::audit::record;
 use crate::seats;
 use crate::views::{OrgRoleView, parse_org_role};
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use switchboard_domain::access::Action;
+use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
 use switchboard_domain::role::OrgRole;
@@ -75,12 +74,12 @@ impl Services {
             .await?
             .into_iter()
             .filter_map(|r| {
-                Some(OrgRoleView {
-                    role: parse_org_role(Some(&r.org_role))?,
-                    user_id: r.user_id,
-                    email: r.email,
-                    name: r.name,
-                })
+                Some(OrgRoleView::new(
+                    r.user_id,
+                    r.email,
+                    r.name,
+                    parse_org_role(Some(&r.org_role))?,
+                ))
             })
             .collect())
     }
@@ -92,14 +91,14 @@ impl Services {
         ctx: &Ctx,
         req: AssignRole,
     ) -> ServiceResult<AssignedRole> {
-        who.may(Action::ManageOrgRoles)?;
         let email = Email::parse(&req.email)?;
         let role = OrgRole::parse(&req.role)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageOrgRoles)?;
         let now = now_ms();
         let user =
-            people::ensure_user(&mut tx, UserId::generate().as_str(), email.as_str(), now).await?;
-        let current = people::org_role(&mut tx, who.org.as_str(), &user).await?;
+            people::ensure_user(w.db(), UserId::generate().as_str(), email.as_str(), now).await?;
+        let current = people::org_role(w.db(), who.org.as_str(), &user).await?;
         if let Some(Some(existing)) = &current {
             return Err(ServiceError::conflict(
                 "org_role_exists",
@@ -110,21 +109,20 @@ impl Services {
         }
         let mut added = None;
         if current.is_none() {
-            let org =
-                orgs::get_org(&mut tx, who.org.as_str())
-                    .await?
-                    .ok_or(ServiceError::NotFound {
-                        what: "organization",
-                    })?;
-            let initial = orgs::get_team(&mut tx, who.org.as_str(), &org.initial_team_id)
+            let org = orgs::get_org(w.db(), who.org.as_str())
+                .await?
+                .ok_or(ServiceError::NotFound {
+                    what: "organization",
+                })?;
+            let initial = orgs::get_team(w.db(), who.org.as_str(), &org.initial_team_id)
                 .await?
                 .ok_or(ServiceError::NotFound { what: "team" })?;
             let access = initial.login_type == LoginType::Email.as_str()
-                && seats::has_free_seat(&mut tx, who.org.as_str(), &initial.id).await?;
-            people::insert_org_members(&mut tx, who.org.as_str(), std::slice::from_ref(&user), now)
+                && seats::has_free_seat(w.db(), who.org.as_str(), &initial.id).await?;
+            people::insert_org_members(w.db(), who.org.as_str(), std::slice::from_ref(&user), now)
                 .await?;
             people::insert_memberships(
-                &mut tx,
+                w.db(),
                 who.org.as_str(),
                 &initial.id,
                 std::slice::from_ref(&user),
@@ -135,19 +133,16 @@ impl Services {
             .await?;
             added = Some(access);
         }
-        people::set_org_role(&mut tx, who.org.as_str(), &user, Some(role.as_str())).await?;
-        let after = json!({"role": role, "email": email, "added_to_initial_team": added.is_some(), "app_access": added});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "org_role.assign",
-            &user,
-            json!(null),
-            after,
-        )
+        people::set_org_role(w.db(), who.org.as_str(), &user, Some(role.as_str())).await?;
+        w.record(AuditEvent::OrgRoleAssigned {
+            user: UserId::from_db(user.clone()),
+            email: email.to_string(),
+            role,
+            added_to_initial_team: added.is_some(),
+            app_access: added,
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(AssignedRole {
             user_id: user,
             email: email.to_string(),
@@ -165,35 +160,27 @@ impl Services {
         user: &str,
         req: ChangeRole,
     ) -> ServiceResult<OrgRoleView> {
-        who.may(Action::ManageOrgRoles)?;
         let role = OrgRole::parse(&req.role)?;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let current = current_role(&mut tx, who.org.as_str(), id.as_str()).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageOrgRoles)?;
+        let current = current_role(w.db(), who.org.as_str(), id.as_str()).await?;
         if role != OrgRole::OrgAdmin {
-            guard_last_admin(&mut tx, who.org.as_str(), Some(current)).await?;
+            guard_last_admin(w.db(), who.org.as_str(), Some(current)).await?;
         }
-        people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "org_role.change",
-            id.as_str(),
-            json!({"role": current}),
-            json!({"role": role}),
-        )
-        .await?;
-        let u = people::get_user(&mut tx, id.as_str())
+        people::set_org_role(w.db(), who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
+        let u = people::get_user(w.db(), id.as_str())
             .await?
             .ok_or_else(not_found_role)?;
-        tx.commit().await?;
-        Ok(OrgRoleView {
-            user_id: u.id,
-            email: u.email,
-            name: u.name,
-            role,
+        w.record(AuditEvent::OrgRoleChanged {
+            user: id,
+            email: u.email.clone(),
+            before: current,
+            after: role,
         })
+        .await?;
+        w.commit().await?;
+        Ok(OrgRoleView::new(u.id, u.email, u.name, role))
     }
 
     /// Revokes a user's org role (they stay a member of their teams); never the last Org Admin's.
@@ -203,23 +190,23 @@ impl Services {
         ctx: &Ctx,
         user: &str,
     ) -> ServiceResult<()> {
-        who.may(Action::ManageOrgRoles)?;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let current = current_role(&mut tx, who.org.as_str(), id.as_str()).await?;
-        guard_last_admin(&mut tx, who.org.as_str(), Some(current)).await?;
-        people::set_org_role(&mut tx, who.org.as_str(), id.as_str(), None).await?;
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "org_role.revoke",
-            id.as_str(),
-            json!({"role": current}),
-            json!(null),
-        )
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageOrgRoles)?;
+        let current = current_role(w.db(), who.org.as_str(), id.as_str()).await?;
+        guard_last_admin(w.db(), who.org.as_str(), Some(current)).await?;
+        people::set_org_role(w.db(), who.org.as_str(), id.as_str(), None).await?;
+        let email = people::get_user(w.db(), id.as_str())
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        w.record(AuditEvent::OrgRoleRevoked {
+            user: id,
+            email,
+            role: current,
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
 }

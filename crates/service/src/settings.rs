@@ -2,12 +2,12 @@
 //! sources, setting policies (values that override teams' own, without conflicts), and SSO
 //! policies (an OpenID provider per set of email-login teams, its secret stored encrypted).
 
-use crate::audit::record;
 use crate::teams::load_team;
 use crate::views::rfc3339;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use switchboard_domain::audit::event::{AuditEvent, PolicyState, SsoSettings};
 use std::collections::BTreeMap;
 use switchboard_domain::access::Action;
 use switchboard_domain::ids::{PolicyId, TeamId};
@@ -262,6 +262,15 @@ fn sso_view(p: PolicyRow, applied: &[(String, String)]) -> SsoPolicyView {
     }
 }
 
+/// An SSO policy as its audit entries show it (never the secret).
+fn sso_settings(v: &SsoPolicyView) -> SsoSettings {
+    SsoSettings {
+        name: v.name.clone(),
+        settings: json!({"issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains}),
+        team_ids: v.team_ids.iter().cloned().map(TeamId::from_db).collect(),
+    }
+}
+
 fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {
     if values.is_empty() {
         return Err(ServiceError::invalid(
@@ -420,10 +429,11 @@ impl Services {
             }
         }
         settings::check_values(&to_set)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let t = load_team(&mut tx, who, team).await?;
-        who.may(Action::EditTeamSettings(&TeamId::from_db(t.id.clone())))?;
-        let (_, effective, rows) = effective_settings(&mut tx, who.org.as_str(), &t).await?;
+        let mut w = self.write(who, ctx).await?;
+        let t = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(t.id.clone());
+        w.may(Action::EditTeamSettings(&team_id))?;
+        let (_, effective, rows) = effective_settings(w.db(), who.org.as_str(), &t).await?;
         for key in changes.keys() {
             let e = effective
                 .iter()
@@ -457,35 +467,32 @@ impl Services {
                 .find(|r| &r.key == key)
                 .map(|r| serde_json::from_str::<Value>(&r.value_json).unwrap_or(Value::Null));
             if value.is_null() {
-                store::delete_team_setting(&mut tx, who.org.as_str(), &t.id, key).await?;
+                store::delete_team_setting(w.db(), who.org.as_str(), &t.id, key).await?;
             } else {
                 store::put_team_setting(
-                    &mut tx,
+                    w.db(),
                     who.org.as_str(),
                     &t.id,
                     key,
                     &value.to_string(),
-                    who.actor(),
+                    who.user.as_str(),
                     now,
                 )
                 .await?;
             }
-            let target = t.id.clone();
-            record(
-                &mut tx,
-                who,
-                ctx,
-                "team_setting.update",
-                &target,
-                json!({"key": key, "value": before}),
-                json!({"key": key, "value": value}),
-            )
+            w.record(AuditEvent::TeamSettingChanged {
+                team: team_id.clone(),
+                team_name: t.name.clone(),
+                key: key.clone(),
+                before,
+                after: (!value.is_null()).then(|| value.clone()),
+            })
             .await?;
         }
         let view = self
-            .team_settings_view(&mut tx, who.org.as_str(), &t)
+            .team_settings_view(w.db(), who.org.as_str(), &t)
             .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -519,13 +526,13 @@ impl Services {
         ctx: &Ctx,
         req: CreatePolicy,
     ) -> ServiceResult<PolicyView> {
-        who.may(Action::ManagePolicies)?;
         let name = TeamName::parse("name", &req.name)?;
         check_policy_values(&req.values)?;
         require_teams(&req.team_ids)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let teams = load_teams(&mut tx, who, &req.team_ids).await?;
-        check_conflicts(&mut tx, who.org.as_str(), None, &req.values, &teams).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let teams = load_teams(w.db(), who, &req.team_ids).await?;
+        check_conflicts(w.db(), who.org.as_str(), None, &req.values, &teams).await?;
         let now = now_ms();
         let row = PolicyRow {
             org_id: who.org.to_string(),
@@ -540,22 +547,20 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        store::insert_policy(&mut tx, &row).await?;
+        store::insert_policy(w.db(), &row).await?;
         let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
-        store::set_policy_teams(&mut tx, who.org.as_str(), &row.id, SETTING, &team_ids).await?;
-        let after = json!({"name": row.name, "values": req.values, "team_ids": team_ids});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "policy.create",
-            &row.id,
-            json!(null),
-            after,
-        )
+        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SETTING, &team_ids).await?;
+        w.record(AuditEvent::PolicyCreated {
+            policy: PolicyId::from_db(row.id.clone()),
+            state: PolicyState {
+                name: row.name.clone(),
+                values: req.values.clone(),
+                team_ids: team_ids.iter().cloned().map(TeamId::from_db).collect(),
+            },
+        })
         .await?;
-        let applied = store::policy_teams(&mut tx, who.org.as_str(), SETTING).await?;
-        tx.commit().await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        w.commit().await?;
         Ok(policy_view(row, &applied))
     }
 
@@ -566,7 +571,6 @@ impl Services {
         id: &str,
         req: UpdatePolicy,
     ) -> ServiceResult<PolicyView> {
-        who.may(Action::ManagePolicies)?;
         if req.name.is_none() && req.values.is_none() && req.team_ids.is_none() {
             return Err(ServiceError::invalid(
                 "name",
@@ -585,17 +589,18 @@ impl Services {
             require_teams(t)?;
         }
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let before = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), SETTING)
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let before = store::get_policy(w.db(), who.org.as_str(), id.as_str(), SETTING)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(&mut tx, who.org.as_str(), SETTING).await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
         let old = policy_view(before.clone(), &applied);
         let values = req.values.clone().unwrap_or_else(|| old.values.clone());
         let team_ids = req.team_ids.clone().unwrap_or_else(|| old.team_ids.clone());
-        let teams = load_teams(&mut tx, who, &team_ids).await?;
+        let teams = load_teams(w.db(), who, &team_ids).await?;
         check_conflicts(
-            &mut tx,
+            w.db(),
             who.org.as_str(),
             Some(id.as_str()),
             &values,
@@ -608,14 +613,25 @@ impl Services {
         }
         row.values_json = serde_json::to_string(&values).unwrap_or_default();
         row.updated_at = now_ms();
-        store::update_policy(&mut tx, &row).await?;
+        store::update_policy(w.db(), &row).await?;
         let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
-        store::set_policy_teams(&mut tx, who.org.as_str(), &row.id, SETTING, &team_ids).await?;
-        let after = json!({"name": row.name, "values": values, "team_ids": team_ids});
-        let before = json!({"name": old.name, "values": old.values, "team_ids": old.team_ids});
-        record(&mut tx, who, ctx, "policy.update", &row.id, before, after).await?;
-        let applied = store::policy_teams(&mut tx, who.org.as_str(), SETTING).await?;
-        tx.commit().await?;
+        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SETTING, &team_ids).await?;
+        w.record(AuditEvent::PolicyUpdated {
+            policy: id.clone(),
+            before: PolicyState {
+                name: old.name.clone(),
+                values: old.values.clone(),
+                team_ids: old.team_ids.iter().cloned().map(TeamId::from_db).collect(),
+            },
+            after: PolicyState {
+                name: row.name.clone(),
+                values: values.clone(),
+                team_ids: team_ids.iter().cloned().map(TeamId::from_db).collect(),
+            },
+        })
+        .await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        w.commit().await?;
         Ok(policy_view(row, &applied))
     }
 
@@ -627,30 +643,34 @@ impl Services {
         id: &str,
         kind_sso: bool,
     ) -> ServiceResult<()> {
-        who.may(Action::ManagePolicies)?;
         let kind = if kind_sso { SSO } else { SETTING };
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), kind)
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let row = store::get_policy(w.db(), who.org.as_str(), id.as_str(), kind)
             .await?
             .ok_or_else(not_found_policy)?;
-        store::delete_policy(&mut tx, who.org.as_str(), &row.id).await?;
-        let action = if kind_sso {
-            "sso_policy.delete"
+        let applied = store::policy_teams(w.db(), who.org.as_str(), kind).await?;
+        store::delete_policy(w.db(), who.org.as_str(), &row.id).await?;
+        w.record(if kind_sso {
+            let view = sso_view(row, &applied);
+            AuditEvent::SsoPolicyDeleted {
+                policy: id,
+                state: sso_settings(&view),
+            }
         } else {
-            "policy.delete"
-        };
-        record(
-            &mut tx,
-            who,
-            ctx,
-            action,
-            &row.id,
-            json!({"name": row.name, "values": parse_values(&row.values_json)}),
-            json!(null),
-        )
+            let view = policy_view(row, &applied);
+            AuditEvent::PolicyDeleted {
+                policy: id,
+                state: PolicyState {
+                    name: view.name,
+                    values: view.values,
+                    team_ids: view.team_ids.into_iter().map(TeamId::from_db).collect(),
+                },
+            }
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
 
@@ -721,14 +741,14 @@ impl Services {
         ctx: &Ctx,
         req: CreateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
-        who.may(Action::ManagePolicies)?;
         let name = TeamName::parse("name", &req.name)?;
         let issuer = check_issuer(&req.issuer)?;
         let client_id = required("client_id", &req.client_id)?;
         let secret = required("client_secret", &req.client_secret)?;
         let domains = check_domains(&req.allowed_domains)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let team_ids = self.sso_teams(&mut tx, who, None, &req.team_ids).await?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let team_ids = self.sso_teams(w.db(), who, None, &req.team_ids).await?;
         let now = now_ms();
         let row = PolicyRow {
             org_id: who.org.to_string(),
@@ -743,22 +763,17 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        store::insert_policy(&mut tx, &row).await?;
-        store::set_policy_teams(&mut tx, who.org.as_str(), &row.id, SSO, &team_ids).await?;
-        let after = json!({"name": row.name, "issuer": row.issuer, "client_id": row.client_id, "allowed_domains": domains, "team_ids": team_ids});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "sso_policy.create",
-            &row.id,
-            json!(null),
-            after,
-        )
+        store::insert_policy(w.db(), &row).await?;
+        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SSO, &team_ids).await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SSO).await?;
+        let view = sso_view(row, &applied);
+        w.record(AuditEvent::SsoPolicyCreated {
+            policy: PolicyId::from_db(view.id.clone()),
+            state: sso_settings(&view),
+        })
         .await?;
-        let applied = store::policy_teams(&mut tx, who.org.as_str(), SSO).await?;
-        tx.commit().await?;
-        Ok(sso_view(row, &applied))
+        w.commit().await?;
+        Ok(view)
     }
 
     pub async fn update_sso_policy(
@@ -768,7 +783,6 @@ impl Services {
         id: &str,
         req: UpdateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
-        who.may(Action::ManagePolicies)?;
         if req.name.is_none()
             && req.issuer.is_none()
             && req.client_id.is_none()
@@ -803,14 +817,15 @@ impl Services {
             .as_deref()
             .map(check_domains)
             .transpose()?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let before = store::get_policy(&mut tx, who.org.as_str(), id.as_str(), SSO)
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let before = store::get_policy(w.db(), who.org.as_str(), id.as_str(), SSO)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(&mut tx, who.org.as_str(), SSO).await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SSO).await?;
         let old = sso_view(before.clone(), &applied);
         let team_ids = match &req.team_ids {
-            Some(ids) => self.sso_teams(&mut tx, who, Some(id.as_str()), ids).await?,
+            Some(ids) => self.sso_teams(w.db(), who, Some(id.as_str()), ids).await?,
             None => old.team_ids.clone(),
         };
         let mut row = before;
@@ -826,22 +841,17 @@ impl Services {
             row.allowed_domains_json = Some(serde_json::to_string(d).unwrap_or_default());
         }
         row.updated_at = now_ms();
-        store::update_policy(&mut tx, &row).await?;
-        store::set_policy_teams(&mut tx, who.org.as_str(), &row.id, SSO, &team_ids).await?;
-        let applied = store::policy_teams(&mut tx, who.org.as_str(), SSO).await?;
+        store::update_policy(w.db(), &row).await?;
+        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SSO, &team_ids).await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SSO).await?;
         let new = sso_view(row, &applied);
-        let view = |v: &SsoPolicyView| json!({"name": v.name, "issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains, "team_ids": v.team_ids});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "sso_policy.update",
-            &new.id,
-            view(&old),
-            view(&new),
-        )
+        w.record(AuditEvent::SsoPolicyUpdated {
+            policy: id,
+            before: sso_settings(&old),
+            after: sso_settings(&new),
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(new)
     }
 

@@ -1,13 +1,13 @@
 //! Who the caller is in one organization. Loaded once per request from the org id in the path;
 //! a caller with no standing in the organization gets "not found", exactly as for an organization
-//! that does not exist, so one organization's ids reveal nothing about another's.
+//! that does not exist, so one organization's ids reveal nothing about another's. Write use cases
+//! load it again under the organization's write lock ([`crate::write`]).
 
-use crate::views::parse_org_role;
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
-use switchboard_domain::role::TeamRole;
-use switchboard_store::people;
+use switchboard_domain::role::{OrgRole, TeamRole};
+use switchboard_store::{Conn, orgs, people};
 
 /// A signed-in user acting inside one organization.
 #[derive(Debug, Clone)]
@@ -22,10 +22,33 @@ impl OrgCaller {
     pub fn may(&self, action: Action<'_>) -> ServiceResult<Scope> {
         Ok(access::decide(&self.standing, action)?)
     }
+}
 
-    pub fn actor(&self) -> &str {
-        self.user.as_str()
-    }
+/// What `user` holds in `org` now; `None` if the organization does not exist or they have no
+/// standing there.
+pub(crate) async fn load(c: &mut Conn, org: &OrgId, user: &UserId) -> ServiceResult<Option<Standing>> {
+    let Some(row) = orgs::get_org(c, org.as_str()).await? else {
+        return Ok(None);
+    };
+    let Some(role) = people::org_role(c, org.as_str(), user.as_str()).await? else {
+        return Ok(None);
+    };
+    let memberships =
+        people::memberships_of_users(c, org.as_str(), &[user.as_str().to_owned()]).await?;
+    Ok(Some(Standing {
+        org_role: role.as_deref().and_then(|r| OrgRole::parse(r).ok()),
+        team_admin_of: memberships
+            .iter()
+            .filter(|m| m.team_role == TeamRole::TeamAdmin.as_str())
+            .map(|m| TeamId::from_db(m.team_id.clone()))
+            .collect(),
+        member_of: memberships
+            .iter()
+            .map(|m| TeamId::from_db(m.team_id.clone()))
+            .collect(),
+        org_established: row.established_at.is_some(),
+        initial_team: Some(TeamId::from_db(row.initial_team_id)),
+    }))
 }
 
 impl Services {
@@ -36,28 +59,7 @@ impl Services {
         };
         let org = OrgId::parse(org).ok_or_else(not_found)?;
         let mut c = self.store.read().await?;
-        let row = switchboard_store::orgs::get_org(&mut c, org.as_str())
-            .await?
-            .ok_or_else(not_found)?;
-        let role = people::org_role(&mut c, org.as_str(), user.as_str())
-            .await?
-            .ok_or_else(not_found)?;
-        let memberships =
-            people::memberships_of_users(&mut c, org.as_str(), &[user.as_str().to_owned()]).await?;
-        let standing = Standing {
-            org_role: parse_org_role(role.as_deref()),
-            team_admin_of: memberships
-                .iter()
-                .filter(|m| m.team_role == TeamRole::TeamAdmin.as_str())
-                .map(|m| TeamId::from_db(m.team_id.clone()))
-                .collect(),
-            member_of: memberships
-                .iter()
-                .map(|m| TeamId::from_db(m.team_id.clone()))
-                .collect(),
-            org_established: row.established_at.is_some(),
-            initial_team: Some(TeamId::from_db(row.initial_team_id)),
-        };
+        let standing = load(&mut c, &org, user).await?.ok_or_else(not_found)?;
         Ok(OrgCaller {
             user: user.clone(),
             org,

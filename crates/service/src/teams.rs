@@ -1,13 +1,12 @@
 //! Teams (R2, R3): list, read, create (the first creation by the initial team's admin establishes
 //! the organization), edit, delete when empty.
 
-use crate::audit::record;
 use crate::views::{OrgView, TeamView, rfc3339};
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::HashMap;
 use switchboard_domain::access::{Action, Scope};
+use switchboard_domain::audit::event::{AuditEvent, TeamText};
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::role::OrgRole;
 use switchboard_domain::team::{LoginType, TeamName, parse_description};
@@ -132,11 +131,13 @@ impl Services {
         ctx: &Ctx,
         req: CreateTeam,
     ) -> ServiceResult<TeamView> {
-        who.may(Action::CreateTeam)?;
         let name = TeamName::parse("name", &req.name)?;
         let login = LoginType::parse(&req.login_type)?;
         let description = parse_description(req.description.as_deref())?;
-        let org_name = match (&req.organization_name, who.standing.org_established) {
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::CreateTeam)?;
+        let established = w.standing().is_some_and(|s| s.org_established);
+        let org_name = match (&req.organization_name, established) {
             (Some(n), false) => Some(TeamName::parse("organization_name", n)?),
             (None, false) => {
                 return Err(ServiceError::invalid(
@@ -146,22 +147,7 @@ impl Services {
             }
             (_, true) => None,
         };
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
         let now = now_ms();
-        let org =
-            orgs::get_org(&mut tx, who.org.as_str())
-                .await?
-                .ok_or(ServiceError::NotFound {
-                    what: "organization",
-                })?;
-        let establishing = org_name.is_some();
-        if establishing && org.established_at.is_some() {
-            // Another request established it first; the caller's standing changed under them.
-            return Err(ServiceError::conflict(
-                "org_already_established",
-                "The organization was just established by someone else; reload and try again.",
-            ));
-        }
         let row = TeamRow {
             org_id: who.org.to_string(),
             id: TeamId::generate().to_string(),
@@ -173,46 +159,38 @@ impl Services {
             seats_used: 0,
             created_at: now,
         };
-        orgs::insert_team(&mut tx, &row, &name.key())
+        orgs::insert_team(w.db(), &row, &name.key())
             .await
             .map_err(on_unique("team_name_taken", name_taken(&name)))?;
         if let Some(org_name) = &org_name {
-            orgs::establish_org(&mut tx, who.org.as_str(), org_name.as_str(), now).await?;
+            orgs::establish_org(w.db(), who.org.as_str(), org_name.as_str(), now).await?;
             people::set_org_role(
-                &mut tx,
+                w.db(),
                 who.org.as_str(),
                 who.user.as_str(),
                 Some(OrgRole::OrgAdmin.as_str()),
             )
             .await?;
-            let after = json!({"name": org_name.as_str(), "first_org_admin": who.user});
-            record(
-                &mut tx,
-                who,
-                ctx,
-                "org.establish",
-                who.org.as_str(),
-                json!(null),
-                after,
-            )
+            w.record(AuditEvent::OrgEstablished {
+                org: who.org.clone(),
+                name: org_name.as_str().to_owned(),
+                first_org_admin: who.user.clone(),
+            })
             .await?;
         }
-        let after =
-            json!({"name": row.name, "login_type": row.login_type, "description": row.description});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "team.create",
-            &row.id,
-            json!(null),
-            after,
-        )
+        w.record(AuditEvent::TeamCreated {
+            team: TeamId::from_db(row.id.clone()),
+            text: TeamText {
+                name: row.name.clone(),
+                description: row.description.clone(),
+            },
+            login_type: login,
+        })
         .await?;
-        let view = team_views(&mut tx, who.org.as_str(), vec![row])
+        let view = team_views(w.db(), who.org.as_str(), vec![row])
             .await?
             .remove(0);
-        tx.commit().await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -239,14 +217,15 @@ impl Services {
             .as_deref()
             .map(|d| parse_description(Some(d)))
             .transpose()?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = load_team(&mut tx, who, team).await?;
-        who.may(Action::EditTeam(&TeamId::from_db(row.id.clone())))?;
+        let mut w = self.write(who, ctx).await?;
+        let row = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(row.id.clone());
+        w.may(Action::EditTeam(&team_id))?;
         let new_name = name
             .unwrap_or_else(|| TeamName::parse("name", &row.name).expect("stored names are valid"));
         let new_description = description.unwrap_or_else(|| row.description.clone());
         orgs::update_team(
-            &mut tx,
+            w.db(),
             who.org.as_str(),
             &row.id,
             new_name.as_str(),
@@ -255,37 +234,46 @@ impl Services {
         )
         .await
         .map_err(on_unique("team_name_taken", name_taken(&new_name)))?;
-        let before = json!({"name": row.name, "description": row.description});
-        let after = json!({"name": new_name.as_str(), "description": new_description});
-        record(&mut tx, who, ctx, "team.update", &row.id, before, after).await?;
+        w.record(AuditEvent::TeamUpdated {
+            team: team_id,
+            before: TeamText {
+                name: row.name.clone(),
+                description: row.description.clone(),
+            },
+            after: TeamText {
+                name: new_name.as_str().to_owned(),
+                description: new_description.clone(),
+            },
+        })
+        .await?;
         let mut updated = row;
         updated.name = new_name.as_str().to_owned();
         updated.description = new_description;
-        let view = team_views(&mut tx, who.org.as_str(), vec![updated])
+        let view = team_views(w.db(), who.org.as_str(), vec![updated])
             .await?
             .remove(0);
-        tx.commit().await?;
+        w.commit().await?;
         Ok(view)
     }
 
     /// Deletes a team with no members. The initial team stays forever (R1).
     pub async fn delete_team(&self, who: &OrgCaller, ctx: &Ctx, team: &str) -> ServiceResult<()> {
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let row = load_team(&mut tx, who, team).await?;
-        who.may(Action::DeleteTeam(&TeamId::from_db(row.id.clone())))?;
-        if who
-            .standing
-            .initial_team
-            .as_ref()
-            .is_some_and(|t| t.as_str() == row.id)
+        let mut w = self.write(who, ctx).await?;
+        let row = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(row.id.clone());
+        w.may(Action::DeleteTeam(&team_id))?;
+        if w
+            .standing()
+            .and_then(|s| s.initial_team.as_ref())
+            .is_some_and(|t| *t == team_id)
         {
             return Err(ServiceError::conflict(
                 "initial_team",
                 "The organization's initial team can't be deleted.",
             ));
         }
-        let members = orgs::member_count(&mut tx, who.org.as_str(), &row.id).await?;
-        let devices = switchboard_store::apps::devices_of_team(&mut tx, who.org.as_str(), &row.id)
+        let members = orgs::member_count(w.db(), who.org.as_str(), &row.id).await?;
+        let devices = switchboard_store::apps::devices_of_team(w.db(), who.org.as_str(), &row.id)
             .await?
             .len();
         if devices > 0 {
@@ -306,20 +294,17 @@ impl Services {
                 ),
             ));
         }
-        orgs::delete_team(&mut tx, who.org.as_str(), &row.id).await?;
-        let before =
-            json!({"name": row.name, "login_type": row.login_type, "description": row.description});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "team.delete",
-            &row.id,
-            before,
-            json!(null),
-        )
+        orgs::delete_team(w.db(), who.org.as_str(), &row.id).await?;
+        w.record(AuditEvent::TeamDeleted {
+            team: team_id,
+            text: TeamText {
+                name: row.name.clone(),
+                description: row.description.clone(),
+            },
+            login_type: LoginType::parse(&row.login_type)?,
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
 }

@@ -2,15 +2,17 @@
 //! user details, bulk add, adding to another team, editing and removing a membership, removing a
 //! user from the organization. Seat holders are created only through [`crate::seats`].
 
-use crate::audit::record;
 use crate::seats;
 use crate::teams::{in_scope, load_team};
-use crate::views::{MembershipView, Page, UserView, membership_view, parse_org_role, status_of};
+use crate::views::{
+    MembershipView, Page, UserView, membership_view, parse_org_role, parse_team_role, status_of,
+};
+use crate::write::Write;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
-use switchboard_domain::access::{Action, Scope};
+use switchboard_domain::access::{Action, MembershipChange, Scope};
+use switchboard_domain::audit::event::{AuditEvent, MembershipState};
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{TeamId, UserId};
 use switchboard_domain::role::{OrgRole, TeamRole, UserStatus};
@@ -137,30 +139,68 @@ async fn load_member(
     Ok((id, parse_org_role(role.as_deref()), memberships))
 }
 
-/// The membership of `user` in `team` that a change is about, with the user's org role and all
-/// their memberships: 404 for a missing user, team or membership; 403 unless the caller manages
-/// the team.
-async fn load_membership(
-    c: &mut Conn,
+/// A membership a change is about, with everything the change needs to know.
+struct Target {
+    user: UserId,
+    email: String,
+    org_role: Option<OrgRole>,
+    memberships: Vec<MembershipRow>,
+    team: TeamRow,
+    membership: MembershipRow,
+}
+
+impl Target {
+    fn team_id(&self) -> TeamId {
+        TeamId::from_db(self.team.id.clone())
+    }
+
+    fn state(&self) -> MembershipState {
+        MembershipState {
+            team_role: parse_team_role(&self.membership.team_role),
+            app_access: self.membership.app_access != 0,
+        }
+    }
+}
+
+/// The membership of `user` in `team` that a change is about: 404 for a missing user, team or
+/// membership; 403 unless the caller may make this change (a Team Admin never changes an
+/// org-role holder's memberships, nor removes anyone's last team).
+async fn load_target(
+    w: &mut Write,
     who: &OrgCaller,
     user: &str,
     team: &str,
-) -> ServiceResult<(
-    UserId,
-    Option<OrgRole>,
-    Vec<MembershipRow>,
-    TeamRow,
-    MembershipRow,
-)> {
-    let (id, role, memberships) = load_member(c, who, user).await?;
-    let team = load_team(c, who, team).await?;
-    who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
-    let m = memberships
+    removing: bool,
+) -> ServiceResult<Target> {
+    let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
+    let team = load_team(w.db(), who, team).await?;
+    let team_id = TeamId::from_db(team.id.clone());
+    // Without the right to manage the team at all, the membership's existence is not told.
+    w.may(Action::ManageMembership(&team_id))?;
+    let membership = memberships
         .iter()
         .find(|m| m.team_id == team.id)
         .cloned()
         .ok_or(ServiceError::NotFound { what: "membership" })?;
-    Ok((id, role, memberships, team, m))
+    w.may(Action::ChangeMembership(
+        &team_id,
+        MembershipChange {
+            target_org_role: org_role,
+            removes_last_team: removing && memberships.len() == 1,
+        },
+    ))?;
+    let email = people::get_user(w.db(), id.as_str())
+        .await?
+        .map(|u| u.email)
+        .unwrap_or_default();
+    Ok(Target {
+        user: id,
+        email,
+        org_role,
+        memberships,
+        team,
+        membership,
+    })
 }
 
 fn user_view(u: people::UserListRow, memberships: Vec<MembershipView>) -> UserView {
@@ -294,7 +334,7 @@ impl Services {
             .collect();
         if visible.is_empty() && *scope != Scope::Org {
             // In the organization, but outside the Team Admin's teams.
-            return Err(switchboard_domain::access::Denied.into());
+            return Err(switchboard_domain::access::NOT_YOUR_ROLE.into());
         }
         let u = people::get_user(c, id.as_str())
             .await?
@@ -332,9 +372,10 @@ impl Services {
             ));
         }
         let role = TeamRole::parse(&req.team_role)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let team = load_team(&mut tx, who, &req.team_id).await?;
-        who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
+        let mut w = self.write(who, ctx).await?;
+        let team = load_team(w.db(), who, &req.team_id).await?;
+        let team_id = TeamId::from_db(team.id.clone());
+        w.may(Action::ManageMembership(&team_id))?;
         let app_access = app_access_for(&team, req.app_access)?;
         let now = now_ms();
 
@@ -362,7 +403,7 @@ impl Services {
             });
         }
 
-        let mut ids: HashMap<String, String> = people::find_users_by_emails(&mut tx, &valid)
+        let mut ids: HashMap<String, String> = people::find_users_by_emails(w.db(), &valid)
             .await?
             .into_iter()
             .collect();
@@ -374,15 +415,15 @@ impl Services {
             .map(|e| (UserId::generate().to_string(), e.clone(), None))
             .collect();
         if !new_users.is_empty() {
-            people::insert_users(&mut tx, &new_users, now).await?;
-            ids = people::find_users_by_emails(&mut tx, &valid)
+            people::insert_users(w.db(), &new_users, now).await?;
+            ids = people::find_users_by_emails(w.db(), &valid)
                 .await?
                 .into_iter()
                 .collect();
         }
         let existing: Vec<String> = ids.values().cloned().collect();
         let already: HashSet<String> =
-            people::members_among(&mut tx, who.org.as_str(), &team.id, &existing)
+            people::members_among(w.db(), who.org.as_str(), &team.id, &existing)
                 .await?
                 .into_iter()
                 .collect();
@@ -393,7 +434,7 @@ impl Services {
             .collect();
         if app_access {
             seats::check_team(
-                &mut tx,
+                w.db(),
                 who.org.as_str(),
                 &team.id,
                 &team.name,
@@ -401,9 +442,9 @@ impl Services {
             )
             .await?;
         }
-        people::insert_org_members(&mut tx, who.org.as_str(), &to_add, now).await?;
+        people::insert_org_members(w.db(), who.org.as_str(), &to_add, now).await?;
         people::insert_memberships(
-            &mut tx,
+            w.db(),
             who.org.as_str(),
             &team.id,
             &to_add,
@@ -431,20 +472,21 @@ impl Services {
             invalid: count(AddOutcome::Invalid),
             results,
         };
-        if !to_add.is_empty() {
-            let after = json!({"team_role": role, "app_access": app_access, "user_ids": to_add});
-            record(
-                &mut tx,
-                who,
-                ctx,
-                "membership.bulk_add",
-                &team.id,
-                json!(null),
-                after,
-            )
-            .await?;
+        if to_add.is_empty() {
+            w.unchanged().await?;
+            return Ok(summary);
         }
-        tx.commit().await?;
+        w.record(AuditEvent::MembersAdded {
+            team: team_id,
+            team_name: team.name.clone(),
+            state: MembershipState {
+                team_role: role,
+                app_access,
+            },
+            users: to_add.into_iter().map(UserId::from_db).collect(),
+        })
+        .await?;
+        w.commit().await?;
         Ok(summary)
     }
 
@@ -457,14 +499,22 @@ impl Services {
         req: AddMembership,
     ) -> ServiceResult<UserView> {
         let role = TeamRole::parse(&req.team_role)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let (id, _, memberships) = load_member(&mut tx, who, user).await?;
-        let team = load_team(&mut tx, who, &req.team_id).await?;
-        let scope = who.may(Action::ManageMembership(&TeamId::from_db(team.id.clone())))?;
+        let mut w = self.write(who, ctx).await?;
+        let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
+        let team = load_team(w.db(), who, &req.team_id).await?;
+        let team_id = TeamId::from_db(team.id.clone());
+        let scope = w.may(Action::ManageMembership(&team_id))?;
         // A Team Admin may only reach users they can see (members of their own teams).
         if scope != Scope::Org && !memberships.iter().any(|m| in_scope(&scope, &m.team_id)) {
-            return Err(switchboard_domain::access::Denied.into());
+            return Err(switchboard_domain::access::NOT_YOUR_ROLE.into());
         }
+        w.may(Action::ChangeMembership(
+            &team_id,
+            MembershipChange {
+                target_org_role: org_role,
+                removes_last_team: false,
+            },
+        ))?;
         if memberships.iter().any(|m| m.team_id == team.id) {
             return Err(ServiceError::conflict(
                 "already_member",
@@ -473,10 +523,10 @@ impl Services {
         }
         let app_access = app_access_for(&team, req.app_access)?;
         if app_access {
-            seats::check_team(&mut tx, who.org.as_str(), &team.id, &team.name, 1).await?;
+            seats::check_team(w.db(), who.org.as_str(), &team.id, &team.name, 1).await?;
         }
         people::insert_memberships(
-            &mut tx,
+            w.db(),
             who.org.as_str(),
             &team.id,
             &[id.to_string()],
@@ -485,22 +535,23 @@ impl Services {
             now_ms(),
         )
         .await?;
-        let after =
-            json!({"user_id": id, "team_id": team.id, "team_role": role, "app_access": app_access});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "membership.add",
-            id.as_str(),
-            json!(null),
-            after,
-        )
+        let email = people::get_user(w.db(), id.as_str())
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        w.record(AuditEvent::MembershipAdded {
+            user: id.clone(),
+            email,
+            team: team_id,
+            team_name: team.name.clone(),
+            state: MembershipState {
+                team_role: role,
+                app_access,
+            },
+        })
         .await?;
-        let view = self
-            .user_in_scope(&mut tx, who, &scope, id.as_str())
-            .await?;
-        tx.commit().await?;
+        let view = self.user_in_scope(w.db(), who, &scope, id.as_str()).await?;
+        w.commit().await?;
         Ok(view)
     }
 
@@ -520,45 +571,43 @@ impl Services {
             ));
         }
         let role = req.team_role.as_deref().map(TeamRole::parse).transpose()?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let (id, _, _, team, m) = load_membership(&mut tx, who, user, team).await?;
-        let was_on = m.app_access != 0;
-        let new_role =
-            role.unwrap_or_else(|| TeamRole::parse(&m.team_role).unwrap_or(TeamRole::Member));
-        let new_access = match req.app_access {
-            Some(a) => app_access_for(&team, Some(a))?,
-            None => was_on,
+        let mut w = self.write(who, ctx).await?;
+        let t = load_target(&mut w, who, user, team, false).await?;
+        let before = t.state();
+        let after = MembershipState {
+            team_role: role.unwrap_or(before.team_role),
+            app_access: match req.app_access {
+                Some(a) => app_access_for(&t.team, Some(a))?,
+                None => before.app_access,
+            },
         };
-        if new_access && !was_on {
-            seats::check_team(&mut tx, who.org.as_str(), &team.id, &team.name, 1).await?;
+        if after.app_access && !before.app_access {
+            seats::check_team(w.db(), who.org.as_str(), &t.team.id, &t.team.name, 1).await?;
         }
         people::update_membership(
-            &mut tx,
+            w.db(),
             who.org.as_str(),
-            id.as_str(),
-            &team.id,
-            new_role.as_str(),
-            new_access,
+            t.user.as_str(),
+            &t.team.id,
+            after.team_role.as_str(),
+            after.app_access,
         )
         .await?;
-        let before = json!({"user_id": id, "team_id": team.id, "team_role": m.team_role, "app_access": was_on});
-        let after = json!({"user_id": id, "team_id": team.id, "team_role": new_role, "app_access": new_access});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "membership.update",
-            id.as_str(),
+        w.record(AuditEvent::MembershipUpdated {
+            user: t.user.clone(),
+            email: t.email.clone(),
+            team: t.team_id(),
+            team_name: t.team.name.clone(),
             before,
             after,
-        )
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(MembershipView {
-            team_id: team.id,
-            team_name: team.name,
-            team_role: new_role,
-            app_access: new_access,
+            team_id: t.team.id,
+            team_name: t.team.name,
+            team_role: after.team_role,
+            app_access: after.app_access,
         })
     }
 
@@ -571,27 +620,25 @@ impl Services {
         user: &str,
         team: &str,
     ) -> ServiceResult<RemovedMembership> {
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let (id, role, memberships, team, m) = load_membership(&mut tx, who, user, team).await?;
-        let last = memberships.len() == 1;
+        let mut w = self.write(who, ctx).await?;
+        let t = load_target(&mut w, who, user, team, true).await?;
+        let last = t.memberships.len() == 1;
         if last {
-            crate::roles::guard_last_admin(&mut tx, who.org.as_str(), role).await?;
-            people::delete_org_member(&mut tx, who.org.as_str(), id.as_str()).await?;
+            crate::roles::guard_last_admin(w.db(), who.org.as_str(), t.org_role).await?;
+            people::delete_org_member(w.db(), who.org.as_str(), t.user.as_str()).await?;
         }
-        people::delete_membership(&mut tx, who.org.as_str(), id.as_str(), &team.id).await?;
-        let before = json!({"user_id": id, "team_id": team.id, "team_role": m.team_role, "app_access": m.app_access != 0, "org_role": role});
-        let after = json!({"removed_from_org": last});
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "membership.remove",
-            id.as_str(),
-            before,
-            after,
-        )
+        people::delete_membership(w.db(), who.org.as_str(), t.user.as_str(), &t.team.id).await?;
+        w.record(AuditEvent::MembershipRemoved {
+            user: t.user.clone(),
+            email: t.email.clone(),
+            team: t.team_id(),
+            team_name: t.team.name.clone(),
+            before: t.state(),
+            org_role: t.org_role,
+            removed_from_org: last,
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(RemovedMembership {
             removed_from_org: last,
         })
@@ -604,24 +651,27 @@ impl Services {
         ctx: &Ctx,
         user: &str,
     ) -> ServiceResult<()> {
-        who.may(Action::RemoveFromOrg)?;
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
-        let (id, role, memberships) = load_member(&mut tx, who, user).await?;
-        crate::roles::guard_last_admin(&mut tx, who.org.as_str(), role).await?;
-        people::delete_memberships_of_user(&mut tx, who.org.as_str(), id.as_str()).await?;
-        people::delete_org_member(&mut tx, who.org.as_str(), id.as_str()).await?;
-        let teams: Vec<&str> = memberships.iter().map(|m| m.team_id.as_str()).collect();
-        record(
-            &mut tx,
-            who,
-            ctx,
-            "user.remove_from_org",
-            id.as_str(),
-            json!({"org_role": role, "team_ids": teams}),
-            json!(null),
-        )
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::RemoveFromOrg)?;
+        let (id, role, memberships) = load_member(w.db(), who, user).await?;
+        crate::roles::guard_last_admin(w.db(), who.org.as_str(), role).await?;
+        people::delete_memberships_of_user(w.db(), who.org.as_str(), id.as_str()).await?;
+        people::delete_org_member(w.db(), who.org.as_str(), id.as_str()).await?;
+        let email = people::get_user(w.db(), id.as_str())
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        w.record(AuditEvent::RemovedFromOrg {
+            user: id,
+            email,
+            org_role: role,
+            teams: memberships
+                .iter()
+                .map(|m| TeamId::from_db(m.team_id.clone()))
+                .collect(),
+        })
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
 }

@@ -66,12 +66,33 @@ pub struct UserView {
     pub memberships: Vec<MembershipView>,
 }
 
+/// An Org Admin or Org Analyst. Named as in the user list: `id` and `org_role`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrgRoleView {
-    pub user_id: String,
+    /// The user's id.
+    pub id: String,
     pub email: String,
     pub name: Option<String>,
+    pub org_role: OrgRole,
+    /// Deprecated: the same as `id`.
+    #[schema(deprecated)]
+    pub user_id: String,
+    /// Deprecated: the same as `org_role`.
+    #[schema(deprecated)]
     pub role: OrgRole,
+}
+
+impl OrgRoleView {
+    pub fn new(id: String, email: String, name: Option<String>, org_role: OrgRole) -> Self {
+        Self {
+            user_id: id.clone(),
+            id,
+            email,
+            name,
+            org_role,
+            role: org_role,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -108,10 +129,15 @@ pub struct AuditEntryView {
     pub id: String,
     pub seq: i64,
     pub at: String,
-    /// A user id, or `operator`.
+    /// A user id, `operator`, `system` or `enrollment_key:…`.
     pub actor: String,
+    /// The acting user's email at the time, when the actor is a user.
+    pub actor_name: Option<String>,
     pub action: String,
+    /// The id of the changed object.
     pub target: String,
+    /// What the changed object was called at the time (a team's name, a user's email, …).
+    pub target_name: Option<String>,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
     pub request_id: String,

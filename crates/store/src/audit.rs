@@ -16,6 +16,8 @@ pub struct NewEntry<'a> {
     pub before: serde_json::Value,
     pub after: serde_json::Value,
     pub request_id: &'a str,
+    pub actor_name: Option<&'a str>,
+    pub target_name: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -32,6 +34,8 @@ pub struct AuditRow {
     pub request_id: String,
     pub prev_hash: String,
     pub hash: String,
+    pub actor_name: Option<String>,
+    pub target_name: Option<String>,
 }
 
 impl AuditRow {
@@ -46,6 +50,8 @@ impl AuditRow {
             before: &self.before_json,
             after: &self.after_json,
             request_id: &self.request_id,
+            actor_name: self.actor_name.as_deref(),
+            target_name: self.target_name.as_deref(),
         }
     }
 }
@@ -72,11 +78,13 @@ pub async fn append(c: &mut Conn, org: &str, e: NewEntry<'_>, now: i64) -> Resul
         before: &before,
         after: &after,
         request_id: e.request_id,
+        actor_name: e.actor_name,
+        target_name: e.target_name,
     };
     let hash = entry_hash(&prev, &fields);
     sqlx::query(
-        "INSERT INTO audit_log (org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO audit_log (org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash, actor_name, target_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(org)
     .bind(seq)
@@ -90,6 +98,8 @@ pub async fn append(c: &mut Conn, org: &str, e: NewEntry<'_>, now: i64) -> Resul
     .bind(e.request_id)
     .bind(prev)
     .bind(hash)
+    .bind(e.actor_name.map(str::to_owned))
+    .bind(e.target_name.map(str::to_owned))
     .execute(c)
     .await?;
     Ok(())
@@ -107,7 +117,7 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-const COLUMNS: &str = "org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash";
+const COLUMNS: &str = "org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash, actor_name, target_name";
 
 pub async fn list(c: &mut Conn, org: &str, f: &AuditFilter) -> Result<Vec<AuditRow>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM audit_log WHERE org_id = "));

@@ -6,6 +6,7 @@ mod helpers;
 
 mod apps;
 mod audit;
+mod authorization;
 mod auth;
 mod bad_input;
 mod billing;

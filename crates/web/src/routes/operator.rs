@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use switchboard_domain::plan::Plan;
 use switchboard_service::billing::{InvoiceView, SubscriptionView};
-use switchboard_service::billing_ops::{CreateSubscription, InvoiceStatus, UpdateSubscription};
+use switchboard_service::billing_ops::{CreateSubscription, SetInvoiceStatus, UpdateSubscription};
 use switchboard_service::operator::{ProvisionRequest, Provisioned};
 use switchboard_service::views::Page;
 
@@ -74,7 +74,7 @@ pub async fn update_subscription(
 
 /// Record an open invoice as paid, or void it.
 #[utoipa::path(patch, path = "/operator/v1/invoices/{invoice}", tag = "operator", security(("operator" = [])),
-    params(("invoice" = String, Path)), request_body = InvoiceStatus,
+    params(("invoice" = String, Path)), request_body = SetInvoiceStatus,
     responses((status = 200, body = InvoiceView), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_invoice_status(
@@ -82,7 +82,7 @@ pub async fn set_invoice_status(
     State(state): State<AppState>,
     RequestCtx(ctx): RequestCtx,
     Path(invoice): Path<String>,
-    Body(req): Body<InvoiceStatus>,
+    Body(req): Body<SetInvoiceStatus>,
 ) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(
         state

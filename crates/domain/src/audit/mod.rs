@@ -1,6 +1,9 @@
 //! R25: the audit log is append-only and tamper-evident. Each entry's hash covers its own fields and
 //! the previous entry's hash, so changing or deleting any entry breaks every hash after it.
 
+pub mod event;
+
+pub use event::{AuditEvent, EntryParts};
 use sha2::{Digest, Sha256};
 
 /// The hash of the (absent) entry before an organization's first entry.
@@ -18,6 +21,10 @@ pub struct EntryFields<'a> {
     pub before: &'a str,
     pub after: &'a str,
     pub request_id: &'a str,
+    /// The actor's and the target's names at the time (an email, a team's name). Covered by the
+    /// hash when present; entries written before names were kept have none.
+    pub actor_name: Option<&'a str>,
+    pub target_name: Option<&'a str>,
 }
 
 /// `sha256(prev_hash ‖ each field, length-prefixed)` in hex. Length prefixes make the encoding
@@ -41,6 +48,14 @@ pub fn entry_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
+    // Names are tagged, so an actor name can never be read as a target name or vice versa.
+    for (tag, name) in [(b'a', e.actor_name), (b't', e.target_name)] {
+        if let Some(n) = name {
+            h.update([tag]);
+            h.update((n.len() as u64).to_be_bytes());
+            h.update(n.as_bytes());
+        }
+    }
     hex::encode(h.finalize())
 }
 
@@ -59,6 +74,8 @@ mod tests {
             before: "null",
             after: "{}",
             request_id: "r1",
+            actor_name: Some("ana@example.com"),
+            target_name: None,
         }
     }
 
@@ -69,5 +86,11 @@ mod tests {
         assert_ne!(a, entry_hash(GENESIS, &entry("team.delete")));
         assert_ne!(a, entry_hash(&a, &entry("team.create")));
         assert_eq!(a, entry_hash(GENESIS, &entry("team.create")));
+        let mut renamed = entry("team.create");
+        renamed.actor_name = Some("bo@example.com");
+        assert_ne!(a, entry_hash(GENESIS, &renamed));
+        let (mut as_actor, mut as_target) = (entry("team.create"), entry("team.create"));
+        (as_actor.actor_name, as_target.actor_name, as_target.target_name) = (Some("x"), None, Some("x"));
+        assert_ne!(entry_hash(GENESIS, &as_actor), entry_hash(GENESIS, &as_target));
     }
 }

@@ -1,0 +1,261 @@
+//! The one write path. Every use case that changes an organization goes through [`Write`]:
+//!
+//! 1. [`Services::write`] (a signed-in user) or [`Services::write_as`] (the operator, the system,
+//!    a device enrolling) opens the organization's write transaction, whose first statement takes
+//!    the organization's write lock (`Store::write_org`);
+//! 2. under that lock it loads what the user holds in the organization *now*, so a permission is
+//!    decided on the standing that commits, not on the one read before the request waited for the
+//!    lock ([`Write::may`]): an admin demoted meanwhile is refused;
+//! 3. the use case reads and writes through [`Write::db`], and records what it changed as typed
+//!    [`AuditEvent`]s ([`Write::record`]), appended to the hash chain in the same transaction;
+//! 4. [`Write::commit`] commits all of it, or nothing (dropping a `Write` rolls back).
+//!
+//! No other module opens a write transaction on an organization or appends to the audit log
+//! (a test in this file checks the sources).
+
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::{self, Action, Scope, Standing};
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::ids::{EnrollmentKeyId, OrgId, TeamId, UserId};
+use switchboard_store::audit::{self, NewEntry};
+use switchboard_store::{Conn, Tx, now_ms};
+
+/// Who a change is made by, as the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user (their id; their email is the entry's actor name).
+    User { id: UserId, email: String },
+    /// The vendor's operator (operator API and CLI).
+    Operator,
+    /// Switchboard itself (closing billing periods, demo data).
+    System,
+    /// A device enrolling with a key.
+    EnrollmentKey(EnrollmentKeyId),
+}
+
+impl Actor {
+    /// The actor column of the log: a user id, `operator`, `system`, `enrollment_key:…`.
+    pub fn id(&self) -> String {
+        match self {
+            Actor::User { id, .. } => id.to_string(),
+            Actor::Operator => "operator".into(),
+            Actor::System => "system".into(),
+            Actor::EnrollmentKey(k) => format!("enrollment_key:{k}"),
+        }
+    }
+
+    fn name(&self) -> Option<&str> {
+        match self {
+            Actor::User { email, .. } => Some(email),
+            _ => None,
+        }
+    }
+}
+
+/// An open write on one organization; see the module's documentation.
+pub struct Write {
+    tx: Tx,
+    org: OrgId,
+    actor: Actor,
+    request_id: String,
+    /// What the acting user holds in the organization, read under the lock; `None` for actors
+    /// from outside it (operator, system, a device enrolling), who act on the whole organization.
+    standing: Option<Standing>,
+    /// Other organizations whose version this write moved, and so holds the lock of.
+    touched: Vec<OrgId>,
+    recorded: usize,
+}
+
+impl Services {
+    /// Opens `who`'s organization for a change made by them. Their standing is loaded again
+    /// under the organization's write lock; if they no longer have any, the organization is
+    /// "not found" to them, as it would be for a new request.
+    pub(crate) async fn write(&self, who: &OrgCaller, ctx: &Ctx) -> ServiceResult<Write> {
+        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let standing = crate::standing::load(&mut tx, &who.org, &who.user)
+            .await?
+            .ok_or(ServiceError::NotFound {
+                what: "organization",
+            })?;
+        let email = switchboard_store::people::get_user(&mut tx, who.user.as_str())
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        Ok(Write {
+            tx,
+            org: who.org.clone(),
+            actor: Actor::User {
+                id: who.user.clone(),
+                email,
+            },
+            request_id: ctx.request_id.clone(),
+            standing: Some(standing),
+            touched: Vec::new(),
+            recorded: 0,
+        })
+    }
+
+    /// Creates an organization (R1) and opens it for its first change, by the operator.
+    pub(crate) async fn write_new_org(
+        &self,
+        org: &OrgId,
+        initial_team: &TeamId,
+        actor: Actor,
+        ctx: &Ctx,
+    ) -> ServiceResult<Write> {
+        let mut tx = self.store.write().await?;
+        switchboard_store::orgs::insert_org(&mut tx, org.as_str(), initial_team.as_str(), now_ms())
+            .await?;
+        Ok(Write {
+            tx,
+            org: org.clone(),
+            actor,
+            request_id: ctx.request_id.clone(),
+            standing: None,
+            touched: Vec::new(),
+            recorded: 0,
+        })
+    }
+
+    /// Opens an organization for a change by an actor from outside it (no permission table:
+    /// the caller has already established who they are, e.g. by the operator token).
+    pub(crate) async fn write_as(
+        &self,
+        org: &OrgId,
+        actor: Actor,
+        ctx: &Ctx,
+    ) -> ServiceResult<Write> {
+        let (tx, _) = self.store.write_org(org).await?;
+        Ok(Write {
+            tx,
+            org: org.clone(),
+            actor,
+            request_id: ctx.request_id.clone(),
+            standing: None,
+            touched: Vec::new(),
+            recorded: 0,
+        })
+    }
+}
+
+impl Write {
+    /// Asks the permission table with the standing read under the lock; a refusal is a 403.
+    /// Actors from outside the organization act on all of it.
+    pub fn may(&self, action: Action<'_>) -> ServiceResult<Scope> {
+        match &self.standing {
+            Some(s) => Ok(access::decide(s, action)?),
+            None => Ok(Scope::Org),
+        }
+    }
+
+    /// The standing of the acting user, as it is under the lock.
+    pub fn standing(&self) -> Option<&Standing> {
+        self.standing.as_ref()
+    }
+
+    pub fn org(&self) -> &OrgId {
+        &self.org
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Moves another organization's version too (a change in this transaction that concerns it,
+    /// like an app token leaving it), so its cached answers are rebuilt. Take the organizations'
+    /// locks in id order (open the write on the lower id), so two such writes never wait on
+    /// each other.
+    pub async fn touch_org(&mut self, other: &OrgId) -> ServiceResult<()> {
+        switchboard_store::orgs::bump_version(&mut self.tx, other.as_str()).await?;
+        self.touched.push(other.clone());
+        Ok(())
+    }
+
+    /// The transaction's connection, for the store's functions.
+    pub fn db(&mut self) -> &mut Conn {
+        &mut self.tx
+    }
+
+    /// Appends the audit entry of a change to the organization's chain, in this transaction.
+    pub async fn record(&mut self, event: AuditEvent) -> ServiceResult<()> {
+        let org = self.org.clone();
+        self.record_in(&org, event).await
+    }
+
+    /// [`Write::record`] into the log of `org`: this write's organization or one it touched
+    /// (whose lock it holds, so the chain can't fork).
+    pub async fn record_in(&mut self, org: &OrgId, event: AuditEvent) -> ServiceResult<()> {
+        assert!(
+            *org == self.org || self.touched.contains(org),
+            "an audit entry for {org}, whose lock this write does not hold"
+        );
+        let parts = event.parts();
+        let actor = self.actor.id();
+        let entry = NewEntry {
+            actor: &actor,
+            action: parts.action,
+            target: &parts.target,
+            before: parts.before,
+            after: parts.after,
+            request_id: &self.request_id,
+            actor_name: self.actor.name(),
+            target_name: parts.target_name.as_deref(),
+        };
+        audit::append(&mut self.tx, org.as_str(), entry, now_ms()).await?;
+        self.recorded += 1;
+        Ok(())
+    }
+
+    /// Commits the change and its audit entries. Every committed change records at least one
+    /// event; a use case that found nothing to change calls [`Write::unchanged`] instead.
+    pub async fn commit(self) -> ServiceResult<()> {
+        debug_assert!(
+            self.recorded > 0,
+            "a write on {} committed without an audit entry",
+            self.org
+        );
+        if self.recorded == 0 {
+            tracing::error!(org = %self.org, "a write committed without an audit entry");
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a write that changed nothing: rolls back, so not even the organization's version
+    /// moves (no cache anywhere is invalidated for nothing).
+    pub async fn unchanged(self) -> ServiceResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// No module but this one opens an organization's write transaction or appends to the audit
+    /// log: every change goes through the one path above.
+    #[test]
+    fn every_write_goes_through_the_write_path() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = Vec::new();
+        let mut stack = vec![src];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.file_name().is_some_and(|n| n == "write.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for needle in [".write_org(", "audit::append(", "bump_version("] {
+                    if text.contains(needle) {
+                        offenders.push(format!("{} calls {needle}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "{offenders:#?}");
+    }
+}
