@@ -514,10 +514,11 @@ impl Services {
             "seat": "held",
             "settings": Value::Object(settings),
             "locked": locked,
-            "policy_version": version,
         })
         .to_string();
-        // Strong ETag from the content: equal answers share a tag on every instance.
+        // Strong ETag from the content: equal answers share a tag on every instance, and the tag
+        // moves only when what this subject sees moves — never because of an unrelated write in
+        // the organization (the body carries no version).
         let etag = format!(
             "\"{}\"",
             &hex::encode(Sha256::digest(body.as_bytes()))[..32]

@@ -77,7 +77,7 @@ pub async fn enroll(
 
 /// May this app run, and with which settings? Strong ETag; `If-None-Match` answers 304.
 #[utoipa::path(get, path = "/app/v1/entitlement", tag = "app", security(("app" = [])),
-    responses((status = 200, body = Object, description = "org, team, subject, app_access, seat, settings, locked, policy_version"),
+    responses((status = 200, body = Object, description = "org, team, subject, app_access, seat, settings, locked"),
         (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn entitlement(
