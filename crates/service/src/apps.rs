@@ -429,7 +429,7 @@ impl Services {
                 "This user is in several teams: list them with GET /app/v1/teams and choose one with POST /app/v1/teams/{team}/select.",
             ));
         };
-        let built = self.build_entitlement(&org, &team, &row, version).await;
+        let built = self.build_entitlement(&org, &team, &row).await;
         let mut cache = self.entitlements.answers.lock().expect("cache lock");
         let answer = match built {
             Ok(a) => Arc::new(a),
@@ -457,7 +457,6 @@ impl Services {
         org: &str,
         team: &str,
         row: &AppTokenRow,
-        version: i64,
     ) -> ServiceResult<Answer> {
         let mut c = self.store.read().await?;
         let o = orgs::get_org(&mut c, org)

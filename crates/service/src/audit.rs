@@ -6,14 +6,17 @@ use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use serde::Deserialize;
 use serde_json::Value;
 use switchboard_domain::access::Action;
+use switchboard_domain::email::Email;
+use switchboard_domain::ids::{EnrollmentKeyId, UserId};
 use switchboard_store::audit::{self, AuditFilter, AuditRow};
+use switchboard_store::people;
 use utoipa::IntoParams;
 
 /// Filters of the audit log. Times are RFC 3339.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// A user id, or `operator`.
+    /// A user's id or email, `operator`, `system` or `enrollment_key:…`.
     pub actor: Option<String>,
     /// An action such as `team.create`.
     pub action: Option<String>,
@@ -28,6 +31,53 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+}
+
+/// The actor filter as stored: a user id (also given as the user's email), `operator`,
+/// `system` or `enrollment_key:…`.
+async fn parse_actor(c: &mut switchboard_store::Conn, a: &str) -> ServiceResult<String> {
+    let a = a.trim();
+    if a == "operator" || a == "system" || UserId::parse(a).is_some() {
+        return Ok(a.to_owned());
+    }
+    if let Some(k) = a.strip_prefix("enrollment_key:")
+        && EnrollmentKeyId::parse(k).is_some()
+    {
+        return Ok(a.to_owned());
+    }
+    if a.contains('@') {
+        let email = Email::parse(a).map_err(|_| {
+            ServiceError::invalid("actor", "is not a valid email address")
+        })?;
+        // An email nobody has matches nobody: a filter, not a lookup that tells who exists.
+        return Ok(people::find_user_by_email(c, email.as_str())
+            .await?
+            .map(|u| u.id)
+            .unwrap_or_else(|| "usr_none".into()));
+    }
+    Err(ServiceError::invalid(
+        "actor",
+        "must be a user's id or email, operator, system or enrollment_key:…",
+    ))
+}
+
+/// `area.verb`, in lower case with underscores.
+fn is_action_word(a: &str) -> bool {
+    a.split_once('.').is_some_and(|(x, y)| {
+        [x, y]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    })
+}
+
+/// A typed id: a lower-case prefix, `_`, and 26 letters or digits.
+fn is_object_id(t: &str) -> bool {
+    t.split_once('_').is_some_and(|(prefix, rest)| {
+        !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_lowercase())
+            && rest.len() == 26
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
 }
 
 fn parse_time(field: &'static str, s: &str) -> ServiceResult<i64> {
@@ -74,8 +124,29 @@ impl Services {
             })?),
             None => None,
         };
+        let mut c = self.store.read().await?;
+        let actor = match q.actor.as_deref() {
+            None => None,
+            Some(a) => Some(parse_actor(&mut c, a).await?),
+        };
+        if let Some(a) = q.action.as_deref()
+            && !is_action_word(a)
+        {
+            return Err(ServiceError::invalid(
+                "action",
+                "must be an action like team.create or membership.remove",
+            ));
+        }
+        if let Some(t) = q.target.as_deref()
+            && !is_object_id(t)
+        {
+            return Err(ServiceError::invalid(
+                "target",
+                "must be the id of an object, like team_01J… or usr_01J…",
+            ));
+        }
         let filter = AuditFilter {
-            actor: q.actor.clone(),
+            actor,
             action: q.action.clone(),
             target: q.target.clone(),
             from_ms: q
@@ -87,7 +158,6 @@ impl Services {
             before_seq,
             limit: limit + 1,
         };
-        let mut c = self.store.read().await?;
         let mut rows = audit::list(&mut c, who.org.as_str(), &filter).await?;
         let next_cursor = (rows.len() as i64 > limit).then(|| {
             rows.truncate(limit as usize);
@@ -106,38 +176,29 @@ impl Services {
     }
 }
 
-/// The entries as CSV (RFC 4180 quoting), with a header line.
+/// The entries as CSV, with a header line (see [`crate::export`]).
 pub fn to_csv(entries: &[AuditEntryView]) -> String {
-    fn field(out: &mut String, s: &str) {
-        if s.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&s.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(s);
-        }
-    }
-    let mut out = String::from("seq,id,at,actor,action,target,before,after,request_id,hash\n");
-    for e in entries {
-        let cells = [
-            e.seq.to_string(),
-            e.id.clone(),
-            e.at.clone(),
-            e.actor.clone(),
-            e.action.clone(),
-            e.target.clone(),
-            e.before.to_string(),
-            e.after.to_string(),
-            e.request_id.clone(),
-            e.hash.clone(),
-        ];
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(&mut out, c);
-        }
-        out.push('\n');
-    }
-    out
+    let header = [
+        "seq", "id", "at", "actor", "actor_name", "action", "target", "target_name", "before",
+        "after", "request_id", "hash",
+    ];
+    crate::export::to_csv(
+        &header,
+        entries.iter().map(|e| {
+            [
+                e.seq.to_string(),
+                e.id.clone(),
+                e.at.clone(),
+                e.actor.clone(),
+                e.actor_name.clone().unwrap_or_default(),
+                e.action.clone(),
+                e.target.clone(),
+                e.target_name.clone().unwrap_or_default(),
+                e.before.to_string(),
+                e.after.to_string(),
+                e.request_id.clone(),
+                e.hash.clone(),
+            ]
+        }),
+    )
 }

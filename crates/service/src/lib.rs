@@ -18,6 +18,7 @@ pub mod billing;
 pub mod billing_ops;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod mail;
 pub mod operator;
 pub mod roles;

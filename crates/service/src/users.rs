@@ -237,12 +237,17 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         .map(UserStatus::parse)
         .transpose()?
         .map(|s| s == UserStatus::SignedIn);
-    // An id that can't be a team matches no one, like a team of another organization.
-    let team = q.team.as_deref().map(|t| {
-        TeamId::parse(t)
-            .map(|t| t.to_string())
-            .unwrap_or_else(|| "team_none".into())
-    });
+    // A well-formed id of a team of another organization matches no one; a value that can't
+    // be a team id at all is a mistake worth saying (a team's name instead of its id, say).
+    let team = q
+        .team
+        .as_deref()
+        .map(|t| {
+            TeamId::parse(t).map(|t| t.to_string()).ok_or_else(|| {
+                ServiceError::invalid("team", "must be a team id like team_01J…, not a team's name")
+            })
+        })
+        .transpose()?;
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(

@@ -67,12 +67,49 @@ db_tests! {
         assert_eq!(csv.status, 200);
         assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
         let lines: Vec<&str> = csv.text.lines().collect();
-        assert_eq!(lines[0], "seq,id,at,actor,action,target,before,after,request_id,hash");
+        assert_eq!(lines[0], "seq,id,at,actor,actor_name,action,target,target_name,before,after,request_id,hash");
         assert_eq!(lines.len(), 7);
         assert!(lines[1].contains(",team.create,"));
         assert!(lines[1].contains("\"{\"\""), "JSON cells are quoted: {}", lines[1]);
         for bad in ["from=yesterday", "limit=0", "cursor=abc", "format=xml"] {
             app.get(&org.path(&format!("/audit-log?{bad}")), &org.admin).await.problem(422, "validation_failed");
+        }
+    }
+
+    async fn r25_request_ids_are_the_servers_and_exports_are_safe_in_spreadsheets(app: TestApp) {
+        let org = app.established_org(20).await;
+        let forged = format!("=HYPERLINK(\"http://evil.example\"){}", "x".repeat(60_000));
+        let r = app.client.post(format!("{}{}", app.base, org.path("/teams")))
+            .bearer_auth(&org.admin)
+            .header("x-request-id", &forged)
+            .json(&json!({"name": "=SUM(A1)", "login_type": "email"}))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let ours = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(ours.starts_with("req_") && ours.len() < 40, "{ours}");
+        let log = app.get(&org.path("/audit-log?action=team.create&limit=1"), &org.admin).await;
+        let entry = &log.ok()["items"][0];
+        assert_eq!(entry["request_id"], ours.as_str(), "the log keeps the server's id, not the client's");
+        assert_eq!(entry["target_name"], "=SUM(A1)");
+        assert_eq!(entry["actor_name"], org.admin_email.as_str());
+        let csv = app.get(&org.path("/audit-log?format=csv&action=team.create&limit=1"), &org.admin).await;
+        assert!(csv.text.contains(",'=SUM(A1),"), "a formula is neutralized: {}", csv.text);
+        assert!(!csv.text.contains("HYPERLINK"));
+    }
+
+    async fn r25_audit_filters_take_an_email_and_refuse_malformed_values(app: TestApp) {
+        let org = app.established_org(20).await;
+        app.post(&org.path("/teams"), &org.admin, json!({"name": "T1", "login_type": "email"})).await.ok();
+        let by_email = app.get(&org.path(&format!("/audit-log?actor={}", org.admin_email)), &org.admin).await;
+        let items = by_email.ok()["items"].as_array().unwrap().clone();
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|e| e["actor"] == org.admin_user.as_str()));
+        let nobody = app.get(&org.path("/audit-log?actor=nobody@example.com"), &org.admin).await;
+        assert_eq!(nobody.ok()["items"].as_array().unwrap().len(), 0);
+        for (bad, field) in [("actor=Sales%20EU", "actor"), ("action=DROP%20TABLE", "action"), ("target=Sales%20EU", "target")] {
+            let r = app.get(&org.path(&format!("/audit-log?{bad}")), &org.admin).await;
+            r.problem(422, "validation_failed");
+            assert_eq!(r.body["field"], field);
         }
     }
 }

@@ -250,4 +250,14 @@ db_tests! {
         let detail = r.problem(409, "seat_limit_reached");
         assert!(detail.starts_with("Team Sales EU has reached its allocated seat limit (1)"), "{detail}");
     }
+
+    async fn r11_a_malformed_filter_is_refused_naming_the_parameter(app: TestApp) {
+        let org = app.established_org(20).await;
+        let r = app.get(&org.path("/users?team=Sales%20EU"), &org.admin).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["field"], "team");
+        // A well-formed id of no team of this organization matches nobody.
+        let r = app.get(&org.path("/users?team=team_00000000000000000000000000"), &org.admin).await;
+        assert_eq!(r.ok()["items"].as_array().unwrap().len(), 0);
+    }
 }
