@@ -174,6 +174,12 @@ impl Services {
         let mut c = self.store.read().await?;
         Ok(audit::verify_chain(&mut c, org).await?)
     }
+
+    /// Every organization's id, for checking every chain.
+    pub async fn all_org_ids(&self) -> ServiceResult<Vec<String>> {
+        let mut c = self.store.read().await?;
+        Ok(switchboard_store::orgs::all_ids(&mut c).await?)
+    }
 }
 
 /// The entries as CSV, with a header line (see [`crate::export`]).

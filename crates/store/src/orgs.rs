@@ -188,6 +188,13 @@ pub async fn set_team_subscription(
     Ok(())
 }
 
+/// Every organization's id, in id order.
+pub async fn all_ids(c: &mut Conn) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT id FROM orgs ORDER BY id")
+        .fetch_all(c)
+        .await?)
+}
+
 /// Whether any organization exists (used to seed demo data only into an empty database).
 pub async fn any_org(c: &mut Conn) -> Result<bool> {
     Ok(
