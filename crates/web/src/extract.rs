@@ -3,8 +3,8 @@
 //! standing there; handlers never read an org id again. [`Body`] and [`Params`] turn malformed
 //! input into problem responses.
 
-use crate::AppState;
 use crate::problem::ApiError;
+use crate::{AppState, input};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -17,46 +17,64 @@ use switchboard_service::{Ctx, OrgCaller};
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sb_session";
 
-/// A JSON body; malformed input answers 400/415/413/422 problems.
+/// A JSON body; malformed input answers 400/415/413/422 problems naming the field at fault.
 pub struct Body<T>(pub T);
+
+/// The raw body, or the problem for one that is too large.
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<bytes::Bytes, ApiError> {
+    bytes::Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The body is larger than 1 MiB; send less per request.",
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "The body could not be read.")
+        }
+    })
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(Body(v))
+        if !input::declares_json(req.headers()) {
+            return Err(input::unsupported_media_type());
+        }
+        let bytes = body_bytes(req, state).await?;
+        Ok(Body(input::json_body(&bytes)?))
     }
 }
 
-/// A JSON body whose fields are all optional: an empty body means the defaults.
+/// A JSON body whose fields are all optional: an empty body without a content type means the
+/// defaults. A body of any other declared type is refused, even an empty one.
 pub struct OptionalBody<T>(pub T);
 
 impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let empty = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v == "0")
-            || (req.headers().get(header::CONTENT_LENGTH).is_none()
-                && req.headers().get(header::TRANSFER_ENCODING).is_none());
-        if empty {
+        let declared = req.headers().contains_key(header::CONTENT_TYPE);
+        if declared && !input::declares_json(req.headers()) {
+            return Err(input::unsupported_media_type());
+        }
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalBody(T::default()));
         }
-        let Body(v) = Body::<T>::from_request(req, state).await?;
-        Ok(OptionalBody(v))
+        if !declared {
+            return Err(input::unsupported_media_type());
+        }
+        Ok(OptionalBody(input::json_body(&bytes)?))
     }
 }
 
-/// Query parameters; malformed ones answer a 422 problem.
+/// Query parameters; malformed ones answer a 422 problem naming the parameter.
 pub struct Params<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Query(v) =
-            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
-        Ok(Params(v))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Params(input::query(parts.uri.query().unwrap_or_default())?))
     }
 }
 

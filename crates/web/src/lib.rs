@@ -7,6 +7,7 @@
 //! listener and a shutdown future, as tests do).
 
 pub mod extract;
+pub mod input;
 pub mod observe;
 pub mod problem;
 pub mod routes;
@@ -31,8 +32,7 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use input::MAX_BODY_BYTES;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -3,7 +3,6 @@
 //! that maps service errors and extractor rejections to statuses and codes.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -53,8 +52,30 @@ impl ApiError {
         )
     }
 
+    /// A 422 `validation_failed` about one input field.
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            detail: detail.into(),
+            field: Some(field.into()),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
     }
 }
 
@@ -91,44 +112,6 @@ impl From<ServiceError> for ApiError {
                 )
             }
         }
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        match r {
-            JsonRejection::MissingJsonContentType(_) => Self::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the body as JSON with the header Content-Type: application/json.",
-            ),
-            JsonRejection::JsonSyntaxError(e) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("The body is not valid JSON: {}", e.body_text()),
-            ),
-            JsonRejection::JsonDataError(e) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                format!("The body does not fit: {}", e.body_text()),
-            ),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The body is larger than 1 MiB; send less per request.",
-            ),
-            other => Self::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
-        }
-    }
-}
-
-impl From<QueryRejection> for ApiError {
-    fn from(r: QueryRejection) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            format!("Bad query parameter: {}", r.body_text()),
-        )
     }
 }
 

@@ -32,6 +32,7 @@ db_tests! {
         let (s, _, b) = send(b"{\"name\":\"X\",\"login_type\":\"email\",\"colour\":\"red\"}".to_vec(), Some("application/json")).await;
         assert_eq!((s, b["code"].as_str().unwrap()), (422, "validation_failed"));
         assert!(b["detail"].as_str().unwrap().contains("colour"));
+        assert_eq!(b["field"], "colour");
         let (s, _, _) = send(b"[1,2]".to_vec(), Some("application/json")).await;
         assert_eq!(s, 422);
         let teams = app.get(&org.path("/teams"), &org.admin).await;
@@ -54,5 +55,38 @@ db_tests! {
         assert!(metrics.text.contains("route=\"/readyz\""), "routes are labelled by template: {}", metrics.text);
         let patch = app.patch("/api/v1/me", "x", json!({})).await;
         assert_eq!(patch.status, 405);
+    }
+
+    async fn body_errors_name_the_field_in_plain_words(app: TestApp) {
+        let org = app.established_org(10).await;
+        let r = app.post(&org.path("/users"), &org.admin, json!({"team_id": org.initial_team, "emails": ["a@example.com"]})).await;
+        r.problem(422, "validation_failed");
+        assert_eq!((r.body["field"].clone(), r.body["detail"].clone()), (json!("team_role"), json!("team_role is required")));
+        let r = app.post(&org.path("/users"), &org.admin, json!({"team_id": org.initial_team, "team_role": "member", "emails": ["a@example.com", 7]})).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["field"], "emails[1]");
+        assert!(!r.text.contains("line ") && !r.text.contains("deserialize"), "{}", r.text);
+        let r = app.post("/operator/v1/customers", crate::helpers::OPERATOR_TOKEN, json!({"team": {"login_type": "email"},
+            "admin_email": "x@example.com", "subscription": {"plan": "business", "seats": 5}})).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["field"], "team.name");
+        let r = app.get(&org.path("/users?limit=lots"), &org.admin).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["field"], "limit");
+    }
+
+    async fn an_empty_body_of_another_type_is_refused(app: TestApp) {
+        let org = app.established_org(10).await;
+        let t = app.post(&org.path("/teams"), &org.admin, json!({"name": "Floor", "login_type": "device"})).await;
+        let team = t.ok()["id"].as_str().unwrap().to_owned();
+        let url = format!("{}{}", app.base, org.path(&format!("/teams/{team}/enrollment-keys")));
+        let r = app.client.post(&url).bearer_auth(&org.admin)
+            .header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap();
+        assert_eq!(r.status(), 415);
+        let keys = app.get(&org.path(&format!("/teams/{team}/enrollment-keys")), &org.admin).await;
+        assert_eq!(keys.ok()["items"].as_array().unwrap().len(), 0, "no key was created");
+        // No body and no content type: the defaults.
+        let r = app.client.post(&url).bearer_auth(&org.admin).send().await.unwrap();
+        assert_eq!(r.status(), 201);
     }
 }
