@@ -1,7 +1,7 @@
 //! R4: a user is one identity per normalized email. [`Email::parse`] is the normalization: trimmed,
 //! lower-cased, and checked for a plausible shape (one `@`, a dotted domain, no spaces).
 
-use crate::DomainError;
+use crate::{DomainError, text};
 use serde::Serialize;
 use std::fmt;
 
@@ -11,13 +11,22 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let s = raw.trim().to_lowercase();
+        let mut s = text::nfkc(raw.trim()).to_lowercase();
         let err = |reason: &str| Err(DomainError::new("email", reason));
         if s.is_empty() {
             return err("is empty");
         }
         if s.len() > 254 {
             return err("is longer than 254 characters");
+        }
+        if let Some(c) = text::forbidden_char(&s) {
+            return Err(DomainError::new(
+                "email",
+                format!(
+                    "contains an invisible or control character ({})",
+                    text::describe(c)
+                ),
+            ));
         }
         let Some((local, domain)) = s.split_once('@') else {
             return err("has no @");
@@ -29,10 +38,27 @@ impl Email {
             return err("has more than one @");
         }
         if s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
+            .any(|c| c.is_whitespace() || "<>()[]\\,;:\"".contains(c))
         {
             return err("contains spaces or characters not allowed in an address");
         }
+        if !s.is_ascii() {
+            // An internationalized address: a valid IDNA domain, and no label nor the local part
+            // mixing scripts (the look-alike trick: a Cyrillic "а" in a Latin name).
+            let (local, domain) = (local.to_owned(), domain.to_owned());
+            let Ok(ascii) = idna::domain_to_ascii_strict(&domain) else {
+                return err("has a domain that is not a valid internationalized domain name");
+            };
+            let (unicode, checked) = idna::domain_to_unicode(&ascii);
+            if checked.is_err() || !unicode.split('.').all(text::single_script) {
+                return err("has a domain that mixes scripts (like Latin and Cyrillic letters)");
+            }
+            if !text::single_script(&local) {
+                return err("mixes scripts before the @ (like Latin and Cyrillic letters)");
+            }
+            s = format!("{local}@{unicode}");
+        }
+        let (local, domain) = s.split_once('@').expect("checked above");
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
             || labels
@@ -99,6 +125,25 @@ mod tests {
             assert_eq!(e.field, "email");
             assert!(!e.reason.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn r4_invisible_and_look_alike_addresses_are_refused() {
+        for bad in [
+            "ann\u{200B}@example.com",
+            "ann@exam\u{200D}ple.com",
+            "ann@example.com\u{202E}",
+            "ann@pаypal.com",
+            "аnn@example.com",
+            "ann@exa_mple.рф",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+        // One script, a valid IDNA domain: accepted, in its normal form.
+        assert_eq!(Email::parse("José@Bücher.DE").unwrap().as_str(), "josé@bücher.de");
+        assert_eq!(Email::parse("иван@пример.рф").unwrap().domain(), "пример.рф");
+        // Full-width letters fold into ASCII: the same identity.
+        assert_eq!(Email::parse("ａｎｎ@example.com").unwrap().as_str(), "ann@example.com");
     }
 
     proptest! {

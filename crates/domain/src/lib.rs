@@ -3,6 +3,7 @@
 //! Map of the crate:
 //! - [`ids`]: typed, prefixed, time-ordered identifiers (`org_…`, `team_…`, `usr_…`).
 //! - [`email`], [`team`], [`role`]: parsed values; a value of these types is valid by construction.
+//! - [`text`]: normalizing text people type, and refusing invisible characters.
 //! - [`access`]: the permission table of DESIGN.md §1, the only place that decides who may do what.
 //! - [`plan`]: the plan catalog (data in `catalog/plans.json`).
 //! - [`billing`]: payment methods (never a card number), periods, invoice lines.
@@ -22,6 +23,7 @@ pub mod role;
 pub mod seats;
 pub mod settings;
 pub mod team;
+pub mod text;
 pub mod text_enum;
 
 pub use error::DomainError;

@@ -1,28 +1,34 @@
-//! R3: team names (unique per organization, case-insensitively, trimmed, 1–100 characters), login
-//! types (fixed at creation) and descriptions (up to 500 characters). Also used for organization
-//! names, which follow the same shape.
+//! R3: display names (a team's is unique per organization, case-insensitively, trimmed, 1–100
+//! characters; organizations, policies, subscriptions and devices are named the same way), login
+//! types (fixed at creation) and descriptions (up to 500 characters).
 
-use crate::DomainError;
+use crate::{DomainError, text};
 use serde::Serialize;
 
-/// A trimmed name of 1–100 characters; [`TeamName::key`] is what uniqueness is decided on.
+/// A display name (of a team, an organization, a policy, a subscription, a device): NFKC
+/// normalized, trimmed, 1–100 characters, with no invisible or reordering characters (see
+/// [`crate::text`]). [`Name::key`] is what uniqueness is decided on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct TeamName(String);
+pub struct Name(String);
 
-impl TeamName {
+impl Name {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, DomainError> {
-        let s = raw.trim();
+        let normalized = text::nfkc(raw);
+        let s = normalized.trim();
         if s.is_empty() {
             return Err(DomainError::new(field, "must not be blank"));
         }
         if s.chars().count() > 100 {
             return Err(DomainError::new(field, "must be at most 100 characters"));
         }
-        if s.chars().any(char::is_control) {
+        if let Some(c) = text::forbidden_char(s) {
             return Err(DomainError::new(
                 field,
-                "must not contain control characters",
+                format!(
+                    "must not contain invisible, control or direction-changing characters ({} found)",
+                    text::describe(c)
+                ),
             ));
         }
         Ok(Self(s.to_owned()))
@@ -38,15 +44,26 @@ impl TeamName {
     }
 }
 
-/// A team description of at most 500 characters (trimmed; empty means none).
+/// A team description of at most 500 characters (normalized and trimmed; empty means none). Line
+/// breaks are allowed; other invisible characters are not.
 pub fn parse_description(raw: Option<&str>) -> Result<Option<String>, DomainError> {
-    let Some(s) = raw.map(str::trim) else {
+    let Some(normalized) = raw.map(text::nfkc) else {
         return Ok(None);
     };
+    let s = normalized.trim();
     if s.chars().count() > 500 {
         return Err(DomainError::new(
             "description",
             "must be at most 500 characters",
+        ));
+    }
+    if let Some(c) = text::forbidden_char(&s.replace(['\n', '\r', '\t'], " ")) {
+        return Err(DomainError::new(
+            "description",
+            format!(
+                "must not contain invisible, control or direction-changing characters ({} found)",
+                text::describe(c)
+            ),
         ));
     }
     Ok((!s.is_empty()).then(|| s.to_owned()))
@@ -64,18 +81,29 @@ mod tests {
     #[test]
     fn r3_team_names_are_trimmed_and_bounded() {
         assert_eq!(
-            TeamName::parse("name", "  Sales EU ").unwrap().as_str(),
+            Name::parse("name", "  Sales EU ").unwrap().as_str(),
             "Sales EU"
         );
-        assert!(TeamName::parse("name", "   ").is_err());
-        assert!(TeamName::parse("name", &"x".repeat(101)).is_err());
-        assert!(TeamName::parse("name", &"é".repeat(100)).is_ok());
+        assert!(Name::parse("name", "   ").is_err());
+        assert!(Name::parse("name", &"x".repeat(101)).is_err());
+        assert!(Name::parse("name", &"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn r3_invisible_and_look_alike_names_are_refused_or_folded() {
+        assert!(Name::parse("name", "\u{200B}").is_err(), "only a zero-width space");
+        assert!(Name::parse("name", "A\u{200B}").is_err(), "A plus a zero-width space");
+        assert!(Name::parse("name", "Sales\u{202E}UE").is_err(), "a bidi override");
+        assert!(Name::parse("name", "Sales\u{2066}EU").is_err(), "a bidi isolate");
+        assert_eq!(Name::parse("name", "Ｓａｌｅｓ").unwrap().key(), "sales", "full-width folds");
+        assert!(parse_description(Some("line one\nline two")).is_ok());
+        assert!(parse_description(Some("x\u{200D}y")).is_err());
     }
 
     #[test]
     fn r3_team_name_key_ignores_case() {
-        let a = TeamName::parse("name", "Sales EU").unwrap();
-        let b = TeamName::parse("name", "SALES eu").unwrap();
+        let a = Name::parse("name", "Sales EU").unwrap();
+        let b = Name::parse("name", "SALES eu").unwrap();
         assert_eq!(a.key(), b.key());
     }
 

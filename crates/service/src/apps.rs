@@ -23,7 +23,7 @@ use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, OrgId, TeamId, UserId};
 use switchboard_domain::settings::Source;
-use switchboard_domain::team::{LoginType, TeamName};
+use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::apps::{self as store, AppTokenRow, DeviceRow, EnrollmentKeyRow};
 use switchboard_store::{now_ms, orgs, people};
 use utoipa::ToSchema;
@@ -649,7 +649,7 @@ impl Services {
             code: "enrollment_key_invalid",
             detail: format!("The enrollment key {why}; ask your admin for a new one."),
         };
-        let name = TeamName::parse("device_name", &req.device_name)?;
+        let name = Name::parse("device_name", &req.device_name)?;
         let hash = token_hash("enroll", req.enrollment_key.trim());
         let org = {
             let mut c = self.store.read().await?;
@@ -745,7 +745,7 @@ impl Services {
         device: &str,
         req: RenameDevice,
     ) -> ServiceResult<DeviceView> {
-        let name = TeamName::parse("name", &req.name)?;
+        let name = Name::parse("name", &req.name)?;
         let mut w = self.write(who, ctx).await?;
         let mut d = load_device(&mut w, who, team, device).await?;
         store::rename_device(w.db(), who.org.as_str(), &d.id, name.as_str()).await?;

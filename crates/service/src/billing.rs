@@ -13,7 +13,7 @@ use switchboard_domain::billing::{InvoiceLine, PaymentMethod, looks_like_card_nu
 use switchboard_domain::ids::{InvoiceId, SubscriptionId, TeamId};
 use switchboard_domain::plan;
 use switchboard_domain::seats::{Pool, TeamSeats};
-use switchboard_domain::team::{LoginType, TeamName};
+use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::Conn;
 use switchboard_store::billing::{self, InvoiceRow, PaymentMethodRow, SubscriptionRow};
 use switchboard_store::orgs::{self, TeamRow};
@@ -360,7 +360,7 @@ impl Services {
         sub: &str,
         req: RenameSubscription,
     ) -> ServiceResult<SubscriptionView> {
-        let name = TeamName::parse("name", &req.name)?;
+        let name = Name::parse("name", &req.name)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
         let row = load_subscription(w.db(), who.org.as_str(), sub).await?;

@@ -11,7 +11,7 @@ use switchboard_domain::audit::event::{AuditEvent, Terms};
 use switchboard_domain::billing::{InvoiceLine, InvoiceStatus, Period, SubscriptionStatus};
 use switchboard_domain::ids::{InvoiceId, OrgId, SubscriptionId};
 use switchboard_domain::plan;
-use switchboard_domain::team::{LoginType, TeamName};
+use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::billing::{self, InvoiceRow, SubscriptionRow};
 use switchboard_store::{now_ms, orgs};
 use utoipa::ToSchema;
@@ -111,7 +111,7 @@ impl Services {
         let plan = plan::find(&req.plan)?;
         let seats = plan::parse_seats("seats", req.seats)?;
         let name = match &req.name {
-            Some(n) => TeamName::parse("name", n)?.as_str().to_owned(),
+            Some(n) => Name::parse("name", n)?.as_str().to_owned(),
             None => plan.label.clone(),
         };
         let period = Period::parse(req.period.as_deref().unwrap_or("monthly"))?;

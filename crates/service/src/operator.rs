@@ -7,7 +7,7 @@ use switchboard_domain::email::Email;
 use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
 use switchboard_domain::role::TeamRole;
-use switchboard_domain::team::{LoginType, TeamName, parse_description};
+use switchboard_domain::team::{LoginType, Name, parse_description};
 use crate::write::Actor;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_store::billing;
@@ -56,7 +56,7 @@ impl Services {
         ctx: &Ctx,
         req: ProvisionRequest,
     ) -> ServiceResult<Provisioned> {
-        let name = TeamName::parse("team.name", &req.team.name)?;
+        let name = Name::parse("team.name", &req.team.name)?;
         let login = LoginType::parse(&req.team.login_type)?;
         let description = parse_description(req.team.description.as_deref())?;
         let email = Email::parse(&req.admin_email)?;

@@ -13,7 +13,7 @@ use switchboard_domain::access::Action;
 use switchboard_domain::ids::{PolicyId, TeamId};
 use switchboard_domain::plan;
 use switchboard_domain::settings::{self, AppliedPolicy, Effective, SettingSpec};
-use switchboard_domain::team::{LoginType, TeamName};
+use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::settings::{self as store, PolicyRow};
 use switchboard_store::{Conn, billing, now_ms, orgs};
 use utoipa::ToSchema;
@@ -283,6 +283,12 @@ fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {
 }
 
 fn require_teams(ids: &[String]) -> ServiceResult<()> {
+    if ids.len() > MAX_POLICY_TEAMS {
+        return Err(ServiceError::invalid(
+            "team_ids",
+            format!("lists {} teams; at most {MAX_POLICY_TEAMS}", ids.len()),
+        ));
+    }
     if ids.is_empty() {
         return Err(ServiceError::invalid(
             "team_ids",
@@ -314,7 +320,18 @@ fn check_issuer(issuer: &str) -> ServiceResult<String> {
     Ok(issuer)
 }
 
+/// Most allowed domains one SSO policy lists.
+pub const MAX_DOMAINS: usize = 100;
+/// Most teams one policy applies to in one request.
+pub const MAX_POLICY_TEAMS: usize = 1000;
+
 fn check_domains(domains: &[String]) -> ServiceResult<Vec<String>> {
+    if domains.len() > MAX_DOMAINS {
+        return Err(ServiceError::invalid(
+            "allowed_domains",
+            format!("lists {} domains; at most {MAX_DOMAINS}", domains.len()),
+        ));
+    }
     let mut out = Vec::new();
     for d in domains {
         let d = d.trim().trim_start_matches('@').to_lowercase();
@@ -526,7 +543,7 @@ impl Services {
         ctx: &Ctx,
         req: CreatePolicy,
     ) -> ServiceResult<PolicyView> {
-        let name = TeamName::parse("name", &req.name)?;
+        let name = Name::parse("name", &req.name)?;
         check_policy_values(&req.values)?;
         require_teams(&req.team_ids)?;
         let mut w = self.write(who, ctx).await?;
@@ -580,7 +597,7 @@ impl Services {
         let name = req
             .name
             .as_deref()
-            .map(|n| TeamName::parse("name", n))
+            .map(|n| Name::parse("name", n))
             .transpose()?;
         if let Some(v) = &req.values {
             check_policy_values(v)?;
@@ -741,7 +758,7 @@ impl Services {
         ctx: &Ctx,
         req: CreateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
-        let name = TeamName::parse("name", &req.name)?;
+        let name = Name::parse("name", &req.name)?;
         let issuer = check_issuer(&req.issuer)?;
         let client_id = required("client_id", &req.client_id)?;
         let secret = required("client_secret", &req.client_secret)?;
@@ -799,7 +816,7 @@ impl Services {
         let name = req
             .name
             .as_deref()
-            .map(|n| TeamName::parse("name", n))
+            .map(|n| Name::parse("name", n))
             .transpose()?;
         let issuer = req.issuer.as_deref().map(check_issuer).transpose()?;
         let client_id = req

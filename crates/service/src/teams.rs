@@ -9,7 +9,7 @@ use switchboard_domain::access::{Action, Scope};
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::role::OrgRole;
-use switchboard_domain::team::{LoginType, TeamName, parse_description};
+use switchboard_domain::team::{LoginType, Name, parse_description};
 use switchboard_store::billing;
 use switchboard_store::orgs::{self, TeamRow};
 use switchboard_store::{Conn, now_ms, people};
@@ -34,7 +34,7 @@ pub struct UpdateTeam {
     pub description: Option<String>,
 }
 
-fn name_taken(name: &TeamName) -> impl FnOnce() -> String + '_ {
+fn name_taken(name: &Name) -> impl FnOnce() -> String + '_ {
     move || {
         format!(
             "A team named {:?} already exists in this organization (names ignore case). Choose another name.",
@@ -131,14 +131,14 @@ impl Services {
         ctx: &Ctx,
         req: CreateTeam,
     ) -> ServiceResult<TeamView> {
-        let name = TeamName::parse("name", &req.name)?;
+        let name = Name::parse("name", &req.name)?;
         let login = LoginType::parse(&req.login_type)?;
         let description = parse_description(req.description.as_deref())?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::CreateTeam)?;
         let established = w.standing().is_some_and(|s| s.org_established);
         let org_name = match (&req.organization_name, established) {
-            (Some(n), false) => Some(TeamName::parse("organization_name", n)?),
+            (Some(n), false) => Some(Name::parse("organization_name", n)?),
             (None, false) => {
                 return Err(ServiceError::invalid(
                     "organization_name",
@@ -210,7 +210,7 @@ impl Services {
         let name = req
             .name
             .as_deref()
-            .map(|n| TeamName::parse("name", n))
+            .map(|n| Name::parse("name", n))
             .transpose()?;
         let description = req
             .description
@@ -222,7 +222,7 @@ impl Services {
         let team_id = TeamId::from_db(row.id.clone());
         w.may(Action::EditTeam(&team_id))?;
         let new_name = name
-            .unwrap_or_else(|| TeamName::parse("name", &row.name).expect("stored names are valid"));
+            .unwrap_or_else(|| Name::parse("name", &row.name).expect("stored names are valid"));
         let new_description = description.unwrap_or_else(|| row.description.clone());
         orgs::update_team(
             w.db(),

@@ -102,4 +102,27 @@ db_tests! {
         assert_eq!(second["plan"], serde_json::Value::Null);
         assert_eq!(second["seats_used"], 0);
     }
+
+    async fn r3_invisible_and_look_alike_names_are_refused(app: TestApp) {
+        let org = app.established_org(10).await;
+        for name in ["\u{200B}", "Support\u{200B}", "Sales\u{202E}UE", "\u{2066}X"] {
+            let r = app.post(&org.path("/teams"), &org.admin, json!({"name": name, "login_type": "email"})).await;
+            r.problem(422, "validation_failed");
+            assert_eq!(r.body["field"], "name");
+        }
+        // Full-width letters fold into the name they look like: a duplicate.
+        app.post(&org.path("/teams"), &org.admin, json!({"name": "Ｓｕｐｐｏｒｔ", "login_type": "email"})).await
+            .problem(409, "team_name_taken");
+        let r = app.add_users(&org.id, &org.admin, &org.initial_team, "member",
+            &["ann\u{200B}@example.com", "ann@pаypal.com", "ann@example.com"], Some(false)).await;
+        let outcomes: Vec<&str> = r.ok()["results"].as_array().unwrap().iter().map(|x| x["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, vec!["invalid", "invalid", "added"]);
+        let domains: Vec<String> = (0..101).map(|i| format!("d{i}.example.com")).collect();
+        let r = app.post(&org.path("/sso-policies"), &org.admin, json!({"name": "Okta", "issuer": "https://idp.example.com",
+            "client_id": "c", "client_secret": "s", "allowed_domains": domains, "team_ids": [org.second_team]})).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["field"], "allowed_domains");
+        let teams = app.get(&org.path("/teams"), &org.admin).await;
+        assert_eq!(teams.ok()["items"].as_array().unwrap().len(), 2, "nothing was created");
+    }
 }
