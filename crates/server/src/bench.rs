@@ -105,7 +105,7 @@ impl Rig {
         let state = AppState {
             services: services.clone(),
             operator_token: None,
-            secure_cookies: false,
+            public_url: None,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(switchboard_web::serve(listener, state, async {
@@ -122,7 +122,13 @@ impl Rig {
             .verify_sign_in(DEMO_ADMIN, &newest_code(&dir)?)
             .await
             .map_err(svc)?;
-        let org = services.me(&admin).await.map_err(svc)?.orgs[0].id.clone();
+        let org = services
+            .me(&admin, &session.token)
+            .await
+            .map_err(svc)?
+            .orgs[0]
+            .id
+            .clone();
         let caller = services.org_caller(&admin, &org).await.map_err(svc)?;
         Ok(Rig {
             dir,

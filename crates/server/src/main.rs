@@ -60,6 +60,11 @@ enum Command {
         /// Fill an empty database with a demo organization first.
         #[arg(long)]
         demo: bool,
+        /// The address people open, e.g. https://admin.example.com (behind a TLS proxy). Browser
+        /// requests that change something must come from it; https makes the session cookie
+        /// Secure. Default: whatever Host the request names, and no Secure flag.
+        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -402,7 +407,13 @@ async fn run() -> anyhow::Result<()> {
             listen,
             operator_token,
             demo,
+            public_url,
         } => {
+            let public_url = public_url
+                .as_deref()
+                .map(switchboard_web::PublicUrl::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("SWITCHBOARD_PUBLIC_URL: {e}"))?;
             if demo {
                 if demo::has_data(&services)
                     .await
@@ -426,10 +437,13 @@ async fn run() -> anyhow::Result<()> {
             let state = AppState {
                 services,
                 operator_token,
-                secure_cookies: !addr.ip().is_loopback(),
+                public_url: public_url.clone(),
             };
             tracing::info!(%addr, "serving");
-            let base_url = format!("http://{addr}");
+            let base_url = public_url
+                .as_ref()
+                .map(|u| u.origin().to_owned())
+                .unwrap_or_else(|| format!("http://{addr}"));
             println!("Switchboard is serving at {base_url}");
             if demo {
                 println!("{}", demo::sign_in_hint(&base_url, &cli.mail));

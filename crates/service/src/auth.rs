@@ -1,8 +1,9 @@
 //! Sign-in by emailed code and the sessions it opens.
 //!
 //! `start` always succeeds for a well-formed email (no account enumeration) and mails a 6-digit,
-//! single-use code to known users, valid for `code_ttl_ms`. Only a salted hash of the code is kept;
-//! five wrong guesses burn it. A verified code opens a session whose bearer token is random and
+//! single-use code to known users, valid for `code_ttl_ms`. Only an HMAC of the code under the
+//! server's key is kept (a copy of the database alone can't test guesses); five wrong guesses
+//! burn it. A verified code opens a session whose bearer token is random and
 //! stored only as a hash.
 
 use crate::mail::Mail;
@@ -26,26 +27,6 @@ fn sha256_hex(parts: &[&str]) -> String {
         h.update([0]);
     }
     hex::encode(h.finalize())
-}
-
-/// `salt$sha256(salt, email, code)`: the stored form of a code.
-fn hash_code(email: &str, code: &str) -> String {
-    let salt = hex::encode(rand::rng().random::<[u8; 16]>());
-    format!("{salt}${}", sha256_hex(&[&salt, email, code]))
-}
-
-fn code_matches(stored: &str, email: &str, code: &str) -> bool {
-    let Some((salt, hash)) = stored.split_once('$') else {
-        return false;
-    };
-    let candidate = sha256_hex(&[salt, email, code]);
-    // Compare without an early exit, so timing says nothing about how much matched.
-    candidate.len() == hash.len()
-        && candidate
-            .bytes()
-            .zip(hash.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 /// The stored form of a session token.
@@ -80,7 +61,7 @@ impl Services {
             signin::put_code(
                 &mut tx,
                 email.as_str(),
-                &hash_code(email.as_str(), code),
+                &self.secrets.mac("sign-in code", &[email.as_str(), code]),
                 expires,
                 now,
             )
@@ -125,7 +106,10 @@ impl Services {
             tx.commit().await?;
             return Err(wrong());
         }
-        if !code_matches(&stored, email.as_str(), code.trim()) {
+        if !self
+            .secrets
+            .verify_mac("sign-in code", &[email.as_str(), code.trim()], &stored)
+        {
             if signin::count_failure(&mut tx, email.as_str()).await? >= MAX_FAILED_ATTEMPTS {
                 signin::delete_code(&mut tx, email.as_str()).await?;
             }
@@ -154,10 +138,23 @@ impl Services {
         Ok((
             UserId::from_db(user.id),
             SessionView {
+                csrf_token: self.csrf_token(&token),
                 token,
                 expires_at: rfc3339(expires_at),
             },
         ))
+    }
+
+    /// The CSRF token of a session: a MAC of the session, so it needs no storage, is the same on
+    /// every instance, and can't be made without the server's key.
+    pub fn csrf_token(&self, session_token: &str) -> String {
+        self.secrets.mac("csrf", &[&hash_token(session_token)])
+    }
+
+    /// Whether `given` is the CSRF token of the session (compared in constant time).
+    pub fn csrf_matches(&self, session_token: &str, given: &str) -> bool {
+        self.secrets
+            .verify_mac("csrf", &[&hash_token(session_token)], given)
     }
 
     /// The user of a live session token.
@@ -179,7 +176,7 @@ impl Services {
     }
 
     /// The signed-in user, their organizations, memberships and org roles.
-    pub async fn me(&self, user: &UserId) -> ServiceResult<MeView> {
+    pub async fn me(&self, user: &UserId, session_token: &str) -> ServiceResult<MeView> {
         let mut c = self.store.read().await?;
         let u =
             people::get_user(&mut c, user.as_str())
@@ -208,21 +205,7 @@ impl Services {
                 status: status_of(u.first_signed_in_at),
             },
             orgs,
+            csrf_token: self.csrf_token(session_token),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_stored_salted_and_checked_exactly() {
-        let stored = hash_code("a@b.co", "123456");
-        assert!(!stored.contains("123456"));
-        assert_ne!(stored, hash_code("a@b.co", "123456"), "salted");
-        assert!(code_matches(&stored, "a@b.co", "123456"));
-        assert!(!code_matches(&stored, "a@b.co", "123457"));
-        assert!(!code_matches(&stored, "c@b.co", "123456"));
     }
 }

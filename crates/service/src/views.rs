@@ -97,8 +97,11 @@ impl OrgRoleView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionView {
+    /// The bearer token (also set as the `sb_session` cookie).
     pub token: String,
     pub expires_at: String,
+    /// Send it as `X-CSRF-Token` with every state-changing request authenticated by the cookie.
+    pub csrf_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -122,6 +125,8 @@ pub struct MeOrg {
 pub struct MeView {
     pub user: MeUser,
     pub orgs: Vec<MeOrg>,
+    /// The session's CSRF token, for requests authenticated by the cookie.
+    pub csrf_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

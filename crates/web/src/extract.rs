@@ -108,14 +108,33 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// The session token of the request: `Authorization: Bearer …`, else the session cookie.
-pub fn session_token(parts: &Parts) -> Option<String> {
+/// How a request carries its session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer …`: a program; CSRF can't reach it.
+    Bearer(String),
+    /// The `sb_session` cookie: a browser, which any site can make send it.
+    Cookie(String),
+}
+
+impl Credential {
+    pub fn token(&self) -> &str {
+        match self {
+            Credential::Bearer(t) | Credential::Cookie(t) => t,
+        }
+    }
+}
+
+/// The session of the request: `Authorization: Bearer …`, else the session cookie.
+pub fn credential(parts: &Parts) -> Option<Credential> {
     if let Some(v) = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        return v.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+        return v
+            .strip_prefix("Bearer ")
+            .map(|t| Credential::Bearer(t.trim().to_owned()));
     }
     parts
         .headers
@@ -125,7 +144,61 @@ pub fn session_token(parts: &Parts) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
+        .map(|(_, v)| Credential::Cookie(v.to_owned()))
+}
+
+/// The session token of the request, however it came.
+pub fn session_token(parts: &Parts) -> Option<String> {
+    credential(parts).map(|c| c.token().to_owned())
+}
+
+/// Whether a browser request comes from our own pages: `Sec-Fetch-Site: same-origin`, or an
+/// `Origin` equal to the public address (or, without one configured, to the request's `Host`).
+pub fn same_origin(parts: &Parts, state: &AppState) -> bool {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    match state.public_origin() {
+        Some(expected) => origin.eq_ignore_ascii_case(expected),
+        None => {
+            let host = header("host").unwrap_or_default();
+            origin
+                .split_once("://")
+                .is_some_and(|(_, h)| !host.is_empty() && h.eq_ignore_ascii_case(host))
+        }
+    }
+}
+
+fn csrf_refused(detail: &'static str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", detail)
+}
+
+/// For a request authenticated by the cookie that may change something: it must come from our
+/// own origin and carry the session's CSRF token in `X-CSRF-Token`.
+fn check_csrf(parts: &Parts, state: &AppState, session: &str) -> Result<(), ApiError> {
+    if parts.method.is_safe() {
+        return Ok(());
+    }
+    if !same_origin(parts, state) {
+        return Err(csrf_refused(
+            "This request changes something but did not come from Switchboard's own pages (Origin or Sec-Fetch-Site). Programs should send the session as a bearer token.",
+        ));
+    }
+    let given = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !state.services.csrf_matches(session, given) {
+        return Err(csrf_refused(
+            "Send the session's CSRF token (csrf_token from sign-in or GET /api/v1/me) in the X-CSRF-Token header.",
+        ));
+    }
+    Ok(())
 }
 
 fn unauthenticated() -> ApiError {
@@ -169,11 +242,17 @@ pub struct SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(parts)
-            .filter(|t| !t.is_empty())
+        let credential = credential(parts)
+            .filter(|c| !c.token().is_empty())
             .ok_or_else(unauthenticated)?;
-        let user = state.services.authenticate(&token).await?;
-        Ok(SignedIn { user, token })
+        let user = state.services.authenticate(credential.token()).await?;
+        if let Credential::Cookie(token) = &credential {
+            check_csrf(parts, state, token)?;
+        }
+        Ok(SignedIn {
+            user,
+            token: credential.token().to_owned(),
+        })
     }
 }
 

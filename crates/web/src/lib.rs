@@ -28,8 +28,51 @@ pub struct AppState {
     pub services: Services,
     /// The operator's bearer token; operator routes are off without one.
     pub operator_token: Option<String>,
-    /// Whether the session cookie carries `Secure` (off only when serving plain HTTP on loopback).
-    pub secure_cookies: bool,
+    /// The address people reach this service at (`SWITCHBOARD_PUBLIC_URL`, e.g.
+    /// `https://admin.example.com`): the origin state-changing browser requests must come from,
+    /// and, when it is https, the session cookie is `Secure`. Unset: the request's own `Host`.
+    pub public_url: Option<PublicUrl>,
+}
+
+impl AppState {
+    /// Whether the session cookie carries `Secure`: when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_ref().is_some_and(PublicUrl::is_https)
+    }
+
+    /// The public origin (`scheme://host[:port]`), when configured.
+    pub fn public_origin(&self) -> Option<&str> {
+        self.public_url.as_ref().map(PublicUrl::origin)
+    }
+}
+
+/// The address people open: `http(s)://host[:port]`, with any path dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Err(format!("{url:?} is not a URL like https://admin.example.com"));
+        };
+        if !matches!(scheme, "http" | "https") {
+            return Err(format!("{url:?} must start with https:// or http://"));
+        }
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(format!("{url:?} has no host"));
+        }
+        Ok(Self(format!("{scheme}://{}", host.to_ascii_lowercase())))
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
 }
 
 pub use input::MAX_BODY_BYTES;
@@ -155,4 +198,20 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn the_public_address_gives_the_origin_and_the_cookie_flag() {
+        let u = PublicUrl::parse("https://Admin.Example.com/portal/").unwrap();
+        assert_eq!(u.origin(), "https://admin.example.com");
+        assert!(u.is_https());
+        assert!(!PublicUrl::parse("http://127.0.0.1:8080").unwrap().is_https());
+        assert!(PublicUrl::parse("admin.example.com").is_err());
+        assert!(PublicUrl::parse("ftp://x").is_err());
+    }
 }

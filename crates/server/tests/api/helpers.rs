@@ -138,7 +138,7 @@ impl TestApp {
         let state = AppState {
             services,
             operator_token: Some(OPERATOR_TOKEN.into()),
-            secure_cookies: false,
+            public_url: None,
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {

@@ -30,7 +30,7 @@ pub struct Accepted {
 }
 
 fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.secure_cookies() { "; Secure" } else { "" };
     let c = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
     );
@@ -85,5 +85,5 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", tag = "sign-in", security(("session" = [])),
     responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, who: SignedIn) -> ApiResult<Json<MeView>> {
-    Ok(Json(state.services.me(&who.user).await?))
+    Ok(Json(state.services.me(&who.user, &who.token).await?))
 }
