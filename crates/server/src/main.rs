@@ -448,6 +448,16 @@ async fn run() -> anyhow::Result<()> {
             if demo {
                 println!("{}", demo::sign_in_hint(&base_url, &cli.mail));
             }
+            // Delivers queued mail and prunes sign-in records, until shutdown.
+            let (stop_background, background_stopped) = tokio::sync::oneshot::channel::<()>();
+            let background = services_for_billing.clone();
+            let background_task = tokio::spawn(async move {
+                background
+                    .run_background(async {
+                        let _ = background_stopped.await;
+                    })
+                    .await;
+            });
             // Closes ended billing periods into invoices; every instance may run it: closing is
             // idempotent and serialized per organization in the database.
             let closer = services_for_billing.clone();
@@ -461,6 +471,8 @@ async fn run() -> anyhow::Result<()> {
                 }
             });
             switchboard_web::serve(listener, state, shutdown_signal()).await?;
+            let _ = stop_background.send(());
+            let _ = background_task.await;
             tracing::info!("stopped: in-flight requests finished");
         }
     }

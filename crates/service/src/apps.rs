@@ -258,8 +258,12 @@ impl Services {
 
     /// App sign-in: the same code as the portal, exchanged for an app token bound to one
     /// membership (the only one, or `team_id`), or unbound until the app chooses.
-    pub async fn app_verify(&self, req: AppVerify) -> ServiceResult<AppSession> {
-        let (mut tx, user, now) = self.redeem_code(&req.email, &req.code).await?;
+    pub async fn app_verify(
+        &self,
+        req: AppVerify,
+        client_ip: std::net::IpAddr,
+    ) -> ServiceResult<AppSession> {
+        let (mut tx, user, now) = self.redeem_code(&req.email, &req.code, client_ip).await?;
         let teams = self.app_teams(&mut tx, &user.id).await?;
         if teams.is_empty() {
             // Nothing is committed: the code stays usable once an admin adds the user to a team.

@@ -7,6 +7,9 @@
 //! stored only as a hash.
 
 use crate::mail::Mail;
+use crate::outbox::{self, MailKind};
+use std::net::IpAddr;
+use std::time::Duration;
 use crate::views::{
     MeOrg, MeUser, MeView, SessionView, membership_view, parse_org_role, rfc3339, status_of,
 };
@@ -35,40 +38,37 @@ pub fn hash_token(token: &str) -> String {
 }
 
 impl Services {
-    /// Starts a sign-in. Errors only for a malformed email or when throttled.
-    pub async fn start_sign_in(&self, email: &str, client_ip: &str) -> ServiceResult<()> {
+    /// Starts a sign-in. Errors only for a malformed email or when throttled, and the same way
+    /// whether or not the email has an account. An address over its limit is refused from
+    /// memory, before any database work; an email over its limit costs one read. The code's mail
+    /// is queued in the same transaction and sent after commit, so the answer never waits on
+    /// (nor reveals anything through) the mail server.
+    pub async fn start_sign_in(&self, email: &str, client_ip: IpAddr) -> ServiceResult<()> {
+        self.start_limiter
+            .check(client_ip)
+            .map_err(ServiceError::throttled)?;
         let email = Email::parse(email)?;
         let now = now_ms();
+        let window = self.config.throttle_window_ms;
+        let since = now - window;
+        let (count, oldest) = {
+            let mut c = self.store.read().await?;
+            signin::starts_since(&mut c, email.as_str(), since).await?
+        };
+        if count >= self.config.starts_per_email {
+            let wait = oldest.map_or(window, |o| o + window - now).max(1000);
+            return Err(ServiceError::throttled(Duration::from_millis(wait as u64)));
+        }
         let mut tx = self.store.write().await?;
-        let (by_email, by_ip) = signin::record_start(
-            &mut tx,
-            email.as_str(),
-            client_ip,
-            now,
-            now - self.config.throttle_window_ms,
-        )
-        .await?;
-        if by_email > self.config.starts_per_email || by_ip > self.config.starts_per_ip {
-            tx.commit().await?;
-            return Err(ServiceError::Throttled);
-        }
-        let user = people::find_user_by_email(&mut tx, email.as_str()).await?;
-        let code = user
-            .as_ref()
-            .map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000u32)));
-        if let Some(code) = &code {
+        signin::record_start(&mut tx, email.as_str(), now, since).await?;
+        if people::find_user_by_email(&mut tx, email.as_str())
+            .await?
+            .is_some()
+        {
+            let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
             let expires = now + self.config.code_ttl_ms;
-            signin::put_code(
-                &mut tx,
-                email.as_str(),
-                &self.secrets.mac("sign-in code", &[email.as_str(), code]),
-                expires,
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        if let Some(code) = code {
+            let stored = self.secrets.mac("sign-in code", &[email.as_str(), &code]);
+            signin::put_code(&mut tx, email.as_str(), &stored, expires, now).await?;
             let minutes = self.config.code_ttl_ms / 60_000;
             let mail = Mail {
                 to: email.to_string(),
@@ -79,8 +79,19 @@ impl Services {
                 ),
                 code: Some(code),
             };
-            self.mailer.send(&mail).await.map_err(ServiceError::Mail)?;
+            outbox::queue(&mut tx, MailKind::SignInCode, None, mail).await?;
         }
+        tx.commit().await?;
+        self.wake_mailer();
+        Ok(())
+    }
+
+    /// Drops sign-in records too old to count for anything: starts outside the throttle window,
+    /// expired codes and sessions.
+    pub async fn prune_sign_in_records(&self, now: i64) -> ServiceResult<()> {
+        let mut tx = self.store.write().await?;
+        signin::prune(&mut tx, now - self.config.throttle_window_ms, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -90,7 +101,11 @@ impl Services {
         &self,
         email: &str,
         code: &str,
+        client_ip: IpAddr,
     ) -> ServiceResult<(Tx, people::UserRow, i64)> {
+        self.verify_limiter
+            .check(client_ip)
+            .map_err(ServiceError::throttled)?;
         let wrong = || {
             ServiceError::Unauthenticated("The code is wrong or has expired. Ask for a new code.")
         };
@@ -129,8 +144,9 @@ impl Services {
         &self,
         email: &str,
         code: &str,
+        client_ip: IpAddr,
     ) -> ServiceResult<(UserId, SessionView)> {
-        let (mut tx, user, now) = self.redeem_code(email, code).await?;
+        let (mut tx, user, now) = self.redeem_code(email, code, client_ip).await?;
         let token = format!("sbs_{}", hex::encode(rand::rng().random::<[u8; 32]>()));
         let expires_at = now + self.config.session_ttl_ms;
         signin::insert_session(&mut tx, &hash_token(&token), &user.id, expires_at, now).await?;

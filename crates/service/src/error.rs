@@ -25,11 +25,12 @@ pub enum ServiceError {
     /// No valid session or token (401).
     #[error("{0}")]
     Unauthenticated(&'static str),
-    /// Too many attempts; try again later (429).
+    /// Too many attempts; try again after `retry_after` (429 with `Retry-After`).
     #[error(
-        "too many sign-in attempts for this email or address; wait a few minutes and try again"
+        "Too many sign-in attempts for this email or from this address; try again in {} seconds.",
+        retry_after.as_secs().max(1)
     )]
-    Throttled,
+    Throttled { retry_after: std::time::Duration },
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error("mail could not be sent")]
@@ -55,6 +56,10 @@ impl ServiceError {
             code,
             detail: detail.into(),
         }
+    }
+
+    pub fn throttled(retry_after: std::time::Duration) -> Self {
+        Self::Throttled { retry_after }
     }
 
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

@@ -21,12 +21,14 @@ pub mod error;
 pub mod export;
 pub mod mail;
 pub mod operator;
+pub mod outbox;
 pub mod roles;
 pub mod seats;
 pub mod secrets;
 pub mod settings;
 pub mod standing;
 pub mod teams;
+pub mod throttle;
 pub mod users;
 pub mod views;
 pub mod write;
@@ -43,6 +45,8 @@ pub struct Config {
     /// Sign-in starts allowed per email, and per client address, within `throttle_window_ms`.
     pub starts_per_email: i64,
     pub starts_per_ip: i64,
+    /// Code checks (portal and app) allowed per client address within `throttle_window_ms`.
+    pub verifies_per_ip: i64,
     pub throttle_window_ms: i64,
     /// Encrypts secrets at rest (`SWITCHBOARD_SECRET_KEY`).
     pub secret_key: String,
@@ -55,6 +59,7 @@ impl Default for Config {
             session_ttl_ms: 7 * 24 * 3600 * 1000,
             starts_per_email: 5,
             starts_per_ip: 30,
+            verifies_per_ip: 60,
             throttle_window_ms: 15 * 60 * 1000,
             secret_key: String::new(),
         }
@@ -71,6 +76,11 @@ pub struct Services {
     /// Entitlement answers per app token, each tagged with the organization version it was built
     /// at; a different version in the database means rebuild (see [`apps`]).
     entitlements: apps::EntitlementCache,
+    /// Per-address limits of sign-in starts and code checks, in memory ([`throttle`]).
+    start_limiter: throttle::AddressLimiter,
+    verify_limiter: throttle::AddressLimiter,
+    /// Wakes the mail delivery worker after a commit that queued mail ([`outbox`]).
+    mail_waker: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Facts about the request that go into the audit log.
@@ -82,12 +92,17 @@ pub struct Ctx {
 impl Services {
     pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
         let secrets = secrets::Secrets::from_passphrase(&config.secret_key);
+        let window = std::time::Duration::from_millis(config.throttle_window_ms.max(1) as u64);
+        let limit = |n: i64| throttle::AddressLimiter::new(n.clamp(1, u32::MAX as i64) as u32, window);
         Self {
+            start_limiter: limit(config.starts_per_ip),
+            verify_limiter: limit(config.verifies_per_ip),
             store,
             mailer,
             config,
             secrets,
             entitlements: Default::default(),
+            mail_waker: Default::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod apps;
 pub mod audit;
 pub mod billing;
 pub mod orgs;
+pub mod outbox;
 pub mod people;
 pub mod settings;
 pub mod signin;

@@ -54,41 +54,30 @@ pub async fn delete_code(c: &mut Conn, email: &str) -> Result<()> {
     Ok(())
 }
 
-/// Records a start and returns how many starts this email and this address made since `since`
-/// (this one included).
-pub async fn record_start(
-    c: &mut Conn,
-    email: &str,
-    ip: &str,
-    now: i64,
-    since: i64,
-) -> Result<(i64, i64)> {
-    // Old rows are useless for throttling; dropping them here keeps the table small.
-    sqlx::query("DELETE FROM sign_in_starts WHERE at < $1")
-        .bind(since)
-        .execute(&mut *c)
-        .await?;
-    sqlx::query("INSERT INTO sign_in_starts (email, ip, at) VALUES ($1, $2, $3)")
-        .bind(email)
-        .bind(ip)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-    let by_email: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts WHERE email = $1 AND at >= $2",
+/// How many accepted starts this email made since `since`, and when the oldest of them was.
+pub async fn starts_since(c: &mut Conn, email: &str, since: i64) -> Result<(i64, Option<i64>)> {
+    Ok(sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), MIN(at) FROM sign_in_starts WHERE email = $1 AND at >= $2",
     )
     .bind(email)
     .bind(since)
-    .fetch_one(&mut *c)
-    .await?;
-    let by_ip: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts WHERE ip = $1 AND at >= $2",
-    )
-    .bind(ip)
-    .bind(since)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok((by_email, by_ip))
+    .fetch_one(c)
+    .await?)
+}
+
+/// Counts an accepted start (and drops starts too old to count for anything).
+pub async fn record_start(c: &mut Conn, email: &str, now: i64, since: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sign_in_starts WHERE email = $1 AND at < $2")
+        .bind(email)
+        .bind(since)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("INSERT INTO sign_in_starts (email, at) VALUES ($1, $2)")
+        .bind(email)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_session(
@@ -124,6 +113,23 @@ pub async fn session_user(c: &mut Conn, token_hash: &str, now: i64) -> Result<Op
 pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Deletes starts before `starts_before`, and codes and sessions expired by `now`.
+pub async fn prune(c: &mut Conn, starts_before: i64, now: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sign_in_starts WHERE at < $1")
+        .bind(starts_before)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM sign_in_codes WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
         .execute(c)
         .await?;
     Ok(())

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use switchboard_domain::ids::{RequestId, UserId};
 use switchboard_service::{Ctx, OrgCaller};
 
@@ -93,8 +93,9 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     }
 }
 
-/// The client's address, for throttling.
-pub struct ClientIp(pub String);
+/// The client's address, for throttling. (Behind a proxy this is the proxy's address: put the
+/// per-address limits on the proxy, or run Switchboard where it sees clients.)
+pub struct ClientIp(pub IpAddr);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = ApiError;
@@ -102,8 +103,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
         Ok(ClientIp(ip))
     }
 }

@@ -32,6 +32,8 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     field: Option<String>,
+    /// For 429: seconds until a retry may succeed (the `Retry-After` header).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -41,6 +43,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -59,6 +62,7 @@ impl ApiError {
             code: "validation_failed",
             detail: detail.into(),
             field: Some(field.into()),
+            retry_after: None,
         }
     }
 
@@ -88,13 +92,17 @@ impl From<ServiceError> for ApiError {
                 code: "validation_failed",
                 detail: format!("{}: {}", d.field, d.reason),
                 field: Some(d.field.to_owned()),
+                retry_after: None,
             },
             NotFound { what } => Self::not_found(what),
             Forbidden(d) => Self::new(StatusCode::FORBIDDEN, "forbidden", d.to_string()),
             Conflict { code, detail } => Self::new(StatusCode::CONFLICT, code, detail),
             Refused { code, detail } => Self::new(StatusCode::FORBIDDEN, code, detail),
             Unauthenticated(detail) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail),
-            Throttled => Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
+            Throttled { retry_after } => Self {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+            },
             Store(_) | Mail(_) => {
                 // The cause chain goes to the log; the client gets an opaque message.
                 let mut chain = e.to_string();
@@ -133,6 +141,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(s));
+        }
         resp
     }
 }

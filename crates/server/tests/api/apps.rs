@@ -16,7 +16,7 @@ async fn app_sign_in(app: &TestApp, email: &str, team: Option<&str>) -> Resp {
         )
         .await;
     assert_eq!(r.status, 202, "{}", r.text);
-    let code = app.last_code(email).unwrap();
+    let code = app.last_code(email).await.unwrap();
     let mut body = json!({"email": email, "code": code});
     if let Some(t) = team {
         body["team_id"] = json!(t);

@@ -33,8 +33,8 @@ db_tests! {
         let unknown = start(&app, "stranger@example.com").await;
         assert_eq!((known.status.as_u16(), unknown.status.as_u16()), (202, 202));
         assert_eq!(known.body, unknown.body);
-        assert!(app.last_code("stranger@example.com").is_none(), "no mail to unknown addresses");
-        let code = app.last_code("known@example.com").unwrap();
+        assert!(app.last_code("stranger@example.com").await.is_none(), "no mail to unknown addresses");
+        let code = app.last_code("known@example.com").await.unwrap();
         assert_eq!(code.len(), 6);
         assert!(code.chars().all(|c| c.is_ascii_digit()));
         start(&app, "not an email").await.problem(422, "validation_failed");
@@ -43,7 +43,7 @@ db_tests! {
     async fn sign_in_codes_are_single_use_and_set_a_session_cookie(app: TestApp) {
         app.provision("Support", "email", "k@example.com", "business", 5).await;
         start(&app, "k@example.com").await;
-        let code = app.last_code("k@example.com").unwrap();
+        let code = app.last_code("k@example.com").await.unwrap();
         let r = verify(&app, "K@example.com", &code).await;
         let token = r.ok()["token"].as_str().unwrap().to_owned();
         assert!(r.body["expires_at"].as_str().unwrap().ends_with('Z'));
@@ -64,7 +64,7 @@ db_tests! {
     async fn five_wrong_codes_burn_the_code(app: TestApp) {
         app.provision("Support", "email", "k@example.com", "business", 5).await;
         start(&app, "k@example.com").await;
-        let code = app.last_code("k@example.com").unwrap();
+        let code = app.last_code("k@example.com").await.unwrap();
         let wrong = if code == "000000" { "000001" } else { "000000" };
         for _ in 0..5 {
             verify(&app, "k@example.com", wrong).await.problem(401, "unauthorized");
@@ -76,27 +76,91 @@ db_tests! {
         app.provision("Support", "email", "k@example.com", "business", 5).await;
         let app = app.restart_with(Config { code_ttl_ms: 0, session_ttl_ms: 0, starts_per_ip: 10_000, ..Config::default() }).await;
         start(&app, "k@example.com").await;
-        let code = app.last_code("k@example.com").unwrap();
+        let code = app.last_code("k@example.com").await.unwrap();
         verify(&app, "k@example.com", &code).await.problem(401, "unauthorized");
         let app = app.restart_with(Config { session_ttl_ms: 0, starts_per_ip: 10_000, ..Config::default() }).await;
         start(&app, "k@example.com").await;
-        let code = app.last_code("k@example.com").unwrap();
+        let code = app.last_code("k@example.com").await.unwrap();
         let token = verify(&app, "k@example.com", &code).await.ok()["token"].as_str().unwrap().to_owned();
         app.get("/api/v1/me", &token).await.problem(401, "unauthorized");
     }
 
-    async fn sign_in_starts_are_throttled_per_email_and_address(app: TestApp) {
+    async fn sign_in_starts_are_throttled_per_email_with_retry_after(app: TestApp) {
         app.provision("Support", "email", "k@example.com", "business", 5).await;
         for _ in 0..5 {
             assert_eq!(start(&app, "k@example.com").await.status, 202);
         }
-        start(&app, "k@example.com").await.problem(429, "rate_limited");
-        // Six starts came from this address already; allow eight.
-        let app = app.restart_with(Config { starts_per_ip: 8, ..Config::default() }).await;
-        for i in 0..2 {
-            assert_eq!(start(&app, &format!("other{i}@example.com")).await.status, 202);
+        let r = start(&app, "k@example.com").await;
+        r.problem(429, "rate_limited");
+        let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=15 * 60).contains(&wait), "{wait}");
+        // An unknown address is counted the same way: 429 says nothing about accounts.
+        for _ in 0..5 {
+            assert_eq!(start(&app, "ghost@example.com").await.status, 202);
         }
-        start(&app, "another@example.com").await.problem(429, "rate_limited");
+        start(&app, "ghost@example.com").await.problem(429, "rate_limited");
+        assert_eq!(start(&app, "other@example.com").await.status, 202, "other addresses are unaffected");
+    }
+
+    async fn throttled_starts_cost_no_write_and_do_not_extend_the_lockout(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        let app = app.restart_with(Config { starts_per_email: 2, throttle_window_ms: 1500, ..TestApp::config() }).await;
+        let rows = |app: &TestApp| {
+            let store = app.store.clone();
+            async move {
+                let mut c = store.read().await.unwrap();
+                switchboard_store::sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts")
+                    .fetch_one(&mut *c).await.unwrap()
+            }
+        };
+        for _ in 0..2 {
+            assert_eq!(start(&app, "k@example.com").await.status, 202);
+        }
+        let counted = rows(&app).await;
+        for _ in 0..20 {
+            start(&app, "k@example.com").await.problem(429, "rate_limited");
+        }
+        assert_eq!(rows(&app).await, counted, "refused starts wrote nothing");
+        // Only the accepted starts count: once they leave the window, the address may start again,
+        // however often it was refused meanwhile.
+        tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+        assert_eq!(start(&app, "k@example.com").await.status, 202);
+        // Per address, in memory: refused before the database is touched.
+        let app = app.restart_with(Config { starts_per_ip: 3, ..TestApp::config() }).await;
+        for i in 0..3 {
+            assert_eq!(start(&app, &format!("p{i}@example.com")).await.status, 202);
+        }
+        let counted = rows(&app).await;
+        let r = start(&app, "p9@example.com").await;
+        r.problem(429, "rate_limited");
+        assert!(r.headers.contains_key("retry-after"));
+        assert_eq!(rows(&app).await, counted);
+    }
+
+    async fn a_burned_code_can_be_replaced_at_once(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        start(&app, "k@example.com").await;
+        let code = app.last_code("k@example.com").await.unwrap();
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        for _ in 0..5 {
+            verify(&app, "k@example.com", wrong).await.problem(401, "unauthorized");
+        }
+        verify(&app, "k@example.com", &code).await.problem(401, "unauthorized");
+        // Someone burned it with wrong guesses; its owner asks for a fresh one and signs in.
+        assert_eq!(start(&app, "k@example.com").await.status, 202);
+        let fresh = app.last_code("k@example.com").await.unwrap();
+        verify(&app, "k@example.com", &fresh).await.ok();
+    }
+
+    async fn code_checks_are_throttled_per_address(app: TestApp) {
+        app.provision("Support", "email", "k@example.com", "business", 5).await;
+        let app = app.restart_with(Config { verifies_per_ip: 3, ..TestApp::config() }).await;
+        for _ in 0..3 {
+            verify(&app, "k@example.com", "123456").await.problem(401, "unauthorized");
+        }
+        let r = verify(&app, "k@example.com", "123456").await;
+        r.problem(429, "rate_limited");
+        assert!(r.headers.contains_key("retry-after"));
     }
 
     async fn missing_bad_and_signed_out_tokens_answer_401(app: TestApp) {
@@ -173,60 +237,73 @@ db_tests! {
 
 }
 
-/// R-mail: with `smtp://`, the code travels through a real SMTP server (Python's aiosmtpd, installed
-/// by the test command; its path comes in `SWITCHBOARD_TEST_PYTHON`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_in_mail_goes_through_a_real_smtp_server() {
-    let Ok(python) = std::env::var("SWITCHBOARD_TEST_PYTHON") else {
-        eprintln!("SWITCHBOARD_TEST_PYTHON is not set (scripts/test sets it): SMTP test skipped");
-        return;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut smtp = tokio::process::Command::new(python)
-        .args([
-            "-u",
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Debugging",
-        ])
+/// The Python of the test tools (aiosmtpd): `SWITCHBOARD_TEST_PYTHON`, or the workspace's `.venv`
+/// that `scripts/test` installs. Without either the test fails, saying so: it is never skipped.
+pub fn test_python() -> String {
+    if let Ok(p) = std::env::var("SWITCHBOARD_TEST_PYTHON") {
+        return p;
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(venv.exists(), "no Python with aiosmtpd: run scripts/test once (it installs .venv), or set SWITCHBOARD_TEST_PYTHON");
+    venv.display().to_string()
+}
+
+/// A real SMTP server (Python's aiosmtpd) on a free loopback port, printing what it receives.
+async fn smtp_server() -> (tokio::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let smtp = tokio::process::Command::new(test_python())
+        .args(["-u", "-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Debugging"])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("start aiosmtpd");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    (smtp, port)
+}
+
+/// Mail goes through the outbox: `start` answers 202 the same for known and unknown addresses even
+/// when the mail server is down; the worker retries with backoff and delivers once a real SMTP
+/// server (aiosmtpd) is up; nothing is lost and nothing is sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_mail_is_queued_retried_and_delivered_through_a_real_smtp_server() {
     let app = TestApp::sqlite().await;
-    app.provision("Support", "email", "smtp@example.com", "business", 5)
-        .await;
-    let store = app.store.clone();
-    let mailer =
-        switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
-    let services = switchboard_service::Services::new(store, mailer, Config::default());
-    services
-        .start_sign_in("smtp@example.com", "127.0.0.1")
-        .await
-        .unwrap();
+    app.provision("Support", "email", "smtp@example.com", "business", 5).await;
+    // The mail server is down (nothing listens on the port).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let app = app.restart_with_mailer(down, TestApp::config()).await;
+    let known = start(&app, "smtp@example.com").await;
+    let unknown = start(&app, "nobody@example.com").await;
+    assert_eq!((known.status.as_u16(), unknown.status.as_u16()), (202, 202), "no 500 for a known address");
+    assert_eq!(known.body, unknown.body);
+    assert_eq!(app.services.mail_pending().await.unwrap(), 1, "one code queued, none for the stranger");
+    assert_eq!(app.services.deliver_mail().await.unwrap(), 0);
+    let mut c = app.store.read().await.unwrap();
+    let (attempts, error): (i64, Option<String>) = switchboard_store::sqlx::query_as("SELECT attempts, last_error FROM outbox")
+        .fetch_one(&mut *c).await.unwrap();
+    assert_eq!(attempts, 1);
+    assert!(error.is_some(), "the failure is kept for an operator");
+    drop(c);
+    // The server comes back; the retry (made due now instead of in 2 s) delivers it once.
+    let (smtp, port) = smtp_server().await;
+    let up = switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let app = app.restart_with_mailer(up, TestApp::config()).await;
+    let mut c = app.store.read().await.unwrap();
+    switchboard_store::sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&mut *c).await.unwrap();
+    drop(c);
+    assert_eq!(app.services.deliver_mail().await.unwrap(), 1);
+    assert_eq!(app.services.deliver_mail().await.unwrap(), 0, "nothing is sent twice");
+    assert_eq!(app.services.mail_pending().await.unwrap(), 0);
+    let mut smtp = smtp;
     let _ = smtp.start_kill();
     let out = smtp.wait_with_output().await.unwrap();
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("smtp@example.com"), "{printed}");
-    assert!(
-        printed.contains("Your Switchboard sign-in code"),
-        "{printed}"
-    );
+    assert!(printed.contains("Your Switchboard sign-in code"), "{printed}");
+    assert_eq!(printed.matches("Your Switchboard sign-in code").count(), 1, "{printed}");
 }

@@ -41,6 +41,8 @@ pub struct TestApp {
     pub mail_file: PathBuf,
     pub database_url: String,
     pub store: Store,
+    /// The server's use cases, for what tests drive directly (delivering the mail outbox).
+    pub services: Services,
     dir: PathBuf,
     /// The PostgreSQL database this app created, dropped with it: (server URL, database name).
     owned_database: Option<(String, String)>,
@@ -119,6 +121,16 @@ impl TestApp {
         app
     }
 
+    /// Starts another server over the same database that sends mail through `mailer`.
+    pub async fn restart_with_mailer(mut self, mailer: Mailer, config: Config) -> TestApp {
+        self.stop().await;
+        let (url, dir) = (self.database_url.clone(), std::mem::take(&mut self.dir));
+        let owned = self.owned_database.take();
+        let mut app = Self::start_with(url, dir, config, Some(mailer)).await;
+        app.owned_database = owned;
+        app
+    }
+
     /// A second server instance over the same database (its own caches), like a second machine.
     pub async fn second_instance(&self) -> TestApp {
         let dir = std::env::temp_dir().join(unique("switchboard-test-"));
@@ -127,16 +139,26 @@ impl TestApp {
     }
 
     async fn start(database_url: String, dir: PathBuf, config: Config) -> TestApp {
+        Self::start_with(database_url, dir, config, None).await
+    }
+
+    async fn start_with(
+        database_url: String,
+        dir: PathBuf,
+        config: Config,
+        mailer: Option<Mailer>,
+    ) -> TestApp {
         let store = Store::connect(&database_url)
             .await
             .expect("connect test database");
         let mail_file = dir.join("mail.jsonl");
-        let mailer = Mailer::from_url(&format!("file:{}", mail_file.display())).unwrap();
+        let mailer = mailer
+            .unwrap_or_else(|| Mailer::from_url(&format!("file:{}", mail_file.display())).unwrap());
         let services = Services::new(store.clone(), mailer, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState {
-            services,
+            services: services.clone(),
             operator_token: Some(OPERATOR_TOKEN.into()),
             public_url: None,
         };
@@ -154,6 +176,7 @@ impl TestApp {
             mail_file,
             database_url,
             store,
+            services,
             dir,
             owned_database: None,
             shutdown: Some(tx),
@@ -224,8 +247,10 @@ impl TestApp {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
-    /// Every mail sent so far.
-    pub fn mails(&self) -> Vec<Value> {
+    /// Every mail sent so far, after delivering what the outbox holds (the test server runs no
+    /// background worker, so delivery happens exactly here and tests never race it).
+    pub async fn mails(&self) -> Vec<Value> {
+        self.services.deliver_mail().await.expect("deliver mail");
         std::fs::read_to_string(&self.mail_file)
             .unwrap_or_default()
             .lines()
@@ -234,8 +259,9 @@ impl TestApp {
     }
 
     /// The newest sign-in code mailed to `email`.
-    pub fn last_code(&self, email: &str) -> Option<String> {
+    pub async fn last_code(&self, email: &str) -> Option<String> {
         self.mails()
+            .await
             .into_iter()
             .rev()
             .find(|m| m["to"] == email)
@@ -255,6 +281,7 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
         let code = self
             .last_code(email)
+            .await
             .unwrap_or_else(|| panic!("no code mailed to {email}"));
         let r = self
             .call(

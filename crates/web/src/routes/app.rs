@@ -25,12 +25,13 @@ pub async fn start(
 
 /// Exchange the code for an app token bound to one membership (or unbound until a team is chosen).
 #[utoipa::path(post, path = "/app/v1/sign-in/email/verify", tag = "app", request_body = AppVerify,
-    responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Body(req): Body<AppVerify>,
 ) -> ApiResult<Json<AppSession>> {
-    Ok(Json(state.services.app_verify(req).await?))
+    Ok(Json(state.services.app_verify(req, ip).await?))
 }
 
 /// The email-login teams the signed-in agent may run the app in.

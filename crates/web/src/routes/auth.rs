@@ -45,7 +45,7 @@ pub async fn start_email(
     ClientIp(ip): ClientIp,
     Body(req): Body<StartEmail>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    state.services.start_sign_in(&req.email, &ip).await?;
+    state.services.start_sign_in(&req.email, ip).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
@@ -56,12 +56,16 @@ pub async fn start_email(
 
 /// Exchange a code for a session: a bearer token and the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/email/verify", tag = "sign-in", request_body = VerifyEmail,
-    responses((status = 200, body = SessionView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SessionView), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify_email(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Body(req): Body<VerifyEmail>,
 ) -> ApiResult<(HeaderMap, Json<SessionView>)> {
-    let (_, session) = state.services.verify_sign_in(&req.email, &req.code).await?;
+    let (_, session) = state
+        .services
+        .verify_sign_in(&req.email, &req.code, ip)
+        .await?;
     let mut headers = HeaderMap::new();
     let max_age = state.services.config.session_ttl_ms / 1000;
     headers.insert(header::SET_COOKIE, cookie(&state, &session.token, max_age));
