@@ -1,7 +1,6 @@
 //! The `switchboard` binary: one command line for the service (`serve`), the schema (`migrate`),
-//! the operator (`provision`), demo data (`demo`) and benchmarks (`bench`).
-
-mod bench;
+//! the operator (`provision`), demo data (`demo`) and the audit log (`audit verify`). Benchmarks
+//! are a binary of their own (`crates/bench`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -92,9 +91,6 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Benchmarks, each reported against a floor measured in the same run.
-    #[command(subcommand)]
-    Bench(BenchCommand),
     /// Create a realistic demo organization and print how to sign in.
     Demo {
         #[arg(long, default_value_t = 2000)]
@@ -160,41 +156,6 @@ enum AuditCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// The users page over HTTP against its bare SQL, and bulk adds against a bare transaction.
-    Users {
-        #[arg(long, default_value_t = 100_000)]
-        users: usize,
-        #[arg(long, default_value_t = 200)]
-        teams: usize,
-        #[arg(long, default_value_t = 2000)]
-        requests: usize,
-    },
-    /// The entitlement answer (200 and 304) against /healthz of the same server.
-    Entitlement {
-        #[arg(long, default_value_t = 100_000)]
-        users: usize,
-        #[arg(long, default_value_t = 200)]
-        teams: usize,
-        #[arg(long, default_value_t = 32)]
-        workers: usize,
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-    },
-    /// App-access toggles (seat-checked durable writes) against /healthz of the same server.
-    Toggles {
-        #[arg(long, default_value_t = 8000)]
-        users: usize,
-        #[arg(long, default_value_t = 200)]
-        teams: usize,
-        #[arg(long, default_value_t = 32)]
-        workers: usize,
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-    },
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match run().await {
@@ -236,32 +197,6 @@ async fn run() -> anyhow::Result<()> {
         logs.init();
     }
     let cli = Cli::parse();
-    if let Command::Bench(BenchCommand::Users {
-        users,
-        teams,
-        requests,
-    }) = cli.command
-    {
-        return bench::users(&cli.database_url, users, teams, requests).await;
-    }
-    if let Command::Bench(BenchCommand::Entitlement {
-        users,
-        teams,
-        workers,
-        seconds,
-    }) = cli.command
-    {
-        return bench::entitlement(&cli.database_url, users, teams, workers, seconds).await;
-    }
-    if let Command::Bench(BenchCommand::Toggles {
-        users,
-        teams,
-        workers,
-        seconds,
-    }) = cli.command
-    {
-        return bench::toggles(&cli.database_url, users, teams, workers, seconds).await;
-    }
     let store = Store::connect(&cli.database_url).await.with_context(|| {
         format!(
             "can't open the database {} (check --database-url / DATABASE_URL: sqlite://PATH or \
@@ -305,7 +240,6 @@ async fn run() -> anyhow::Result<()> {
             }
             println!("audit log intact: {} organization(s) checked", orgs.len());
         }
-        Command::Bench(_) => unreachable!("handled above"),
         Command::Subscription(cmd) => {
             let ctx = Ctx {
                 request_id: "cli".into(),

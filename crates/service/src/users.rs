@@ -265,8 +265,12 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
     if needle.as_ref().is_some_and(|s| s.chars().count() > 200) {
         return Err(ServiceError::invalid("q", "must be at most 200 characters"));
     }
+    if needle.as_ref().is_some_and(|s| s.chars().any(char::is_control)) {
+        return Err(ServiceError::invalid("q", "must not contain control characters"));
+    }
     Ok(UserFilter {
         q: needle,
+        rare: false,
         team,
         team_role,
         org_role,

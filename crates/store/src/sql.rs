@@ -38,6 +38,23 @@ impl Sql {
         self
     }
 
+    /// The number the next placeholder will get, for SQL text written elsewhere with `$1`.
+    pub fn next_placeholder(&self) -> usize {
+        self.n + 1
+    }
+
+    /// Adds an argument for a placeholder written into the text by hand ([`Sql::next_placeholder`]).
+    pub fn add_arg<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
+    {
+        self.n += 1;
+        self.args
+            .add(value)
+            .expect("binding a plain value cannot fail");
+        self
+    }
+
     /// Appends `($1, $2, …)` with one placeholder per value; `(NULL)` for none, which matches
     /// nothing.
     pub fn bind_list(&mut self, values: &[String]) -> &mut Self {

@@ -260,4 +260,29 @@ db_tests! {
         let r = app.get(&org.path("/users?team=team_00000000000000000000000000"), &org.admin).await;
         assert_eq!(r.ok()["items"].as_array().unwrap().len(), 0);
     }
+
+    async fn r11_search_finds_exactly_the_holders_of_any_needle(app: TestApp) {
+        let org = app.established_org(50).await;
+        let emails = ["qi.xu@example.com", "zed@example.org", "ana%x@example.com", "under_score@example.com",
+            "maría.lópez@example.com", "bob@exa.mple.com"];
+        app.add_users(&org.id, &org.admin, &org.initial_team, "member", &emails, Some(false)).await.ok();
+        let all: Vec<String> = emails.iter().map(|e| e.to_string()).chain([org.admin_email.clone()]).collect();
+        for needle in ["q", "z", "xu", "d@", "%", "_", "%x", "ía", "lópez", "e.com", "EXA.MPLE", "nobody", "zq", "ó"] {
+            let url = org.path(&format!("/users?limit=200&q={}", urlencode(needle)));
+            let got: Vec<String> = app.get(&url, &org.admin).await.ok()["items"].as_array().unwrap().iter()
+                .map(|u| u["email"].as_str().unwrap().to_owned()).collect();
+            let mut want: Vec<String> = all.iter().filter(|e| e.contains(&needle.to_lowercase())).cloned().collect();
+            let mut got_sorted = got.clone();
+            got_sorted.sort();
+            want.sort();
+            assert_eq!(got_sorted, want, "q={needle}");
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| match b {
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+        _ => format!("%{b:02X}"),
+    }).collect()
 }

@@ -1,0 +1,104 @@
+//! `switchboard-bench …`: benchmarks that report each figure as a ratio against a floor measured
+//! in the same run on the same machine, so the numbers mean something on any hardware. Each one
+//! seeds an empty database with the demo organization, signs its Org Admin in, and starts the
+//! real server on a loopback port ([`rig::Rig`]). A binary of its own, so `switchboard serve`
+//! links no load generator.
+//!
+//! Map: [`users`] (the users page, search, bulk adds), [`toggles`] (seat-checked writes),
+//! [`entitlement`] (the app's answer), [`flood`] (admin writes under a sign-in flood).
+
+mod entitlement;
+mod flood;
+mod rig;
+mod toggles;
+mod users;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "switchboard-bench", about = "Switchboard's benchmarks")]
+struct Cli {
+    /// An EMPTY database: sqlite://PATH or postgres://… (the bench seeds it).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The users page over HTTP against its bare SQL, searches under concurrency, and bulk adds
+    /// against a bare transaction.
+    Users {
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+    },
+    /// The entitlement answer (200 and 304) against /healthz of the same server.
+    Entitlement {
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+    /// App-access toggles (seat-checked durable writes) against /healthz of the same server.
+    Toggles {
+        #[arg(long, default_value_t = 8000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+    /// An Org Admin's writes while one address floods sign-in starts, against the same writes idle.
+    SignInFlood {
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        #[arg(long, default_value_t = 12)]
+        teams: usize,
+        #[arg(long, default_value_t = 200)]
+        writes: usize,
+        #[arg(long, default_value_t = 32)]
+        flooders: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let db = &cli.database_url;
+    match cli.command {
+        Command::Users {
+            users,
+            teams,
+            requests,
+        } => users::run(db, users, teams, requests).await,
+        Command::Entitlement {
+            users,
+            teams,
+            workers,
+            seconds,
+        } => entitlement::run(db, users, teams, workers, seconds).await,
+        Command::Toggles {
+            users,
+            teams,
+            workers,
+            seconds,
+        } => toggles::run(db, users, teams, workers, seconds).await,
+        Command::SignInFlood {
+            users,
+            teams,
+            writes,
+            flooders,
+        } => flood::run(db, users, teams, writes, flooders).await,
+    }
+}

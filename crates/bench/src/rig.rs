@@ -1,0 +1,253 @@
+//! The rig every benchmark runs on: an empty database seeded with the demo organization, its
+//! Org Admin signed in, the real server on a loopback port; and the measuring helpers (latency
+//! summaries, closed-loop rates, open-loop paced latencies).
+
+use anyhow::{Context, anyhow};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_service::demo::{self, DEMO_ADMIN};
+use switchboard_service::{Config, OrgCaller, ServiceError, Services, mail::Mailer};
+use switchboard_store::{Store, now_ms};
+use switchboard_web::AppState;
+
+pub fn svc(e: ServiceError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+/// Latency summary of a series of timings.
+pub struct Stats {
+    pub p50: Duration,
+    pub p99: Duration,
+    pub mean: Duration,
+}
+
+pub fn stats(mut t: Vec<Duration>) -> Stats {
+    t.sort();
+    let at = |q: f64| t[((t.len() as f64 * q) as usize).min(t.len() - 1)];
+    let mean = t.iter().sum::<Duration>() / t.len() as u32;
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+        mean,
+    }
+}
+
+/// This process's resident memory in MiB (Linux), for benches that watch memory over a long run.
+pub fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Where the bench's own sign-ins come from.
+pub const LOOPBACK: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+/// The newest sign-in code in the bench's mail file.
+fn newest_code(dir: &std::path::Path) -> anyhow::Result<String> {
+    let mail = std::fs::read_to_string(dir.join("mail.jsonl"))?;
+    let m: serde_json::Value = serde_json::from_str(mail.lines().last().unwrap_or("{}"))?;
+    Ok(m["code"].as_str().unwrap_or_default().to_owned())
+}
+
+/// A seeded database, its demo Org Admin signed in, and the server running on a loopback port.
+pub struct Rig {
+    pub dir: std::path::PathBuf,
+    pub store: Store,
+    pub services: Services,
+    pub caller: OrgCaller,
+    pub org: String,
+    pub token: String,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Rig {
+    /// Seeds with the bench's tunables: sign-in limits that the bench's own sign-ins never reach.
+    pub async fn seed(
+        database_url: &str,
+        users: usize,
+        teams: usize,
+        clients: usize,
+    ) -> anyhow::Result<Rig> {
+        let config = Config {
+            starts_per_ip: 1_000_000,
+            verifies_per_ip: 1_000_000,
+            ..Config::default()
+        };
+        Self::seed_with(database_url, users, teams, clients, config).await
+    }
+
+    pub async fn seed_with(
+        database_url: &str,
+        users: usize,
+        teams: usize,
+        clients: usize,
+        config: Config,
+    ) -> anyhow::Result<Rig> {
+        let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", now_ms()));
+        std::fs::create_dir_all(&dir)?;
+        let store = Store::connect(database_url)
+            .await
+            .context("opening the bench database")?;
+        let mailer = Mailer::from_url(&format!("file:{}", dir.join("mail.jsonl").display()))
+            .map_err(|e| anyhow!("{e}"))?;
+        let services = Services::new(store.clone(), mailer, config);
+        anyhow::ensure!(
+            !demo::has_data(&services).await.map_err(svc)?,
+            "benchmarks need an empty database"
+        );
+        let t0 = Instant::now();
+        demo::create(&services, users, teams).await.map_err(svc)?;
+        println!(
+            "seeded {users} users in {teams} teams in {:.1} s ({:?})",
+            t0.elapsed().as_secs_f64(),
+            store.backend()
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = AppState {
+            services: services.clone(),
+            operator_token: None,
+            public_url: None,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(switchboard_web::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(clients)
+            .build()?;
+        services
+            .start_sign_in(DEMO_ADMIN, LOOPBACK)
+            .await
+            .map_err(svc)?;
+        services.deliver_mail().await.map_err(svc)?;
+        let (admin, session) = services
+            .verify_sign_in(DEMO_ADMIN, &newest_code(&dir)?, LOOPBACK)
+            .await
+            .map_err(svc)?;
+        let org = services
+            .me(&admin, &session.token)
+            .await
+            .map_err(svc)?
+            .orgs[0]
+            .id
+            .clone();
+        let caller = services.org_caller(&admin, &org).await.map_err(svc)?;
+        Ok(Rig {
+            dir,
+            store,
+            services,
+            caller,
+            org,
+            token: session.token,
+            base,
+            client,
+            stop,
+            server,
+        })
+    }
+
+    pub fn last_code(&self) -> anyhow::Result<String> {
+        newest_code(&self.dir)
+    }
+
+    pub async fn finish(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        self.store.close().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
+}
+
+/// Requests per second of `make(worker, n)` from `workers` concurrent clients for `secs` seconds,
+/// with how many answers were successes.
+pub async fn rate<F>(
+    client: &reqwest::Client,
+    workers: usize,
+    secs: f64,
+    make: F,
+) -> anyhow::Result<(f64, u64, u64)>
+where
+    F: Fn(&reqwest::Client, usize, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut total) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let r = make(&client, w, total).send().await?;
+                anyhow::ensure!(!r.status().is_server_error(), "server error {}", r.status());
+                ok += r.status().is_success() as u64;
+                total += 1;
+                r.bytes().await?;
+            }
+            anyhow::Ok((ok, total))
+        }));
+    }
+    let (mut ok, mut total) = (0, 0);
+    for t in tasks {
+        let (o, n) = t.await??;
+        ok += o;
+        total += n;
+    }
+    Ok((
+        total as f64 / started.elapsed().as_secs_f64().max(secs),
+        ok,
+        total,
+    ))
+}
+
+/// Latencies of requests sent at a fixed total rate (open loop) for `secs` seconds.
+pub async fn paced<F>(
+    client: &reqwest::Client,
+    workers: usize,
+    per_second: f64,
+    secs: f64,
+    make: F,
+) -> anyhow::Result<Stats>
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let interval = Duration::from_secs_f64(workers as f64 / per_second);
+    let count = (per_second * secs / workers as f64).max(1.0) as usize;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut lat = Vec::with_capacity(count);
+            for _ in 0..count {
+                tick.tick().await;
+                let t = Instant::now();
+                make(&client, w).send().await?.bytes().await?;
+                lat.push(t.elapsed());
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(stats(all))
+}
+
