@@ -69,6 +69,9 @@ enum Command {
         writes: usize,
         #[arg(long, default_value_t = 32)]
         flooders: usize,
+        /// Starts per second in all (0: as fast as the clients can).
+        #[arg(long, default_value_t = 650.0)]
+        rate: f64,
     },
 }
 
@@ -99,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
             teams,
             writes,
             flooders,
-        } => flood::run(db, users, teams, writes, flooders).await,
+            rate,
+        } => flood::run(db, users, teams, writes, flooders, rate).await,
     }
 }
