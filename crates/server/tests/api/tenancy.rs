@@ -147,6 +147,45 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
     })
 }
 
+/// Real objects of an organization for every kind of id a route names: a setting policy, an SSO
+/// policy, a device team with an enrollment key and an enrolled device, and an invoice.
+struct Objects {
+    policy: String,
+    sso_policy: String,
+    device_team: String,
+    key: String,
+    device: String,
+    invoice: String,
+    /// A user with an org role, for the org-role routes.
+    role_holder: String,
+}
+
+impl Objects {
+    async fn make(app: &TestApp, org: &Org) -> Objects {
+        let id = |r: crate::helpers::Resp| r.ok()["id"].as_str().unwrap().to_owned();
+        let policy = id(app.post(&org.path("/policies"), &org.admin,
+            json!({"name": "Matrix", "values": {"call_summary": true}, "team_ids": [org.second_team]})).await);
+        let sso_policy = id(app.post(&org.path("/sso-policies"), &org.admin, json!({"name": "Matrix SSO",
+            "issuer": "https://id.example.com", "client_id": "c", "client_secret": "s",
+            "allowed_domains": ["example.com"], "team_ids": [org.second_team]})).await);
+        let device_team = id(app.post(&org.path("/teams"), &org.admin, json!({"name": "Matrix Floor", "login_type": "device"})).await);
+        app.put(&org.path(&format!("/subscriptions/{}/teams/{device_team}", org.subscription)), &org.admin, json!({})).await.ok();
+        let k = app.post(&org.path(&format!("/teams/{device_team}/enrollment-keys")), &org.admin, json!({})).await;
+        let key = k.ok()["id"].as_str().unwrap().to_owned();
+        let secret = k.body["key"].as_str().unwrap().to_owned();
+        let d = app.call(Method::POST, "/app/v1/devices/enroll", None,
+            Some(json!({"enrollment_key": secret, "device_name": "PC-1"}))).await;
+        let device = d.ok()["device_id"].as_str().unwrap().to_owned();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        app.services.close_periods(now + 40 * 24 * 3600 * 1000).await.unwrap();
+        let inv = app.get(&org.path(&format!("/subscriptions/{}/invoices", org.subscription)), &org.admin).await;
+        let invoice = inv.ok()["items"][0]["id"].as_str().expect("an invoice").to_owned();
+        let r = app.post(&org.path("/admins"), &org.admin, json!({"email": "role-holder@example.com", "role": "org_analyst"})).await;
+        let role_holder = r.ok()["user_id"].as_str().unwrap().to_owned();
+        Objects { policy, sso_policy, device_team, key, device, invoice, role_holder }
+    }
+}
+
 /// The status a refused actor must get.
 fn refusal(actor: Actor, path: &str) -> u16 {
     match actor {
@@ -170,7 +209,8 @@ db_tests! {
         }
         assert!(routes.len() >= 24, "{} routes", routes.len());
         // Signing out ends the actor's session: walk it last; deletions after reads.
-        routes.sort_by_key(|(m, p)| (p.ends_with("/logout"), m == "delete"));
+        // Among deletions, the deeper objects first (a membership before its user).
+        routes.sort_by_key(|(m, p)| (p.ends_with("/logout"), m == "delete", std::cmp::Reverse(p.len())));
         for actor in ACTORS {
             let org = app.established_org(20).await;
             let target = app.add_users(&org.id, &org.admin, &org.initial_team, "member", &["target@example.com"], Some(false)).await;
@@ -196,16 +236,20 @@ db_tests! {
                 }
                 OtherOrgAdmin => Some(app.established_org(5).await.admin),
             };
+            let real = Objects::make(&app, &org).await;
             for (method, template) in &routes {
+                let device_route = template.contains("/enrollment-keys") || template.contains("/devices/{device}")
+                    || template.ends_with("/devices");
+                let pol = if template.contains("/sso-policies") { &real.sso_policy } else { &real.policy };
                 let path = template
                     .replace("{org}", &org.id)
-                    .replace("{team}", &org.initial_team)
-                    .replace("{user}", &target)
+                    .replace("{team}", if device_route { &real.device_team } else { &org.initial_team })
+                    .replace("{user}", if template.contains("/admins/") { &real.role_holder } else { &target })
                     .replace("{sub}", &org.subscription)
-                    .replace("{invoice}", "inv_00000000000000000000000000")
-                    .replace("{pol}", "pol_00000000000000000000000000")
-                    .replace("{key}", "ekey_00000000000000000000000000")
-                    .replace("{device}", "dev_00000000000000000000000000");
+                    .replace("{invoice}", &real.invoice)
+                    .replace("{pol}", pol)
+                    .replace("{key}", &real.key)
+                    .replace("{device}", &real.device);
                 let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let r = app.call(m, &path, token.as_deref(), body_for(method, template, &org)).await;
                 let status = r.status.as_u16();
@@ -213,7 +257,8 @@ db_tests! {
                 match allowed(method, template).unwrap() {
                     None => {}
                     Some(who) if who.contains(&actor) => {
-                        assert!(![401, 403].contains(&status), "{actor:?} may {method} {template} but got {status}: {}", r.text);
+                        // Every id names a real object: an allowed call is never refused, nor "not found".
+                        assert!(![401, 403, 404].contains(&status), "{actor:?} may {method} {template} but got {status}: {}", r.text);
                     }
                     Some(_) => {
                         let want = refusal(actor, template);
