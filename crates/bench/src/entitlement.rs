@@ -65,7 +65,7 @@ pub async fn run(
             &UserQuery {
                 limit: Some(200),
                 app_access: Some(true),
-                org_role: Some("none".into()),
+                org_role: Some(switchboard_service::users::OrgRoleFilter::None),
                 ..Default::default()
             },
         )

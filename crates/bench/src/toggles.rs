@@ -45,7 +45,7 @@ pub async fn run(
             caller,
             &UserQuery {
                 limit: Some(200),
-                org_role: Some("none".into()),
+                org_role: Some(switchboard_service::users::OrgRoleFilter::None),
                 ..Default::default()
             },
         )

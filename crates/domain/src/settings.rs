@@ -55,6 +55,28 @@ pub fn spec(key: &str) -> Option<&'static SettingSpec> {
     catalog().iter().find(|s| s.key == key)
 }
 
+/// A number with no fractional part (`486` or `486.0`, the same integer to JSON Schema) as an
+/// integer.
+fn whole(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// Values in their one stored form: whole numbers as integers.
+pub fn canonical(values: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    values
+        .into_iter()
+        .map(|(k, v)| match (spec(&k).map(|s| &s.kind), whole(&v)) {
+            (Some(SettingType::Integer), Some(n)) => (k, Value::from(n)),
+            _ => (k, v),
+        })
+        .collect()
+}
+
 impl SettingSpec {
     /// R19: checks a value against this key's type and range.
     pub fn check(&self, value: &Value) -> Result<(), DomainError> {
@@ -63,7 +85,7 @@ impl SettingSpec {
         match self.kind {
             SettingType::Bool if value.is_boolean() => Ok(()),
             SettingType::Bool => fail(format!("must be true or false, not {value}")),
-            SettingType::Integer => match value.as_i64() {
+            SettingType::Integer => match whole(value) {
                 Some(n) if self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m) => {
                     Ok(())
                 }
@@ -114,9 +136,8 @@ pub struct PolicyRef {
 }
 
 /// Where an effective value comes from: `"source": "default" | "team" | "policy" | "unavailable"`,
-/// with `policy` (id and name) or `missing_feature` beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case", tag = "source")]
+/// with `policy` (id and name) or `missing_feature` beside it. Written flat (see [`SourceDoc`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Default,
     Team,
@@ -127,6 +148,69 @@ pub enum Source {
     Unavailable {
         missing_feature: String,
     },
+}
+
+crate::text_enum!(
+    /// The kind of a [`Source`].
+    SourceKind, "source", { Default = "default", Team = "team", Policy = "policy", Unavailable = "unavailable" });
+
+/// How a [`Source`] reads on the wire and in the OpenAPI document: one flat object (a tagged
+/// union would be a `oneOf` inside an `allOf`, which client generators can't follow).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = Source)]
+pub struct SourceDoc<'a> {
+    pub source: SourceKind,
+    /// With `"source": "policy"`: the policy that sets (and locks) the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<&'a PolicyRef>,
+    /// With `"source": "unavailable"`: the plan feature the setting needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_feature: Option<&'a str>,
+}
+
+impl Source {
+    pub fn doc(&self) -> SourceDoc<'_> {
+        let (source, policy, missing_feature) = match self {
+            Source::Default => (SourceKind::Default, None, None),
+            Source::Team => (SourceKind::Team, None, None),
+            Source::Policy { policy } => (SourceKind::Policy, Some(policy), None),
+            Source::Unavailable { missing_feature } => {
+                (SourceKind::Unavailable, None, Some(missing_feature.as_str()))
+            }
+        };
+        SourceDoc {
+            source,
+            policy,
+            missing_feature,
+        }
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.doc().serialize(s)
+    }
+}
+
+impl utoipa::PartialSchema for Source {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <SourceDoc<'static> as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Source {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Source".into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <SourceDoc<'static> as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 /// A setting policy applied to a team: its id, name and values.

@@ -6,7 +6,9 @@
 /// `text_enum!(Name, "field", { Variant = "word", … })`.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident, $field:literal, { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    // `tt`, not `literal`: a `literal` fragment reaches derive macros wrapped in an invisible
+    // group, and utoipa would then miss the `rename` and document the variant's Rust name.
+    ($(#[$doc:meta])* $name:ident, $field:literal, { $($(#[$vdoc:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

@@ -67,6 +67,8 @@ enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Print the OpenAPI document of the JSON API (the same as GET /openapi.json).
+    Openapi,
     /// Provision a customer (operator): organization, initial team, subscription, first Team Admin.
     Provision {
         #[arg(long)]
@@ -197,6 +199,11 @@ async fn run() -> anyhow::Result<()> {
         logs.init();
     }
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        let (_, api) = switchboard_web::router_and_api();
+        println!("{}", api.to_pretty_json()?);
+        return Ok(());
+    }
     let store = Store::connect(&cli.database_url).await.with_context(|| {
         format!(
             "can't open the database {} (check --database-url / DATABASE_URL: sqlite://PATH or \
@@ -219,6 +226,7 @@ async fn run() -> anyhow::Result<()> {
     );
     match cli.command {
         Command::Migrate => println!("migrations applied"),
+        Command::Openapi => unreachable!("answered before the database is opened"),
         Command::Audit(AuditCommand::Verify { org }) => {
             let orgs = match org {
                 Some(o) => vec![o],
@@ -257,7 +265,10 @@ async fn run() -> anyhow::Result<()> {
                         plan,
                         seats,
                         name,
-                        period,
+                        period: period
+                            .as_deref()
+                            .map(switchboard_domain::billing::Period::parse)
+                            .transpose()?,
                         unit_price_cents,
                     };
                     services.create_subscription(&ctx, &org, req).await
@@ -273,7 +284,10 @@ async fn run() -> anyhow::Result<()> {
                     let req = UpdateSubscription {
                         seats,
                         plan,
-                        status,
+                        status: status
+                            .as_deref()
+                            .map(switchboard_domain::billing::SubscriptionStatus::parse)
+                            .transpose()?,
                         unit_price_cents,
                         force,
                     };
@@ -312,7 +326,7 @@ async fn run() -> anyhow::Result<()> {
             let req = ProvisionRequest {
                 team: NewTeam {
                     name: team_name,
-                    login_type,
+                    login_type: switchboard_domain::team::LoginType::parse(&login_type)?,
                     description,
                 },
                 admin_email,

@@ -129,9 +129,13 @@ fn new_token(prefix: &str) -> String {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppVerify {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
     /// The team to sign in to, when the user is in several.
+    #[schema(min_length = 1, max_length = 64, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub team_id: Option<String>,
 }
 
@@ -155,7 +159,9 @@ pub struct AppSession {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enroll {
+    #[schema(min_length = 1, max_length = 200)]
     pub enrollment_key: String,
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
     pub device_name: String,
 }
 
@@ -172,8 +178,12 @@ pub struct Enrolled {
 #[serde(deny_unknown_fields)]
 pub struct CreateEnrollmentKey {
     /// RFC 3339; none: never expires.
+    #[schema(format = DateTime, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub expires_at: Option<String>,
     /// How many devices may enroll with it; none: no limit.
+    #[schema(minimum = 1, maximum = 100000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub max_uses: Option<i64>,
 }
 
@@ -202,6 +212,7 @@ pub struct DeviceView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameDevice {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
     pub name: String,
 }
 

@@ -17,21 +17,33 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// A user's id or email, `operator`, `system` or `enrollment_key:…`.
+    #[param(pattern = "^(usr_[0-9a-z]{26}|operator|system|enrollment_key:ekey_[0-9a-z]{26}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)?$")]
     pub actor: Option<String>,
     /// An action such as `team.create`.
+    #[param(pattern = "^([a-z_]+\\.[a-z_]+)?$")]
     pub action: Option<String>,
     /// The id of the changed object.
+    #[param(pattern = "^([a-z]+_[0-9a-z]{26})?$")]
     pub target: Option<String>,
     /// Entries at or after this time.
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
     pub from: Option<String>,
     /// Entries before this time.
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
     pub to: Option<String>,
+    #[param(pattern = "^([0-9]{1,18})?$")]
     pub cursor: Option<String>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// `json` (default) or `csv`.
-    pub format: Option<String>,
+    /// Default: json.
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
 }
+
+switchboard_domain::text_enum!(
+    /// How a list is exported: JSON pages, or CSV for spreadsheets.
+    ExportFormat, "format", { Json = "json", Csv = "csv" });
 
 /// The actor filter as stored: a user id (also given as the user's email), `operator`,
 /// `system` or `enrollment_key:…`.

@@ -87,6 +87,7 @@ pub struct SubscriptionView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameSubscription {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -94,10 +95,15 @@ pub struct RenameSubscription {
 #[serde(deny_unknown_fields)]
 pub struct PaymentMethodInput {
     /// The payment provider's token for the card; never the card number.
+    #[schema(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub provider_token: String,
+    #[schema(min_length = 1, max_length = 30, pattern = "^[A-Za-z][A-Za-z ]*$")]
     pub brand: String,
+    #[schema(pattern = "^[0-9]{4}$")]
     pub last4: String,
+    #[schema(minimum = 1, maximum = 12)]
     pub exp_month: i64,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub exp_year: i64,
 }
 
@@ -105,13 +111,16 @@ pub struct PaymentMethodInput {
 #[serde(deny_unknown_fields)]
 pub struct TeamAllocation {
     /// Seats kept for the team (and its cap); null or absent: the team shares the pool.
+    #[schema(minimum = 0, maximum = 1000000)]
     pub reserved_seats: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveTeam {
+    #[schema(min_length = 1, max_length = 64)]
     pub to_subscription_id: String,
+    #[schema(minimum = 0, maximum = 1000000)]
     pub reserved_seats: Option<i64>,
 }
 

@@ -19,23 +19,40 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubscription {
+    #[schema(min_length = 1, max_length = 64)]
     pub plan: String,
+    #[schema(minimum = 0, maximum = 1000000)]
     pub seats: i64,
     /// Default: the plan's label.
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub name: Option<String>,
-    /// `monthly` (default) or `annual`.
-    pub period: Option<String>,
+    /// Default: monthly.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub period: Option<Period>,
     /// Default: the plan's price.
+    #[schema(minimum = 0, maximum = 100000000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub unit_price_cents: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateSubscription {
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub seats: Option<i64>,
+    #[schema(min_length = 1, max_length = 64, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub plan: Option<String>,
-    /// `active`, `past_due` or `canceled`.
-    pub status: Option<String>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub status: Option<SubscriptionStatus>,
+    #[schema(minimum = 0, maximum = 100000000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub unit_price_cents: Option<i64>,
     /// Shrink the pool below its current use: existing seats stay, new ones are refused until use
     /// is back under the pool.
@@ -114,7 +131,7 @@ impl Services {
             Some(n) => Name::parse("name", n)?.as_str().to_owned(),
             None => plan.label.clone(),
         };
-        let period = Period::parse(req.period.as_deref().unwrap_or("monthly"))?;
+        let period = req.period.unwrap_or(Period::Monthly);
         let unit_price = price(req.unit_price_cents, plan.unit_price_cents)?;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
         let row = new_subscription(
@@ -196,8 +213,8 @@ impl Services {
         if let Some(s) = req.seats {
             next.seats = plan::parse_seats("seats", s)?;
         }
-        if let Some(s) = &req.status {
-            next.status = SubscriptionStatus::parse(s)?.as_str().to_owned();
+        if let Some(s) = req.status {
+            next.status = s.as_str().to_owned();
         }
         next.unit_price_cents = price(req.unit_price_cents, next.unit_price_cents)?;
         if next.seats < before.seats {
@@ -309,7 +326,7 @@ impl Services {
 #[serde(deny_unknown_fields)]
 pub struct SetInvoiceStatus {
     /// `paid` or `void` (from `open`).
-    pub status: String,
+    pub status: InvoiceStatus,
 }
 
 impl Services {
@@ -321,7 +338,7 @@ impl Services {
         req: SetInvoiceStatus,
     ) -> ServiceResult<InvoiceView> {
         let not_found = || ServiceError::NotFound { what: "invoice" };
-        let status = match InvoiceStatus::parse(&req.status)? {
+        let status = match req.status {
             InvoiceStatus::Open => {
                 return Err(ServiceError::invalid(
                     "status",

@@ -9,6 +9,8 @@ use crate::teams::CreateTeam;
 use crate::users::BulkAdd;
 use crate::{Ctx, ServiceResult, Services};
 use switchboard_domain::ids::UserId;
+use switchboard_domain::role::{OrgRole, TeamRole};
+use switchboard_domain::team::LoginType;
 use switchboard_store::{now_ms, orgs, people};
 
 const FIRST: &[&str] = &[
@@ -81,7 +83,7 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
             ProvisionRequest {
                 team: NewTeam {
                     name: team_name(0),
-                    login_type: "email".into(),
+                    login_type: LoginType::Email,
                     description: Some("First line of support".into()),
                 },
                 admin_email: DEMO_ADMIN.into(),
@@ -97,10 +99,14 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
     let mut who = s.org_caller(&admin, &provisioned.org_id).await?;
     for i in 1..teams {
         // Every eighth team is a device team (shared workstations).
-        let login = if i % 8 == 7 { "device" } else { "email" };
+        let login = if i % 8 == 7 {
+            LoginType::Device
+        } else {
+            LoginType::Email
+        };
         let req = CreateTeam {
             name: team_name(i),
-            login_type: login.into(),
+            login_type: login,
             description: None,
             organization_name: (i == 1).then(|| "Acme Contact Center".to_owned()),
         };
@@ -167,13 +173,13 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         let is_device = t % 8 == 7;
         for chunk in list.chunks(1000) {
             let (admins, members) = chunk.split_at(chunk.len().min(2));
-            for (role, part) in [("team_admin", admins), ("member", members)] {
+            for (role, part) in [(TeamRole::TeamAdmin, admins), (TeamRole::Member, members)] {
                 if part.is_empty() {
                     continue;
                 }
                 let req = BulkAdd {
                     team_id: team.clone(),
-                    team_role: role.into(),
+                    team_role: role,
                     emails: part.to_vec(),
                     app_access: Some(!is_device && rng.below(20) != 0),
                 };
@@ -182,13 +188,17 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         }
     }
     for (i, e) in emails.iter().take(6).enumerate() {
-        let role = if i < 2 { "org_admin" } else { "org_analyst" };
+        let role = if i < 2 {
+            OrgRole::OrgAdmin
+        } else {
+            OrgRole::OrgAnalyst
+        };
         s.assign_org_role(
             &who,
             &ctx,
             AssignRole {
                 email: e.clone(),
-                role: role.into(),
+                role,
             },
         )
         .await?;

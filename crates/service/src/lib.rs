@@ -19,6 +19,7 @@ pub mod billing_ops;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod json;
 pub mod mail;
 pub mod operator;
 pub mod outbox;

@@ -18,15 +18,15 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRole {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// `org_admin` or `org_analyst`.
-    pub role: String,
+    pub role: OrgRole,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeRole {
-    pub role: String,
+    pub role: OrgRole,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -92,7 +92,7 @@ impl Services {
         req: AssignRole,
     ) -> ServiceResult<AssignedRole> {
         let email = Email::parse(&req.email)?;
-        let role = OrgRole::parse(&req.role)?;
+        let role = req.role;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
         let now = now_ms();
@@ -160,7 +160,7 @@ impl Services {
         user: &str,
         req: ChangeRole,
     ) -> ServiceResult<OrgRoleView> {
-        let role = OrgRole::parse(&req.role)?;
+        let role = req.role;
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;

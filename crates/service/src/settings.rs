@@ -56,18 +56,27 @@ pub struct PolicyView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePolicy {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
     pub name: String,
     #[schema(value_type = Object)]
     pub values: BTreeMap<String, Value>,
+    #[schema(min_items = 1, max_items = 1000)]
     pub team_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdatePolicy {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub name: Option<String>,
     #[schema(value_type = Object)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub values: Option<BTreeMap<String, Value>>,
+    #[schema(min_items = 1, max_items = 1000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub team_ids: Option<Vec<String>>,
 }
 
@@ -88,25 +97,44 @@ pub struct SsoPolicyView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSsoPolicy {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
     pub name: String,
     /// `https://…` (plain `http://` only on loopback).
+    #[schema(max_length = 500)]
     pub issuer: String,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
     pub client_id: String,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
     pub client_secret: String,
     #[serde(alias = "allowed_email_domains")]
+    #[schema(max_items = 100)]
     pub allowed_domains: Vec<String>,
+    #[schema(min_items = 1, max_items = 1000)]
     pub team_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateSsoPolicy {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub name: Option<String>,
+    #[schema(max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub issuer: Option<String>,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub client_id: Option<String>,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub client_secret: Option<String>,
     #[serde(alias = "allowed_email_domains")]
+    #[schema(max_items = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub allowed_domains: Option<Vec<String>>,
+    #[schema(min_items = 1, max_items = 1000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub team_ids: Option<Vec<String>>,
 }
 
@@ -435,6 +463,7 @@ impl Services {
         if changes.is_empty() {
             return Err(ServiceError::invalid("values", "name at least one setting"));
         }
+        let changes = settings::canonical(changes);
         let to_set: BTreeMap<String, Value> = changes
             .iter()
             .filter(|(_, v)| !v.is_null())
@@ -543,6 +572,8 @@ impl Services {
         ctx: &Ctx,
         req: CreatePolicy,
     ) -> ServiceResult<PolicyView> {
+        let mut req = req;
+        req.values = settings::canonical(req.values);
         let name = Name::parse("name", &req.name)?;
         check_policy_values(&req.values)?;
         require_teams(&req.team_ids)?;
@@ -599,6 +630,8 @@ impl Services {
             .as_deref()
             .map(|n| Name::parse("name", n))
             .transpose()?;
+        let mut req = req;
+        req.values = req.values.map(settings::canonical);
         if let Some(v) = &req.values {
             check_policy_values(v)?;
         }

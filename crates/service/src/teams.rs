@@ -18,19 +18,29 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
     pub name: String,
     /// `email` or `device`; fixed for the team's life.
-    pub login_type: String,
+    pub login_type: LoginType,
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub description: Option<String>,
     /// Required when this creation establishes the organization (R2); ignored afterwards.
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub organization_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateTeam {
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub name: Option<String>,
     /// A new description; an empty string clears it.
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub description: Option<String>,
 }
 
@@ -132,13 +142,19 @@ impl Services {
         req: CreateTeam,
     ) -> ServiceResult<TeamView> {
         let name = Name::parse("name", &req.name)?;
-        let login = LoginType::parse(&req.login_type)?;
+        let login = req.login_type;
         let description = parse_description(req.description.as_deref())?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::CreateTeam)?;
         let established = w.standing().is_some_and(|s| s.org_established);
-        let org_name = match (&req.organization_name, established) {
-            (Some(n), false) => Some(Name::parse("organization_name", n)?),
+        // Checked whenever given, used only when this creation establishes the organization.
+        let given = req
+            .organization_name
+            .as_deref()
+            .map(|n| Name::parse("organization_name", n))
+            .transpose()?;
+        let org_name = match (given, established) {
+            (Some(n), false) => Some(n),
             (None, false) => {
                 return Err(ServiceError::invalid(
                     "organization_name",

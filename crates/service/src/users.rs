@@ -25,36 +25,49 @@ use utoipa::{IntoParams, ToSchema};
 /// The most emails one bulk add takes (R6).
 pub const MAX_BULK_EMAILS: usize = 1000;
 
+switchboard_domain::text_enum!(
+    /// The `org_role` filter of the user list: an org role, or none at all.
+    OrgRoleFilter, "org_role", { OrgAdmin = "org_admin", OrgAnalyst = "org_analyst", None = "none" });
+
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// Substring of email or name, case-insensitive.
+    #[param(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f]*$")]
     pub q: Option<String>,
     /// Only members of this team.
+    #[param(pattern = "^(team_[0-9a-z]{26})?$")]
     pub team: Option<String>,
-    /// `member` or `team_admin` (with `team`, in that team).
-    pub team_role: Option<String>,
-    /// `org_admin`, `org_analyst` or `none`.
-    pub org_role: Option<String>,
-    /// `signed_in` or `not_signed_in`.
-    pub status: Option<String>,
+    /// With `team`, in that team.
+    #[param(inline)]
+    pub team_role: Option<TeamRole>,
+    /// An org role, or `none` for users without one.
+    #[param(inline)]
+    pub org_role: Option<OrgRoleFilter>,
+    #[param(inline)]
+    pub status: Option<UserStatus>,
     /// `true` or `false` (with `team`, in that team).
     pub app_access: Option<bool>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^(usr_[0-9a-z]{26})?$")]
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkAdd {
+    #[schema(min_length = 1, max_length = 64)]
     pub team_id: String,
-    /// `member` or `team_admin`.
-    pub team_role: String,
+    pub team_role: TeamRole,
     /// 1 to 1,000 emails.
+    #[schema(min_items = 1, max_items = 1000)]
     pub emails: Vec<String>,
     /// Default: on for an email team covered by a subscription, off otherwise.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub app_access: Option<bool>,
 }
 
@@ -87,15 +100,23 @@ pub struct BulkAddResult {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMembership {
+    #[schema(min_length = 1, max_length = 64)]
     pub team_id: String,
-    pub team_role: String,
+    pub team_role: TeamRole,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub app_access: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateMembership {
-    pub team_role: Option<String>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub team_role: Option<TeamRole>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     pub app_access: Option<bool>,
 }
 
@@ -220,23 +241,9 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
     if !(1..=200).contains(&limit) {
         return Err(ServiceError::invalid("limit", "must be from 1 to 200"));
     }
-    let team_role = q
-        .team_role
-        .as_deref()
-        .map(TeamRole::parse)
-        .transpose()?
-        .map(|r| r.as_str().to_owned());
-    let org_role = match q.org_role.as_deref() {
-        None => None,
-        Some("none") => Some("none".to_owned()),
-        Some(r) => Some(OrgRole::parse(r)?.as_str().to_owned()),
-    };
-    let signed_in = q
-        .status
-        .as_deref()
-        .map(UserStatus::parse)
-        .transpose()?
-        .map(|s| s == UserStatus::SignedIn);
+    let team_role = q.team_role.map(|r| r.as_str().to_owned());
+    let org_role = q.org_role.map(|r| r.as_str().to_owned());
+    let signed_in = q.status.map(|s| s == UserStatus::SignedIn);
     // A well-formed id of a team of another organization matches no one; a value that can't
     // be a team id at all is a mistake worth saying (a team's name instead of its id, say).
     let team = q
@@ -380,7 +387,7 @@ impl Services {
                 ),
             ));
         }
-        let role = TeamRole::parse(&req.team_role)?;
+        let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
         let team = load_team(w.db(), who, &req.team_id).await?;
         let team_id = TeamId::from_db(team.id.clone());
@@ -507,7 +514,7 @@ impl Services {
         user: &str,
         req: AddMembership,
     ) -> ServiceResult<UserView> {
-        let role = TeamRole::parse(&req.team_role)?;
+        let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
         let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
         let team = load_team(w.db(), who, &req.team_id).await?;
@@ -579,7 +586,7 @@ impl Services {
                 "send a new team_role or app_access",
             ));
         }
-        let role = req.team_role.as_deref().map(TeamRole::parse).transpose()?;
+        let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
         let t = load_target(&mut w, who, user, team, false).await?;
         let before = t.state();

@@ -28,35 +28,48 @@ pub fn unsupported_media_type() -> ApiError {
     )
 }
 
-/// Parses a JSON body into `T`.
+/// Parses a JSON body into `T`. Whole numbers written with a fraction (`25.0`) are integers, as
+/// JSON Schema counts them.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner = e.inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                "The body is not valid JSON; check its quotes, commas and brackets.",
-            );
-        }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let detail = if e.is_eof() && e.line() == 1 && e.column() == 0 {
+            "The body is empty; send a JSON object."
+        } else if e.classify() == serde_json::error::Category::Syntax && e.to_string().contains("trailing") {
+            "The body has something after its JSON value; send one JSON object."
+        } else {
+            "The body is not valid JSON; check its quotes, commas and brackets."
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail)
+    })?;
+    whole_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let message = strip_position(&inner.to_string());
+        let message = strip_position(&e.inner().to_string());
         field_error(&path, &message)
-    })?;
-    de.end().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "The body has something after its JSON value; send one JSON object.",
-        )
-    })?;
-    Ok(value)
+    })
 }
 
-/// Parses a query string into `T`.
+/// Turns every number with a zero fraction into an integer, everywhere in `v`.
+fn whole_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
+/// Parses a query string into `T`. A parameter given empty (`?team=&q=`, as a form with blank
+/// filters sends) is the same as one not given.
 pub fn query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+    let given: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form_urlencoded::parse(raw.as_bytes()).filter(|(_, v)| !v.is_empty()))
+        .finish();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(given.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         field_error(&path, &e.inner().to_string())

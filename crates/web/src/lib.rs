@@ -9,6 +9,7 @@
 pub mod extract;
 pub mod input;
 pub mod observe;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 
@@ -105,55 +106,14 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// Every error response is a problem document: documented errors get the problem media type,
-/// and each operation gets a `default` response for the statuses any route can answer (400,
-/// 413, 415 for bodies; 401; 404; 429; 500).
-struct ProblemResponses;
-
-impl utoipa::Modify for ProblemResponses {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let problem = ResponseBuilder::new()
-            .description("A problem (RFC 9457)")
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build();
-        for item in api.paths.paths.values_mut() {
-            let ops = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in ops.into_iter().flatten() {
-                for (status, resp) in op.responses.responses.iter_mut() {
-                    if let (false, RefOr::T(r)) = (status.starts_with('2'), resp)
-                        && let Some(c) = r.content.shift_remove("application/json")
-                    {
-                        r.content.insert("application/problem+json".into(), c);
-                    }
-                }
-                op.responses
-                    .responses
-                    .entry("default".into())
-                    .or_insert_with(|| RefOr::T(problem.clone()));
-            }
-        }
-    }
-}
-
 /// The routes and their OpenAPI document, built from the same list so they can't drift.
 pub fn router_and_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::all())
         .split_for_parts();
     // Runs on the whole document: `modifiers(…)` would see it before the routes are merged in.
-    utoipa::Modify::modify(&ProblemResponses, &mut api);
+    utoipa::Modify::modify(&openapi::ProblemResponses, &mut api);
+    utoipa::Modify::modify(&openapi::Constraints, &mut api);
     (router, api)
 }
 

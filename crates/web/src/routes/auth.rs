@@ -13,14 +13,17 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartEmail {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyEmail {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// The 6-digit code from the mail.
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
 }
 

@@ -34,9 +34,9 @@ pub async fn get_team_settings(
     Ok(Json(state.services.team_settings(&who, &team).await?))
 }
 
-/// Set team values (`{"key": value}` or `{"values": {…}}`); `null` clears one. Locked keys are refused.
+/// Set team values (`{"key": value, …}`); `null` clears one. Locked keys are refused.
 #[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)), request_body = Object,
+    params(("org" = String, Path), ("team" = String, Path)), request_body = crate::openapi::TeamSettingsPatch,
     responses((status = 200, body = TeamSettingsView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn patch_team_settings(
