@@ -1,7 +1,7 @@
 //! `entitlement`: the app's entitlement answer (200 and 304) against `/healthz`, p99 at half the
 //! maximum rate, and the first request after a policy edit.
 
-use crate::rig::{rss_mib, Rig, ms, rate, paced, svc, LOOPBACK};
+use crate::rig::{LOOPBACK, Rig, ms, paced, rate, rss_mib, svc};
 use anyhow::Context;
 use serde_json::json;
 use std::time::Instant;
@@ -214,4 +214,3 @@ pub async fn run(
     );
     rig.finish().await
 }
-

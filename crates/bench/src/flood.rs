@@ -23,7 +23,11 @@ async fn admin_writes(rig: &Rig, team: &str, n: usize) -> anyhow::Result<Vec<std
             .json(&json!({"description": format!("write {i}")}))
             .send()
             .await?;
-        anyhow::ensure!(r.status().is_success(), "admin write answered {}", r.status());
+        anyhow::ensure!(
+            r.status().is_success(),
+            "admin write answered {}",
+            r.status()
+        );
         r.bytes().await?;
         lat.push(t.elapsed());
     }
@@ -51,7 +55,8 @@ pub async fn run(
     for f in 0..flooders {
         let (client, base) = (rig.client.clone(), rig.base.clone());
         let (stop, accepted, refused) = (stop.clone(), accepted.clone(), refused.clone());
-        let interval = (rate > 0.0).then(|| std::time::Duration::from_secs_f64(flooders as f64 / rate));
+        let interval =
+            (rate > 0.0).then(|| std::time::Duration::from_secs_f64(flooders as f64 / rate));
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             let mut tick = interval.map(tokio::time::interval);
@@ -82,14 +87,25 @@ pub async fn run(
     for t in tasks {
         t.await??;
     }
-    let (a, r) = (accepted.load(Ordering::Relaxed), refused.load(Ordering::Relaxed));
-    let pace = if rate > 0.0 { format!("{rate:.0} starts/s") } else { "as fast as it can".into() };
+    let (a, r) = (
+        accepted.load(Ordering::Relaxed),
+        refused.load(Ordering::Relaxed),
+    );
+    let pace = if rate > 0.0 {
+        format!("{rate:.0} starts/s")
+    } else {
+        "as fast as it can".into()
+    };
     println!(
         "\n{:?}: {writes} admin writes (PATCH a team), sequential; flood: {flooders} clients from one address, {pace}",
         rig.store.backend()
     );
     println!("  idle:    median {}  p99 {}", ms(idle.p50), ms(idle.p99));
-    println!("  flooded: median {}  p99 {}", ms(flooded.p50), ms(flooded.p99));
+    println!(
+        "  flooded: median {}  p99 {}",
+        ms(flooded.p50),
+        ms(flooded.p99)
+    );
     println!(
         "  flood: {:.0} starts/s ({a} accepted, {r} refused with 429)",
         (a + r) as f64 / secs

@@ -137,11 +137,7 @@ impl Rig {
             .verify_sign_in(DEMO_ADMIN, &newest_code(&dir)?, LOOPBACK)
             .await
             .map_err(svc)?;
-        let org = services
-            .me(&admin, &session.token)
-            .await
-            .map_err(svc)?
-            .orgs[0]
+        let org = services.me(&admin, &session.token).await.map_err(svc)?.orgs[0]
             .id
             .clone();
         let caller = services.org_caller(&admin, &org).await.map_err(svc)?;
@@ -250,4 +246,3 @@ where
     }
     Ok(stats(all))
 }
-

@@ -17,7 +17,7 @@ pub async fn run(
     let rig = Rig::seed(database_url, users, teams, workers).await?;
     let (services, caller) = (&rig.services, &rig.caller);
     let subs = services.list_subscriptions(caller).await.map_err(svc)?;
-    let resize = switchboard_service::billing_ops::UpdateSubscription {
+    let resize = switchboard_service::billing::operator::UpdateSubscription {
         seats: Some(10_000),
         ..Default::default()
     };
@@ -90,4 +90,3 @@ pub async fn run(
     );
     rig.finish().await
 }
-

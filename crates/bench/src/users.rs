@@ -90,7 +90,9 @@ pub async fn run(
 
     // Search across the whole organization (no team filter), 4 clients at once: a common
     // name, a rare full name, and strings that match nobody (short and long).
-    println!("\nsearch over the whole organization, 4 concurrent clients, {requests} requests per query:");
+    println!(
+        "\nsearch over the whole organization, 4 concurrent clients, {requests} requests per query:"
+    );
     for q in ["ana", "nora.okafor", "zq", "zqxv", "xylophone"] {
         let url = format!("{}/api/v1/orgs/{org}/users?q={q}&limit=50", rig.base);
         let per = requests / 4;
@@ -178,4 +180,3 @@ pub async fn run(
     );
     rig.finish().await
 }
-

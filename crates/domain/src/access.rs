@@ -236,7 +236,10 @@ mod tests {
             decide(&who, Action::ManageMembership(&mine)),
             Ok(Scope::Teams(vec![mine.clone()]))
         );
-        assert_eq!(decide(&who, Action::ManageMembership(&other)), Err(NOT_YOUR_ROLE));
+        assert_eq!(
+            decide(&who, Action::ManageMembership(&other)),
+            Err(NOT_YOUR_ROLE)
+        );
         assert_eq!(
             decide(&who, Action::ViewUsers),
             Ok(Scope::Teams(vec![mine.clone()]))
@@ -306,7 +309,10 @@ mod tests {
         let (mine, other) = (team(1), team(2));
         let who = team_admin_of(mine.clone(), true);
         assert!(decide(&who, Action::ManageDevices(&mine)).is_ok());
-        assert_eq!(decide(&who, Action::ManageDevices(&other)), Err(NOT_YOUR_ROLE));
+        assert_eq!(
+            decide(&who, Action::ManageDevices(&other)),
+            Err(NOT_YOUR_ROLE)
+        );
         assert_eq!(
             decide(&analyst(), Action::ManageDevices(&mine)),
             Err(NOT_YOUR_ROLE)

@@ -140,10 +140,19 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
         // One script, a valid IDNA domain: accepted, in its normal form.
-        assert_eq!(Email::parse("José@Bücher.DE").unwrap().as_str(), "josé@bücher.de");
-        assert_eq!(Email::parse("иван@пример.рф").unwrap().domain(), "пример.рф");
+        assert_eq!(
+            Email::parse("José@Bücher.DE").unwrap().as_str(),
+            "josé@bücher.de"
+        );
+        assert_eq!(
+            Email::parse("иван@пример.рф").unwrap().domain(),
+            "пример.рф"
+        );
         // Full-width letters fold into ASCII: the same identity.
-        assert_eq!(Email::parse("ａｎｎ@example.com").unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            Email::parse("ａｎｎ@example.com").unwrap().as_str(),
+            "ann@example.com"
+        );
     }
 
     proptest! {

@@ -1,6 +1,5 @@
 //! Roles: a team role per membership (R5) and at most one org role per user per organization (R9).
 
-
 crate::text_enum!(
     /// A membership's role in its team (R5).
     TeamRole, "team_role", { Member = "member", TeamAdmin = "team_admin" });

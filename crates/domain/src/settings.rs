@@ -174,9 +174,11 @@ impl Source {
             Source::Default => (SourceKind::Default, None, None),
             Source::Team => (SourceKind::Team, None, None),
             Source::Policy { policy } => (SourceKind::Policy, Some(policy), None),
-            Source::Unavailable { missing_feature } => {
-                (SourceKind::Unavailable, None, Some(missing_feature.as_str()))
-            }
+            Source::Unavailable { missing_feature } => (
+                SourceKind::Unavailable,
+                None,
+                Some(missing_feature.as_str()),
+            ),
         };
         SourceDoc {
             source,

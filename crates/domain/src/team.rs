@@ -91,11 +91,27 @@ mod tests {
 
     #[test]
     fn r3_invisible_and_look_alike_names_are_refused_or_folded() {
-        assert!(Name::parse("name", "\u{200B}").is_err(), "only a zero-width space");
-        assert!(Name::parse("name", "A\u{200B}").is_err(), "A plus a zero-width space");
-        assert!(Name::parse("name", "Sales\u{202E}UE").is_err(), "a bidi override");
-        assert!(Name::parse("name", "Sales\u{2066}EU").is_err(), "a bidi isolate");
-        assert_eq!(Name::parse("name", "Ｓａｌｅｓ").unwrap().key(), "sales", "full-width folds");
+        assert!(
+            Name::parse("name", "\u{200B}").is_err(),
+            "only a zero-width space"
+        );
+        assert!(
+            Name::parse("name", "A\u{200B}").is_err(),
+            "A plus a zero-width space"
+        );
+        assert!(
+            Name::parse("name", "Sales\u{202E}UE").is_err(),
+            "a bidi override"
+        );
+        assert!(
+            Name::parse("name", "Sales\u{2066}EU").is_err(),
+            "a bidi isolate"
+        );
+        assert_eq!(
+            Name::parse("name", "Ｓａｌｅｓ").unwrap().key(),
+            "sales",
+            "full-width folds"
+        );
         assert!(parse_description(Some("line one\nline two")).is_ok());
         assert!(parse_description(Some("x\u{200D}y")).is_err());
     }

@@ -19,7 +19,12 @@ pub fn forbidden_char(s: &str) -> Option<char> {
     s.chars().find(|&c| {
         matches!(
             c.general_category(),
-            Control | Format | PrivateUse | Unassigned | Surrogate | LineSeparator
+            Control
+                | Format
+                | PrivateUse
+                | Unassigned
+                | Surrogate
+                | LineSeparator
                 | ParagraphSeparator
         ) || (c.general_category_group() == GeneralCategoryGroup::Separator && c != ' ')
     })
@@ -54,7 +59,16 @@ mod tests {
 
     #[test]
     fn invisible_and_reordering_characters_are_found() {
-        for s in ["\u{200B}", "A\u{200B}", "a\u{202E}b", "x\u{2066}", "\u{FEFF}n", "a\u{E000}", "a\u{2028}b", "a\u{3000}b"] {
+        for s in [
+            "\u{200B}",
+            "A\u{200B}",
+            "a\u{202E}b",
+            "x\u{2066}",
+            "\u{FEFF}n",
+            "a\u{E000}",
+            "a\u{2028}b",
+            "a\u{3000}b",
+        ] {
             assert!(forbidden_char(&nfkc(s)).is_some() || nfkc(s) != s, "{s:?}");
         }
         assert_eq!(forbidden_char("Sales EU"), None);

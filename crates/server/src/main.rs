@@ -5,7 +5,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
-use switchboard_service::billing_ops::{CreateSubscription, UpdateSubscription};
+use switchboard_service::billing::operator::{CreateSubscription, UpdateSubscription};
 use switchboard_service::demo;
 use switchboard_service::mail::Mailer;
 use switchboard_service::operator::{NewSubscription, NewTeam, ProvisionRequest};
@@ -346,10 +346,7 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{summary}");
-            println!(
-                "{}",
-                demo::sign_in_hint("http://127.0.0.1:8080", &cli.mail)
-            );
+            println!("{}", demo::sign_in_hint("http://127.0.0.1:8080", &cli.mail));
         }
         Command::Serve {
             listen,
@@ -367,7 +364,9 @@ async fn run() -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?
                 {
-                    println!("The database already holds data: the demo organization was kept as it is.");
+                    println!(
+                        "The database already holds data: the demo organization was kept as it is."
+                    );
                 } else {
                     let summary = demo::create(&services, 2000, 12)
                         .await

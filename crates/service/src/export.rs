@@ -41,7 +41,10 @@ mod tests {
         let out = to_csv(
             &["a", "b"],
             [
-                vec!["=HYPERLINK(\"x\")".to_owned(), "plain, with comma".to_owned()],
+                vec![
+                    "=HYPERLINK(\"x\")".to_owned(),
+                    "plain, with comma".to_owned(),
+                ],
                 vec!["-1".to_owned(), "@SUM(A1)".to_owned()],
                 vec!["\tx".to_owned(), "ok".to_owned()],
             ],

@@ -15,7 +15,6 @@ pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod billing;
-pub mod billing_ops;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -94,7 +93,8 @@ impl Services {
     pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
         let secrets = secrets::Secrets::from_passphrase(&config.secret_key);
         let window = std::time::Duration::from_millis(config.throttle_window_ms.max(1) as u64);
-        let limit = |n: i64| throttle::AddressLimiter::new(n.clamp(1, u32::MAX as i64) as u32, window);
+        let limit =
+            |n: i64| throttle::AddressLimiter::new(n.clamp(1, u32::MAX as i64) as u32, window);
         Self {
             start_limiter: limit(config.starts_per_ip),
             verify_limiter: limit(config.verifies_per_ip),

@@ -25,7 +25,8 @@ impl Secrets {
         let hk = Hkdf::<Sha256>::new(Some(b"switchboard"), passphrase.as_bytes());
         let derive = |info: &[u8]| {
             let mut key = [0u8; 32];
-            hk.expand(info, &mut key).expect("32 bytes is a valid HKDF length");
+            hk.expand(info, &mut key)
+                .expect("32 bytes is a valid HKDF length");
             key
         };
         Self {
@@ -102,7 +103,10 @@ mod tests {
             .encrypt(XNonce::from_slice(&nonce), b"old".as_slice())
             .unwrap();
         let sealed = format!("v1:{}{}", hex::encode(nonce), hex::encode(ct));
-        assert_eq!(Secrets::from_passphrase("k1").open(&sealed).as_deref(), Some("old"));
+        assert_eq!(
+            Secrets::from_passphrase("k1").open(&sealed).as_deref(),
+            Some("old")
+        );
     }
 
     #[test]

@@ -26,7 +26,11 @@ impl OrgCaller {
 
 /// What `user` holds in `org` now; `None` if the organization does not exist or they have no
 /// standing there.
-pub(crate) async fn load(c: &mut Conn, org: &OrgId, user: &UserId) -> ServiceResult<Option<Standing>> {
+pub(crate) async fn load(
+    c: &mut Conn,
+    org: &OrgId,
+    user: &UserId,
+) -> ServiceResult<Option<Standing>> {
     let Some(row) = orgs::get_org(c, org.as_str()).await? else {
         return Ok(None);
     };

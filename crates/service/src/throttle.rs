@@ -97,7 +97,10 @@ mod tests {
             assert!(l.check(a).is_ok());
         }
         let wait = l.check(a).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         assert!(l.check(b).is_ok());
     }
 

@@ -238,7 +238,11 @@ fn sqlite_url(url: &str) -> Result<String> {
     {
         std::fs::create_dir_all(dir).map_err(|e| {
             StoreError::Database(sqlx::Error::Configuration(
-                format!("can't create the folder {} for the SQLite database: {e}", dir.display()).into(),
+                format!(
+                    "can't create the folder {} for the SQLite database: {e}",
+                    dir.display()
+                )
+                .into(),
             ))
         })?;
     }

@@ -94,9 +94,9 @@ pub async fn retry_later(
 
 /// Messages still waiting (not delivered, not given up).
 pub async fn pending(c: &mut Conn) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE failed_at IS NULL",
+    Ok(
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE failed_at IS NULL")
+            .fetch_one(c)
+            .await?,
     )
-    .fetch_one(c)
-    .await?)
 }

@@ -512,9 +512,8 @@ fn is_sqlite(c: &Conn) -> bool {
 /// page's `LIKE` on the candidates keeps the holders only.
 fn fts_query(needle: &str) -> String {
     let chars: Vec<char> = needle.chars().collect();
-    let quote = |column: &str, phrase: String| {
-        format!("{{{column}}}: \"{}\"", phrase.replace('"', "\"\""))
-    };
+    let quote =
+        |column: &str, phrase: String| format!("{{{column}}}: \"{}\"", phrase.replace('"', "\"\""));
     match chars.as_slice() {
         [a] => quote("search_spread", format!("{SPREAD}{a}{SPREAD}")),
         [a, b] => quote("search_spread", format!("{a}{SPREAD}{b}")),
@@ -616,7 +615,11 @@ pub fn user_list_sql(org: &str, f: &UserFilter, sqlite: bool) -> Sql {
     if let Some(text) = &f.q {
         if f.rare {
             // The few holders, looked up through the index on the driving table's key.
-            let key = if f.team.is_some() { "m.user_id" } else { "om.user_id" };
+            let key = if f.team.is_some() {
+                "m.user_id"
+            } else {
+                "om.user_id"
+            };
             if sqlite {
                 q.push(&format!(
                     " AND {key} IN (SELECT id FROM users WHERE rowid IN \
@@ -701,11 +704,10 @@ async fn page(c: &mut Conn, org: &str, f: &UserFilter) -> Result<Vec<UserListRow
 pub async fn backfill_spread(c: &mut Conn) -> Result<usize> {
     let mut filled = 0;
     loop {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, search FROM users WHERE search_spread = '' LIMIT 500",
-        )
-        .fetch_all(&mut *c)
-        .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, search FROM users WHERE search_spread = '' LIMIT 500")
+                .fetch_all(&mut *c)
+                .await?;
         if rows.is_empty() {
             return Ok(filled);
         }

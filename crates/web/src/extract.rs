@@ -30,7 +30,11 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<bytes::By
                 "The body is larger than 1 MiB; send less per request.",
             )
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "The body could not be read.")
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "The body could not be read.",
+            )
         }
     })
 }

@@ -17,7 +17,9 @@ pub fn declares_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
-        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
 }
 
 pub fn unsupported_media_type() -> ApiError {
@@ -34,7 +36,9 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let detail = if e.is_eof() && e.line() == 1 && e.column() == 0 {
             "The body is empty; send a JSON object."
-        } else if e.classify() == serde_json::error::Category::Syntax && e.to_string().contains("trailing") {
+        } else if e.classify() == serde_json::error::Category::Syntax
+            && e.to_string().contains("trailing")
+        {
             "The body has something after its JSON value; send one JSON object."
         } else {
             "The body is not valid JSON; check its quotes, commas and brackets."
@@ -126,19 +130,30 @@ fn field_error(path: &str, message: &str) -> ApiError {
             .map(|(_, e)| e.replace('`', "\""))
             .unwrap_or_default();
         let field = path.to_owned();
-        (field.clone(), format!("{field} must be {expected}, not \"{given}\""))
+        (
+            field.clone(),
+            format!("{field} must be {expected}, not \"{given}\""),
+        )
     } else if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, "another type"));
+        let (got, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
         let field = path.to_owned();
         (
             field.clone(),
             format!("{field} must be {expected}, not {}", got.replace('`', "")),
         )
     } else if path.is_empty() || path == "." {
-        ("body".to_owned(), format!("The body does not fit this request: {message}"))
+        (
+            "body".to_owned(),
+            format!("The body does not fit this request: {message}"),
+        )
     } else {
         let field = path.to_owned();
-        (field.clone(), format!("{field}: {}", message.replace('`', "")))
+        (
+            field.clone(),
+            format!("{field}: {}", message.replace('`', "")),
+        )
     };
     ApiError::invalid(field, detail)
 }
@@ -165,16 +180,26 @@ mod tests {
     #[test]
     fn body_errors_name_the_field_in_plain_words() {
         let (f, d) = problem(r#"{"emails": []}"#);
-        assert_eq!((f.as_deref(), d.as_str()), (Some("team_role"), "team_role is required"));
+        assert_eq!(
+            (f.as_deref(), d.as_str()),
+            (Some("team_role"), "team_role is required")
+        );
         let (f, d) = problem(r#"{"team_role": "member", "emails": [], "colour": 1}"#);
         assert_eq!(f.as_deref(), Some("colour"));
-        assert!(d.starts_with("colour is not a field of this request"), "{d}");
+        assert!(
+            d.starts_with("colour is not a field of this request"),
+            "{d}"
+        );
         let (f, d) = problem(r#"{"team_role": 5, "emails": []}"#);
         assert_eq!(f.as_deref(), Some("team_role"));
         assert_eq!(d, "team_role must be a string, not integer 5");
         let (f, _) = problem(r#"{"team_role": "m", "emails": ["a", 3]}"#);
         assert_eq!(f.as_deref(), Some("emails[1]"));
-        assert!(!problem(r#"{"team_role": 5, "emails": []}"#).1.contains("line"));
+        assert!(
+            !problem(r#"{"team_role": 5, "emails": []}"#)
+                .1
+                .contains("line")
+        );
         let e = json_body::<Req>(b"{nope").unwrap_err();
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
     }

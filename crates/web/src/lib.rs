@@ -55,7 +55,9 @@ impl PublicUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
         let url = url.trim();
         let Some((scheme, rest)) = url.split_once("://") else {
-            return Err(format!("{url:?} is not a URL like https://admin.example.com"));
+            return Err(format!(
+                "{url:?} is not a URL like https://admin.example.com"
+            ));
         };
         if !matches!(scheme, "http" | "https") {
             return Err(format!("{url:?} must start with https:// or http://"));
@@ -160,7 +162,6 @@ pub async fn serve(
     .await
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::PublicUrl;
@@ -170,7 +171,11 @@ mod tests {
         let u = PublicUrl::parse("https://Admin.Example.com/portal/").unwrap();
         assert_eq!(u.origin(), "https://admin.example.com");
         assert!(u.is_https());
-        assert!(!PublicUrl::parse("http://127.0.0.1:8080").unwrap().is_https());
+        assert!(
+            !PublicUrl::parse("http://127.0.0.1:8080")
+                .unwrap()
+                .is_https()
+        );
         assert!(PublicUrl::parse("admin.example.com").is_err());
         assert!(PublicUrl::parse("ftp://x").is_err());
     }

@@ -161,7 +161,8 @@ impl utoipa::Modify for Constraints {
 fn constrain_sso(object: &mut Object) {
     if let Some(RefOr::T(Schema::Object(s))) = object.properties.get_mut("issuer") {
         s.pattern = Some(
-            r"^(https://[^/\s]+|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?)(/\S*)?$".into(),
+            r"^(https://[^/\s]+|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?)(/\S*)?$"
+                .into(),
         );
     }
     if let Some(RefOr::T(Schema::Array(Array {

@@ -3,7 +3,9 @@
 //! records these and nothing else, so every entry of one kind has the same shape.
 
 use crate::billing::{Period, SubscriptionStatus};
-use crate::ids::{DeviceId, EnrollmentKeyId, InvoiceId, OrgId, PolicyId, SubscriptionId, TeamId, UserId};
+use crate::ids::{
+    DeviceId, EnrollmentKeyId, InvoiceId, OrgId, PolicyId, SubscriptionId, TeamId, UserId,
+};
 use crate::role::{OrgRole, TeamRole};
 use crate::team::LoginType;
 use serde::Serialize;
@@ -67,53 +69,223 @@ pub struct TeamText {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuditEvent {
-    OrgProvisioned { org: OrgId, team: TeamId, team_name: String, login_type: LoginType,
-        subscription: SubscriptionId, plan: String, seats: i64, admin: UserId, admin_email: String },
-    OrgEstablished { org: OrgId, name: String, first_org_admin: UserId },
-    TeamCreated { team: TeamId, text: TeamText, login_type: LoginType },
-    TeamUpdated { team: TeamId, before: TeamText, after: TeamText },
-    TeamDeleted { team: TeamId, text: TeamText, login_type: LoginType },
+    OrgProvisioned {
+        org: OrgId,
+        team: TeamId,
+        team_name: String,
+        login_type: LoginType,
+        subscription: SubscriptionId,
+        plan: String,
+        seats: i64,
+        admin: UserId,
+        admin_email: String,
+    },
+    OrgEstablished {
+        org: OrgId,
+        name: String,
+        first_org_admin: UserId,
+    },
+    TeamCreated {
+        team: TeamId,
+        text: TeamText,
+        login_type: LoginType,
+    },
+    TeamUpdated {
+        team: TeamId,
+        before: TeamText,
+        after: TeamText,
+    },
+    TeamDeleted {
+        team: TeamId,
+        text: TeamText,
+        login_type: LoginType,
+    },
     /// Many users added to one team at once (R6): one entry for the batch.
-    MembersAdded { team: TeamId, team_name: String, state: MembershipState, users: Vec<UserId> },
-    MembershipAdded { user: UserId, email: String, team: TeamId, team_name: String, state: MembershipState },
-    MembershipUpdated { user: UserId, email: String, team: TeamId, team_name: String,
-        before: MembershipState, after: MembershipState },
-    MembershipRemoved { user: UserId, email: String, team: TeamId, team_name: String,
-        before: MembershipState, org_role: Option<OrgRole>, removed_from_org: bool },
-    RemovedFromOrg { user: UserId, email: String, org_role: Option<OrgRole>, teams: Vec<TeamId> },
-    OrgRoleAssigned { user: UserId, email: String, role: OrgRole, added_to_initial_team: bool,
-        app_access: Option<bool> },
-    OrgRoleChanged { user: UserId, email: String, before: OrgRole, after: OrgRole },
-    OrgRoleRevoked { user: UserId, email: String, role: OrgRole },
-    SubscriptionCreated { subscription: SubscriptionId, name: String, terms: Terms, period: Period },
-    SubscriptionTermsChanged { subscription: SubscriptionId, name: String, before: Terms, after: Terms },
-    SubscriptionRenamed { subscription: SubscriptionId, before: String, after: String },
-    PaymentMethodSet { subscription: SubscriptionId, name: String, before: CardSummary,
-        after: CardSummary, exp_month: i64, exp_year: i64 },
+    MembersAdded {
+        team: TeamId,
+        team_name: String,
+        state: MembershipState,
+        users: Vec<UserId>,
+    },
+    MembershipAdded {
+        user: UserId,
+        email: String,
+        team: TeamId,
+        team_name: String,
+        state: MembershipState,
+    },
+    MembershipUpdated {
+        user: UserId,
+        email: String,
+        team: TeamId,
+        team_name: String,
+        before: MembershipState,
+        after: MembershipState,
+    },
+    MembershipRemoved {
+        user: UserId,
+        email: String,
+        team: TeamId,
+        team_name: String,
+        before: MembershipState,
+        org_role: Option<OrgRole>,
+        removed_from_org: bool,
+    },
+    RemovedFromOrg {
+        user: UserId,
+        email: String,
+        org_role: Option<OrgRole>,
+        teams: Vec<TeamId>,
+    },
+    OrgRoleAssigned {
+        user: UserId,
+        email: String,
+        role: OrgRole,
+        added_to_initial_team: bool,
+        app_access: Option<bool>,
+    },
+    OrgRoleChanged {
+        user: UserId,
+        email: String,
+        before: OrgRole,
+        after: OrgRole,
+    },
+    OrgRoleRevoked {
+        user: UserId,
+        email: String,
+        role: OrgRole,
+    },
+    SubscriptionCreated {
+        subscription: SubscriptionId,
+        name: String,
+        terms: Terms,
+        period: Period,
+    },
+    SubscriptionTermsChanged {
+        subscription: SubscriptionId,
+        name: String,
+        before: Terms,
+        after: Terms,
+    },
+    SubscriptionRenamed {
+        subscription: SubscriptionId,
+        before: String,
+        after: String,
+    },
+    PaymentMethodSet {
+        subscription: SubscriptionId,
+        name: String,
+        before: CardSummary,
+        after: CardSummary,
+        exp_month: i64,
+        exp_year: i64,
+    },
     /// A team joined a subscription (R16).
-    TeamAddedToSubscription { team: TeamId, team_name: String, before: Placement, after: Placement },
+    TeamAddedToSubscription {
+        team: TeamId,
+        team_name: String,
+        before: Placement,
+        after: Placement,
+    },
     /// A covered team's reservation changed (R14).
-    TeamReservationChanged { team: TeamId, team_name: String, before: Placement, after: Placement },
-    TeamRemovedFromSubscription { team: TeamId, team_name: String, before: Placement },
-    TeamMoved { team: TeamId, team_name: String, before: Placement, after: Placement },
-    InvoiceClosed { subscription: SubscriptionId, invoice: InvoiceId, number: i64, total_cents: i64 },
-    InvoiceStatusChanged { invoice: InvoiceId, number: i64, before: crate::billing::InvoiceStatus,
-        after: crate::billing::InvoiceStatus },
-    TeamSettingChanged { team: TeamId, team_name: String, key: String, before: Option<Value>, after: Option<Value> },
-    PolicyCreated { policy: PolicyId, state: PolicyState },
-    PolicyUpdated { policy: PolicyId, before: PolicyState, after: PolicyState },
-    PolicyDeleted { policy: PolicyId, state: PolicyState },
-    SsoPolicyCreated { policy: PolicyId, state: SsoSettings },
-    SsoPolicyUpdated { policy: PolicyId, before: SsoSettings, after: SsoSettings },
-    SsoPolicyDeleted { policy: PolicyId, state: SsoSettings },
-    EnrollmentKeyCreated { key: EnrollmentKeyId, team: TeamId, team_name: String,
-        expires_at: Option<String>, max_uses: Option<i64> },
-    EnrollmentKeyRevoked { key: EnrollmentKeyId, team: TeamId, team_name: String, was_revoked: bool },
-    DeviceEnrolled { device: DeviceId, name: String, team: TeamId, team_name: String },
-    DeviceRenamed { device: DeviceId, before: String, after: String },
-    DeviceRemoved { device: DeviceId, name: String, team: TeamId },
+    TeamReservationChanged {
+        team: TeamId,
+        team_name: String,
+        before: Placement,
+        after: Placement,
+    },
+    TeamRemovedFromSubscription {
+        team: TeamId,
+        team_name: String,
+        before: Placement,
+    },
+    TeamMoved {
+        team: TeamId,
+        team_name: String,
+        before: Placement,
+        after: Placement,
+    },
+    InvoiceClosed {
+        subscription: SubscriptionId,
+        invoice: InvoiceId,
+        number: i64,
+        total_cents: i64,
+    },
+    InvoiceStatusChanged {
+        invoice: InvoiceId,
+        number: i64,
+        before: crate::billing::InvoiceStatus,
+        after: crate::billing::InvoiceStatus,
+    },
+    TeamSettingChanged {
+        team: TeamId,
+        team_name: String,
+        key: String,
+        before: Option<Value>,
+        after: Option<Value>,
+    },
+    PolicyCreated {
+        policy: PolicyId,
+        state: PolicyState,
+    },
+    PolicyUpdated {
+        policy: PolicyId,
+        before: PolicyState,
+        after: PolicyState,
+    },
+    PolicyDeleted {
+        policy: PolicyId,
+        state: PolicyState,
+    },
+    SsoPolicyCreated {
+        policy: PolicyId,
+        state: SsoSettings,
+    },
+    SsoPolicyUpdated {
+        policy: PolicyId,
+        before: SsoSettings,
+        after: SsoSettings,
+    },
+    SsoPolicyDeleted {
+        policy: PolicyId,
+        state: SsoSettings,
+    },
+    EnrollmentKeyCreated {
+        key: EnrollmentKeyId,
+        team: TeamId,
+        team_name: String,
+        expires_at: Option<String>,
+        max_uses: Option<i64>,
+    },
+    EnrollmentKeyRevoked {
+        key: EnrollmentKeyId,
+        team: TeamId,
+        team_name: String,
+        was_revoked: bool,
+    },
+    DeviceEnrolled {
+        device: DeviceId,
+        name: String,
+        team: TeamId,
+        team_name: String,
+    },
+    DeviceRenamed {
+        device: DeviceId,
+        before: String,
+        after: String,
+    },
+    DeviceRemoved {
+        device: DeviceId,
+        name: String,
+        team: TeamId,
+    },
     /// An app token was bound to one of its user's teams.
-    AppTeamChosen { user: UserId, email: String, before: Option<TeamId>, after: TeamId },
+    AppTeamChosen {
+        user: UserId,
+        email: String,
+        before: Option<TeamId>,
+        after: TeamId,
+    },
 }
 
 /// An event laid out as the log stores it.
@@ -149,96 +321,419 @@ impl AuditEvent {
             after,
         };
         match self {
-            OrgProvisioned { org, team, team_name, login_type, subscription, plan, seats, admin, admin_email } => p(
-                "org.provision", org, None, Value::Null,
+            OrgProvisioned {
+                org,
+                team,
+                team_name,
+                login_type,
+                subscription,
+                plan,
+                seats,
+                admin,
+                admin_email,
+            } => p(
+                "org.provision",
+                org,
+                None,
+                Value::Null,
                 json!({"team": {"id": team, "name": team_name, "login_type": login_type},
                     "subscription": {"id": subscription, "plan": plan, "seats": seats},
-                    "admin": {"user_id": admin, "email": admin_email}})),
-            OrgEstablished { org, name, first_org_admin } => p(
-                "org.establish", org, Some(name), Value::Null,
-                json!({"name": name, "first_org_admin": first_org_admin})),
-            TeamCreated { team, text, login_type } => p(
-                "team.create", team, Some(&text.name), Value::Null,
-                json!({"name": text.name, "description": text.description, "login_type": login_type})),
-            TeamUpdated { team, before, after } => p("team.update", team, Some(&after.name), v(before), v(after)),
-            TeamDeleted { team, text, login_type } => p(
-                "team.delete", team, Some(&text.name),
-                json!({"name": text.name, "description": text.description, "login_type": login_type}), Value::Null),
-            MembersAdded { team, team_name, state, users } => p(
-                "membership.bulk_add", team, Some(team_name), Value::Null,
-                json!({"team_role": state.team_role, "app_access": state.app_access, "user_ids": users})),
-            MembershipAdded { user, email, team, team_name, state } => p(
-                "membership.add", user, Some(email), Value::Null,
-                json!({"team_id": team, "team_name": team_name, "team_role": state.team_role, "app_access": state.app_access})),
-            MembershipUpdated { user, email, team, team_name, before, after } => {
-                let side = |s: &MembershipState| json!({"team_id": team, "team_name": team_name,
-                    "team_role": s.team_role, "app_access": s.app_access});
-                p("membership.update", user, Some(email), side(before), side(after))
+                    "admin": {"user_id": admin, "email": admin_email}}),
+            ),
+            OrgEstablished {
+                org,
+                name,
+                first_org_admin,
+            } => p(
+                "org.establish",
+                org,
+                Some(name),
+                Value::Null,
+                json!({"name": name, "first_org_admin": first_org_admin}),
+            ),
+            TeamCreated {
+                team,
+                text,
+                login_type,
+            } => p(
+                "team.create",
+                team,
+                Some(&text.name),
+                Value::Null,
+                json!({"name": text.name, "description": text.description, "login_type": login_type}),
+            ),
+            TeamUpdated {
+                team,
+                before,
+                after,
+            } => p("team.update", team, Some(&after.name), v(before), v(after)),
+            TeamDeleted {
+                team,
+                text,
+                login_type,
+            } => p(
+                "team.delete",
+                team,
+                Some(&text.name),
+                json!({"name": text.name, "description": text.description, "login_type": login_type}),
+                Value::Null,
+            ),
+            MembersAdded {
+                team,
+                team_name,
+                state,
+                users,
+            } => p(
+                "membership.bulk_add",
+                team,
+                Some(team_name),
+                Value::Null,
+                json!({"team_role": state.team_role, "app_access": state.app_access, "user_ids": users}),
+            ),
+            MembershipAdded {
+                user,
+                email,
+                team,
+                team_name,
+                state,
+            } => p(
+                "membership.add",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"team_id": team, "team_name": team_name, "team_role": state.team_role, "app_access": state.app_access}),
+            ),
+            MembershipUpdated {
+                user,
+                email,
+                team,
+                team_name,
+                before,
+                after,
+            } => {
+                let side = |s: &MembershipState| {
+                    json!({"team_id": team, "team_name": team_name,
+                    "team_role": s.team_role, "app_access": s.app_access})
+                };
+                p(
+                    "membership.update",
+                    user,
+                    Some(email),
+                    side(before),
+                    side(after),
+                )
             }
-            MembershipRemoved { user, email, team, team_name, before, org_role, removed_from_org } => p(
-                "membership.remove", user, Some(email),
+            MembershipRemoved {
+                user,
+                email,
+                team,
+                team_name,
+                before,
+                org_role,
+                removed_from_org,
+            } => p(
+                "membership.remove",
+                user,
+                Some(email),
                 json!({"team_id": team, "team_name": team_name, "team_role": before.team_role,
                     "app_access": before.app_access, "org_role": org_role}),
-                json!({"removed_from_org": removed_from_org})),
-            RemovedFromOrg { user, email, org_role, teams } => p(
-                "user.remove_from_org", user, Some(email), json!({"org_role": org_role, "team_ids": teams}), Value::Null),
-            OrgRoleAssigned { user, email, role, added_to_initial_team, app_access } => p(
-                "org_role.assign", user, Some(email), Value::Null,
-                json!({"role": role, "added_to_initial_team": added_to_initial_team, "app_access": app_access})),
-            OrgRoleChanged { user, email, before, after } => p(
-                "org_role.change", user, Some(email), json!({"role": before}), json!({"role": after})),
+                json!({"removed_from_org": removed_from_org}),
+            ),
+            RemovedFromOrg {
+                user,
+                email,
+                org_role,
+                teams,
+            } => p(
+                "user.remove_from_org",
+                user,
+                Some(email),
+                json!({"org_role": org_role, "team_ids": teams}),
+                Value::Null,
+            ),
+            OrgRoleAssigned {
+                user,
+                email,
+                role,
+                added_to_initial_team,
+                app_access,
+            } => p(
+                "org_role.assign",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"role": role, "added_to_initial_team": added_to_initial_team, "app_access": app_access}),
+            ),
+            OrgRoleChanged {
+                user,
+                email,
+                before,
+                after,
+            } => p(
+                "org_role.change",
+                user,
+                Some(email),
+                json!({"role": before}),
+                json!({"role": after}),
+            ),
             OrgRoleRevoked { user, email, role } => p(
-                "org_role.revoke", user, Some(email), json!({"role": role}), Value::Null),
-            SubscriptionCreated { subscription, name, terms, period } => p(
-                "subscription.create", subscription, Some(name), Value::Null,
+                "org_role.revoke",
+                user,
+                Some(email),
+                json!({"role": role}),
+                Value::Null,
+            ),
+            SubscriptionCreated {
+                subscription,
+                name,
+                terms,
+                period,
+            } => p(
+                "subscription.create",
+                subscription,
+                Some(name),
+                Value::Null,
                 json!({"name": name, "plan": terms.plan, "seats": terms.seats, "status": terms.status,
-                    "unit_price_cents": terms.unit_price_cents, "period": period})),
-            SubscriptionTermsChanged { subscription, name, before, after } => p(
-                "subscription.update", subscription, Some(name), v(before), v(after)),
-            SubscriptionRenamed { subscription, before, after } => p(
-                "subscription.rename", subscription, Some(after), json!({"name": before}), json!({"name": after})),
-            PaymentMethodSet { subscription, name, before, after, exp_month, exp_year } => p(
-                "subscription.payment_method", subscription, Some(name), v(before),
-                json!({"brand": after.brand, "last4": after.last4, "exp_month": exp_month, "exp_year": exp_year})),
-            TeamAddedToSubscription { team, team_name, before, after } => p(
-                "subscription.team_add", team, Some(team_name), v(before), v(after)),
-            TeamReservationChanged { team, team_name, before, after } => p(
-                "subscription.team_reserve", team, Some(team_name), v(before), v(after)),
-            TeamRemovedFromSubscription { team, team_name, before } => p(
-                "subscription.team_remove", team, Some(team_name), v(before), json!({"subscription_id": null})),
-            TeamMoved { team, team_name, before, after } => p(
-                "subscription.team_move", team, Some(team_name), v(before), v(after)),
-            InvoiceClosed { subscription, invoice, number, total_cents } => p(
-                "invoice.close", subscription, None, Value::Null,
-                json!({"invoice_id": invoice, "number": number, "total_cents": total_cents})),
-            InvoiceStatusChanged { invoice, number, before, after } => p(
-                "invoice.status", invoice, Some(&format!("Invoice {number}")),
-                json!({"status": before}), json!({"status": after})),
-            TeamSettingChanged { team, team_name, key, before, after } => p(
-                "team_setting.update", team, Some(team_name),
-                json!({"key": key, "value": before}), json!({"key": key, "value": after})),
-            PolicyCreated { policy, state } => p("policy.create", policy, Some(&state.name), Value::Null, v(state)),
-            PolicyUpdated { policy, before, after } => p("policy.update", policy, Some(&after.name), v(before), v(after)),
-            PolicyDeleted { policy, state } => p("policy.delete", policy, Some(&state.name), v(state), Value::Null),
-            SsoPolicyCreated { policy, state } => p("sso_policy.create", policy, Some(&state.name), Value::Null, sso(state)),
-            SsoPolicyUpdated { policy, before, after } => p(
-                "sso_policy.update", policy, Some(&after.name), sso(before), sso(after)),
-            SsoPolicyDeleted { policy, state } => p("sso_policy.delete", policy, Some(&state.name), sso(state), Value::Null),
-            EnrollmentKeyCreated { key, team, team_name, expires_at, max_uses } => p(
-                "enrollment_key.create", key, Some(team_name), Value::Null,
-                json!({"team_id": team, "expires_at": expires_at, "max_uses": max_uses})),
-            EnrollmentKeyRevoked { key, team, team_name, was_revoked } => p(
-                "enrollment_key.revoke", key, Some(team_name),
-                json!({"team_id": team, "revoked": was_revoked}), json!({"team_id": team, "revoked": true})),
-            DeviceEnrolled { device, name, team, team_name } => p(
-                "device.enroll", device, Some(name), Value::Null,
-                json!({"name": name, "team_id": team, "team_name": team_name})),
-            DeviceRenamed { device, before, after } => p(
-                "device.rename", device, Some(after), json!({"name": before}), json!({"name": after})),
+                    "unit_price_cents": terms.unit_price_cents, "period": period}),
+            ),
+            SubscriptionTermsChanged {
+                subscription,
+                name,
+                before,
+                after,
+            } => p(
+                "subscription.update",
+                subscription,
+                Some(name),
+                v(before),
+                v(after),
+            ),
+            SubscriptionRenamed {
+                subscription,
+                before,
+                after,
+            } => p(
+                "subscription.rename",
+                subscription,
+                Some(after),
+                json!({"name": before}),
+                json!({"name": after}),
+            ),
+            PaymentMethodSet {
+                subscription,
+                name,
+                before,
+                after,
+                exp_month,
+                exp_year,
+            } => p(
+                "subscription.payment_method",
+                subscription,
+                Some(name),
+                v(before),
+                json!({"brand": after.brand, "last4": after.last4, "exp_month": exp_month, "exp_year": exp_year}),
+            ),
+            TeamAddedToSubscription {
+                team,
+                team_name,
+                before,
+                after,
+            } => p(
+                "subscription.team_add",
+                team,
+                Some(team_name),
+                v(before),
+                v(after),
+            ),
+            TeamReservationChanged {
+                team,
+                team_name,
+                before,
+                after,
+            } => p(
+                "subscription.team_reserve",
+                team,
+                Some(team_name),
+                v(before),
+                v(after),
+            ),
+            TeamRemovedFromSubscription {
+                team,
+                team_name,
+                before,
+            } => p(
+                "subscription.team_remove",
+                team,
+                Some(team_name),
+                v(before),
+                json!({"subscription_id": null}),
+            ),
+            TeamMoved {
+                team,
+                team_name,
+                before,
+                after,
+            } => p(
+                "subscription.team_move",
+                team,
+                Some(team_name),
+                v(before),
+                v(after),
+            ),
+            InvoiceClosed {
+                subscription,
+                invoice,
+                number,
+                total_cents,
+            } => p(
+                "invoice.close",
+                subscription,
+                None,
+                Value::Null,
+                json!({"invoice_id": invoice, "number": number, "total_cents": total_cents}),
+            ),
+            InvoiceStatusChanged {
+                invoice,
+                number,
+                before,
+                after,
+            } => p(
+                "invoice.status",
+                invoice,
+                Some(&format!("Invoice {number}")),
+                json!({"status": before}),
+                json!({"status": after}),
+            ),
+            TeamSettingChanged {
+                team,
+                team_name,
+                key,
+                before,
+                after,
+            } => p(
+                "team_setting.update",
+                team,
+                Some(team_name),
+                json!({"key": key, "value": before}),
+                json!({"key": key, "value": after}),
+            ),
+            PolicyCreated { policy, state } => p(
+                "policy.create",
+                policy,
+                Some(&state.name),
+                Value::Null,
+                v(state),
+            ),
+            PolicyUpdated {
+                policy,
+                before,
+                after,
+            } => p(
+                "policy.update",
+                policy,
+                Some(&after.name),
+                v(before),
+                v(after),
+            ),
+            PolicyDeleted { policy, state } => p(
+                "policy.delete",
+                policy,
+                Some(&state.name),
+                v(state),
+                Value::Null,
+            ),
+            SsoPolicyCreated { policy, state } => p(
+                "sso_policy.create",
+                policy,
+                Some(&state.name),
+                Value::Null,
+                sso(state),
+            ),
+            SsoPolicyUpdated {
+                policy,
+                before,
+                after,
+            } => p(
+                "sso_policy.update",
+                policy,
+                Some(&after.name),
+                sso(before),
+                sso(after),
+            ),
+            SsoPolicyDeleted { policy, state } => p(
+                "sso_policy.delete",
+                policy,
+                Some(&state.name),
+                sso(state),
+                Value::Null,
+            ),
+            EnrollmentKeyCreated {
+                key,
+                team,
+                team_name,
+                expires_at,
+                max_uses,
+            } => p(
+                "enrollment_key.create",
+                key,
+                Some(team_name),
+                Value::Null,
+                json!({"team_id": team, "expires_at": expires_at, "max_uses": max_uses}),
+            ),
+            EnrollmentKeyRevoked {
+                key,
+                team,
+                team_name,
+                was_revoked,
+            } => p(
+                "enrollment_key.revoke",
+                key,
+                Some(team_name),
+                json!({"team_id": team, "revoked": was_revoked}),
+                json!({"team_id": team, "revoked": true}),
+            ),
+            DeviceEnrolled {
+                device,
+                name,
+                team,
+                team_name,
+            } => p(
+                "device.enroll",
+                device,
+                Some(name),
+                Value::Null,
+                json!({"name": name, "team_id": team, "team_name": team_name}),
+            ),
+            DeviceRenamed {
+                device,
+                before,
+                after,
+            } => p(
+                "device.rename",
+                device,
+                Some(after),
+                json!({"name": before}),
+                json!({"name": after}),
+            ),
             DeviceRemoved { device, name, team } => p(
-                "device.remove", device, Some(name), json!({"name": name, "team_id": team}), Value::Null),
-            AppTeamChosen { user, email, before, after } => p(
-                "app_token.select_team", user, Some(email), json!({"team_id": before}), json!({"team_id": after})),
+                "device.remove",
+                device,
+                Some(name),
+                json!({"name": name, "team_id": team}),
+                Value::Null,
+            ),
+            AppTeamChosen {
+                user,
+                email,
+                before,
+                after,
+            } => p(
+                "app_token.select_team",
+                user,
+                Some(email),
+                json!({"team_id": before}),
+                json!({"team_id": after}),
+            ),
         }
     }
 }
@@ -267,7 +762,10 @@ mod tests {
             email: "ana@example.com".into(),
             team: team.clone(),
             team_name: "Sales".into(),
-            before: MembershipState { team_role: TeamRole::Member, app_access: true },
+            before: MembershipState {
+                team_role: TeamRole::Member,
+                app_access: true,
+            },
             org_role: None,
             removed_from_org: true,
         };

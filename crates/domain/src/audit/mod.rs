@@ -90,7 +90,14 @@ mod tests {
         renamed.actor_name = Some("bo@example.com");
         assert_ne!(a, entry_hash(GENESIS, &renamed));
         let (mut as_actor, mut as_target) = (entry("team.create"), entry("team.create"));
-        (as_actor.actor_name, as_target.actor_name, as_target.target_name) = (Some("x"), None, Some("x"));
-        assert_ne!(entry_hash(GENESIS, &as_actor), entry_hash(GENESIS, &as_target));
+        (
+            as_actor.actor_name,
+            as_target.actor_name,
+            as_target.target_name,
+        ) = (Some("x"), None, Some("x"));
+        assert_ne!(
+            entry_hash(GENESIS, &as_actor),
+            entry_hash(GENESIS, &as_target)
+        );
     }
 }

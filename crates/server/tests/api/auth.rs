@@ -244,21 +244,40 @@ pub fn test_python() -> String {
         return p;
     }
     let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(venv.exists(), "no Python with aiosmtpd: run scripts/test once (it installs .venv), or set SWITCHBOARD_TEST_PYTHON");
+    assert!(
+        venv.exists(),
+        "no Python with aiosmtpd: run scripts/test once (it installs .venv), or set SWITCHBOARD_TEST_PYTHON"
+    );
     venv.display().to_string()
 }
 
 /// A real SMTP server (Python's aiosmtpd) on a free loopback port, printing what it receives.
 async fn smtp_server() -> (tokio::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let smtp = tokio::process::Command::new(test_python())
-        .args(["-u", "-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Debugging"])
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Debugging",
+        ])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("start aiosmtpd");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -272,38 +291,70 @@ async fn smtp_server() -> (tokio::process::Child, u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_mail_is_queued_retried_and_delivered_through_a_real_smtp_server() {
     let app = TestApp::sqlite().await;
-    app.provision("Support", "email", "smtp@example.com", "business", 5).await;
+    app.provision("Support", "email", "smtp@example.com", "business", 5)
+        .await;
     // The mail server is down (nothing listens on the port).
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let down = switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down =
+        switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
     let app = app.restart_with_mailer(down, TestApp::config()).await;
     let known = start(&app, "smtp@example.com").await;
     let unknown = start(&app, "nobody@example.com").await;
-    assert_eq!((known.status.as_u16(), unknown.status.as_u16()), (202, 202), "no 500 for a known address");
+    assert_eq!(
+        (known.status.as_u16(), unknown.status.as_u16()),
+        (202, 202),
+        "no 500 for a known address"
+    );
     assert_eq!(known.body, unknown.body);
-    assert_eq!(app.services.mail_pending().await.unwrap(), 1, "one code queued, none for the stranger");
+    assert_eq!(
+        app.services.mail_pending().await.unwrap(),
+        1,
+        "one code queued, none for the stranger"
+    );
     assert_eq!(app.services.deliver_mail().await.unwrap(), 0);
     let mut c = app.store.read().await.unwrap();
-    let (attempts, error): (i64, Option<String>) = switchboard_store::sqlx::query_as("SELECT attempts, last_error FROM outbox")
-        .fetch_one(&mut *c).await.unwrap();
+    let (attempts, error): (i64, Option<String>) =
+        switchboard_store::sqlx::query_as("SELECT attempts, last_error FROM outbox")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
     assert_eq!(attempts, 1);
     assert!(error.is_some(), "the failure is kept for an operator");
     drop(c);
     // The server comes back; the retry (made due now instead of in 2 s) delivers it once.
     let (smtp, port) = smtp_server().await;
-    let up = switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let up =
+        switchboard_service::mail::Mailer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
     let app = app.restart_with_mailer(up, TestApp::config()).await;
     let mut c = app.store.read().await.unwrap();
-    switchboard_store::sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&mut *c).await.unwrap();
+    switchboard_store::sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(&mut *c)
+        .await
+        .unwrap();
     drop(c);
     assert_eq!(app.services.deliver_mail().await.unwrap(), 1);
-    assert_eq!(app.services.deliver_mail().await.unwrap(), 0, "nothing is sent twice");
+    assert_eq!(
+        app.services.deliver_mail().await.unwrap(),
+        0,
+        "nothing is sent twice"
+    );
     assert_eq!(app.services.mail_pending().await.unwrap(), 0);
     let mut smtp = smtp;
     let _ = smtp.start_kill();
     let out = smtp.wait_with_output().await.unwrap();
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("smtp@example.com"), "{printed}");
-    assert!(printed.contains("Your Switchboard sign-in code"), "{printed}");
-    assert_eq!(printed.matches("Your Switchboard sign-in code").count(), 1, "{printed}");
+    assert!(
+        printed.contains("Your Switchboard sign-in code"),
+        "{printed}"
+    );
+    assert_eq!(
+        printed.matches("Your Switchboard sign-in code").count(),
+        1,
+        "{printed}"
+    );
 }

@@ -23,7 +23,13 @@ async fn serve(app: &TestApp) -> Served {
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", &app.database_url)
-        .env("SWITCHBOARD_MAIL", format!("file:{}", app.mail_file.with_file_name("crash-mail.jsonl").display()))
+        .env(
+            "SWITCHBOARD_MAIL",
+            format!(
+                "file:{}",
+                app.mail_file.with_file_name("crash-mail.jsonl").display()
+            ),
+        )
         .env("SWITCHBOARD_OPERATOR_TOKEN", OPERATOR_TOKEN)
         .env("SWITCHBOARD_SECRET_KEY", "k")
         .env("RUST_LOG", "warn")
@@ -32,7 +38,13 @@ async fn serve(app: &TestApp) -> Served {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
-        if app.client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if app
+            .client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             return Served { child, base };
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -62,14 +74,19 @@ fn audit_verify(app: &TestApp, org: &str) -> bool {
 /// Seat counters equal a fresh count of seat holders, team by team.
 async fn assert_counters_exact(app: &TestApp, org: &Org) {
     let mut c = app.store.read().await.unwrap();
-    for (team, counter, counted) in switchboard_store::people::counted_seats(&mut c, &org.id).await.unwrap() {
+    for (team, counter, counted) in switchboard_store::people::counted_seats(&mut c, &org.id)
+        .await
+        .unwrap()
+    {
         assert_eq!(counter, counted, "seat counter of {team}");
     }
 }
 
 async fn member_count(app: &TestApp, org: &Org, team: &str) -> i64 {
     let mut c = app.store.read().await.unwrap();
-    switchboard_store::orgs::member_count(&mut c, &org.id, team).await.unwrap()
+    switchboard_store::orgs::member_count(&mut c, &org.id, team)
+        .await
+        .unwrap()
 }
 
 db_tests! {

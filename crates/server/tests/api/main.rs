@@ -6,8 +6,8 @@ mod helpers;
 
 mod apps;
 mod audit;
-mod authorization;
 mod auth;
+mod authorization;
 mod bad_input;
 mod billing;
 mod crash;

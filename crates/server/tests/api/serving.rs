@@ -130,7 +130,8 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
 
 fn switchboard() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    c.env("SWITCHBOARD_SECRET_KEY", "k").env_remove("DATABASE_URL");
+    c.env("SWITCHBOARD_SECRET_KEY", "k")
+        .env_remove("DATABASE_URL");
     c
 }
 
@@ -138,15 +139,25 @@ fn switchboard() -> std::process::Command {
 #[test]
 fn startup_errors_are_one_clear_line() {
     let out = switchboard()
-        .args(["--database-url", "postgres://nobody@127.0.0.1:1/nothing", "migrate"])
+        .args([
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/nothing",
+            "migrate",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{err}");
-    assert!(lines[0].contains("can't open the database") && lines[0].contains("--database-url"), "{err}");
-    assert!(!err.contains("backtrace") && !err.contains("panicked"), "{err}");
+    assert!(
+        lines[0].contains("can't open the database") && lines[0].contains("--database-url"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("backtrace") && !err.contains("panicked"),
+        "{err}"
+    );
 }
 
 /// `sqlite://path` works as written: the file and its folders are created.
@@ -155,10 +166,18 @@ fn a_sqlite_url_creates_its_file_and_folders() {
     let dir = std::env::temp_dir().join(format!("sb-{}", ulid::Ulid::new()));
     let file = dir.join("deep/er/db.sqlite3");
     let out = switchboard()
-        .args(["--database-url", &format!("sqlite://{}", file.display()), "migrate"])
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", file.display()),
+            "migrate",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(file.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -172,13 +191,40 @@ async fn serve_demo_always_says_how_to_sign_in_and_logs_each_request() {
     let db = format!("sqlite://{}", dir.join("db.sqlite3").display());
     let mail = format!("file:{}", dir.join("mail.jsonl").display());
     let out = switchboard()
-        .args(["--database-url", &db, "--mail", &mail, "demo", "--users", "20", "--teams", "2"])
+        .args([
+            "--database-url",
+            &db,
+            "--mail",
+            &mail,
+            "demo",
+            "--users",
+            "20",
+            "--teams",
+            "2",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["--database-url", &db, "--mail", &mail, "serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            &db,
+            "--mail",
+            &mail,
+            "serve",
+            "--demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("SWITCHBOARD_SECRET_KEY", "k")
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
@@ -188,7 +234,10 @@ async fn serve_demo_always_says_how_to_sign_in_and_logs_each_request() {
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = String::new();
-    while let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(20), stdout.next_line()).await.unwrap() {
+    while let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(20), stdout.next_line())
+        .await
+        .unwrap()
+    {
         printed.push_str(&line);
         printed.push('\n');
         if line.contains("Sign in") {
@@ -196,15 +245,25 @@ async fn serve_demo_always_says_how_to_sign_in_and_logs_each_request() {
         }
     }
     assert!(printed.contains("kept"), "{printed}");
-    assert!(printed.contains(&format!("http://127.0.0.1:{port}")), "{printed}");
+    assert!(
+        printed.contains(&format!("http://127.0.0.1:{port}")),
+        "{printed}"
+    );
     assert!(printed.contains("admin@demo.switchboard.test"), "{printed}");
-    let r = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap();
+    let r = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
     let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut logged = false;
-    while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(5), stderr.next_line()).await {
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(5), stderr.next_line()).await
+    {
         if line.contains(&id) {
-            assert!(line.contains("/healthz") && line.contains("status=200") && line.contains("GET"), "{line}");
+            assert!(
+                line.contains("/healthz") && line.contains("status=200") && line.contains("GET"),
+                "{line}"
+            );
             logged = true;
             break;
         }

@@ -165,24 +165,85 @@ impl Objects {
         let id = |r: crate::helpers::Resp| r.ok()["id"].as_str().unwrap().to_owned();
         let policy = id(app.post(&org.path("/policies"), &org.admin,
             json!({"name": "Matrix", "values": {"call_summary": true}, "team_ids": [org.second_team]})).await);
-        let sso_policy = id(app.post(&org.path("/sso-policies"), &org.admin, json!({"name": "Matrix SSO",
+        let sso_policy = id(app
+            .post(
+                &org.path("/sso-policies"),
+                &org.admin,
+                json!({"name": "Matrix SSO",
             "issuer": "https://id.example.com", "client_id": "c", "client_secret": "s",
-            "allowed_domains": ["example.com"], "team_ids": [org.second_team]})).await);
-        let device_team = id(app.post(&org.path("/teams"), &org.admin, json!({"name": "Matrix Floor", "login_type": "device"})).await);
-        app.put(&org.path(&format!("/subscriptions/{}/teams/{device_team}", org.subscription)), &org.admin, json!({})).await.ok();
-        let k = app.post(&org.path(&format!("/teams/{device_team}/enrollment-keys")), &org.admin, json!({})).await;
+            "allowed_domains": ["example.com"], "team_ids": [org.second_team]}),
+            )
+            .await);
+        let device_team = id(app
+            .post(
+                &org.path("/teams"),
+                &org.admin,
+                json!({"name": "Matrix Floor", "login_type": "device"}),
+            )
+            .await);
+        app.put(
+            &org.path(&format!(
+                "/subscriptions/{}/teams/{device_team}",
+                org.subscription
+            )),
+            &org.admin,
+            json!({}),
+        )
+        .await
+        .ok();
+        let k = app
+            .post(
+                &org.path(&format!("/teams/{device_team}/enrollment-keys")),
+                &org.admin,
+                json!({}),
+            )
+            .await;
         let key = k.ok()["id"].as_str().unwrap().to_owned();
         let secret = k.body["key"].as_str().unwrap().to_owned();
-        let d = app.call(Method::POST, "/app/v1/devices/enroll", None,
-            Some(json!({"enrollment_key": secret, "device_name": "PC-1"}))).await;
+        let d = app
+            .call(
+                Method::POST,
+                "/app/v1/devices/enroll",
+                None,
+                Some(json!({"enrollment_key": secret, "device_name": "PC-1"})),
+            )
+            .await;
         let device = d.ok()["device_id"].as_str().unwrap().to_owned();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-        app.services.close_periods(now + 40 * 24 * 3600 * 1000).await.unwrap();
-        let inv = app.get(&org.path(&format!("/subscriptions/{}/invoices", org.subscription)), &org.admin).await;
-        let invoice = inv.ok()["items"][0]["id"].as_str().expect("an invoice").to_owned();
-        let r = app.post(&org.path("/admins"), &org.admin, json!({"email": "role-holder@example.com", "role": "org_analyst"})).await;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        app.services
+            .close_periods(now + 40 * 24 * 3600 * 1000)
+            .await
+            .unwrap();
+        let inv = app
+            .get(
+                &org.path(&format!("/subscriptions/{}/invoices", org.subscription)),
+                &org.admin,
+            )
+            .await;
+        let invoice = inv.ok()["items"][0]["id"]
+            .as_str()
+            .expect("an invoice")
+            .to_owned();
+        let r = app
+            .post(
+                &org.path("/admins"),
+                &org.admin,
+                json!({"email": "role-holder@example.com", "role": "org_analyst"}),
+            )
+            .await;
         let role_holder = r.ok()["user_id"].as_str().unwrap().to_owned();
-        Objects { policy, sso_policy, device_team, key, device, invoice, role_holder }
+        Objects {
+            policy,
+            sso_policy,
+            device_team,
+            key,
+            device,
+            invoice,
+            role_holder,
+        }
     }
 }
 

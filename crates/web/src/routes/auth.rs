@@ -33,7 +33,11 @@ pub struct Accepted {
 }
 
 fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.secure_cookies() { "; Secure" } else { "" };
+    let secure = if state.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let c = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
     );

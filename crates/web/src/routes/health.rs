@@ -82,4 +82,3 @@ pub async fn metrics() -> Response {
     )
         .into_response()
 }
-

@@ -7,8 +7,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use switchboard_domain::plan::Plan;
+use switchboard_service::billing::operator::{
+    CreateSubscription, SetInvoiceStatus, UpdateSubscription,
+};
 use switchboard_service::billing::{InvoiceView, SubscriptionView};
-use switchboard_service::billing_ops::{CreateSubscription, SetInvoiceStatus, UpdateSubscription};
 use switchboard_service::operator::{ProvisionRequest, Provisioned};
 use switchboard_service::views::Page;
 

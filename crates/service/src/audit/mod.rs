@@ -1,14 +1,16 @@
 //! Reading the audit log (R25): filtered pages, CSV, and checking the hash chain. Entries are
 //! written only by the write path ([`crate::write`]).
 
-use crate::views::{AuditEntryView, Page, rfc3339};
-use crate::{OrgCaller, ServiceError, ServiceResult, Services};
+mod chain;
+mod log;
+
+use crate::views::{AuditEntryView, rfc3339};
+use crate::{ServiceError, ServiceResult};
 use serde::Deserialize;
 use serde_json::Value;
-use switchboard_domain::access::Action;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{EnrollmentKeyId, UserId};
-use switchboard_store::audit::{self, AuditFilter, AuditRow};
+use switchboard_store::audit::AuditRow;
 use switchboard_store::people;
 use utoipa::IntoParams;
 
@@ -17,7 +19,9 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// A user's id or email, `operator`, `system` or `enrollment_key:…`.
-    #[param(pattern = "^(usr_[0-9a-z]{26}|operator|system|enrollment_key:ekey_[0-9a-z]{26}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)?$")]
+    #[param(
+        pattern = "^(usr_[0-9a-z]{26}|operator|system|enrollment_key:ekey_[0-9a-z]{26}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)?$"
+    )]
     pub actor: Option<String>,
     /// An action such as `team.create`.
     #[param(pattern = "^([a-z_]+\\.[a-z_]+)?$")]
@@ -26,10 +30,14 @@ pub struct AuditQuery {
     #[param(pattern = "^([a-z]+_[0-9a-z]{26})?$")]
     pub target: Option<String>,
     /// Entries at or after this time.
-    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
+    #[param(
+        pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub from: Option<String>,
     /// Entries before this time.
-    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
+    #[param(
+        pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub to: Option<String>,
     #[param(pattern = "^([0-9]{1,18})?$")]
     pub cursor: Option<String>,
@@ -58,9 +66,8 @@ async fn parse_actor(c: &mut switchboard_store::Conn, a: &str) -> ServiceResult<
         return Ok(a.to_owned());
     }
     if a.contains('@') {
-        let email = Email::parse(a).map_err(|_| {
-            ServiceError::invalid("actor", "is not a valid email address")
-        })?;
+        let email = Email::parse(a)
+            .map_err(|_| ServiceError::invalid("actor", "is not a valid email address"))?;
         // An email nobody has matches nobody: a filter, not a lookup that tells who exists.
         return Ok(people::find_user_by_email(c, email.as_str())
             .await?
@@ -118,87 +125,21 @@ fn view(r: AuditRow) -> AuditEntryView {
     }
 }
 
-impl Services {
-    /// One page of the audit log, newest first.
-    pub async fn audit_log(
-        &self,
-        who: &OrgCaller,
-        q: &AuditQuery,
-    ) -> ServiceResult<Page<AuditEntryView>> {
-        who.may(Action::ViewAudit)?;
-        let limit = q.limit.unwrap_or(100);
-        if !(1..=500).contains(&limit) {
-            return Err(ServiceError::invalid("limit", "must be from 1 to 500"));
-        }
-        let before_seq = match &q.cursor {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ServiceError::invalid("cursor", "is not a cursor this list gave out")
-            })?),
-            None => None,
-        };
-        let mut c = self.store.read().await?;
-        let actor = match q.actor.as_deref() {
-            None => None,
-            Some(a) => Some(parse_actor(&mut c, a).await?),
-        };
-        if let Some(a) = q.action.as_deref()
-            && !is_action_word(a)
-        {
-            return Err(ServiceError::invalid(
-                "action",
-                "must be an action like team.create or membership.remove",
-            ));
-        }
-        if let Some(t) = q.target.as_deref()
-            && !is_object_id(t)
-        {
-            return Err(ServiceError::invalid(
-                "target",
-                "must be the id of an object, like team_01J… or usr_01J…",
-            ));
-        }
-        let filter = AuditFilter {
-            actor,
-            action: q.action.clone(),
-            target: q.target.clone(),
-            from_ms: q
-                .from
-                .as_deref()
-                .map(|s| parse_time("from", s))
-                .transpose()?,
-            to_ms: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
-            before_seq,
-            limit: limit + 1,
-        };
-        let mut rows = audit::list(&mut c, who.org.as_str(), &filter).await?;
-        let next_cursor = (rows.len() as i64 > limit).then(|| {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| r.seq.to_string()).unwrap_or_default()
-        });
-        Ok(Page {
-            items: rows.into_iter().map(view).collect(),
-            next_cursor,
-        })
-    }
-
-    /// Recomputes the organization's hash chain; `Some(seq)` names the first broken entry.
-    pub async fn verify_audit_chain(&self, org: &str) -> ServiceResult<Option<i64>> {
-        let mut c = self.store.read().await?;
-        Ok(audit::verify_chain(&mut c, org).await?)
-    }
-
-    /// Every organization's id, for checking every chain.
-    pub async fn all_org_ids(&self) -> ServiceResult<Vec<String>> {
-        let mut c = self.store.read().await?;
-        Ok(switchboard_store::orgs::all_ids(&mut c).await?)
-    }
-}
-
 /// The entries as CSV, with a header line (see [`crate::export`]).
 pub fn to_csv(entries: &[AuditEntryView]) -> String {
     let header = [
-        "seq", "id", "at", "actor", "actor_name", "action", "target", "target_name", "before",
-        "after", "request_id", "hash",
+        "seq",
+        "id",
+        "at",
+        "actor",
+        "actor_name",
+        "action",
+        "target",
+        "target_name",
+        "before",
+        "after",
+        "request_id",
+        "hash",
     ];
     crate::export::to_csv(
         &header,

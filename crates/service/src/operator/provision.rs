@@ -1,58 +1,18 @@
-//! What the vendor's operator does: provision a customer (R1) and read the plan catalog.
+//! R1: provisioning a customer, and the plan catalog.
 
+use super::{ProvisionRequest, Provisioned};
+use crate::write::Actor;
 use crate::{Ctx, ServiceResult, Services};
-use serde::{Deserialize, Serialize};
+use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
 use switchboard_domain::role::TeamRole;
 use switchboard_domain::team::{LoginType, Name, parse_description};
-use crate::write::Actor;
-use switchboard_domain::audit::AuditEvent;
 use switchboard_store::billing;
 use switchboard_store::orgs::{self, TeamRow};
 use switchboard_store::{now_ms, people};
-use utoipa::ToSchema;
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTeam {
-    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", min_length = 1, max_length = 100)]
-    pub name: String,
-    /// `email` or `device`; fixed for the team's life.
-    pub login_type: LoginType,
-    #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$", max_length = 500, nullable = false)]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewSubscription {
-    /// A plan name from `GET /operator/v1/plans`.
-    #[schema(min_length = 1, max_length = 64)]
-    pub plan: String,
-    #[schema(minimum = 0, maximum = 1_000_000)]
-    pub seats: i64,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProvisionRequest {
-    pub team: NewTeam,
-    #[schema(format = Email, max_length = 254)]
-    pub admin_email: String,
-    pub subscription: NewSubscription,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Provisioned {
-    pub org_id: String,
-    pub team_id: String,
-    pub subscription_id: String,
-    pub admin_user_id: String,
-}
 
 impl Services {
     /// R1: one organization (not yet established), its initial team, a subscription covering it,
@@ -83,7 +43,7 @@ impl Services {
         let mut w = self
             .write_new_org(&org, &team, Actor::Operator, ctx)
             .await?;
-        let sub_row = crate::billing_ops::new_subscription(
+        let sub_row = crate::billing::operator::new_subscription(
             org.as_str(),
             plan,
             seats,

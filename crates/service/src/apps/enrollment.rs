@@ -1,0 +1,131 @@
+//! Enrollment keys of device-login teams: created (shown once), listed, revoked.
+
+use super::{CreateEnrollmentKey, EnrollmentKeyView, key_view, new_token, token_hash};
+use crate::teams::load_team;
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::ids::{EnrollmentKeyId, TeamId};
+use switchboard_domain::team::LoginType;
+use switchboard_store::apps::{self as store, EnrollmentKeyRow};
+use switchboard_store::now_ms;
+
+impl Services {
+    /// Creates an enrollment key for a device-login team; the key is shown once.
+    pub async fn create_enrollment_key(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        req: CreateEnrollmentKey,
+    ) -> ServiceResult<EnrollmentKeyView> {
+        let expires_at = match &req.expires_at {
+            Some(s) => {
+                let t =
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                        .map_err(|_| {
+                            ServiceError::invalid(
+                                "expires_at",
+                                "must be an RFC 3339 time like 2027-01-31T00:00:00Z",
+                            )
+                        })?;
+                let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
+                if ms <= now_ms() {
+                    return Err(ServiceError::invalid("expires_at", "is in the past"));
+                }
+                Some(ms)
+            }
+            None => None,
+        };
+        if req.max_uses.is_some_and(|n| !(1..=100_000).contains(&n)) {
+            return Err(ServiceError::invalid(
+                "max_uses",
+                "must be from 1 to 100000",
+            ));
+        }
+        let mut w = self.write(who, ctx).await?;
+        let t = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(t.id.clone());
+        w.may(Action::ManageDevices(&team_id))?;
+        if t.login_type != LoginType::Device.as_str() {
+            return Err(ServiceError::invalid(
+                "team",
+                format!(
+                    "team {} signs in by email; enrollment keys are for device-login teams",
+                    t.name
+                ),
+            ));
+        }
+        let key = new_token("sbk");
+        let row = EnrollmentKeyRow {
+            org_id: who.org.to_string(),
+            id: EnrollmentKeyId::generate().to_string(),
+            team_id: t.id.clone(),
+            expires_at,
+            max_uses: req.max_uses,
+            uses: 0,
+            revoked_at: None,
+            created_by: who.user.to_string(),
+            created_at: now_ms(),
+        };
+        store::insert_enrollment_key(w.db(), &row, &token_hash("enroll", &key)).await?;
+        w.record(AuditEvent::EnrollmentKeyCreated {
+            key: EnrollmentKeyId::from_db(row.id.clone()),
+            team: team_id,
+            team_name: t.name.clone(),
+            expires_at: req.expires_at.clone(),
+            max_uses: req.max_uses,
+        })
+        .await?;
+        w.commit().await?;
+        Ok(key_view(row, Some(key)))
+    }
+
+    pub async fn list_enrollment_keys(
+        &self,
+        who: &OrgCaller,
+        team: &str,
+    ) -> ServiceResult<Vec<EnrollmentKeyView>> {
+        let mut c = self.store.read().await?;
+        let t = load_team(&mut c, who, team).await?;
+        who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
+        Ok(
+            store::enrollment_keys_of_team(&mut c, who.org.as_str(), &t.id)
+                .await?
+                .into_iter()
+                .map(|k| key_view(k, None))
+                .collect(),
+        )
+    }
+
+    pub async fn revoke_enrollment_key(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        team: &str,
+        key: &str,
+    ) -> ServiceResult<()> {
+        let not_found = || ServiceError::NotFound {
+            what: "enrollment key",
+        };
+        let id = EnrollmentKeyId::parse(key).ok_or_else(not_found)?;
+        let mut w = self.write(who, ctx).await?;
+        let t = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(t.id.clone());
+        w.may(Action::ManageDevices(&team_id))?;
+        let k = store::get_enrollment_key(w.db(), who.org.as_str(), id.as_str())
+            .await?
+            .filter(|k| k.team_id == t.id)
+            .ok_or_else(not_found)?;
+        store::revoke_enrollment_key(w.db(), who.org.as_str(), &k.id, now_ms()).await?;
+        w.record(AuditEvent::EnrollmentKeyRevoked {
+            key: id,
+            team: team_id,
+            team_name: t.name.clone(),
+            was_revoked: k.revoked_at.is_some(),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! The entitlement answer: may this app run, with which settings — from the cache while the organization's version holds.
+
+use super::{Answer, CACHE_LIMIT, Cached, VersionReader, app_token_hash, unauthenticated};
+use crate::settings::effective_settings;
+use crate::{ServiceError, ServiceResult, Services};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use switchboard_domain::settings::Source;
+use switchboard_store::apps::{self as store, AppTokenRow};
+use switchboard_store::{now_ms, orgs, people};
+
+impl Services {
+    /// The entitlement answer for an app or device token, from the cache when the organization's
+    /// version has not moved since it was built. A known token costs one batched version read.
+    pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<Answer>> {
+        let hash = app_token_hash(token);
+        let known = self
+            .entitlements
+            .answers
+            .lock()
+            .expect("cache lock")
+            .get(&hash)
+            .cloned();
+        if let Some(cached) = known
+            && cached.token.expires_at > now_ms()
+            && let Some(org) = &cached.token.org_id
+        {
+            let store = self.store.clone();
+            let reader = self
+                .entitlements
+                .versions
+                .get_or_init(|| async move { VersionReader::start(store) })
+                .await;
+            if reader.version(org).await? == Some(cached.version) {
+                return Ok(cached.answer.clone());
+            }
+        }
+        // Unknown token, or the organization changed: read the token again and rebuild.
+        let row = {
+            let mut c = self.store.read().await?;
+            store::app_token(&mut c, &hash, now_ms()).await?
+        };
+        let Some(row) = row else {
+            self.entitlements
+                .answers
+                .lock()
+                .expect("cache lock")
+                .remove(&hash);
+            return Err(unauthenticated());
+        };
+        let (Some(org), Some(team), Some(version)) =
+            (row.org_id.clone(), row.team_id.clone(), row.org_version)
+        else {
+            return Err(ServiceError::conflict(
+                "team_choice_required",
+                "This user is in several teams: list them with GET /app/v1/teams and choose one with POST /app/v1/teams/{team}/select.",
+            ));
+        };
+        let built = self.build_entitlement(&org, &team, &row).await;
+        let mut cache = self.entitlements.answers.lock().expect("cache lock");
+        let answer = match built {
+            Ok(a) => Arc::new(a),
+            Err(e) => {
+                cache.remove(&hash);
+                return Err(e);
+            }
+        };
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(
+            hash,
+            Arc::new(Cached {
+                token: row,
+                version,
+                answer: answer.clone(),
+            }),
+        );
+        Ok(answer)
+    }
+
+    pub(crate) async fn build_entitlement(
+        &self,
+        org: &str,
+        team: &str,
+        row: &AppTokenRow,
+    ) -> ServiceResult<Answer> {
+        let mut c = self.store.read().await?;
+        let o = orgs::get_org(&mut c, org)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        let t = orgs::get_team(&mut c, org, team)
+            .await?
+            .ok_or_else(|| ServiceError::Refused {
+                code: "membership_removed",
+                detail: "The team this app signed in to no longer exists.".into(),
+            })?;
+        let subject = match (&row.user_id, &row.device_id) {
+            (_, Some(device)) => {
+                let d = store::get_device(&mut c, org, device)
+                    .await?
+                    .ok_or_else(unauthenticated)?;
+                json!({"kind": "device", "id": d.id, "name": d.name})
+            }
+            (Some(user), None) => {
+                let m = people::get_membership(&mut c, org, user, team).await?.ok_or_else(|| ServiceError::Refused {
+                    code: "membership_removed",
+                    detail: "You are no longer a member of this team. Ask your admin, or sign in to another team.".into(),
+                })?;
+                if m.app_access == 0 {
+                    return Err(ServiceError::Refused {
+                        code: "app_access_off",
+                        detail: "App access is turned off for you in this team. Ask your admin to turn it on.".into(),
+                    });
+                }
+                let u = people::get_user(&mut c, user)
+                    .await?
+                    .ok_or_else(unauthenticated)?;
+                json!({"kind": "user", "id": u.id, "email": u.email})
+            }
+            (None, None) => return Err(unauthenticated()),
+        };
+        let (_, effective, _) = effective_settings(&mut c, org, &t).await?;
+        let mut settings = serde_json::Map::new();
+        let mut locked = Vec::new();
+        for e in effective {
+            if matches!(e.source, Source::Unavailable { .. }) {
+                continue;
+            }
+            if e.locked {
+                locked.push(e.key.clone());
+            }
+            settings.insert(e.key, e.value);
+        }
+        let body = json!({
+            "org": {"id": o.id, "name": o.name},
+            "team": {"id": t.id, "name": t.name},
+            "subject": subject,
+            "app_access": true,
+            "seat": "held",
+            "settings": Value::Object(settings),
+            "locked": locked,
+        })
+        .to_string();
+        // Strong ETag from the content: equal answers share a tag on every instance, and the tag
+        // moves only when what this subject sees moves — never because of an unrelated write in
+        // the organization (the body carries no version).
+        let etag = format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+        );
+        Ok(Answer { body, etag })
+    }
+}

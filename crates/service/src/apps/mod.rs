@@ -1,0 +1,268 @@
+//! What the agents' apps talk to: sign-in by code into an app token bound to one membership,
+//! devices enrolled with enrollment keys (each a seat holder), and the entitlement answer.
+//!
+//! The entitlement answer is the hot path. Per request it reads one row — the token joined to its
+//! organization's version — and answers from a per-token cache entry built at that version. Every
+//! change to an organization bumps its version in the same transaction (see
+//! `switchboard_store::Store::write_org`), so the next request on any server instance sees it;
+//! no timer, no shared memory.
+
+mod devices;
+mod enrollment;
+mod entitlement;
+mod sign_in;
+
+use crate::teams::load_team;
+use crate::views::rfc3339;
+use crate::{OrgCaller, ServiceError, ServiceResult};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use switchboard_domain::access::Action;
+use switchboard_domain::ids::{DeviceId, TeamId};
+use switchboard_store::apps::{self as store, AppTokenRow, DeviceRow, EnrollmentKeyRow};
+use switchboard_store::orgs;
+use utoipa::ToSchema;
+
+/// User app tokens live 90 days; device tokens until the device is removed (ten years).
+const USER_TOKEN_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
+const DEVICE_TOKEN_TTL_MS: i64 = 10 * 365 * 24 * 3600 * 1000;
+/// Entries kept before the cache starts over (a bound on memory, not a freshness rule).
+const CACHE_LIMIT: usize = 200_000;
+
+/// A built entitlement answer: the JSON body and its strong ETag.
+#[derive(Debug)]
+pub struct Answer {
+    pub body: String,
+    pub etag: String,
+}
+
+/// One cached answer: the token it is for, the organization version it was built at.
+struct Cached {
+    token: AppTokenRow,
+    version: i64,
+    answer: Arc<Answer>,
+}
+
+/// Answers per app token, and the batcher that reads organization versions.
+#[derive(Default, Clone)]
+pub struct EntitlementCache {
+    answers: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
+    versions: Arc<tokio::sync::OnceCell<VersionReader>>,
+}
+
+type VersionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, String>>;
+
+/// Reads organization versions for many requests at once. A request waits for the next read
+/// that starts after it arrived (never one already in flight), so it always sees every commit
+/// made before it came in; under load one read answers every request that queued meanwhile.
+#[derive(Clone)]
+struct VersionReader {
+    queue: tokio::sync::mpsc::UnboundedSender<(String, VersionReply)>,
+}
+
+impl VersionReader {
+    fn start(store: switchboard_store::Store) -> Self {
+        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, VersionReply)>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while let Ok(next) = rx.try_recv() {
+                    batch.push(next);
+                }
+                let mut orgs: Vec<String> = batch.iter().map(|(o, _)| o.clone()).collect();
+                orgs.sort();
+                orgs.dedup();
+                let read = async {
+                    let mut c = store.read().await?;
+                    orgs::versions(&mut c, &orgs).await
+                };
+                let result = read.await.map_err(|e| e.to_string());
+                for (org, reply) in batch {
+                    let answer = match &result {
+                        Ok(rows) => Ok(rows.iter().find(|(id, _)| *id == org).map(|(_, v)| *v)),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    async fn version(&self, org: &str) -> ServiceResult<Option<i64>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let failed = |e: String| {
+            ServiceError::Store(switchboard_store::StoreError::Database(
+                switchboard_store::sqlx::Error::Protocol(e),
+            ))
+        };
+        self.queue
+            .send((org.to_owned(), tx))
+            .map_err(|_| failed("the version reader stopped".into()))?;
+        rx.await
+            .map_err(|_| failed("the version reader stopped".into()))?
+            .map_err(failed)
+    }
+}
+
+fn token_hash(kind: &str, token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    h.update([0]);
+    h.update(token.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn app_token_hash(token: &str) -> String {
+    token_hash("app", token)
+}
+
+fn new_token(prefix: &str) -> String {
+    format!("{prefix}_{}", hex::encode(rand::rng().random::<[u8; 32]>()))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppVerify {
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    #[schema(pattern = "^[0-9]{6}$")]
+    pub code: String,
+    /// The team to sign in to, when the user is in several.
+    #[schema(min_length = 1, max_length = 64, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub team_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppTeam {
+    pub org_id: String,
+    pub org_name: Option<String>,
+    pub team_id: String,
+    pub team_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppSession {
+    pub token: String,
+    pub expires_at: String,
+    /// The team the token is bound to; null until the app chooses one of `teams`.
+    pub team_id: Option<String>,
+    pub teams: Vec<AppTeam>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enroll {
+    #[schema(min_length = 1, max_length = 200)]
+    pub enrollment_key: String,
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Enrolled {
+    pub device_id: String,
+    pub org_id: String,
+    pub team_id: String,
+    /// The device token: send it as a bearer token to `/app/v1/entitlement`.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnrollmentKey {
+    /// RFC 3339; none: never expires.
+    #[schema(format = DateTime, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub expires_at: Option<String>,
+    /// How many devices may enroll with it; none: no limit.
+    #[schema(minimum = 1, maximum = 100000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub max_uses: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnrollmentKeyView {
+    pub id: String,
+    pub team_id: String,
+    pub expires_at: Option<String>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub revoked: bool,
+    pub created_at: String,
+    /// The key itself: shown once, when created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeviceView {
+    pub id: String,
+    pub team_id: String,
+    pub name: String,
+    pub enrolled_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameDevice {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub name: String,
+}
+
+fn key_view(k: EnrollmentKeyRow, key: Option<String>) -> EnrollmentKeyView {
+    EnrollmentKeyView {
+        expires_at: k.expires_at.map(rfc3339),
+        revoked: k.revoked_at.is_some(),
+        created_at: rfc3339(k.created_at),
+        id: k.id,
+        team_id: k.team_id,
+        max_uses: k.max_uses,
+        uses: k.uses,
+        key,
+    }
+}
+
+fn device_view(d: DeviceRow) -> DeviceView {
+    DeviceView {
+        enrolled_at: rfc3339(d.enrolled_at),
+        id: d.id,
+        team_id: d.team_id,
+        name: d.name,
+    }
+}
+
+fn unauthenticated() -> ServiceError {
+    ServiceError::Unauthenticated(
+        "The app token is unknown, expired or revoked. Sign in (or enroll) again.",
+    )
+}
+
+/// A device of one of the caller's teams, for a change.
+async fn load_device(
+    w: &mut crate::write::Write,
+    who: &OrgCaller,
+    team: &str,
+    device: &str,
+) -> ServiceResult<DeviceRow> {
+    let not_found = || ServiceError::NotFound { what: "device" };
+    let t = load_team(w.db(), who, team).await?;
+    w.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
+    let id = DeviceId::parse(device).ok_or_else(not_found)?;
+    store::get_device(w.db(), who.org.as_str(), id.as_str())
+        .await?
+        .filter(|d| d.team_id == t.id)
+        .ok_or_else(not_found)
+}

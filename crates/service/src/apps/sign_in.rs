@@ -1,0 +1,168 @@
+//! App sign-in: the portal's code exchanged for an app token bound to one membership, and choosing the team.
+
+use super::{
+    AppSession, AppTeam, AppVerify, USER_TOKEN_TTL_MS, app_token_hash, new_token, unauthenticated,
+};
+use crate::views::rfc3339;
+use crate::write::Actor;
+use crate::{Ctx, ServiceError, ServiceResult, Services};
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::team::LoginType;
+use switchboard_store::apps::{self as store, AppTokenRow};
+use switchboard_store::{now_ms, people};
+
+impl Services {
+    /// The email-login teams the user may run the app in, across organizations.
+    pub(crate) async fn app_teams(
+        &self,
+        c: &mut switchboard_store::Conn,
+        user: &str,
+    ) -> ServiceResult<Vec<AppTeam>> {
+        let mut teams = Vec::new();
+        for (org_id, org_name, _) in people::orgs_of_user(c, user).await? {
+            for m in people::memberships_of_users(c, &org_id, &[user.to_owned()]).await? {
+                if m.login_type == LoginType::Email.as_str() {
+                    teams.push(AppTeam {
+                        org_id: org_id.clone(),
+                        org_name: org_name.clone(),
+                        team_id: m.team_id,
+                        team_name: m.team_name,
+                    });
+                }
+            }
+        }
+        Ok(teams)
+    }
+
+    /// App sign-in: the same code as the portal, exchanged for an app token bound to one
+    /// membership (the only one, or `team_id`), or unbound until the app chooses.
+    pub async fn app_verify(
+        &self,
+        req: AppVerify,
+        client_ip: std::net::IpAddr,
+    ) -> ServiceResult<AppSession> {
+        let (mut tx, user, now) = self.redeem_code(&req.email, &req.code, client_ip).await?;
+        let teams = self.app_teams(&mut tx, &user.id).await?;
+        if teams.is_empty() {
+            // Nothing is committed: the code stays usable once an admin adds the user to a team.
+            return Err(ServiceError::Refused {
+                code: "no_team",
+                detail: "You are not a member of any email-login team, so the app has nothing to run in. Ask your admin to add you.".into(),
+            });
+        }
+        let chosen = match &req.team_id {
+            Some(id) => Some(
+                teams
+                    .iter()
+                    .find(|t| &t.team_id == id)
+                    .ok_or(ServiceError::NotFound { what: "team" })?
+                    .clone(),
+            ),
+            None if teams.len() == 1 => Some(teams[0].clone()),
+            None => None,
+        };
+        let token = new_token("sba");
+        let row = AppTokenRow {
+            org_id: chosen.as_ref().map(|t| t.org_id.clone()),
+            team_id: chosen.as_ref().map(|t| t.team_id.clone()),
+            user_id: Some(user.id.clone()),
+            device_id: None,
+            expires_at: now + USER_TOKEN_TTL_MS,
+            org_version: None,
+        };
+        store::insert_app_token(&mut tx, &app_token_hash(&token), &row, now).await?;
+        tx.commit().await?;
+        Ok(AppSession {
+            token,
+            expires_at: rfc3339(row.expires_at),
+            team_id: row.team_id,
+            teams,
+        })
+    }
+
+    pub(crate) async fn token_row(&self, token: &str) -> ServiceResult<AppTokenRow> {
+        let mut c = self.store.read().await?;
+        store::app_token(&mut c, &app_token_hash(token), now_ms())
+            .await?
+            .ok_or_else(unauthenticated)
+    }
+
+    /// The teams a signed-in app user may choose from.
+    pub async fn app_list_teams(&self, token: &str) -> ServiceResult<Vec<AppTeam>> {
+        let row = self.token_row(token).await?;
+        let user = row.user_id.ok_or(ServiceError::invalid(
+            "token",
+            "is a device token; devices belong to one team",
+        ))?;
+        let mut c = self.store.read().await?;
+        self.app_teams(&mut c, &user).await
+    }
+
+    /// Binds the app token to one of the user's teams. The organizations it leaves and joins
+    /// both move to a new version, so every instance's cached answer for it is rebuilt.
+    pub async fn app_select_team(
+        &self,
+        ctx: &Ctx,
+        token: &str,
+        team: &str,
+    ) -> ServiceResult<AppSession> {
+        let row = self.token_row(token).await?;
+        let user = row.user_id.clone().ok_or(ServiceError::invalid(
+            "token",
+            "is a device token; devices belong to one team",
+        ))?;
+        let teams = {
+            let mut c = self.store.read().await?;
+            self.app_teams(&mut c, &user).await?
+        };
+        let chosen = teams
+            .iter()
+            .find(|t| t.team_id == team)
+            .ok_or(ServiceError::NotFound { what: "team" })?
+            .clone();
+        // Lock both organizations in id order, so two such moves can never wait on each other.
+        let mut both = vec![chosen.org_id.clone()];
+        both.extend(row.org_id.clone().filter(|o| *o != chosen.org_id));
+        both.sort();
+        let email = {
+            let mut c = self.store.read().await?;
+            people::get_user(&mut c, &user)
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_default()
+        };
+        let actor = Actor::User {
+            id: UserId::from_db(user.clone()),
+            email: email.clone(),
+        };
+        let chosen_org = OrgId::from_db(chosen.org_id.clone());
+        let first = OrgId::from_db(both[0].clone());
+        let mut w = self.write_as(&first, actor.clone(), ctx).await?;
+        for other in &both[1..] {
+            w.touch_org(&OrgId::from_db(other.clone())).await?;
+        }
+        store::bind_app_token(
+            w.db(),
+            &app_token_hash(token),
+            &chosen.org_id,
+            &chosen.team_id,
+        )
+        .await?;
+        let event = AuditEvent::AppTeamChosen {
+            user: UserId::from_db(user.clone()),
+            email,
+            before: row.team_id.clone().map(TeamId::from_db),
+            after: TeamId::from_db(chosen.team_id.clone()),
+        };
+        // The entry belongs to the chosen organization's log, whose lock this write holds.
+        w.record_in(&chosen_org, event).await?;
+        w.commit().await?;
+        Ok(AppSession {
+            token: token.to_owned(),
+            expires_at: rfc3339(row.expires_at),
+            team_id: Some(chosen.team_id),
+            teams,
+        })
+    }
+}

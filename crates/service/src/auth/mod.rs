@@ -1,0 +1,31 @@
+//! Sign-in by emailed code and the sessions it opens.
+//!
+//! `start` always succeeds for a well-formed email (no account enumeration) and mails a 6-digit,
+//! single-use code to known users, valid for `code_ttl_ms`. Only an HMAC of the code under the
+//! server's key is kept (a copy of the database alone can't test guesses); five wrong guesses
+//! burn it. A verified code opens a session whose bearer token is random and
+//! stored only as a hash.
+
+mod me;
+mod sessions;
+mod start;
+mod verify;
+
+use sha2::{Digest, Sha256};
+
+/// Wrong codes allowed before the code is burned.
+const MAX_FAILED_ATTEMPTS: i64 = 5;
+
+fn sha256_hex(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The stored form of a session token.
+pub fn hash_token(token: &str) -> String {
+    sha256_hex(&["session", token])
+}

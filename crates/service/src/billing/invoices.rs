@@ -1,0 +1,45 @@
+//! R18: a subscription's invoices.
+
+use super::{InvoiceView, invoice_view, load_subscription};
+use crate::{OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::ids::InvoiceId;
+use switchboard_store::billing::{self, SubscriptionRow};
+
+impl Services {
+    /// R18: the subscription's invoices, newest first.
+    pub async fn list_invoices(
+        &self,
+        who: &OrgCaller,
+        sub: &str,
+    ) -> ServiceResult<Vec<InvoiceView>> {
+        who.may(Action::ViewBilling)?;
+        let mut c = self.store.read().await?;
+        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        Ok(billing::list_invoices(&mut c, who.org.as_str(), &row.id)
+            .await?
+            .into_iter()
+            .map(invoice_view)
+            .collect())
+    }
+
+    pub async fn get_invoice(
+        &self,
+        who: &OrgCaller,
+        sub: &str,
+        invoice: &str,
+    ) -> ServiceResult<(InvoiceView, SubscriptionRow)> {
+        who.may(Action::ViewBilling)?;
+        let not_found = || ServiceError::NotFound { what: "invoice" };
+        let mut c = self.store.read().await?;
+        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
+        let inv = billing::get_invoice(&mut c, who.org.as_str(), id.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        if inv.subscription_id != row.id {
+            return Err(not_found());
+        }
+        Ok((invoice_view(inv), row))
+    }
+}

@@ -1,0 +1,65 @@
+//! The operator records an open invoice as paid, or voids it.
+
+use super::SetInvoiceStatus;
+use crate::billing::InvoiceView;
+use crate::write::Actor;
+use crate::{Ctx, ServiceError, ServiceResult, Services};
+use switchboard_domain::audit::event::AuditEvent;
+use switchboard_domain::billing::InvoiceStatus;
+use switchboard_domain::ids::{InvoiceId, OrgId};
+use switchboard_store::billing::{self};
+
+impl Services {
+    /// The operator records an open invoice as paid or voids it; paid and void are final.
+    pub async fn set_invoice_status(
+        &self,
+        ctx: &Ctx,
+        invoice: &str,
+        req: SetInvoiceStatus,
+    ) -> ServiceResult<InvoiceView> {
+        let not_found = || ServiceError::NotFound { what: "invoice" };
+        let status = match req.status {
+            InvoiceStatus::Open => {
+                return Err(ServiceError::invalid(
+                    "status",
+                    "must be \"paid\" or \"void\", not \"open\"",
+                ));
+            }
+            s => s,
+        };
+        let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
+        let org = {
+            let mut c = self.store.read().await?;
+            billing::find_invoice(&mut c, id.as_str())
+                .await?
+                .ok_or_else(not_found)?
+                .org_id
+        };
+        let org = OrgId::from_db(org);
+        let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
+        let mut row = billing::find_invoice(w.db(), id.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        let before = InvoiceStatus::parse(&row.status)?;
+        if before != InvoiceStatus::Open {
+            return Err(ServiceError::conflict(
+                "invoice_closed",
+                format!(
+                    "Invoice {} is already {}; only open invoices change status.",
+                    row.number, row.status
+                ),
+            ));
+        }
+        billing::set_invoice_status(w.db(), org.as_str(), &row.id, status.as_str()).await?;
+        w.record(AuditEvent::InvoiceStatusChanged {
+            invoice: id,
+            number: row.number,
+            before,
+            after: status,
+        })
+        .await?;
+        w.commit().await?;
+        row.status = status.as_str().to_owned();
+        Ok(crate::billing::invoice_view(row))
+    }
+}

@@ -1,0 +1,80 @@
+//! R12: a payment method: only the provider's token, brand, last four and expiry, never a card number.
+
+use super::{PaymentMethodInput, SubscriptionView, load_subscription, subscription_view};
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::event::{AuditEvent, CardSummary};
+use switchboard_domain::billing::{PaymentMethod, looks_like_card_number};
+use switchboard_domain::ids::SubscriptionId;
+use switchboard_store::billing::{self, PaymentMethodRow};
+
+impl Services {
+    /// R12: stores a payment method: only the provider's token, brand, last four and expiry.
+    /// Any body holding something like a card number is refused whole.
+    pub async fn set_payment_method(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        sub: &str,
+        body: serde_json::Value,
+    ) -> ServiceResult<SubscriptionView> {
+        pub(crate) fn scan(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::String(s) => looks_like_card_number(s),
+                serde_json::Value::Number(n) => looks_like_card_number(&n.to_string()),
+                serde_json::Value::Array(a) => a.iter().any(scan),
+                serde_json::Value::Object(o) => {
+                    o.iter().any(|(k, v)| looks_like_card_number(k) || scan(v))
+                }
+                _ => false,
+            }
+        }
+        if scan(&body) {
+            return Err(ServiceError::invalid(
+                "payment_method",
+                "looks like it carries a card number; send the payment provider's token, brand, last4 and expiry only",
+            ));
+        }
+        let input: PaymentMethodInput = serde_json::from_value(body)
+            .map_err(|e| ServiceError::invalid("payment_method", format!("does not fit: {e}")))?;
+        let today = time::OffsetDateTime::now_utc();
+        let pm = PaymentMethod::parse(
+            &input.provider_token,
+            &input.brand,
+            &input.last4,
+            input.exp_month,
+            input.exp_year,
+            (today.year() as i64, today.month() as i64),
+        )?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageBilling)?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let stored = PaymentMethodRow {
+            provider_token: pm.provider_token,
+            brand: pm.brand.clone(),
+            last4: pm.last4.clone(),
+            exp_month: pm.exp_month,
+            exp_year: pm.exp_year,
+        };
+        billing::set_payment_method(w.db(), who.org.as_str(), &row.id, &stored).await?;
+        w.record(AuditEvent::PaymentMethodSet {
+            subscription: SubscriptionId::from_db(row.id.clone()),
+            name: row.name.clone(),
+            before: CardSummary {
+                brand: row.pm_brand.clone(),
+                last4: row.pm_last4.clone(),
+            },
+            after: CardSummary {
+                brand: Some(pm.brand),
+                last4: Some(pm.last4),
+            },
+            exp_month: pm.exp_month,
+            exp_year: pm.exp_year,
+        })
+        .await?;
+        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let view = subscription_view(w.db(), row).await?;
+        w.commit().await?;
+        Ok(view)
+    }
+}

@@ -1,0 +1,82 @@
+//! R9: giving a user an org role by email; a newcomer joins the initial team.
+
+use super::{AssignRole, AssignedRole};
+use crate::seats;
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::email::Email;
+use switchboard_domain::ids::UserId;
+use switchboard_domain::team::LoginType;
+use switchboard_store::{now_ms, orgs, people};
+
+impl Services {
+    /// R9: gives a user (by email) an org role.
+    pub async fn assign_org_role(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: AssignRole,
+    ) -> ServiceResult<AssignedRole> {
+        let email = Email::parse(&req.email)?;
+        let role = req.role;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageOrgRoles)?;
+        let now = now_ms();
+        let user =
+            people::ensure_user(w.db(), UserId::generate().as_str(), email.as_str(), now).await?;
+        let current = people::org_role(w.db(), who.org.as_str(), &user).await?;
+        if let Some(Some(existing)) = &current {
+            return Err(ServiceError::conflict(
+                "org_role_exists",
+                format!(
+                    "{email} already has the org role {existing}; change it instead (one org role per user)."
+                ),
+            ));
+        }
+        let mut added = None;
+        if current.is_none() {
+            let org =
+                orgs::get_org(w.db(), who.org.as_str())
+                    .await?
+                    .ok_or(ServiceError::NotFound {
+                        what: "organization",
+                    })?;
+            let initial = orgs::get_team(w.db(), who.org.as_str(), &org.initial_team_id)
+                .await?
+                .ok_or(ServiceError::NotFound { what: "team" })?;
+            let access = initial.login_type == LoginType::Email.as_str()
+                && seats::has_free_seat(w.db(), who.org.as_str(), &initial.id).await?;
+            people::insert_org_members(w.db(), who.org.as_str(), std::slice::from_ref(&user), now)
+                .await?;
+            people::insert_memberships(
+                w.db(),
+                who.org.as_str(),
+                &initial.id,
+                std::slice::from_ref(&user),
+                "member",
+                access,
+                now,
+            )
+            .await?;
+            added = Some(access);
+        }
+        people::set_org_role(w.db(), who.org.as_str(), &user, Some(role.as_str())).await?;
+        w.record(AuditEvent::OrgRoleAssigned {
+            user: UserId::from_db(user.clone()),
+            email: email.to_string(),
+            role,
+            added_to_initial_team: added.is_some(),
+            app_access: added,
+        })
+        .await?;
+        w.commit().await?;
+        Ok(AssignedRole {
+            user_id: user,
+            email: email.to_string(),
+            role,
+            added_to_initial_team: added.is_some(),
+            app_access: added,
+        })
+    }
+}

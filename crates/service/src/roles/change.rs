@@ -1,0 +1,70 @@
+//! R10: changing or revoking an org role, never leaving the organization without an Org Admin.
+
+use super::{ChangeRole, current_role, guard_last_admin, not_found_role};
+use crate::views::OrgRoleView;
+use crate::{Ctx, OrgCaller, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::ids::UserId;
+use switchboard_domain::role::OrgRole;
+use switchboard_store::people;
+
+impl Services {
+    /// Changes a user's org role; demoting the last Org Admin is refused (R10).
+    pub async fn change_org_role(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+        req: ChangeRole,
+    ) -> ServiceResult<OrgRoleView> {
+        let role = req.role;
+        let id = UserId::parse(user).ok_or_else(not_found_role)?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageOrgRoles)?;
+        let current = current_role(w.db(), who.org.as_str(), id.as_str()).await?;
+        if role != OrgRole::OrgAdmin {
+            guard_last_admin(w.db(), who.org.as_str(), Some(current)).await?;
+        }
+        people::set_org_role(w.db(), who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
+        let u = people::get_user(w.db(), id.as_str())
+            .await?
+            .ok_or_else(not_found_role)?;
+        w.record(AuditEvent::OrgRoleChanged {
+            user: id,
+            email: u.email.clone(),
+            before: current,
+            after: role,
+        })
+        .await?;
+        w.commit().await?;
+        Ok(OrgRoleView::new(u.id, u.email, u.name, role))
+    }
+
+    /// Revokes a user's org role (they stay a member of their teams); never the last Org Admin's.
+    pub async fn revoke_org_role(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        user: &str,
+    ) -> ServiceResult<()> {
+        let id = UserId::parse(user).ok_or_else(not_found_role)?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManageOrgRoles)?;
+        let current = current_role(w.db(), who.org.as_str(), id.as_str()).await?;
+        guard_last_admin(w.db(), who.org.as_str(), Some(current)).await?;
+        people::set_org_role(w.db(), who.org.as_str(), id.as_str(), None).await?;
+        let email = people::get_user(w.db(), id.as_str())
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        w.record(AuditEvent::OrgRoleRevoked {
+            user: id,
+            email,
+            role: current,
+        })
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+}

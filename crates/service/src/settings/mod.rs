@@ -1,0 +1,409 @@
+//! Settings and policies (R19–R24): the catalog, a team's settings with their effective values and
+//! sources, setting policies (values that override teams' own, without conflicts), and SSO
+//! policies (an OpenID provider per set of email-login teams, its secret stored encrypted).
+
+mod policies;
+mod sso;
+mod team;
+
+use crate::teams::load_team;
+use crate::views::rfc3339;
+use crate::{OrgCaller, ServiceError, ServiceResult};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use switchboard_domain::audit::event::SsoSettings;
+use switchboard_domain::ids::TeamId;
+use switchboard_domain::plan;
+use switchboard_domain::settings::{self, AppliedPolicy, Effective};
+use switchboard_store::settings::{self as store, PolicyRow};
+use switchboard_store::{Conn, billing, orgs};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastChange {
+    /// The user who set the team's value.
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamSettingView {
+    #[serde(flatten)]
+    pub effective: Effective,
+    pub label: String,
+    /// The team's own stored value, if it set one (kept while a policy overrides it, R21).
+    pub team_value: Option<Value>,
+    pub last_change: Option<LastChange>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamSettingsView {
+    pub team_id: String,
+    pub plan: Option<String>,
+    pub settings: Vec<TeamSettingView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub values: BTreeMap<String, Value>,
+    pub team_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePolicy {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub values: BTreeMap<String, Value>,
+    #[schema(min_items = 1, max_items = 1000)]
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
+pub struct UpdatePolicy {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100,
+        nullable = false
+    )]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub name: Option<String>,
+    #[schema(value_type = Object)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub values: Option<BTreeMap<String, Value>>,
+    #[schema(min_items = 1, max_items = 1000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub team_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SsoPolicyView {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// The secret is stored encrypted and never returned.
+    pub has_client_secret: bool,
+    pub allowed_domains: Vec<String>,
+    pub team_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSsoPolicy {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub name: String,
+    /// `https://…` (plain `http://` only on loopback).
+    #[schema(max_length = 500)]
+    pub issuer: String,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
+    pub client_id: String,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
+    pub client_secret: String,
+    #[serde(alias = "allowed_email_domains")]
+    #[schema(max_items = 100)]
+    pub allowed_domains: Vec<String>,
+    #[schema(min_items = 1, max_items = 1000)]
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
+pub struct UpdateSsoPolicy {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100,
+        nullable = false
+    )]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub name: Option<String>,
+    #[schema(max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub issuer: Option<String>,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub client_id: Option<String>,
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub client_secret: Option<String>,
+    #[serde(alias = "allowed_email_domains")]
+    #[schema(max_items = 100, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub allowed_domains: Option<Vec<String>>,
+    #[schema(min_items = 1, max_items = 1000, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub team_ids: Option<Vec<String>>,
+}
+
+const SETTING: &str = "setting";
+const SSO: &str = "sso";
+
+fn not_found_policy() -> ServiceError {
+    ServiceError::NotFound { what: "policy" }
+}
+
+fn parse_values(v: &str) -> BTreeMap<String, Value> {
+    serde_json::from_str(v).unwrap_or_default()
+}
+
+/// Features of the team's plan (none without a subscription).
+async fn team_features(
+    c: &mut Conn,
+    org: &str,
+    team: &orgs::TeamRow,
+) -> ServiceResult<(Option<String>, Vec<String>)> {
+    let Some(sub) = &team.subscription_id else {
+        return Ok((None, Vec::new()));
+    };
+    let Some(s) = billing::get_subscription(c, org, sub).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let features = plan::find(&s.plan)
+        .map(|p| p.features.clone())
+        .unwrap_or_default();
+    Ok((Some(s.plan), features))
+}
+
+/// The effective settings of a team (R23), and the team's own stored rows.
+pub(crate) async fn effective_settings(
+    c: &mut Conn,
+    org: &str,
+    team: &orgs::TeamRow,
+) -> ServiceResult<(Option<String>, Vec<Effective>, Vec<store::TeamSettingRow>)> {
+    let (plan, features) = team_features(c, org, team).await?;
+    let rows = store::team_settings(c, org, &team.id).await?;
+    let own: BTreeMap<String, Value> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.key.clone(),
+                serde_json::from_str(&r.value_json).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    let policies: Vec<AppliedPolicy> = store::policies_of_team(c, org, &team.id)
+        .await?
+        .into_iter()
+        .map(|p| AppliedPolicy {
+            values: parse_values(&p.values_json),
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
+    Ok((plan, settings::resolve(&features, &own, &policies), rows))
+}
+
+/// Team ids of this organization, parsed and checked; unknown or foreign ids are "not found".
+async fn load_teams(
+    c: &mut Conn,
+    who: &OrgCaller,
+    ids: &[String],
+) -> ServiceResult<Vec<orgs::TeamRow>> {
+    let mut teams: Vec<orgs::TeamRow> = Vec::new();
+    for id in ids {
+        let t = load_team(c, who, id).await?;
+        if !teams.iter().any(|x| x.id == t.id) {
+            teams.push(t);
+        }
+    }
+    Ok(teams)
+}
+
+/// R22: refuses if another setting policy sets one of these keys on one of these teams.
+async fn check_conflicts(
+    c: &mut Conn,
+    org: &str,
+    me: Option<&str>,
+    values: &BTreeMap<String, Value>,
+    teams: &[orgs::TeamRow],
+) -> ServiceResult<()> {
+    let applied = store::policy_teams(c, org, SETTING).await?;
+    for other in store::list_policies(c, org, SETTING).await? {
+        if Some(other.id.as_str()) == me {
+            continue;
+        }
+        let keys = settings::shared_keys(values, &parse_values(&other.values_json));
+        if keys.is_empty() {
+            continue;
+        }
+        let shared: Vec<&str> = teams
+            .iter()
+            .filter(|t| {
+                applied
+                    .iter()
+                    .any(|(p, team)| *p == other.id && *team == t.id)
+            })
+            .map(|t| t.name.as_str())
+            .collect();
+        if !shared.is_empty() {
+            return Err(ServiceError::conflict(
+                "policy_conflict",
+                format!(
+                    "Policy {:?} already sets {} on team(s) {}; two policies on one team may not set the same key.",
+                    other.name,
+                    keys.join(", "),
+                    shared.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn policy_view(p: PolicyRow, applied: &[(String, String)]) -> PolicyView {
+    PolicyView {
+        values: parse_values(&p.values_json),
+        team_ids: applied
+            .iter()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, t)| t.clone())
+            .collect(),
+        created_at: rfc3339(p.created_at),
+        updated_at: rfc3339(p.updated_at),
+        id: p.id,
+        name: p.name,
+    }
+}
+
+fn sso_view(p: PolicyRow, applied: &[(String, String)]) -> SsoPolicyView {
+    SsoPolicyView {
+        team_ids: applied
+            .iter()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, t)| t.clone())
+            .collect(),
+        allowed_domains: p
+            .allowed_domains_json
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default(),
+        has_client_secret: p.client_secret_enc.is_some(),
+        issuer: p.issuer.unwrap_or_default(),
+        client_id: p.client_id.unwrap_or_default(),
+        created_at: rfc3339(p.created_at),
+        updated_at: rfc3339(p.updated_at),
+        id: p.id,
+        name: p.name,
+    }
+}
+
+/// An SSO policy as its audit entries show it (never the secret).
+fn sso_settings(v: &SsoPolicyView) -> SsoSettings {
+    SsoSettings {
+        name: v.name.clone(),
+        settings: json!({"issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains}),
+        team_ids: v.team_ids.iter().cloned().map(TeamId::from_db).collect(),
+    }
+}
+
+fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {
+    if values.is_empty() {
+        return Err(ServiceError::invalid(
+            "values",
+            "must set at least one setting",
+        ));
+    }
+    settings::check_values(values)?;
+    Ok(())
+}
+
+fn require_teams(ids: &[String]) -> ServiceResult<()> {
+    if ids.len() > MAX_POLICY_TEAMS {
+        return Err(ServiceError::invalid(
+            "team_ids",
+            format!("lists {} teams; at most {MAX_POLICY_TEAMS}", ids.len()),
+        ));
+    }
+    if ids.is_empty() {
+        return Err(ServiceError::invalid(
+            "team_ids",
+            "must name at least one team",
+        ));
+    }
+    Ok(())
+}
+
+/// R24: the issuer must be an https URL (http only on loopback, for development).
+fn check_issuer(issuer: &str) -> ServiceResult<String> {
+    let issuer = issuer.trim().trim_end_matches('/').to_owned();
+    let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .any(|p| {
+            issuer.strip_prefix(p).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(':') || rest.starts_with('/')
+            })
+        });
+    let https = issuer
+        .strip_prefix("https://")
+        .is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace));
+    if !(https || loopback) {
+        return Err(ServiceError::invalid(
+            "issuer",
+            "must be an https:// URL (plain http only on localhost)",
+        ));
+    }
+    Ok(issuer)
+}
+
+/// Most allowed domains one SSO policy lists.
+pub const MAX_DOMAINS: usize = 100;
+/// Most teams one policy applies to in one request.
+pub const MAX_POLICY_TEAMS: usize = 1000;
+
+fn check_domains(domains: &[String]) -> ServiceResult<Vec<String>> {
+    if domains.len() > MAX_DOMAINS {
+        return Err(ServiceError::invalid(
+            "allowed_domains",
+            format!("lists {} domains; at most {MAX_DOMAINS}", domains.len()),
+        ));
+    }
+    let mut out = Vec::new();
+    for d in domains {
+        let d = d.trim().trim_start_matches('@').to_lowercase();
+        let ok = d.contains('.')
+            && d.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !ok {
+            return Err(ServiceError::invalid(
+                "allowed_domains",
+                format!("{d:?} is not a domain like example.com"),
+            ));
+        }
+        out.push(d);
+    }
+    Ok(out)
+}
+
+fn required(field: &'static str, v: &str) -> ServiceResult<String> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 500 {
+        return Err(ServiceError::invalid(field, "must be 1–500 characters"));
+    }
+    Ok(v.to_owned())
+}

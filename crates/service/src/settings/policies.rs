@@ -1,0 +1,191 @@
+//! R21, R22: setting policies: named values applied to teams, never two setting one key on one team.
+
+use super::{
+    CreatePolicy, PolicyView, SETTING, SSO, UpdatePolicy, check_conflicts, check_policy_values,
+    load_teams, not_found_policy, policy_view, require_teams, sso_settings, sso_view,
+};
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::event::{AuditEvent, PolicyState};
+use switchboard_domain::ids::{PolicyId, TeamId};
+use switchboard_domain::settings::{self};
+use switchboard_domain::team::Name;
+use switchboard_store::now_ms;
+use switchboard_store::settings::{self as store, PolicyRow};
+
+impl Services {
+    pub async fn list_policies(&self, who: &OrgCaller) -> ServiceResult<Vec<PolicyView>> {
+        who.may(Action::ViewPolicies)?;
+        let mut c = self.store.read().await?;
+        let applied = store::policy_teams(&mut c, who.org.as_str(), SETTING).await?;
+        Ok(store::list_policies(&mut c, who.org.as_str(), SETTING)
+            .await?
+            .into_iter()
+            .map(|p| policy_view(p, &applied))
+            .collect())
+    }
+
+    pub async fn get_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<PolicyView> {
+        who.may(Action::ViewPolicies)?;
+        let mut c = self.store.read().await?;
+        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SETTING)
+            .await?
+            .ok_or_else(not_found_policy)?;
+        let applied = store::policy_teams(&mut c, who.org.as_str(), SETTING).await?;
+        Ok(policy_view(p, &applied))
+    }
+
+    /// R21, R22: a named set of values applied to teams, refused if it would share a key with
+    /// another policy on a shared team.
+    pub async fn create_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: CreatePolicy,
+    ) -> ServiceResult<PolicyView> {
+        let mut req = req;
+        req.values = settings::canonical(req.values);
+        let name = Name::parse("name", &req.name)?;
+        check_policy_values(&req.values)?;
+        require_teams(&req.team_ids)?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let teams = load_teams(w.db(), who, &req.team_ids).await?;
+        check_conflicts(w.db(), who.org.as_str(), None, &req.values, &teams).await?;
+        let now = now_ms();
+        let row = PolicyRow {
+            org_id: who.org.to_string(),
+            id: PolicyId::generate().to_string(),
+            kind: SETTING.into(),
+            name: name.as_str().to_owned(),
+            values_json: serde_json::to_string(&req.values).unwrap_or_default(),
+            issuer: None,
+            client_id: None,
+            client_secret_enc: None,
+            allowed_domains_json: None,
+            created_at: now,
+            updated_at: now,
+        };
+        store::insert_policy(w.db(), &row).await?;
+        let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
+        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SETTING, &team_ids).await?;
+        w.record(AuditEvent::PolicyCreated {
+            policy: PolicyId::from_db(row.id.clone()),
+            state: PolicyState {
+                name: row.name.clone(),
+                values: req.values.clone(),
+                team_ids: team_ids.iter().cloned().map(TeamId::from_db).collect(),
+            },
+        })
+        .await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        w.commit().await?;
+        Ok(policy_view(row, &applied))
+    }
+
+    pub async fn update_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        id: &str,
+        req: UpdatePolicy,
+    ) -> ServiceResult<PolicyView> {
+        if req.name.is_none() && req.values.is_none() && req.team_ids.is_none() {
+            return Err(ServiceError::invalid(
+                "name",
+                "send a new name, values or team_ids",
+            ));
+        }
+        let name = req
+            .name
+            .as_deref()
+            .map(|n| Name::parse("name", n))
+            .transpose()?;
+        let mut req = req;
+        req.values = req.values.map(settings::canonical);
+        if let Some(v) = &req.values {
+            check_policy_values(v)?;
+        }
+        if let Some(t) = &req.team_ids {
+            require_teams(t)?;
+        }
+        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let before = store::get_policy(w.db(), who.org.as_str(), id.as_str(), SETTING)
+            .await?
+            .ok_or_else(not_found_policy)?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        let old = policy_view(before.clone(), &applied);
+        let values = req.values.clone().unwrap_or_else(|| old.values.clone());
+        let team_ids = req.team_ids.clone().unwrap_or_else(|| old.team_ids.clone());
+        let teams = load_teams(w.db(), who, &team_ids).await?;
+        check_conflicts(w.db(), who.org.as_str(), Some(id.as_str()), &values, &teams).await?;
+        let mut row = before;
+        if let Some(n) = name {
+            row.name = n.as_str().to_owned();
+        }
+        row.values_json = serde_json::to_string(&values).unwrap_or_default();
+        row.updated_at = now_ms();
+        store::update_policy(w.db(), &row).await?;
+        let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
+        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SETTING, &team_ids).await?;
+        w.record(AuditEvent::PolicyUpdated {
+            policy: id.clone(),
+            before: PolicyState {
+                name: old.name.clone(),
+                values: old.values.clone(),
+                team_ids: old.team_ids.iter().cloned().map(TeamId::from_db).collect(),
+            },
+            after: PolicyState {
+                name: row.name.clone(),
+                values: values.clone(),
+                team_ids: team_ids.iter().cloned().map(TeamId::from_db).collect(),
+            },
+        })
+        .await?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        w.commit().await?;
+        Ok(policy_view(row, &applied))
+    }
+
+    /// Deletes a policy; its teams' own values apply again (R21).
+    pub async fn delete_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        id: &str,
+        kind_sso: bool,
+    ) -> ServiceResult<()> {
+        let kind = if kind_sso { SSO } else { SETTING };
+        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let mut w = self.write(who, ctx).await?;
+        w.may(Action::ManagePolicies)?;
+        let row = store::get_policy(w.db(), who.org.as_str(), id.as_str(), kind)
+            .await?
+            .ok_or_else(not_found_policy)?;
+        let applied = store::policy_teams(w.db(), who.org.as_str(), kind).await?;
+        store::delete_policy(w.db(), who.org.as_str(), &row.id).await?;
+        w.record(if kind_sso {
+            let view = sso_view(row, &applied);
+            AuditEvent::SsoPolicyDeleted {
+                policy: id,
+                state: sso_settings(&view),
+            }
+        } else {
+            let view = policy_view(row, &applied);
+            AuditEvent::PolicyDeleted {
+                policy: id,
+                state: PolicyState {
+                    name: view.name,
+                    values: view.values,
+                    team_ids: view.team_ids.into_iter().map(TeamId::from_db).collect(),
+                },
+            }
+        })
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+}

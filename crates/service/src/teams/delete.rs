@@ -1,0 +1,62 @@
+//! Deleting a team with no members and no devices; never the initial team (R1).
+
+use super::load_team;
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::event::{AuditEvent, TeamText};
+use switchboard_domain::ids::TeamId;
+use switchboard_domain::team::LoginType;
+use switchboard_store::orgs::{self};
+
+impl Services {
+    /// Deletes a team with no members. The initial team stays forever (R1).
+    pub async fn delete_team(&self, who: &OrgCaller, ctx: &Ctx, team: &str) -> ServiceResult<()> {
+        let mut w = self.write(who, ctx).await?;
+        let row = load_team(w.db(), who, team).await?;
+        let team_id = TeamId::from_db(row.id.clone());
+        w.may(Action::DeleteTeam(&team_id))?;
+        if w.standing()
+            .and_then(|s| s.initial_team.as_ref())
+            .is_some_and(|t| *t == team_id)
+        {
+            return Err(ServiceError::conflict(
+                "initial_team",
+                "The organization's initial team can't be deleted.",
+            ));
+        }
+        let members = orgs::member_count(w.db(), who.org.as_str(), &row.id).await?;
+        let devices = switchboard_store::apps::devices_of_team(w.db(), who.org.as_str(), &row.id)
+            .await?
+            .len();
+        if devices > 0 {
+            return Err(ServiceError::conflict(
+                "team_not_empty",
+                format!(
+                    "Team {} still has {devices} enrolled device(s); remove them before deleting the team.",
+                    row.name
+                ),
+            ));
+        }
+        if members > 0 {
+            return Err(ServiceError::conflict(
+                "team_not_empty",
+                format!(
+                    "Team {} still has {members} member(s); remove them before deleting the team.",
+                    row.name
+                ),
+            ));
+        }
+        orgs::delete_team(w.db(), who.org.as_str(), &row.id).await?;
+        w.record(AuditEvent::TeamDeleted {
+            team: team_id,
+            text: TeamText {
+                name: row.name.clone(),
+                description: row.description.clone(),
+            },
+            login_type: LoginType::parse(&row.login_type)?,
+        })
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! Teams (R2, R3): list, read, create (the first creation by the initial team's admin establishes
+//! the organization), edit, delete when empty.
+
+mod create;
+mod delete;
+mod read;
+mod update;
+
+use crate::views::{TeamView, rfc3339};
+use crate::{OrgCaller, ServiceError, ServiceResult};
+use serde::Deserialize;
+use std::collections::HashMap;
+use switchboard_domain::access::Scope;
+use switchboard_domain::ids::TeamId;
+use switchboard_domain::team::{LoginType, Name};
+use switchboard_store::Conn;
+use switchboard_store::billing;
+use switchboard_store::orgs::{self, TeamRow};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub name: String,
+    /// `email` or `device`; fixed for the team's life.
+    pub login_type: LoginType,
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        max_length = 500,
+        nullable = false
+    )]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub description: Option<String>,
+    /// Required when this creation establishes the organization (R2); ignored afterwards.
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100,
+        nullable = false
+    )]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub organization_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
+pub struct UpdateTeam {
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        min_length = 1,
+        max_length = 100,
+        nullable = false
+    )]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub name: Option<String>,
+    /// A new description; an empty string clears it.
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
+        max_length = 500,
+        nullable = false
+    )]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub description: Option<String>,
+}
+
+fn name_taken(name: &Name) -> impl FnOnce() -> String + '_ {
+    move || {
+        format!(
+            "A team named {:?} already exists in this organization (names ignore case). Choose another name.",
+            name.as_str()
+        )
+    }
+}
+
+async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResult<Vec<TeamView>> {
+    let org_row = orgs::get_org(c, org).await?.ok_or(ServiceError::NotFound {
+        what: "organization",
+    })?;
+    let subs = billing::list_subscriptions(c, org).await?;
+    // One team (create, edit, read): count its members only, not the whole organization's.
+    let counts: HashMap<String, i64> = match rows.as_slice() {
+        [one] => HashMap::from([(one.id.clone(), orgs::member_count(c, org, &one.id).await?)]),
+        _ => orgs::member_counts(c, org).await?.into_iter().collect(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|t| TeamView {
+            seats_used: t.seats_used,
+            member_count: counts.get(&t.id).copied().unwrap_or(0),
+            plan: t
+                .subscription_id
+                .as_ref()
+                .and_then(|s| subs.iter().find(|x| &x.id == s))
+                .map(|s| s.plan.clone()),
+            is_initial_team: t.id == org_row.initial_team_id,
+            login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            subscription_id: t.subscription_id,
+            reserved_seats: t.reserved_seats,
+            created_at: rfc3339(t.created_at),
+        })
+        .collect())
+}
+
+/// Loads a team of the caller's organization, or 404.
+pub(crate) async fn load_team(c: &mut Conn, who: &OrgCaller, team: &str) -> ServiceResult<TeamRow> {
+    let not_found = || ServiceError::NotFound { what: "team" };
+    let id = TeamId::parse(team).ok_or_else(not_found)?;
+    orgs::get_team(c, who.org.as_str(), id.as_str())
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Whether the scope lets the caller see this team (a Team Admin sees only their own).
+pub(crate) fn in_scope(scope: &Scope, team_id: &str) -> bool {
+    scope.includes(&TeamId::from_db(team_id.to_owned()))
+}

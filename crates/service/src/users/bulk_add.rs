@@ -1,0 +1,156 @@
+//! R6: many emails added to one team at once, all or nothing with respect to seats.
+
+use super::{AddOutcome, AddResult, BulkAdd, BulkAddResult, MAX_BULK_EMAILS, app_access_for};
+use crate::seats;
+use crate::teams::load_team;
+use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use std::collections::{HashMap, HashSet};
+use switchboard_domain::access::Action;
+use switchboard_domain::audit::event::{AuditEvent, MembershipState};
+use switchboard_domain::email::Email;
+use switchboard_domain::ids::{TeamId, UserId};
+use switchboard_store::now_ms;
+use switchboard_store::people::{self};
+
+impl Services {
+    /// R6: adds many emails to one team, all or nothing with respect to seats.
+    pub async fn bulk_add_users(
+        &self,
+        who: &OrgCaller,
+        ctx: &Ctx,
+        req: BulkAdd,
+    ) -> ServiceResult<BulkAddResult> {
+        if req.emails.is_empty() {
+            return Err(ServiceError::invalid(
+                "emails",
+                "must list at least one email",
+            ));
+        }
+        if req.emails.len() > MAX_BULK_EMAILS {
+            return Err(ServiceError::invalid(
+                "emails",
+                format!(
+                    "lists {} emails; send at most {MAX_BULK_EMAILS} per request",
+                    req.emails.len()
+                ),
+            ));
+        }
+        let role = req.team_role;
+        let mut w = self.write(who, ctx).await?;
+        let team = load_team(w.db(), who, &req.team_id).await?;
+        let team_id = TeamId::from_db(team.id.clone());
+        w.may(Action::ManageMembership(&team_id))?;
+        let app_access = app_access_for(&team, req.app_access)?;
+        let now = now_ms();
+
+        // Parse, and drop repeats of an email already listed.
+        let mut results: Vec<AddResult> = Vec::with_capacity(req.emails.len());
+        let mut valid: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for raw in &req.emails {
+            let (outcome, reason) = match Email::parse(raw) {
+                Ok(e) if seen.insert(e.to_string()) => {
+                    valid.push(e.to_string());
+                    (AddOutcome::Added, None)
+                }
+                Ok(_) => (
+                    AddOutcome::Invalid,
+                    Some("is listed more than once in this request".to_owned()),
+                ),
+                Err(e) => (AddOutcome::Invalid, Some(format!("email {}", e.reason))),
+            };
+            results.push(AddResult {
+                email: raw.clone(),
+                outcome,
+                user_id: None,
+                reason,
+            });
+        }
+
+        let mut ids: HashMap<String, String> = people::find_users_by_emails(w.db(), &valid)
+            .await?
+            .into_iter()
+            .collect();
+        // Create the users that don't exist yet, then read every id back: a user created by
+        // another organization's writer meanwhile is found, not duplicated.
+        let new_users: Vec<(String, String, Option<String>)> = valid
+            .iter()
+            .filter(|e| !ids.contains_key(*e))
+            .map(|e| (UserId::generate().to_string(), e.clone(), None))
+            .collect();
+        if !new_users.is_empty() {
+            people::insert_users(w.db(), &new_users, now).await?;
+            ids = people::find_users_by_emails(w.db(), &valid)
+                .await?
+                .into_iter()
+                .collect();
+        }
+        let existing: Vec<String> = ids.values().cloned().collect();
+        let already: HashSet<String> =
+            people::members_among(w.db(), who.org.as_str(), &team.id, &existing)
+                .await?
+                .into_iter()
+                .collect();
+        let to_add: Vec<String> = valid
+            .iter()
+            .map(|e| ids[e].clone())
+            .filter(|id| !already.contains(id))
+            .collect();
+        if app_access {
+            seats::check_team(
+                w.db(),
+                who.org.as_str(),
+                &team.id,
+                &team.name,
+                to_add.len() as i64,
+            )
+            .await?;
+        }
+        people::insert_org_members(w.db(), who.org.as_str(), &to_add, now).await?;
+        people::insert_memberships(
+            w.db(),
+            who.org.as_str(),
+            &team.id,
+            &to_add,
+            role.as_str(),
+            app_access,
+            now,
+        )
+        .await?;
+
+        for r in results
+            .iter_mut()
+            .filter(|r| r.outcome == AddOutcome::Added)
+        {
+            let email = Email::parse(&r.email).expect("parsed above").to_string();
+            let id = ids[&email].clone();
+            if already.contains(&id) {
+                r.outcome = AddOutcome::AlreadyMember;
+            }
+            r.user_id = Some(id);
+        }
+        let count = |o| results.iter().filter(|r| r.outcome == o).count();
+        let summary = BulkAddResult {
+            added: count(AddOutcome::Added),
+            already_member: count(AddOutcome::AlreadyMember),
+            invalid: count(AddOutcome::Invalid),
+            results,
+        };
+        if to_add.is_empty() {
+            w.unchanged().await?;
+            return Ok(summary);
+        }
+        w.record(AuditEvent::MembersAdded {
+            team: team_id,
+            team_name: team.name.clone(),
+            state: MembershipState {
+                team_role: role,
+                app_access,
+            },
+            users: to_add.into_iter().map(UserId::from_db).collect(),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(summary)
+    }
+}

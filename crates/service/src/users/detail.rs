@@ -1,0 +1,48 @@
+//! One user with the memberships the caller may see.
+
+use super::{load_member, not_found_user};
+use crate::teams::in_scope;
+use crate::views::{MembershipView, UserView, membership_view, status_of};
+use crate::{OrgCaller, ServiceResult, Services};
+use switchboard_domain::access::{Action, Scope};
+use switchboard_store::Conn;
+use switchboard_store::people::{self};
+
+impl Services {
+    /// A user with every membership the caller may see.
+    pub async fn get_user(&self, who: &OrgCaller, user: &str) -> ServiceResult<UserView> {
+        let scope = who.may(Action::ViewUsers)?;
+        let mut c = self.store.read().await?;
+        self.user_in_scope(&mut c, who, &scope, user).await
+    }
+
+    pub(crate) async fn user_in_scope(
+        &self,
+        c: &mut Conn,
+        who: &OrgCaller,
+        scope: &Scope,
+        user: &str,
+    ) -> ServiceResult<UserView> {
+        let (id, role, memberships) = load_member(c, who, user).await?;
+        let visible: Vec<MembershipView> = memberships
+            .iter()
+            .filter(|m| in_scope(scope, &m.team_id))
+            .map(membership_view)
+            .collect();
+        if visible.is_empty() && *scope != Scope::Org {
+            // In the organization, but outside the Team Admin's teams.
+            return Err(switchboard_domain::access::NOT_YOUR_ROLE.into());
+        }
+        let u = people::get_user(c, id.as_str())
+            .await?
+            .ok_or_else(not_found_user)?;
+        Ok(UserView {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            status: status_of(u.first_signed_in_at),
+            org_role: role,
+            memberships: visible,
+        })
+    }
+}

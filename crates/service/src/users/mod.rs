@@ -1,0 +1,303 @@
+//! Users of an organization and their team memberships (R4–R8, R11): the filtered user list,
+//! user details, bulk add, adding to another team, editing and removing a membership, removing a
+//! user from the organization. Seat holders are created only through [`crate::seats`].
+
+mod bulk_add;
+mod detail;
+mod list;
+mod memberships;
+mod removal;
+
+use crate::teams::load_team;
+use crate::views::{MembershipView, UserView, parse_org_role, parse_team_role, status_of};
+use crate::write::Write;
+use crate::{OrgCaller, ServiceError, ServiceResult};
+use serde::{Deserialize, Serialize};
+use switchboard_domain::access::{Action, MembershipChange, Scope};
+use switchboard_domain::audit::event::MembershipState;
+use switchboard_domain::ids::{TeamId, UserId};
+use switchboard_domain::role::{OrgRole, TeamRole, UserStatus};
+use switchboard_domain::team::LoginType;
+use switchboard_store::Conn;
+use switchboard_store::orgs::TeamRow;
+use switchboard_store::people::{self, MembershipRow, UserFilter};
+use utoipa::{IntoParams, ToSchema};
+
+/// The most emails one bulk add takes (R6).
+pub const MAX_BULK_EMAILS: usize = 1000;
+
+switchboard_domain::text_enum!(
+    /// The `org_role` filter of the user list: an org role, or none at all.
+    OrgRoleFilter, "org_role", { OrgAdmin = "org_admin", OrgAnalyst = "org_analyst", None = "none" });
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Substring of email or name, case-insensitive.
+    #[param(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f]*$")]
+    pub q: Option<String>,
+    /// Only members of this team.
+    #[param(pattern = "^(team_[0-9a-z]{26})?$")]
+    pub team: Option<String>,
+    /// With `team`, in that team.
+    #[param(inline)]
+    pub team_role: Option<TeamRole>,
+    /// An org role, or `none` for users without one.
+    #[param(inline)]
+    pub org_role: Option<OrgRoleFilter>,
+    #[param(inline)]
+    pub status: Option<UserStatus>,
+    /// `true` or `false` (with `team`, in that team).
+    pub app_access: Option<bool>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^(usr_[0-9a-z]{26})?$")]
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkAdd {
+    #[schema(min_length = 1, max_length = 64)]
+    pub team_id: String,
+    pub team_role: TeamRole,
+    /// 1 to 1,000 emails.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub emails: Vec<String>,
+    /// Default: on for an email team covered by a subscription, off otherwise.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub app_access: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AddOutcome {
+    Added,
+    AlreadyMember,
+    Invalid,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AddResult {
+    /// The email as given.
+    pub email: String,
+    pub outcome: AddOutcome,
+    pub user_id: Option<String>,
+    /// Why an email is invalid.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BulkAddResult {
+    pub added: usize,
+    pub already_member: usize,
+    pub invalid: usize,
+    pub results: Vec<AddResult>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMembership {
+    #[schema(min_length = 1, max_length = 64)]
+    pub team_id: String,
+    pub team_role: TeamRole,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub app_access: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
+pub struct UpdateMembership {
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub team_role: Option<TeamRole>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub app_access: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RemovedMembership {
+    /// True when this was the user's last team, so they left the organization (R7).
+    pub removed_from_org: bool,
+}
+
+/// App access on a team: explicit, or on exactly when the team can hold seats of people.
+fn app_access_for(team: &TeamRow, asked: Option<bool>) -> ServiceResult<bool> {
+    let email_team = team.login_type == LoginType::Email.as_str();
+    match asked {
+        Some(true) if !email_team => Err(ServiceError::invalid(
+            "app_access",
+            format!(
+                "team {} signs in by device: its seats are held by enrolled devices, not by people",
+                team.name
+            ),
+        )),
+        Some(a) => Ok(a),
+        None => Ok(email_team && team.subscription_id.is_some()),
+    }
+}
+
+fn not_found_user() -> ServiceError {
+    ServiceError::NotFound { what: "user" }
+}
+
+/// The user's memberships in the organization, and their org role; 404 if not in it.
+async fn load_member(
+    c: &mut Conn,
+    who: &OrgCaller,
+    user: &str,
+) -> ServiceResult<(UserId, Option<OrgRole>, Vec<MembershipRow>)> {
+    let id = UserId::parse(user).ok_or_else(not_found_user)?;
+    let role = people::org_role(c, who.org.as_str(), id.as_str())
+        .await?
+        .ok_or_else(not_found_user)?;
+    let memberships = people::memberships_of_users(c, who.org.as_str(), &[id.to_string()]).await?;
+    Ok((id, parse_org_role(role.as_deref()), memberships))
+}
+
+/// A membership a change is about, with everything the change needs to know.
+struct Target {
+    user: UserId,
+    email: String,
+    org_role: Option<OrgRole>,
+    memberships: Vec<MembershipRow>,
+    team: TeamRow,
+    membership: MembershipRow,
+}
+
+impl Target {
+    fn team_id(&self) -> TeamId {
+        TeamId::from_db(self.team.id.clone())
+    }
+
+    fn state(&self) -> MembershipState {
+        MembershipState {
+            team_role: parse_team_role(&self.membership.team_role),
+            app_access: self.membership.app_access != 0,
+        }
+    }
+}
+
+/// The membership of `user` in `team` that a change is about: 404 for a missing user, team or
+/// membership; 403 unless the caller may make this change (a Team Admin never changes an
+/// org-role holder's memberships, nor removes anyone's last team).
+async fn load_target(
+    w: &mut Write,
+    who: &OrgCaller,
+    user: &str,
+    team: &str,
+    removing: bool,
+) -> ServiceResult<Target> {
+    let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
+    let team = load_team(w.db(), who, team).await?;
+    let team_id = TeamId::from_db(team.id.clone());
+    // Without the right to manage the team at all, the membership's existence is not told.
+    w.may(Action::ManageMembership(&team_id))?;
+    let membership = memberships
+        .iter()
+        .find(|m| m.team_id == team.id)
+        .cloned()
+        .ok_or(ServiceError::NotFound { what: "membership" })?;
+    w.may(Action::ChangeMembership(
+        &team_id,
+        MembershipChange {
+            target_org_role: org_role,
+            removes_last_team: removing && memberships.len() == 1,
+        },
+    ))?;
+    let email = people::get_user(w.db(), id.as_str())
+        .await?
+        .map(|u| u.email)
+        .unwrap_or_default();
+    Ok(Target {
+        user: id,
+        email,
+        org_role,
+        memberships,
+        team,
+        membership,
+    })
+}
+
+fn user_view(u: people::UserListRow, memberships: Vec<MembershipView>) -> UserView {
+    UserView {
+        status: status_of(u.first_signed_in_at),
+        org_role: parse_org_role(u.org_role.as_deref()),
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        memberships,
+    }
+}
+
+/// Parses the list query into a store filter for the caller's scope.
+pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ServiceError::invalid("limit", "must be from 1 to 200"));
+    }
+    let team_role = q.team_role.map(|r| r.as_str().to_owned());
+    let org_role = q.org_role.map(|r| r.as_str().to_owned());
+    let signed_in = q.status.map(|s| s == UserStatus::SignedIn);
+    // A well-formed id of a team of another organization matches no one; a value that can't
+    // be a team id at all is a mistake worth saying (a team's name instead of its id, say).
+    let team = q
+        .team
+        .as_deref()
+        .map(|t| {
+            TeamId::parse(t).map(|t| t.to_string()).ok_or_else(|| {
+                ServiceError::invalid(
+                    "team",
+                    "must be a team id like team_01J…, not a team's name",
+                )
+            })
+        })
+        .transpose()?;
+    let after = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(
+            UserId::parse(c)
+                .ok_or_else(|| {
+                    ServiceError::invalid("cursor", "is not a cursor this list gave out")
+                })?
+                .to_string(),
+        ),
+    };
+    let needle =
+        q.q.as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+    if needle.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(ServiceError::invalid("q", "must be at most 200 characters"));
+    }
+    if needle
+        .as_ref()
+        .is_some_and(|s| s.chars().any(char::is_control))
+    {
+        return Err(ServiceError::invalid(
+            "q",
+            "must not contain control characters",
+        ));
+    }
+    Ok(UserFilter {
+        q: needle,
+        rare: false,
+        team,
+        team_role,
+        org_role,
+        signed_in,
+        app_access: q.app_access,
+        scope: match scope {
+            Scope::Org => None,
+            Scope::Teams(ts) => Some(ts.iter().map(|t| t.to_string()).collect()),
+        },
+        after,
+        limit: limit + 1,
+    })
+}
