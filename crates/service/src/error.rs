@@ -1,6 +1,7 @@
 //! The service layer's one error. Each case is something the web layer turns into one problem
 //! response (status and stable `code`) in one place; `Store` and `Mail` are the only 500s.
 
+use crate::ProblemCode;
 use switchboard_domain::DomainError;
 use switchboard_domain::access::Denied;
 use switchboard_store::StoreError;
@@ -13,15 +14,15 @@ pub enum ServiceError {
     /// The object does not exist, or belongs to an organization the caller is not in (404).
     #[error("{what} not found")]
     NotFound { what: &'static str },
-    /// The caller's role does not allow this (403).
+    /// The permission table says no for the caller's role (403 `forbidden`).
     #[error(transparent)]
-    Forbidden(#[from] Denied),
-    /// The caller is known but may not have this, for a reason `code` names (403).
+    NotPermitted(#[from] Denied),
+    /// An app or device may not have what it asked for, for a reason `code` names (403).
     #[error("{detail}")]
-    Refused { code: &'static str, detail: String },
+    AppRefused { code: ProblemCode, detail: String },
     /// The request conflicts with the current state (409); `code` says which rule.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     /// No valid session or token (401).
     #[error("{0}")]
     Unauthenticated(&'static str),
@@ -51,7 +52,7 @@ impl From<StoreError> for ServiceError {
 }
 
 impl ServiceError {
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             detail: detail.into(),
@@ -68,7 +69,7 @@ impl ServiceError {
 
     pub fn last_org_admin() -> Self {
         Self::conflict(
-            "last_org_admin",
+            ProblemCode::LastOrgAdmin,
             "This is the organization's last Org Admin. Make someone else an Org Admin first.",
         )
     }
@@ -76,7 +77,7 @@ impl ServiceError {
 
 /// Maps a unique-index refusal to a conflict with this code and detail; other errors pass through.
 pub(crate) fn on_unique(
-    code: &'static str,
+    code: ProblemCode,
     detail: impl FnOnce() -> String,
 ) -> impl FnOnce(StoreError) -> ServiceError {
     move |e| match e {

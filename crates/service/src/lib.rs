@@ -22,6 +22,7 @@ pub mod json;
 pub mod mail;
 pub mod operator;
 pub mod outbox;
+pub mod problem_code;
 pub mod roles;
 pub mod seats;
 pub mod secrets;
@@ -34,6 +35,7 @@ pub mod views;
 pub mod write;
 
 pub use error::{ServiceError, ServiceResult};
+pub use problem_code::ProblemCode;
 pub use standing::OrgCaller;
 use switchboard_store::Store;
 

@@ -4,6 +4,7 @@
 //! the teams' counters (`teams.seats_used`), so a check costs one small query however many seats
 //! the pool has.
 
+use crate::ProblemCode;
 use crate::{ServiceError, ServiceResult};
 use switchboard_domain::seats::{Pool, TeamSeats, Totals};
 use switchboard_store::Conn;
@@ -41,8 +42,12 @@ pub async fn check_team(
     if needed <= 0 {
         return Ok(());
     }
-    let no_seats =
-        |why: &str| ServiceError::conflict("seat_limit_reached", format!("Team {team_name} {why}"));
+    let no_seats = |why: &str| {
+        ServiceError::conflict(
+            ProblemCode::SeatLimitReached,
+            format!("Team {team_name} {why}"),
+        )
+    };
     let t = orgs::get_team(c, org, team)
         .await?
         .ok_or(ServiceError::NotFound { what: "team" })?;
@@ -72,7 +77,7 @@ pub async fn check_team(
     };
     totals
         .check(&team_seats(t), needed)
-        .map_err(|r| ServiceError::conflict("seat_limit_reached", r.detail()))
+        .map_err(|r| ServiceError::conflict(ProblemCode::SeatLimitReached, r.detail()))
 }
 
 /// Whether `team` could take one more seat now (R9: assigning a role turns app access on only then).
@@ -80,7 +85,7 @@ pub async fn has_free_seat(c: &mut Conn, org: &str, team: &str) -> ServiceResult
     match check_team(c, org, team, "", 1).await {
         Ok(()) => Ok(true),
         Err(ServiceError::Conflict {
-            code: "seat_limit_reached",
+            code: ProblemCode::SeatLimitReached,
             ..
         }) => Ok(false),
         Err(e) => Err(e),

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use switchboard_domain::ids::{RequestId, UserId};
+use switchboard_service::ProblemCode;
 use switchboard_service::{Ctx, OrgCaller};
 
 /// The session cookie's name.
@@ -25,16 +26,11 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<bytes::By
     bytes::Bytes::from_request(req, state).await.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ProblemCode::PayloadTooLarge,
                 "The body is larger than 1 MiB; send less per request.",
             )
         } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                "The body could not be read.",
-            )
+            ApiError::new(ProblemCode::InvalidBody, "The body could not be read.")
         }
     })
 }
@@ -179,7 +175,7 @@ pub fn same_origin(parts: &Parts, state: &AppState) -> bool {
 }
 
 fn csrf_refused(detail: &'static str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", detail)
+    ApiError::new(ProblemCode::CsrfFailed, detail)
 }
 
 /// For a request authenticated by the cookie that may change something: it must come from our
@@ -208,8 +204,7 @@ fn check_csrf(parts: &Parts, state: &AppState, session: &str) -> Result<(), ApiE
 
 fn unauthenticated() -> ApiError {
     ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+        ProblemCode::Unauthorized,
         "Sign in first: send a bearer token or the session cookie from POST /api/v1/auth/email/verify.",
     )
 }
@@ -230,8 +225,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AppToken {
             .map(AppToken)
             .ok_or_else(|| {
                 ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
+                    ProblemCode::Unauthorized,
                     "Send the app or device token as a bearer token.",
                 )
             })
@@ -289,8 +283,7 @@ impl FromRequestParts<AppState> for Operator {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(expected) = state.operator_token.as_deref() else {
             return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
+                ProblemCode::NotFound,
                 "Operator routes are off: set SWITCHBOARD_OPERATOR_TOKEN.",
             ));
         };
@@ -308,8 +301,7 @@ impl FromRequestParts<AppState> for Operator {
                 == 0;
         if !same {
             return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ProblemCode::Unauthorized,
                 "Send the operator token as a bearer token.",
             ));
         }

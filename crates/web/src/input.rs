@@ -3,8 +3,9 @@
 //! what is wrong in plain words — never serde's wording with line and column numbers.
 
 use crate::problem::ApiError;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
+use switchboard_service::ProblemCode;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -24,8 +25,7 @@ pub fn declares_json(headers: &HeaderMap) -> bool {
 
 pub fn unsupported_media_type() -> ApiError {
     ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ProblemCode::UnsupportedMediaType,
         "Send the body as JSON with the header Content-Type: application/json.",
     )
 }
@@ -43,7 +43,7 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             "The body is not valid JSON; check its quotes, commas and brackets."
         };
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail)
+        ApiError::new(ProblemCode::InvalidJson, detail)
     })?;
     whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
@@ -201,7 +201,7 @@ mod tests {
                 .contains("line")
         );
         let e = json_body::<Req>(b"{nope").unwrap_err();
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST);
     }
 
     #[test]

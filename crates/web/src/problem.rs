@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use switchboard_service::ProblemCode;
 use switchboard_service::ServiceError;
 use utoipa::ToSchema;
 
@@ -29,7 +30,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ProblemCode,
     detail: String,
     field: Option<String>,
     /// For 429: seconds until a retry may succeed (the `Retry-After` header).
@@ -37,9 +38,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
+            status: StatusCode::from_u16(code.status()).expect("problem statuses are valid"),
             code,
             detail: detail.into(),
             field: None,
@@ -48,18 +49,14 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        Self::new(ProblemCode::NotFound, format!("{what} not found"))
     }
 
     /// A 422 `validation_failed` about one input field.
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation_failed",
+            code: ProblemCode::ValidationFailed,
             detail: detail.into(),
             field: Some(field.into()),
             retry_after: None,
@@ -70,7 +67,7 @@ impl ApiError {
         self.status
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         self.code
     }
 
@@ -89,19 +86,18 @@ impl From<ServiceError> for ApiError {
         match e {
             Invalid(d) => Self {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "validation_failed",
+                code: ProblemCode::ValidationFailed,
                 detail: format!("{}: {}", d.field, d.reason),
                 field: Some(d.field.to_owned()),
                 retry_after: None,
             },
             NotFound { what } => Self::not_found(what),
-            Forbidden(d) => Self::new(StatusCode::FORBIDDEN, "forbidden", d.to_string()),
-            Conflict { code, detail } => Self::new(StatusCode::CONFLICT, code, detail),
-            Refused { code, detail } => Self::new(StatusCode::FORBIDDEN, code, detail),
-            Unauthenticated(detail) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail),
+            NotPermitted(d) => Self::new(ProblemCode::Forbidden, d.to_string()),
+            Conflict { code, detail } | AppRefused { code, detail } => Self::new(code, detail),
+            Unauthenticated(detail) => Self::new(ProblemCode::Unauthorized, detail),
             Throttled { retry_after } => Self {
                 retry_after: Some(retry_after.as_secs().max(1)),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+                ..Self::new(ProblemCode::RateLimited, e.to_string())
             },
             Store(_) | Mail(_) => {
                 // The cause chain goes to the log; the client gets an opaque message.
@@ -114,8 +110,7 @@ impl From<ServiceError> for ApiError {
                 }
                 tracing::error!(error = %chain, "request failed");
                 Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
+                    ProblemCode::Internal,
                     "Something went wrong on our side; it has been logged.",
                 )
             }
@@ -128,12 +123,12 @@ impl IntoResponse for ApiError {
         let body = Problem {
             kind: format!(
                 "https://switchboard.dev/problems/{}",
-                self.code.replace('_', "-")
+                self.code.as_str().replace('_', "-")
             ),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail,
-            code: self.code.to_owned(),
+            code: self.code.as_str().to_owned(),
             field: self.field,
         };
         let mut resp = (self.status, Json(body)).into_response();
@@ -154,8 +149,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// The answer to any path that is not a route.
 pub async fn no_route() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
+        ProblemCode::NotFound,
         "There is no such route; see /openapi.json.",
     )
 }

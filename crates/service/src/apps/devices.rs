@@ -4,6 +4,7 @@ use super::{
     DEVICE_TOKEN_TTL_MS, DeviceView, Enroll, Enrolled, RenameDevice, app_token_hash, device_view,
     load_device, new_token, token_hash,
 };
+use crate::ProblemCode;
 use crate::seats;
 use crate::teams::load_team;
 use crate::write::Actor;
@@ -18,8 +19,8 @@ use switchboard_store::{now_ms, orgs};
 impl Services {
     /// Enrolls a device with a key: a seat holder of the key's team, seat-checked (R13, R17).
     pub async fn enroll_device(&self, ctx: &Ctx, req: Enroll) -> ServiceResult<Enrolled> {
-        let invalid = |why: &str| ServiceError::Refused {
-            code: "enrollment_key_invalid",
+        let invalid = |why: &str| ServiceError::AppRefused {
+            code: ProblemCode::EnrollmentKeyInvalid,
             detail: format!("The enrollment key {why}; ask your admin for a new one."),
         };
         let name = Name::parse("device_name", &req.device_name)?;

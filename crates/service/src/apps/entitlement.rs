@@ -1,6 +1,8 @@
 //! The entitlement answer: may this app run, with which settings — from the cache while the organization's version holds.
 
-use super::{Answer, CACHE_LIMIT, Cached, VersionReader, app_token_hash, unauthenticated};
+use super::cache::{Cached, EntitlementAnswer};
+use super::{app_token_hash, unauthenticated};
+use crate::ProblemCode;
 use crate::settings::effective_settings;
 use crate::{ServiceError, ServiceResult, Services};
 use serde_json::{Value, json};
@@ -13,28 +15,14 @@ use switchboard_store::{now_ms, orgs, people};
 impl Services {
     /// The entitlement answer for an app or device token, from the cache when the organization's
     /// version has not moved since it was built. A known token costs one batched version read.
-    pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<Answer>> {
+    pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<EntitlementAnswer>> {
         let hash = app_token_hash(token);
-        let known = self
-            .entitlements
-            .answers
-            .lock()
-            .expect("cache lock")
-            .get(&hash)
-            .cloned();
-        if let Some(cached) = known
+        if let Some(cached) = self.entitlements.get(&hash)
             && cached.token.expires_at > now_ms()
             && let Some(org) = &cached.token.org_id
+            && self.entitlements.version(&self.store, org).await? == Some(cached.version)
         {
-            let store = self.store.clone();
-            let reader = self
-                .entitlements
-                .versions
-                .get_or_init(|| async move { VersionReader::start(store) })
-                .await;
-            if reader.version(org).await? == Some(cached.version) {
-                return Ok(cached.answer.clone());
-            }
+            return Ok(cached.answer.clone());
         }
         // Unknown token, or the organization changed: read the token again and rebuild.
         let row = {
@@ -42,40 +30,31 @@ impl Services {
             store::app_token(&mut c, &hash, now_ms()).await?
         };
         let Some(row) = row else {
-            self.entitlements
-                .answers
-                .lock()
-                .expect("cache lock")
-                .remove(&hash);
+            self.entitlements.forget(&hash);
             return Err(unauthenticated());
         };
         let (Some(org), Some(team), Some(version)) =
             (row.org_id.clone(), row.team_id.clone(), row.org_version)
         else {
             return Err(ServiceError::conflict(
-                "team_choice_required",
+                ProblemCode::TeamChoiceRequired,
                 "This user is in several teams: list them with GET /app/v1/teams and choose one with POST /app/v1/teams/{team}/select.",
             ));
         };
-        let built = self.build_entitlement(&org, &team, &row).await;
-        let mut cache = self.entitlements.answers.lock().expect("cache lock");
-        let answer = match built {
+        let answer = match self.build_entitlement(&org, &team, &row).await {
             Ok(a) => Arc::new(a),
             Err(e) => {
-                cache.remove(&hash);
+                self.entitlements.forget(&hash);
                 return Err(e);
             }
         };
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(
+        self.entitlements.put(
             hash,
-            Arc::new(Cached {
+            Cached {
                 token: row,
                 version,
                 answer: answer.clone(),
-            }),
+            },
         );
         Ok(answer)
     }
@@ -85,17 +64,18 @@ impl Services {
         org: &str,
         team: &str,
         row: &AppTokenRow,
-    ) -> ServiceResult<Answer> {
+    ) -> ServiceResult<EntitlementAnswer> {
         let mut c = self.store.read().await?;
         let o = orgs::get_org(&mut c, org)
             .await?
             .ok_or_else(unauthenticated)?;
-        let t = orgs::get_team(&mut c, org, team)
-            .await?
-            .ok_or_else(|| ServiceError::Refused {
-                code: "membership_removed",
-                detail: "The team this app signed in to no longer exists.".into(),
-            })?;
+        let t =
+            orgs::get_team(&mut c, org, team)
+                .await?
+                .ok_or_else(|| ServiceError::AppRefused {
+                    code: ProblemCode::MembershipRemoved,
+                    detail: "The team this app signed in to no longer exists.".into(),
+                })?;
         let subject = match (&row.user_id, &row.device_id) {
             (_, Some(device)) => {
                 let d = store::get_device(&mut c, org, device)
@@ -104,13 +84,13 @@ impl Services {
                 json!({"kind": "device", "id": d.id, "name": d.name})
             }
             (Some(user), None) => {
-                let m = people::get_membership(&mut c, org, user, team).await?.ok_or_else(|| ServiceError::Refused {
-                    code: "membership_removed",
+                let m = people::get_membership(&mut c, org, user, team).await?.ok_or_else(|| ServiceError::AppRefused {
+                    code: ProblemCode::MembershipRemoved,
                     detail: "You are no longer a member of this team. Ask your admin, or sign in to another team.".into(),
                 })?;
                 if m.app_access == 0 {
-                    return Err(ServiceError::Refused {
-                        code: "app_access_off",
+                    return Err(ServiceError::AppRefused {
+                        code: ProblemCode::AppAccessOff,
                         detail: "App access is turned off for you in this team. Ask your admin to turn it on.".into(),
                     });
                 }
@@ -150,6 +130,6 @@ impl Services {
             "\"{}\"",
             &hex::encode(Sha256::digest(body.as_bytes()))[..32]
         );
-        Ok(Answer { body, etag })
+        Ok(EntitlementAnswer { body, etag })
     }
 }

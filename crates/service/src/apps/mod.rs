@@ -1,12 +1,9 @@
 //! What the agents' apps talk to: sign-in by code into an app token bound to one membership,
 //! devices enrolled with enrollment keys (each a seat holder), and the entitlement answer.
 //!
-//! The entitlement answer is the hot path. Per request it reads one row — the token joined to its
-//! organization's version — and answers from a per-token cache entry built at that version. Every
-//! change to an organization bumps its version in the same transaction (see
-//! `switchboard_store::Store::write_org`), so the next request on any server instance sees it;
-//! no timer, no shared memory.
+//! The entitlement answer is the hot path: see [`cache`].
 
+mod cache;
 mod devices;
 mod enrollment;
 mod entitlement;
@@ -18,96 +15,16 @@ use crate::{OrgCaller, ServiceError, ServiceResult};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use switchboard_domain::access::Action;
 use switchboard_domain::ids::{DeviceId, TeamId};
-use switchboard_store::apps::{self as store, AppTokenRow, DeviceRow, EnrollmentKeyRow};
-use switchboard_store::orgs;
+use switchboard_store::apps::{self as store, DeviceRow, EnrollmentKeyRow};
 use utoipa::ToSchema;
+
+pub use cache::{EntitlementAnswer, EntitlementCache};
 
 /// User app tokens live 90 days; device tokens until the device is removed (ten years).
 const USER_TOKEN_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
 const DEVICE_TOKEN_TTL_MS: i64 = 10 * 365 * 24 * 3600 * 1000;
-/// Entries kept before the cache starts over (a bound on memory, not a freshness rule).
-const CACHE_LIMIT: usize = 200_000;
-
-/// A built entitlement answer: the JSON body and its strong ETag.
-#[derive(Debug)]
-pub struct Answer {
-    pub body: String,
-    pub etag: String,
-}
-
-/// One cached answer: the token it is for, the organization version it was built at.
-struct Cached {
-    token: AppTokenRow,
-    version: i64,
-    answer: Arc<Answer>,
-}
-
-/// Answers per app token, and the batcher that reads organization versions.
-#[derive(Default, Clone)]
-pub struct EntitlementCache {
-    answers: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
-    versions: Arc<tokio::sync::OnceCell<VersionReader>>,
-}
-
-type VersionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, String>>;
-
-/// Reads organization versions for many requests at once. A request waits for the next read
-/// that starts after it arrived (never one already in flight), so it always sees every commit
-/// made before it came in; under load one read answers every request that queued meanwhile.
-#[derive(Clone)]
-struct VersionReader {
-    queue: tokio::sync::mpsc::UnboundedSender<(String, VersionReply)>,
-}
-
-impl VersionReader {
-    fn start(store: switchboard_store::Store) -> Self {
-        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, VersionReply)>();
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while let Ok(next) = rx.try_recv() {
-                    batch.push(next);
-                }
-                let mut orgs: Vec<String> = batch.iter().map(|(o, _)| o.clone()).collect();
-                orgs.sort();
-                orgs.dedup();
-                let read = async {
-                    let mut c = store.read().await?;
-                    orgs::versions(&mut c, &orgs).await
-                };
-                let result = read.await.map_err(|e| e.to_string());
-                for (org, reply) in batch {
-                    let answer = match &result {
-                        Ok(rows) => Ok(rows.iter().find(|(id, _)| *id == org).map(|(_, v)| *v)),
-                        Err(e) => Err(e.clone()),
-                    };
-                    let _ = reply.send(answer);
-                }
-            }
-        });
-        Self { queue }
-    }
-
-    async fn version(&self, org: &str) -> ServiceResult<Option<i64>> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let failed = |e: String| {
-            ServiceError::Store(switchboard_store::StoreError::Database(
-                switchboard_store::sqlx::Error::Protocol(e),
-            ))
-        };
-        self.queue
-            .send((org.to_owned(), tx))
-            .map_err(|_| failed("the version reader stopped".into()))?;
-        rx.await
-            .map_err(|_| failed("the version reader stopped".into()))?
-            .map_err(failed)
-    }
-}
-
 fn token_hash(kind: &str, token: &str) -> String {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());

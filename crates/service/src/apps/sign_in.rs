@@ -3,6 +3,7 @@
 use super::{
     AppSession, AppTeam, AppVerify, USER_TOKEN_TTL_MS, app_token_hash, new_token, unauthenticated,
 };
+use crate::ProblemCode;
 use crate::views::rfc3339;
 use crate::write::Actor;
 use crate::{Ctx, ServiceError, ServiceResult, Services};
@@ -46,8 +47,8 @@ impl Services {
         let teams = self.app_teams(&mut tx, &user.id).await?;
         if teams.is_empty() {
             // Nothing is committed: the code stays usable once an admin adds the user to a team.
-            return Err(ServiceError::Refused {
-                code: "no_team",
+            return Err(ServiceError::AppRefused {
+                code: ProblemCode::NoTeam,
                 detail: "You are not a member of any email-login team, so the app has nothing to run in. Ask your admin to add you.".into(),
             });
         }

@@ -4,6 +4,7 @@ use super::{
     CompatibleTeamView, SubscriptionView, TeamAllocation, load_subscription, parse_reservation,
     placement, refuse_join, subscription_view,
 };
+use crate::ProblemCode;
 use crate::seats::pool_of;
 use crate::teams::load_team;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
@@ -31,7 +32,7 @@ impl Services {
         match t.subscription_id.as_deref() {
             Some(other) if other != row.id => {
                 return Err(ServiceError::conflict(
-                    "team_in_other_subscription",
+                    ProblemCode::TeamInOtherSubscription,
                     format!(
                         "Team {} is covered by another subscription; move it with POST …/subscriptions/{other}/teams/{}/move.",
                         t.name, t.id
@@ -95,7 +96,7 @@ impl Services {
         }
         if t.seats_used > 0 {
             return Err(ServiceError::conflict(
-                "team_holds_seats",
+                ProblemCode::TeamHoldsSeats,
                 format!(
                     "Team {} holds {} seats; turn app access off (or move the team) before removing it.",
                     t.name, t.seats_used

@@ -2,6 +2,7 @@
 //! allocation per team, adding, moving and removing teams, and reading invoices. Operator-side
 //! changes and closing periods live in [`crate::billing::operator`].
 
+use crate::ProblemCode;
 mod allocation;
 mod invoices;
 mod moves;
@@ -304,7 +305,7 @@ fn refuse_join(
     match plan::find(&sub.plan) {
         Ok(p) if !p.allows(login) => {
             return Some(ServiceError::conflict(
-                "plan_incompatible",
+                ProblemCode::PlanIncompatible,
                 format!(
                     "Plan {} does not allow {}-login teams like {}.",
                     p.label,
@@ -327,7 +328,7 @@ fn refuse_join(
             ),
             _ => v.detail(),
         };
-        ServiceError::conflict(v.code(), detail)
+        ServiceError::conflict(ProblemCode::from(v), detail)
     })
 }
 

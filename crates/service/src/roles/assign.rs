@@ -1,6 +1,7 @@
 //! R9: giving a user an org role by email; a newcomer joins the initial team.
 
 use super::{AssignRole, AssignedRole};
+use crate::ProblemCode;
 use crate::seats;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -28,7 +29,7 @@ impl Services {
         let current = people::org_role(w.db(), who.org.as_str(), &user).await?;
         if let Some(Some(existing)) = &current {
             return Err(ServiceError::conflict(
-                "org_role_exists",
+                ProblemCode::OrgRoleExists,
                 format!(
                     "{email} already has the org role {existing}; change it instead (one org role per user)."
                 ),

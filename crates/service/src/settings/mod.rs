@@ -2,6 +2,7 @@
 //! sources, setting policies (values that override teams' own, without conflicts), and SSO
 //! policies (an OpenID provider per set of email-login teams, its secret stored encrypted).
 
+use crate::ProblemCode;
 mod policies;
 mod sso;
 mod team;
@@ -260,7 +261,7 @@ async fn check_conflicts(
             .collect();
         if !shared.is_empty() {
             return Err(ServiceError::conflict(
-                "policy_conflict",
+                ProblemCode::PolicyConflict,
                 format!(
                     "Policy {:?} already sets {} on team(s) {}; two policies on one team may not set the same key.",
                     other.name,

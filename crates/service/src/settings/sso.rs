@@ -4,6 +4,7 @@ use super::{
     CreateSsoPolicy, SSO, SsoPolicyView, UpdateSsoPolicy, check_domains, check_issuer, load_teams,
     not_found_policy, require_teams, required, sso_settings, sso_view,
 };
+use crate::ProblemCode;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
@@ -64,7 +65,7 @@ impl Services {
                 .any(|(p, team)| Some(p.as_str()) != me && *team == t.id)
         }) {
             return Err(ServiceError::conflict(
-                "sso_policy_conflict",
+                ProblemCode::SsoPolicyConflict,
                 format!(
                     "Team {} already has an SSO policy; a team has at most one.",
                     t.name

@@ -1,6 +1,7 @@
 //! R19, R20, R23: a team's settings, each with its effective value and source, and setting the team's own values.
 
 use super::{LastChange, TeamSettingView, TeamSettingsView, effective_settings};
+use crate::ProblemCode;
 use crate::teams::load_team;
 use crate::views::rfc3339;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
@@ -114,7 +115,7 @@ impl Services {
                 settings::Source::Policy { policy } => {
                     let policy_name = &policy.name;
                     return Err(ServiceError::conflict(
-                        "setting_locked",
+                        ProblemCode::SettingLocked,
                         format!(
                             "{key} is locked by policy {policy_name:?}; change the policy or take the team out of it."
                         ),

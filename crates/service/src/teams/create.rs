@@ -1,6 +1,7 @@
 //! R2, R3: creating a team; the first creation by the initial team's admin establishes the organization.
 
 use super::{CreateTeam, name_taken, team_views};
+use crate::ProblemCode;
 use crate::views::TeamView;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
 use switchboard_domain::access::Action;
@@ -56,7 +57,7 @@ impl Services {
         };
         orgs::insert_team(w.db(), &row, &name.key())
             .await
-            .map_err(on_unique("team_name_taken", name_taken(&name)))?;
+            .map_err(on_unique(ProblemCode::TeamNameTaken, name_taken(&name)))?;
         if let Some(org_name) = &org_name {
             orgs::establish_org(w.db(), who.org.as_str(), org_name.as_str(), now).await?;
             people::set_org_role(

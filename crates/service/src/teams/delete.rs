@@ -1,6 +1,7 @@
 //! Deleting a team with no members and no devices; never the initial team (R1).
 
 use super::load_team;
+use crate::ProblemCode;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
@@ -20,7 +21,7 @@ impl Services {
             .is_some_and(|t| *t == team_id)
         {
             return Err(ServiceError::conflict(
-                "initial_team",
+                ProblemCode::InitialTeam,
                 "The organization's initial team can't be deleted.",
             ));
         }
@@ -30,7 +31,7 @@ impl Services {
             .len();
         if devices > 0 {
             return Err(ServiceError::conflict(
-                "team_not_empty",
+                ProblemCode::TeamNotEmpty,
                 format!(
                     "Team {} still has {devices} enrolled device(s); remove them before deleting the team.",
                     row.name
@@ -39,7 +40,7 @@ impl Services {
         }
         if members > 0 {
             return Err(ServiceError::conflict(
-                "team_not_empty",
+                ProblemCode::TeamNotEmpty,
                 format!(
                     "Team {} still has {members} member(s); remove them before deleting the team.",
                     row.name

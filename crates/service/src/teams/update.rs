@@ -1,6 +1,7 @@
 //! R3: renaming a team or changing its description.
 
 use super::{UpdateTeam, load_team, name_taken, team_views};
+use crate::ProblemCode;
 use crate::views::TeamView;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
 use switchboard_domain::access::Action;
@@ -49,7 +50,7 @@ impl Services {
             new_description.as_deref(),
         )
         .await
-        .map_err(on_unique("team_name_taken", name_taken(&new_name)))?;
+        .map_err(on_unique(ProblemCode::TeamNameTaken, name_taken(&new_name)))?;
         w.record(AuditEvent::TeamUpdated {
             team: team_id,
             before: TeamText {

@@ -1,6 +1,7 @@
 //! R5, R13: adding a user to another team, and changing a membership's team role or app access.
 
 use super::{AddMembership, UpdateMembership, app_access_for, load_member, load_target};
+use crate::ProblemCode;
 use crate::seats;
 use crate::teams::{in_scope, load_team};
 use crate::views::{MembershipView, UserView};
@@ -39,7 +40,7 @@ impl Services {
         ))?;
         if memberships.iter().any(|m| m.team_id == team.id) {
             return Err(ServiceError::conflict(
-                "already_member",
+                ProblemCode::AlreadyMember,
                 format!("The user is already a member of team {}.", team.name),
             ));
         }

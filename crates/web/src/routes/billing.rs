@@ -7,9 +7,10 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use switchboard_service::ProblemCode;
 use switchboard_service::billing::{
     CompatibleTeamView, InvoiceView, MoveTeam, PaymentMethodInput, RenameSubscription,
     SubscriptionView, TeamAllocation,
@@ -228,11 +229,7 @@ fn invoice_html(inv: InvoiceView, subscription_name: String) -> ApiResult<Respon
     };
     let html = page.render().map_err(|e| {
         tracing::error!(error = %e, "invoice template failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The invoice could not be rendered.",
-        )
+        ApiError::new(ProblemCode::Internal, "The invoice could not be rendered.")
     })?;
     Ok(Html(html).into_response())
 }
@@ -252,8 +249,7 @@ pub async fn get_invoice(
         None | Some("json") => Ok(Json(inv).into_response()),
         Some("html") => invoice_html(inv, sub_row.name),
         Some(other) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             format!("format: must be json or html, not {other:?}"),
         )),
     }

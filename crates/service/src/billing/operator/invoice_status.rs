@@ -1,6 +1,7 @@
 //! The operator records an open invoice as paid, or voids it.
 
 use super::SetInvoiceStatus;
+use crate::ProblemCode;
 use crate::billing::InvoiceView;
 use crate::write::Actor;
 use crate::{Ctx, ServiceError, ServiceResult, Services};
@@ -43,7 +44,7 @@ impl Services {
         let before = InvoiceStatus::parse(&row.status)?;
         if before != InvoiceStatus::Open {
             return Err(ServiceError::conflict(
-                "invoice_closed",
+                ProblemCode::InvoiceClosed,
                 format!(
                     "Invoice {} is already {}; only open invoices change status.",
                     row.number, row.status

@@ -1,6 +1,7 @@
 //! The operator adds subscriptions and changes their terms: pool size, plan, status, price.
 
 use super::{CreateSubscription, UpdateSubscription, new_subscription, price, terms};
+use crate::ProblemCode;
 use crate::billing::{SubscriptionView, subscription_view};
 use crate::seats::pool_of;
 use crate::write::Actor;
@@ -97,7 +98,7 @@ impl Services {
                 let login = LoginType::parse(&t.login_type).unwrap_or(LoginType::Email);
                 if !plan.allows(login) {
                     return Err(ServiceError::conflict(
-                        "plan_incompatible",
+                        ProblemCode::PlanIncompatible,
                         format!(
                             "Plan {} does not allow {}-login teams, and team {} is covered.",
                             plan.label,
@@ -120,7 +121,7 @@ impl Services {
             let pool = pool_of(w.db(), &next).await?;
             if pool.reserved_total() > next.seats {
                 return Err(ServiceError::conflict(
-                    "reservations_exceed_pool",
+                    ProblemCode::ReservationsExceedPool,
                     format!(
                         "Teams reserve {} seats, more than {}: lower reservations first.",
                         pool.reserved_total(),
@@ -130,7 +131,7 @@ impl Services {
             }
             if let Some(v) = pool.violation().filter(|_| !req.force) {
                 return Err(ServiceError::conflict(
-                    "seats_in_use",
+                    ProblemCode::SeatsInUse,
                     format!(
                         "{} seats are in use: {} Pass \"force\": true to shrink anyway (new seats are then refused until use is back under the pool).",
                         pool.used_total(),
