@@ -177,7 +177,7 @@ pub async fn run(
     let agent_team = before["team"]["id"].as_str().unwrap_or_default().to_owned();
     let pol = policies
         .iter()
-        .find(|p| p.team_ids.contains(&agent_team))
+        .find(|p| p.team_ids.iter().any(|t| t.as_str() == agent_team))
         .context("every team is under one policy")?;
     let flipped = !before["settings"]["agents_can_change_settings"]
         .as_bool()

@@ -5,7 +5,8 @@
 use crate::rig::{Rig, ms, stats, svc};
 use serde_json::json;
 use std::time::Instant;
-use switchboard_domain::ids::UserId;
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::role::TeamRole;
 use switchboard_service::users::{UserQuery, user_filter};
 use switchboard_store::{now_ms, people};
 
@@ -20,6 +21,8 @@ pub async fn run(
     let team_list = rig.services.list_teams(&rig.caller).await.map_err(svc)?;
     let team = team_list[team_list.len() / 2].id.clone();
     let (org, store) = (rig.org.clone(), rig.store.clone());
+    let org_id = OrgId::parse(&org).expect("the rig's organization id");
+    let team_id = TeamId::parse(&team).expect("a team id");
 
     let query = UserQuery {
         q: Some("ana".into()),
@@ -34,9 +37,9 @@ pub async fn run(
     let filter = user_filter(&switchboard_domain::access::Scope::Org, &query).map_err(svc)?;
     let bare_page = || async {
         let mut c = store.read().await?;
-        let rows = people::list_users(&mut c, &org, &filter).await?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        people::memberships_of_users(&mut c, &org, &ids).await?;
+        let rows = people::list_users(&mut c, &org_id, &filter).await?;
+        let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();
+        people::memberships_of_users(&mut c, &org_id, &ids).await?;
         anyhow::Ok(rows.len())
     };
     let mut rows_seen = 0;
@@ -151,22 +154,31 @@ pub async fn run(
         r.bytes().await?;
         http.push(t.elapsed());
 
-        let rows: Vec<(String, String, Option<String>)> = (0..1000)
+        let rows: Vec<(UserId, String, Option<String>)> = (0..1000)
             .map(|i| {
                 (
-                    UserId::generate().to_string(),
+                    UserId::generate(),
                     format!("bare{round}.{i}@bench.example"),
                     None,
                 )
             })
             .collect();
-        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let ids: Vec<UserId> = rows.iter().map(|r| r.0.clone()).collect();
         let t = Instant::now();
         let mut tx = store.write().await?;
         let now = now_ms();
         people::insert_users(&mut tx, &rows, now).await?;
-        people::insert_org_members(&mut tx, &org, &ids, now).await?;
-        people::insert_memberships(&mut tx, &org, &team, &ids, "member", false, now).await?;
+        people::insert_org_members(&mut tx, &org_id, &ids, now).await?;
+        people::insert_memberships(
+            &mut tx,
+            &org_id,
+            &team_id,
+            &ids,
+            TeamRole::Member,
+            false,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         bare.push(t.elapsed());
     }

@@ -37,6 +37,22 @@ macro_rules! typed_id {
             }
         }
 
+        impl TryFrom<String> for $name {
+            type Error = crate::DomainError;
+            /// A stored id that is not one of this kind is an error, never a silent default.
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s).ok_or_else(|| {
+                    crate::DomainError::new("id", format!("{s:?} is not a {} id", $prefix))
+                })
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)

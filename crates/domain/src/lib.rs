@@ -11,10 +11,14 @@
 //! - [`settings`]: the settings catalog (`catalog/settings.json`) and R23's resolution.
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
 //! - [`error`]: the domain's one error type; [`text_enum`]: closed sets of words as enums.
+//! - `column` (feature `sqlx`, for the store only): ids and enums as text columns, so a row
+//!   decodes into typed values and a malformed one is an error, never a silent default.
 
 pub mod access;
 pub mod audit;
 pub mod billing;
+#[cfg(feature = "sqlx")]
+mod column;
 pub mod email;
 pub mod error;
 pub mod ids;

@@ -361,3 +361,7 @@ mod tests {
         );
     }
 }
+
+crate::text_enum!(
+    /// What a policy governs: team settings (R21–R23) or single sign-on (R24).
+    PolicyKind, "kind", { Setting = "setting", Sso = "sso" });

@@ -229,7 +229,9 @@ async fn run() -> anyhow::Result<()> {
         Command::Openapi => unreachable!("answered before the database is opened"),
         Command::Audit(AuditCommand::Verify { org }) => {
             let orgs = match org {
-                Some(o) => vec![o],
+                Some(o) => vec![switchboard_domain::ids::OrgId::parse(&o).ok_or_else(|| {
+                    anyhow::anyhow!("--org {o:?} is not an organization id (org_…)")
+                })?],
                 None => services
                     .all_org_ids()
                     .await

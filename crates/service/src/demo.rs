@@ -140,7 +140,7 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
             l[..1].to_uppercase(),
             &l[1..]
         );
-        rows.push((UserId::generate().to_string(), email.clone(), Some(name)));
+        rows.push((UserId::generate(), email.clone(), Some(name)));
         emails.push(email);
     }
     let now = now_ms();
@@ -148,7 +148,7 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         let mut tx = s.store.write().await?;
         people::insert_users(&mut tx, &rows, now).await?;
         // About 60% have signed in at least once.
-        let signed: Vec<String> = rows
+        let signed: Vec<UserId> = rows
             .iter()
             .filter(|_| rng.below(10) < 6)
             .map(|r| r.0.clone())

@@ -6,6 +6,8 @@
 
 use crate::ProblemCode;
 use crate::{ServiceError, ServiceResult};
+use switchboard_domain::billing::SubscriptionStatus;
+use switchboard_domain::ids::{OrgId, TeamId};
 use switchboard_domain::seats::{Pool, TeamSeats, Totals};
 use switchboard_store::Conn;
 use switchboard_store::billing::{self, SubscriptionRow};
@@ -22,7 +24,7 @@ pub async fn pool_of(c: &mut Conn, sub: &SubscriptionRow) -> ServiceResult<Pool>
 
 pub fn team_seats(t: TeamRow) -> TeamSeats {
     TeamSeats {
-        team_id: t.id,
+        team_id: t.id.into(),
         team_name: t.name,
         reserved: t.reserved_seats,
         used: t.seats_used,
@@ -34,8 +36,8 @@ pub fn team_seats(t: TeamRow) -> TeamSeats {
 /// app-access toggle, so it never loads the pool team by team.
 pub async fn check_team(
     c: &mut Conn,
-    org: &str,
-    team: &str,
+    org: &OrgId,
+    team: &TeamId,
     team_name: &str,
     needed: i64,
 ) -> ServiceResult<()> {
@@ -61,19 +63,18 @@ pub async fn check_team(
         .ok_or(ServiceError::NotFound {
             what: "subscription",
         })?;
-    if sub.status == "canceled" {
+    if sub.status == SubscriptionStatus::Canceled {
         return Err(no_seats(
             "belongs to a canceled subscription, so it has no seats.",
         ));
     }
-    let (reserved_total, reserved_left, shared_used, used_total) =
-        orgs::seat_totals(c, org, sub_id).await?;
+    let sums = orgs::seat_totals(c, org, sub_id).await?;
     let totals = Totals {
         seats: sub.seats,
-        reserved_total,
-        reserved_left,
-        shared_used,
-        used_total,
+        reserved_total: sums.reserved,
+        reserved_left: sums.reserved_unused,
+        shared_used: sums.unreserved_used,
+        used_total: sums.used,
     };
     totals
         .check(&team_seats(t), needed)
@@ -81,7 +82,7 @@ pub async fn check_team(
 }
 
 /// Whether `team` could take one more seat now (R9: assigning a role turns app access on only then).
-pub async fn has_free_seat(c: &mut Conn, org: &str, team: &str) -> ServiceResult<bool> {
+pub async fn has_free_seat(c: &mut Conn, org: &OrgId, team: &TeamId) -> ServiceResult<bool> {
     match check_team(c, org, team, "", 1).await {
         Ok(()) => Ok(true),
         Err(ServiceError::Conflict {

@@ -5,8 +5,8 @@
 
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
-use switchboard_domain::ids::{OrgId, TeamId, UserId};
-use switchboard_domain::role::{OrgRole, TeamRole};
+use switchboard_domain::ids::{OrgId, UserId};
+use switchboard_domain::role::TeamRole;
 use switchboard_store::{Conn, orgs, people};
 
 /// A signed-in user acting inside one organization.
@@ -31,27 +31,23 @@ pub(crate) async fn load(
     org: &OrgId,
     user: &UserId,
 ) -> ServiceResult<Option<Standing>> {
-    let Some(row) = orgs::get_org(c, org.as_str()).await? else {
+    let Some(row) = orgs::get_org(c, &org).await? else {
         return Ok(None);
     };
-    let Some(role) = people::org_role(c, org.as_str(), user.as_str()).await? else {
+    let Some(role) = people::org_role(c, &org, &user).await? else {
         return Ok(None);
     };
-    let memberships =
-        people::memberships_of_users(c, org.as_str(), &[user.as_str().to_owned()]).await?;
+    let memberships = people::memberships_of_users(c, &org, std::slice::from_ref(user)).await?;
     Ok(Some(Standing {
-        org_role: role.as_deref().and_then(|r| OrgRole::parse(r).ok()),
+        org_role: role,
         team_admin_of: memberships
             .iter()
-            .filter(|m| m.team_role == TeamRole::TeamAdmin.as_str())
-            .map(|m| TeamId::from_db(m.team_id.clone()))
+            .filter(|m| m.team_role == TeamRole::TeamAdmin)
+            .map(|m| m.team_id.clone())
             .collect(),
-        member_of: memberships
-            .iter()
-            .map(|m| TeamId::from_db(m.team_id.clone()))
-            .collect(),
+        member_of: memberships.iter().map(|m| m.team_id.clone()).collect(),
         org_established: row.established_at.is_some(),
-        initial_team: Some(TeamId::from_db(row.initial_team_id)),
+        initial_team: Some(row.initial_team_id),
     }))
 }
 

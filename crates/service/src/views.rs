@@ -150,14 +150,6 @@ pub struct AuditEntryView {
     pub hash: String,
 }
 
-pub(crate) fn parse_team_role(s: &str) -> TeamRole {
-    TeamRole::parse(s).unwrap_or(TeamRole::Member)
-}
-
-pub(crate) fn parse_org_role(s: Option<&str>) -> Option<OrgRole> {
-    s.and_then(|r| OrgRole::parse(r).ok())
-}
-
 pub(crate) fn status_of(first_signed_in_at: Option<i64>) -> UserStatus {
     if first_signed_in_at.is_some() {
         UserStatus::SignedIn
@@ -168,9 +160,9 @@ pub(crate) fn status_of(first_signed_in_at: Option<i64>) -> UserStatus {
 
 pub(crate) fn membership_view(m: &switchboard_store::people::MembershipRow) -> MembershipView {
     MembershipView {
-        team_id: m.team_id.clone(),
+        team_id: m.team_id.clone().into(),
         team_name: m.team_name.clone(),
-        team_role: parse_team_role(&m.team_role),
+        team_role: m.team_role,
         app_access: m.app_access != 0,
     }
 }

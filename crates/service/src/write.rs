@@ -77,7 +77,7 @@ impl Services {
             .ok_or(ServiceError::NotFound {
                 what: "organization",
             })?;
-        let email = switchboard_store::people::get_user(&mut tx, who.user.as_str())
+        let email = switchboard_store::people::get_user(&mut tx, &who.user)
             .await?
             .map(|u| u.email)
             .unwrap_or_default();
@@ -104,8 +104,7 @@ impl Services {
         ctx: &Ctx,
     ) -> ServiceResult<Write> {
         let mut tx = self.store.write().await?;
-        switchboard_store::orgs::insert_org(&mut tx, org.as_str(), initial_team.as_str(), now_ms())
-            .await?;
+        switchboard_store::orgs::insert_org(&mut tx, &org, &initial_team, now_ms()).await?;
         Ok(Write {
             tx,
             org: org.clone(),
@@ -166,7 +165,7 @@ impl Write {
     /// locks in id order (open the write on the lower id), so two such writes never wait on
     /// each other.
     pub async fn touch_org(&mut self, other: &OrgId) -> ServiceResult<()> {
-        switchboard_store::orgs::bump_version(&mut self.tx, other.as_str()).await?;
+        switchboard_store::orgs::bump_version(&mut self.tx, &other).await?;
         self.touched.push(other.clone());
         Ok(())
     }
@@ -201,7 +200,7 @@ impl Write {
             actor_name: self.actor.name(),
             target_name: parts.target_name.as_deref(),
         };
-        audit::append(&mut self.tx, org.as_str(), entry, now_ms()).await?;
+        audit::append(&mut self.tx, &org, entry, now_ms()).await?;
         self.recorded += 1;
         Ok(())
     }

@@ -4,12 +4,13 @@
 use crate::people::add_seats;
 use crate::{Conn, Result};
 use sqlx::FromRow;
+use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, OrgId, TeamId, UserId};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EnrollmentKeyRow {
-    pub org_id: String,
-    pub id: String,
-    pub team_id: String,
+    pub org_id: OrgId,
+    pub id: EnrollmentKeyId,
+    pub team_id: TeamId,
     pub expires_at: Option<i64>,
     pub max_uses: Option<i64>,
     pub uses: i64,
@@ -45,8 +46,8 @@ pub async fn insert_enrollment_key(
 
 pub async fn enrollment_keys_of_team(
     c: &mut Conn,
-    org: &str,
-    team: &str,
+    org: &OrgId,
+    team: &TeamId,
 ) -> Result<Vec<EnrollmentKeyRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE org_id = $1 AND team_id = $2 ORDER BY id"
@@ -59,8 +60,8 @@ pub async fn enrollment_keys_of_team(
 
 pub async fn get_enrollment_key(
     c: &mut Conn,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &EnrollmentKeyId,
 ) -> Result<Option<EnrollmentKeyRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE org_id = $1 AND id = $2"
@@ -80,7 +81,12 @@ pub async fn find_enrollment_key(c: &mut Conn, key_hash: &str) -> Result<Option<
     .await?)
 }
 
-pub async fn revoke_enrollment_key(c: &mut Conn, org: &str, id: &str, now: i64) -> Result<()> {
+pub async fn revoke_enrollment_key(
+    c: &mut Conn,
+    org: &OrgId,
+    id: &EnrollmentKeyId,
+    now: i64,
+) -> Result<()> {
     sqlx::query("UPDATE enrollment_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL")
         .bind(org)
         .bind(id)
@@ -90,7 +96,7 @@ pub async fn revoke_enrollment_key(c: &mut Conn, org: &str, id: &str, now: i64) 
     Ok(())
 }
 
-pub async fn use_enrollment_key(c: &mut Conn, org: &str, id: &str) -> Result<()> {
+pub async fn use_enrollment_key(c: &mut Conn, org: &OrgId, id: &EnrollmentKeyId) -> Result<()> {
     sqlx::query("UPDATE enrollment_keys SET uses = uses + 1 WHERE org_id = $1 AND id = $2")
         .bind(org)
         .bind(id)
@@ -101,9 +107,9 @@ pub async fn use_enrollment_key(c: &mut Conn, org: &str, id: &str) -> Result<()>
 
 #[derive(Debug, Clone, FromRow)]
 pub struct DeviceRow {
-    pub org_id: String,
-    pub id: String,
-    pub team_id: String,
+    pub org_id: OrgId,
+    pub id: DeviceId,
+    pub team_id: TeamId,
     pub name: String,
     pub enrolled_at: i64,
 }
@@ -123,7 +129,7 @@ pub async fn insert_device(c: &mut Conn, d: &DeviceRow) -> Result<()> {
     add_seats(c, &d.org_id, &d.team_id, 1).await
 }
 
-pub async fn devices_of_team(c: &mut Conn, org: &str, team: &str) -> Result<Vec<DeviceRow>> {
+pub async fn devices_of_team(c: &mut Conn, org: &OrgId, team: &TeamId) -> Result<Vec<DeviceRow>> {
     Ok(sqlx::query_as("SELECT org_id, id, team_id, name, enrolled_at FROM devices WHERE org_id = $1 AND team_id = $2 ORDER BY id")
         .bind(org)
         .bind(team)
@@ -131,7 +137,7 @@ pub async fn devices_of_team(c: &mut Conn, org: &str, team: &str) -> Result<Vec<
         .await?)
 }
 
-pub async fn get_device(c: &mut Conn, org: &str, id: &str) -> Result<Option<DeviceRow>> {
+pub async fn get_device(c: &mut Conn, org: &OrgId, id: &DeviceId) -> Result<Option<DeviceRow>> {
     Ok(sqlx::query_as(
         "SELECT org_id, id, team_id, name, enrolled_at FROM devices WHERE org_id = $1 AND id = $2",
     )
@@ -141,7 +147,7 @@ pub async fn get_device(c: &mut Conn, org: &str, id: &str) -> Result<Option<Devi
     .await?)
 }
 
-pub async fn rename_device(c: &mut Conn, org: &str, id: &str, name: &str) -> Result<()> {
+pub async fn rename_device(c: &mut Conn, org: &OrgId, id: &DeviceId, name: &str) -> Result<()> {
     sqlx::query("UPDATE devices SET name = $3 WHERE org_id = $1 AND id = $2")
         .bind(org)
         .bind(id)
@@ -169,10 +175,10 @@ pub async fn delete_device(c: &mut Conn, d: &DeviceRow) -> Result<()> {
 /// An app token: bound to a user (with or without a chosen team) or to a device.
 #[derive(Debug, Clone, FromRow)]
 pub struct AppTokenRow {
-    pub org_id: Option<String>,
-    pub team_id: Option<String>,
-    pub user_id: Option<String>,
-    pub device_id: Option<String>,
+    pub org_id: Option<OrgId>,
+    pub team_id: Option<TeamId>,
+    pub user_id: Option<UserId>,
+    pub device_id: Option<DeviceId>,
     pub expires_at: i64,
     /// The organization's version when read (its cache version).
     pub org_version: Option<i64>,
@@ -213,7 +219,12 @@ pub async fn app_token(c: &mut Conn, token_hash: &str, now: i64) -> Result<Optio
 }
 
 /// Binds a user's app token to the team the app chose.
-pub async fn bind_app_token(c: &mut Conn, token_hash: &str, org: &str, team: &str) -> Result<()> {
+pub async fn bind_app_token(
+    c: &mut Conn,
+    token_hash: &str,
+    org: &OrgId,
+    team: &TeamId,
+) -> Result<()> {
     sqlx::query("UPDATE app_tokens SET org_id = $2, team_id = $3 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(org)

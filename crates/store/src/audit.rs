@@ -6,6 +6,7 @@ use crate::{Conn, Result, Sql};
 use sqlx::FromRow;
 use switchboard_domain::audit::{EntryFields, GENESIS, entry_hash};
 use switchboard_domain::ids::AuditId;
+use switchboard_domain::ids::OrgId;
 
 /// What a use case records about one change.
 #[derive(Debug, Clone)]
@@ -56,7 +57,7 @@ impl AuditRow {
     }
 }
 
-pub async fn append(c: &mut Conn, org: &str, e: NewEntry<'_>, now: i64) -> Result<()> {
+pub async fn append(c: &mut Conn, org: &OrgId, e: NewEntry<'_>, now: i64) -> Result<()> {
     let last: Option<(i64, String)> = sqlx::query_as(
         "SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
     )
@@ -69,7 +70,7 @@ pub async fn append(c: &mut Conn, org: &str, e: NewEntry<'_>, now: i64) -> Resul
     let before = e.before.to_string();
     let after = e.after.to_string();
     let fields = EntryFields {
-        org_id: org,
+        org_id: org.as_str(),
         seq,
         at_ms: now,
         actor: e.actor,
@@ -119,9 +120,9 @@ pub struct AuditFilter {
 
 const COLUMNS: &str = "org_id, seq, id, at, actor, action, target, before_json, after_json, request_id, prev_hash, hash, actor_name, target_name";
 
-pub async fn list(c: &mut Conn, org: &str, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+pub async fn list(c: &mut Conn, org: &OrgId, f: &AuditFilter) -> Result<Vec<AuditRow>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM audit_log WHERE org_id = "));
-    q.bind(org.to_owned());
+    q.bind(org.clone());
     if let Some(v) = &f.actor {
         q.push(" AND actor = ").bind(v.clone());
     }
@@ -146,7 +147,7 @@ pub async fn list(c: &mut Conn, org: &str, f: &AuditFilter) -> Result<Vec<AuditR
 }
 
 /// Recomputes the whole chain of an organization; returns the first broken sequence number.
-pub async fn verify_chain(c: &mut Conn, org: &str) -> Result<Option<i64>> {
+pub async fn verify_chain(c: &mut Conn, org: &OrgId) -> Result<Option<i64>> {
     let rows: Vec<AuditRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE org_id = $1 ORDER BY seq"
     ))

@@ -3,16 +3,18 @@
 
 use crate::{Conn, Result};
 use sqlx::FromRow;
+use switchboard_domain::billing::{InvoiceStatus, Period, SubscriptionStatus};
+use switchboard_domain::ids::{InvoiceId, OrgId, SubscriptionId};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SubscriptionRow {
-    pub org_id: String,
-    pub id: String,
+    pub org_id: OrgId,
+    pub id: SubscriptionId,
     pub name: String,
     pub plan: String,
     pub seats: i64,
-    pub status: String,
-    pub period: String,
+    pub status: SubscriptionStatus,
+    pub period: Period,
     pub unit_price_cents: i64,
     pub period_start: i64,
     pub period_end: i64,
@@ -50,8 +52,8 @@ pub async fn insert_subscription(c: &mut Conn, s: &SubscriptionRow) -> Result<()
 
 pub async fn get_subscription(
     c: &mut Conn,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &SubscriptionId,
 ) -> Result<Option<SubscriptionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM subscriptions WHERE org_id = $1 AND id = $2"
@@ -63,7 +65,10 @@ pub async fn get_subscription(
 }
 
 /// A subscription by id alone, for the operator API (which is not scoped to an organization).
-pub async fn find_subscription(c: &mut Conn, id: &str) -> Result<Option<SubscriptionRow>> {
+pub async fn find_subscription(
+    c: &mut Conn,
+    id: &SubscriptionId,
+) -> Result<Option<SubscriptionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM subscriptions WHERE id = $1"
     ))
@@ -72,7 +77,7 @@ pub async fn find_subscription(c: &mut Conn, id: &str) -> Result<Option<Subscrip
     .await?)
 }
 
-pub async fn list_subscriptions(c: &mut Conn, org: &str) -> Result<Vec<SubscriptionRow>> {
+pub async fn list_subscriptions(c: &mut Conn, org: &OrgId) -> Result<Vec<SubscriptionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM subscriptions WHERE org_id = $1 ORDER BY id"
     ))
@@ -106,7 +111,7 @@ pub async fn update_terms(c: &mut Conn, s: &SubscriptionRow) -> Result<()> {
     Ok(())
 }
 
-pub async fn rename(c: &mut Conn, org: &str, id: &str, name: &str) -> Result<()> {
+pub async fn rename(c: &mut Conn, org: &OrgId, id: &SubscriptionId, name: &str) -> Result<()> {
     sqlx::query("UPDATE subscriptions SET name = $3 WHERE org_id = $1 AND id = $2")
         .bind(org)
         .bind(id)
@@ -116,7 +121,13 @@ pub async fn rename(c: &mut Conn, org: &str, id: &str, name: &str) -> Result<()>
     Ok(())
 }
 
-pub async fn set_period(c: &mut Conn, org: &str, id: &str, start: i64, end: i64) -> Result<()> {
+pub async fn set_period(
+    c: &mut Conn,
+    org: &OrgId,
+    id: &SubscriptionId,
+    start: i64,
+    end: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE subscriptions SET period_start = $3, period_end = $4 WHERE org_id = $1 AND id = $2",
     )
@@ -141,8 +152,8 @@ pub struct PaymentMethodRow {
 
 pub async fn set_payment_method(
     c: &mut Conn,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &SubscriptionId,
     pm: &PaymentMethodRow,
 ) -> Result<()> {
     sqlx::query(
@@ -174,15 +185,15 @@ pub async fn next_number(c: &mut Conn, counter: &str) -> Result<i64> {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct InvoiceRow {
-    pub org_id: String,
-    pub id: String,
+    pub org_id: OrgId,
+    pub id: InvoiceId,
     pub number: i64,
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub period_start: i64,
     pub period_end: i64,
     pub lines_json: String,
     pub total_cents: i64,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub created_at: i64,
 }
 
@@ -207,7 +218,11 @@ pub async fn insert_invoice(c: &mut Conn, i: &InvoiceRow) -> Result<()> {
     Ok(())
 }
 
-pub async fn list_invoices(c: &mut Conn, org: &str, sub: &str) -> Result<Vec<InvoiceRow>> {
+pub async fn list_invoices(
+    c: &mut Conn,
+    org: &OrgId,
+    sub: &SubscriptionId,
+) -> Result<Vec<InvoiceRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {INVOICE_COLUMNS} FROM invoices WHERE org_id = $1 AND subscription_id = $2 ORDER BY number DESC"
     ))
@@ -217,7 +232,7 @@ pub async fn list_invoices(c: &mut Conn, org: &str, sub: &str) -> Result<Vec<Inv
     .await?)
 }
 
-pub async fn get_invoice(c: &mut Conn, org: &str, id: &str) -> Result<Option<InvoiceRow>> {
+pub async fn get_invoice(c: &mut Conn, org: &OrgId, id: &InvoiceId) -> Result<Option<InvoiceRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {INVOICE_COLUMNS} FROM invoices WHERE org_id = $1 AND id = $2"
     ))
@@ -228,7 +243,7 @@ pub async fn get_invoice(c: &mut Conn, org: &str, id: &str) -> Result<Option<Inv
 }
 
 /// An invoice by id alone, for the operator API.
-pub async fn find_invoice(c: &mut Conn, id: &str) -> Result<Option<InvoiceRow>> {
+pub async fn find_invoice(c: &mut Conn, id: &InvoiceId) -> Result<Option<InvoiceRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1"
     ))
@@ -237,7 +252,12 @@ pub async fn find_invoice(c: &mut Conn, id: &str) -> Result<Option<InvoiceRow>> 
     .await?)
 }
 
-pub async fn set_invoice_status(c: &mut Conn, org: &str, id: &str, status: &str) -> Result<()> {
+pub async fn set_invoice_status(
+    c: &mut Conn,
+    org: &OrgId,
+    id: &InvoiceId,
+    status: InvoiceStatus,
+) -> Result<()> {
     sqlx::query("UPDATE invoices SET status = $3 WHERE org_id = $1 AND id = $2")
         .bind(org)
         .bind(id)

@@ -2,18 +2,25 @@
 
 use crate::{Conn, Result};
 use sqlx::FromRow;
+use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId};
+use switchboard_domain::team::LoginType;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OrgRow {
-    pub id: String,
+    pub id: OrgId,
     pub name: Option<String>,
     pub established_at: Option<i64>,
-    pub initial_team_id: String,
+    pub initial_team_id: TeamId,
     pub version: i64,
     pub created_at: i64,
 }
 
-pub async fn insert_org(c: &mut Conn, id: &str, initial_team_id: &str, now: i64) -> Result<()> {
+pub async fn insert_org(
+    c: &mut Conn,
+    id: &OrgId,
+    initial_team_id: &TeamId,
+    now: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO orgs (id, name, established_at, initial_team_id, version, created_at) VALUES ($1, NULL, NULL, $2, 0, $3)")
         .bind(id)
         .bind(initial_team_id)
@@ -23,14 +30,14 @@ pub async fn insert_org(c: &mut Conn, id: &str, initial_team_id: &str, now: i64)
     Ok(())
 }
 
-pub async fn get_org(c: &mut Conn, id: &str) -> Result<Option<OrgRow>> {
+pub async fn get_org(c: &mut Conn, id: &OrgId) -> Result<Option<OrgRow>> {
     Ok(sqlx::query_as("SELECT id, name, established_at, initial_team_id, version, created_at FROM orgs WHERE id = $1")
         .bind(id)
         .fetch_optional(c)
         .await?)
 }
 
-pub async fn establish_org(c: &mut Conn, id: &str, name: &str, now: i64) -> Result<()> {
+pub async fn establish_org(c: &mut Conn, id: &OrgId, name: &str, now: i64) -> Result<()> {
     sqlx::query("UPDATE orgs SET name = $2, established_at = $3 WHERE id = $1")
         .bind(id)
         .bind(name)
@@ -42,12 +49,12 @@ pub async fn establish_org(c: &mut Conn, id: &str, name: &str, now: i64) -> Resu
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TeamRow {
-    pub org_id: String,
-    pub id: String,
+    pub org_id: OrgId,
+    pub id: TeamId,
     pub name: String,
-    pub login_type: String,
+    pub login_type: LoginType,
     pub description: Option<String>,
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SubscriptionId>,
     pub reserved_seats: Option<i64>,
     /// Seat holders in the team (kept by the functions that change them).
     pub seats_used: i64,
@@ -76,7 +83,7 @@ pub async fn insert_team(c: &mut Conn, t: &TeamRow, name_key: &str) -> Result<()
     Ok(())
 }
 
-pub async fn get_team(c: &mut Conn, org: &str, id: &str) -> Result<Option<TeamRow>> {
+pub async fn get_team(c: &mut Conn, org: &OrgId, id: &TeamId) -> Result<Option<TeamRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 AND t.id = $2"
     ))
@@ -86,7 +93,7 @@ pub async fn get_team(c: &mut Conn, org: &str, id: &str) -> Result<Option<TeamRo
     .await?)
 }
 
-pub async fn list_teams(c: &mut Conn, org: &str) -> Result<Vec<TeamRow>> {
+pub async fn list_teams(c: &mut Conn, org: &OrgId) -> Result<Vec<TeamRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 ORDER BY t.id"
     ))
@@ -97,8 +104,8 @@ pub async fn list_teams(c: &mut Conn, org: &str) -> Result<Vec<TeamRow>> {
 
 pub async fn update_team(
     c: &mut Conn,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &TeamId,
     name: &str,
     name_key: &str,
     description: Option<&str>,
@@ -118,7 +125,7 @@ pub async fn update_team(
 
 /// Deletes a team and what hangs off it: its own settings, its place in policies, its
 /// enrollment keys. (Memberships and devices must be gone already.)
-pub async fn delete_team(c: &mut Conn, org: &str, id: &str) -> Result<()> {
+pub async fn delete_team(c: &mut Conn, org: &OrgId, id: &TeamId) -> Result<()> {
     for table in ["team_settings", "policy_teams", "enrollment_keys"] {
         sqlx::query(&format!(
             "DELETE FROM {table} WHERE org_id = $1 AND team_id = $2"
@@ -137,7 +144,7 @@ pub async fn delete_team(c: &mut Conn, org: &str, id: &str) -> Result<()> {
 }
 
 /// Number of memberships per team of an organization (teams without members are absent).
-pub async fn member_counts(c: &mut Conn, org: &str) -> Result<Vec<(String, i64)>> {
+pub async fn member_counts(c: &mut Conn, org: &OrgId) -> Result<Vec<(TeamId, i64)>> {
     Ok(sqlx::query_as(
         "SELECT team_id, CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 GROUP BY team_id",
     )
@@ -147,7 +154,11 @@ pub async fn member_counts(c: &mut Conn, org: &str) -> Result<Vec<(String, i64)>
 }
 
 /// Teams covered by one subscription.
-pub async fn teams_of_subscription(c: &mut Conn, org: &str, sub: &str) -> Result<Vec<TeamRow>> {
+pub async fn teams_of_subscription(
+    c: &mut Conn,
+    org: &OrgId,
+    sub: &SubscriptionId,
+) -> Result<Vec<TeamRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 AND t.subscription_id = $2 ORDER BY t.id"
     ))
@@ -158,7 +169,7 @@ pub async fn teams_of_subscription(c: &mut Conn, org: &str, sub: &str) -> Result
 }
 
 /// Number of memberships in one team.
-pub async fn member_count(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
+pub async fn member_count(c: &mut Conn, org: &OrgId, team: &TeamId) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = $1 AND team_id = $2",
     )
@@ -171,9 +182,9 @@ pub async fn member_count(c: &mut Conn, org: &str, team: &str) -> Result<i64> {
 /// Puts a team into a subscription (or out of any, with `None`), with an optional reservation.
 pub async fn set_team_subscription(
     c: &mut Conn,
-    org: &str,
-    team: &str,
-    sub: Option<&str>,
+    org: &OrgId,
+    team: &TeamId,
+    sub: Option<&SubscriptionId>,
     reserved: Option<i64>,
 ) -> Result<()> {
     sqlx::query(
@@ -181,7 +192,7 @@ pub async fn set_team_subscription(
     )
     .bind(org)
     .bind(team)
-    .bind(sub.map(str::to_owned))
+    .bind(sub.cloned())
     .bind(reserved)
     .execute(c)
     .await?;
@@ -189,7 +200,7 @@ pub async fn set_team_subscription(
 }
 
 /// Every organization's id, in id order.
-pub async fn all_ids(c: &mut Conn) -> Result<Vec<String>> {
+pub async fn all_ids(c: &mut Conn) -> Result<Vec<OrgId>> {
     Ok(sqlx::query_scalar("SELECT id FROM orgs ORDER BY id")
         .fetch_all(c)
         .await?)
@@ -207,7 +218,7 @@ pub async fn any_org(c: &mut Conn) -> Result<bool> {
 
 /// The current versions of these organizations (one read for many requests; see the service's
 /// entitlement cache).
-pub async fn versions(c: &mut Conn, orgs: &[String]) -> Result<Vec<(String, i64)>> {
+pub async fn versions(c: &mut Conn, orgs: &[OrgId]) -> Result<Vec<(OrgId, i64)>> {
     let mut q = crate::Sql::new("SELECT id, version FROM orgs WHERE id IN ");
     q.bind_list(orgs);
     let (text, args) = q.build();
@@ -216,7 +227,7 @@ pub async fn versions(c: &mut Conn, orgs: &[String]) -> Result<Vec<(String, i64)
 
 /// Bumps an organization's version outside a `write_org` transaction (a change that concerns it
 /// but happens in another organization's transaction, like an app token moving between them).
-pub async fn bump_version(c: &mut Conn, org: &str) -> Result<()> {
+pub async fn bump_version(c: &mut Conn, org: &OrgId) -> Result<()> {
     sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
         .bind(org)
         .execute(c)
@@ -224,14 +235,25 @@ pub async fn bump_version(c: &mut Conn, org: &str) -> Result<()> {
     Ok(())
 }
 
-/// The seat totals of a subscription's teams, summed by the database in one row:
-/// (Σ reservations, Σ reserved teams' seats left, seats of unreserved teams, all seats held).
-pub async fn seat_totals(c: &mut Conn, org: &str, sub: &str) -> Result<(i64, i64, i64, i64)> {
+/// The seat totals of a subscription's teams, summed by the database in one row.
+#[derive(Debug, Clone, Copy, FromRow)]
+pub struct SeatTotals {
+    /// Σ of the teams' reservations.
+    pub reserved: i64,
+    /// Σ of what reserved teams have not used of their reservation yet.
+    pub reserved_unused: i64,
+    /// Seats held by teams without a reservation.
+    pub unreserved_used: i64,
+    /// Every seat held in the subscription.
+    pub used: i64,
+}
+
+pub async fn seat_totals(c: &mut Conn, org: &OrgId, sub: &SubscriptionId) -> Result<SeatTotals> {
     Ok(sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(reserved_seats), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN reserved_seats > seats_used THEN reserved_seats - seats_used ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN reserved_seats IS NULL THEN seats_used ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(seats_used), 0) AS BIGINT) \
+        "SELECT CAST(COALESCE(SUM(reserved_seats), 0) AS BIGINT) AS reserved, \
+         CAST(COALESCE(SUM(CASE WHEN reserved_seats > seats_used THEN reserved_seats - seats_used ELSE 0 END), 0) AS BIGINT) AS reserved_unused, \
+         CAST(COALESCE(SUM(CASE WHEN reserved_seats IS NULL THEN seats_used ELSE 0 END), 0) AS BIGINT) AS unreserved_used, \
+         CAST(COALESCE(SUM(seats_used), 0) AS BIGINT) AS used \
          FROM teams WHERE org_id = $1 AND subscription_id = $2",
     )
     .bind(org)

@@ -4,10 +4,13 @@
 
 use crate::{Conn, Result, Sql};
 use sqlx::FromRow;
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::role::{OrgRole, TeamRole};
+use switchboard_domain::team::LoginType;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     pub first_signed_in_at: Option<i64>,
@@ -35,7 +38,7 @@ pub fn spread(text: &str) -> String {
     out
 }
 
-pub async fn get_user(c: &mut Conn, id: &str) -> Result<Option<UserRow>> {
+pub async fn get_user(c: &mut Conn, id: &UserId) -> Result<Option<UserRow>> {
     Ok(sqlx::query_as(
         "SELECT id, email, name, first_signed_in_at, created_at FROM users WHERE id = $1",
     )
@@ -57,14 +60,14 @@ pub async fn find_user_by_email(c: &mut Conn, email: &str) -> Result<Option<User
 pub async fn find_users_by_emails(
     c: &mut Conn,
     emails: &[String],
-) -> Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, UserId)>> {
     let mut found = Vec::with_capacity(emails.len());
     for chunk in emails.chunks(500) {
         let mut q = Sql::new("SELECT email, id FROM users WHERE email IN ");
         q.bind_list(chunk);
         let (text, args) = q.build();
         found.extend(
-            sqlx::query_as_with::<_, (String, String), _>(&text, args)
+            sqlx::query_as_with::<_, (String, UserId), _>(&text, args)
                 .fetch_all(&mut *c)
                 .await?,
         );
@@ -77,7 +80,7 @@ pub async fn find_users_by_emails(
 /// back with [`find_users_by_emails`].
 pub async fn insert_users(
     c: &mut Conn,
-    users: &[(String, String, Option<String>)],
+    users: &[(UserId, String, Option<String>)],
     now: i64,
 ) -> Result<()> {
     for chunk in users.chunks(500) {
@@ -107,15 +110,20 @@ pub async fn insert_users(
 }
 
 /// The id of the user with this email, creating the user if there is none.
-pub async fn ensure_user(c: &mut Conn, new_id: &str, email: &str, now: i64) -> Result<String> {
-    insert_users(c, &[(new_id.to_owned(), email.to_owned(), None)], now).await?;
+pub async fn ensure_user(c: &mut Conn, new_id: &UserId, email: &str, now: i64) -> Result<UserId> {
+    insert_users(c, &[(new_id.clone(), email.to_owned(), None)], now).await?;
     Ok(find_user_by_email(c, email)
         .await?
         .map(|u| u.id)
-        .unwrap_or_else(|| new_id.to_owned()))
+        .unwrap_or_else(|| new_id.clone()))
 }
 
-pub async fn set_user_name(c: &mut Conn, id: &str, email: &str, name: Option<&str>) -> Result<()> {
+pub async fn set_user_name(
+    c: &mut Conn,
+    id: &UserId,
+    email: &str,
+    name: Option<&str>,
+) -> Result<()> {
     let search = search_text(email, name);
     let spread_text = spread(&search);
     sqlx::query("UPDATE users SET name = $2, search = $3, search_spread = $4 WHERE id = $1")
@@ -129,7 +137,7 @@ pub async fn set_user_name(c: &mut Conn, id: &str, email: &str, name: Option<&st
 }
 
 /// R11: the first successful sign-in moves the user to `signed_in`.
-pub async fn mark_signed_in(c: &mut Conn, id: &str, now: i64) -> Result<()> {
+pub async fn mark_signed_in(c: &mut Conn, id: &UserId, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE users SET first_signed_in_at = $2 WHERE id = $1 AND first_signed_in_at IS NULL",
     )
@@ -143,8 +151,8 @@ pub async fn mark_signed_in(c: &mut Conn, id: &str, now: i64) -> Result<()> {
 // ---- org members ---------------------------------------------------------------------------
 
 /// The user's org role in the organization: `None` if not in it, `Some(None)` if in it without one.
-pub async fn org_role(c: &mut Conn, org: &str, user: &str) -> Result<Option<Option<String>>> {
-    let row: Option<(Option<String>,)> =
+pub async fn org_role(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<Option<Option<OrgRole>>> {
+    let row: Option<(Option<OrgRole>,)> =
         sqlx::query_as("SELECT org_role FROM org_members WHERE org_id = $1 AND user_id = $2")
             .bind(org)
             .bind(user)
@@ -154,7 +162,12 @@ pub async fn org_role(c: &mut Conn, org: &str, user: &str) -> Result<Option<Opti
 }
 
 /// Adds users to the organization (without an org role); users already in it are left alone.
-pub async fn insert_org_members(c: &mut Conn, org: &str, users: &[String], now: i64) -> Result<()> {
+pub async fn insert_org_members(
+    c: &mut Conn,
+    org: &OrgId,
+    users: &[UserId],
+    now: i64,
+) -> Result<()> {
     for chunk in users.chunks(500) {
         let mut q =
             Sql::new("INSERT INTO org_members (org_id, user_id, org_role, created_at) VALUES ");
@@ -163,7 +176,7 @@ pub async fn insert_org_members(c: &mut Conn, org: &str, users: &[String], now: 
                 q.push(", ");
             }
             q.push("(")
-                .bind(org.to_owned())
+                .bind(org.clone())
                 .push(", ")
                 .bind(u.clone())
                 .push(", NULL, ")
@@ -177,17 +190,22 @@ pub async fn insert_org_members(c: &mut Conn, org: &str, users: &[String], now: 
     Ok(())
 }
 
-pub async fn set_org_role(c: &mut Conn, org: &str, user: &str, role: Option<&str>) -> Result<()> {
+pub async fn set_org_role(
+    c: &mut Conn,
+    org: &OrgId,
+    user: &UserId,
+    role: Option<OrgRole>,
+) -> Result<()> {
     sqlx::query("UPDATE org_members SET org_role = $3 WHERE org_id = $1 AND user_id = $2")
         .bind(org)
         .bind(user)
-        .bind(role.map(str::to_owned))
+        .bind(role)
         .execute(c)
         .await?;
     Ok(())
 }
 
-pub async fn delete_org_member(c: &mut Conn, org: &str, user: &str) -> Result<()> {
+pub async fn delete_org_member(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<()> {
     sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")
         .bind(org)
         .bind(user)
@@ -196,7 +214,7 @@ pub async fn delete_org_member(c: &mut Conn, org: &str, user: &str) -> Result<()
     Ok(())
 }
 
-pub async fn count_org_role(c: &mut Conn, org: &str, role: &str) -> Result<i64> {
+pub async fn count_org_role(c: &mut Conn, org: &OrgId, role: OrgRole) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM org_members WHERE org_id = $1 AND org_role = $2",
     )
@@ -208,13 +226,13 @@ pub async fn count_org_role(c: &mut Conn, org: &str, role: &str) -> Result<i64> 
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OrgRoleRow {
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: String,
     pub name: Option<String>,
-    pub org_role: String,
+    pub org_role: OrgRole,
 }
 
-pub async fn list_org_roles(c: &mut Conn, org: &str) -> Result<Vec<OrgRoleRow>> {
+pub async fn list_org_roles(c: &mut Conn, org: &OrgId) -> Result<Vec<OrgRoleRow>> {
     Ok(sqlx::query_as(
         "SELECT om.user_id, u.email, u.name, om.org_role FROM org_members om JOIN users u ON u.id = om.user_id \
          WHERE om.org_id = $1 AND om.org_role IS NOT NULL ORDER BY om.user_id",
@@ -224,13 +242,19 @@ pub async fn list_org_roles(c: &mut Conn, org: &str) -> Result<Vec<OrgRoleRow>> 
     .await?)
 }
 
+/// One organization a user is in.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserOrg {
+    pub org_id: OrgId,
+    /// `None` until the organization is established (R2).
+    pub org_name: Option<String>,
+    pub org_role: Option<OrgRole>,
+}
+
 /// Organizations the user is in, with their org role there.
-pub async fn orgs_of_user(
-    c: &mut Conn,
-    user: &str,
-) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+pub async fn orgs_of_user(c: &mut Conn, user: &UserId) -> Result<Vec<UserOrg>> {
     Ok(sqlx::query_as(
-        "SELECT o.id, o.name, om.org_role FROM org_members om JOIN orgs o ON o.id = om.org_id \
+        "SELECT o.id AS org_id, o.name AS org_name, om.org_role FROM org_members om JOIN orgs o ON o.id = om.org_id \
          WHERE om.user_id = $1 ORDER BY o.id",
     )
     .bind(user)
@@ -242,11 +266,11 @@ pub async fn orgs_of_user(
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MembershipRow {
-    pub user_id: String,
-    pub team_id: String,
+    pub user_id: UserId,
+    pub team_id: TeamId,
     pub team_name: String,
-    pub login_type: String,
-    pub team_role: String,
+    pub login_type: LoginType,
+    pub team_role: TeamRole,
     pub app_access: i64,
 }
 
@@ -256,14 +280,14 @@ const MEMBERSHIP_SELECT: &str = "SELECT m.user_id, m.team_id, t.name AS team_nam
 /// Every membership of these users in the organization.
 pub async fn memberships_of_users(
     c: &mut Conn,
-    org: &str,
-    users: &[String],
+    org: &OrgId,
+    users: &[UserId],
 ) -> Result<Vec<MembershipRow>> {
     let mut rows = Vec::new();
     for chunk in users.chunks(500) {
         let mut q = Sql::new(MEMBERSHIP_SELECT);
         q.push(" WHERE m.org_id = ")
-            .bind(org.to_owned())
+            .bind(org.clone())
             .push(" AND m.user_id IN ");
         q.bind_list(chunk).push(" ORDER BY m.user_id, m.team_id");
         let (text, args) = q.build();
@@ -278,9 +302,9 @@ pub async fn memberships_of_users(
 
 pub async fn get_membership(
     c: &mut Conn,
-    org: &str,
-    user: &str,
-    team: &str,
+    org: &OrgId,
+    user: &UserId,
+    team: &TeamId,
 ) -> Result<Option<MembershipRow>> {
     Ok(sqlx::query_as(&format!(
         "{MEMBERSHIP_SELECT} WHERE m.org_id = $1 AND m.user_id = $2 AND m.team_id = $3"
@@ -295,21 +319,21 @@ pub async fn get_membership(
 /// Which of these users are already members of the team.
 pub async fn members_among(
     c: &mut Conn,
-    org: &str,
-    team: &str,
-    users: &[String],
-) -> Result<Vec<String>> {
+    org: &OrgId,
+    team: &TeamId,
+    users: &[UserId],
+) -> Result<Vec<UserId>> {
     let mut found = Vec::new();
     for chunk in users.chunks(500) {
         let mut q = Sql::new("SELECT user_id FROM memberships WHERE org_id = ");
-        q.bind(org.to_owned())
+        q.bind(org.clone())
             .push(" AND team_id = ")
-            .bind(team.to_owned())
+            .bind(team.clone())
             .push(" AND user_id IN ");
         q.bind_list(chunk);
         let (text, args) = q.build();
         found.extend(
-            sqlx::query_scalar_with::<_, String, _>(&text, args)
+            sqlx::query_scalar_with::<_, UserId, _>(&text, args)
                 .fetch_all(&mut *c)
                 .await?,
         );
@@ -320,10 +344,10 @@ pub async fn members_among(
 /// Inserts memberships of these users in one team, all with the same role and app access.
 pub async fn insert_memberships(
     c: &mut Conn,
-    org: &str,
-    team: &str,
-    users: &[String],
-    team_role: &str,
+    org: &OrgId,
+    team: &TeamId,
+    users: &[UserId],
+    team_role: TeamRole,
     app_access: bool,
     now: i64,
 ) -> Result<()> {
@@ -336,13 +360,13 @@ pub async fn insert_memberships(
                 q.push(", ");
             }
             q.push("(")
-                .bind(org.to_owned())
+                .bind(org.clone())
                 .push(", ")
-                .bind(team.to_owned())
+                .bind(team.clone())
                 .push(", ")
                 .bind(u.clone());
             q.push(", ")
-                .bind(team_role.to_owned())
+                .bind(team_role)
                 .push(", ")
                 .bind(app_access as i64)
                 .push(", ")
@@ -360,7 +384,7 @@ pub async fn insert_memberships(
 
 /// Moves a team's seat counter (`teams.seats_used`). Every function here that changes who holds
 /// a seat calls it in the same transaction, so the counter can't drift from the memberships.
-pub async fn add_seats(c: &mut Conn, org: &str, team: &str, delta: i64) -> Result<()> {
+pub async fn add_seats(c: &mut Conn, org: &OrgId, team: &TeamId, delta: i64) -> Result<()> {
     sqlx::query("UPDATE teams SET seats_used = seats_used + $3 WHERE org_id = $1 AND id = $2")
         .bind(org)
         .bind(team)
@@ -371,7 +395,7 @@ pub async fn add_seats(c: &mut Conn, org: &str, team: &str, delta: i64) -> Resul
 }
 
 /// App access of one membership as 0/1, or 0 if there is none.
-async fn access_of(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<i64> {
+async fn access_of(c: &mut Conn, org: &OrgId, user: &UserId, team: &TeamId) -> Result<i64> {
     let a: Option<i64> = sqlx::query_scalar(
         "SELECT app_access FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3",
     )
@@ -385,10 +409,10 @@ async fn access_of(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<i6
 
 pub async fn update_membership(
     c: &mut Conn,
-    org: &str,
-    user: &str,
-    team: &str,
-    team_role: &str,
+    org: &OrgId,
+    user: &UserId,
+    team: &TeamId,
+    team_role: TeamRole,
     app_access: bool,
 ) -> Result<()> {
     let before = access_of(c, org, user, team).await?;
@@ -407,7 +431,12 @@ pub async fn update_membership(
     Ok(())
 }
 
-pub async fn delete_membership(c: &mut Conn, org: &str, user: &str, team: &str) -> Result<()> {
+pub async fn delete_membership(
+    c: &mut Conn,
+    org: &OrgId,
+    user: &UserId,
+    team: &TeamId,
+) -> Result<()> {
     let before = access_of(c, org, user, team).await?;
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
         .bind(org)
@@ -421,7 +450,7 @@ pub async fn delete_membership(c: &mut Conn, org: &str, user: &str, team: &str) 
     Ok(())
 }
 
-pub async fn delete_memberships_of_user(c: &mut Conn, org: &str, user: &str) -> Result<()> {
+pub async fn delete_memberships_of_user(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<()> {
     sqlx::query(
         "UPDATE teams SET seats_used = seats_used - 1 WHERE org_id = $1 AND id IN \
          (SELECT team_id FROM memberships WHERE org_id = $1 AND user_id = $2 AND app_access = 1)",
@@ -440,7 +469,7 @@ pub async fn delete_memberships_of_user(c: &mut Conn, org: &str, user: &str) -> 
 
 /// Seat holders counted from the memberships themselves, per team: what `teams.seats_used` must
 /// always equal (checked by tests).
-pub async fn counted_seats(c: &mut Conn, org: &str) -> Result<Vec<(String, i64, i64)>> {
+pub async fn counted_seats(c: &mut Conn, org: &OrgId) -> Result<Vec<(TeamId, i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT t.id, t.seats_used, CAST((SELECT COUNT(*) FROM memberships m WHERE m.org_id = t.org_id \
          AND m.team_id = t.id AND m.app_access = 1) + (SELECT COUNT(*) FROM devices d WHERE d.org_id = t.org_id \
@@ -461,26 +490,26 @@ pub struct UserFilter {
     pub q: Option<String>,
     /// Whether few users hold `q` (see [`list_users`]); set there, not by callers.
     pub rare: bool,
-    pub team: Option<String>,
-    pub team_role: Option<String>,
-    /// `org_admin`, `org_analyst`, or `none` for users without an org role.
-    pub org_role: Option<String>,
+    pub team: Option<TeamId>,
+    pub team_role: Option<TeamRole>,
+    /// Users with this org role; `Some(None)`: users without one.
+    pub org_role: Option<Option<OrgRole>>,
     pub signed_in: Option<bool>,
     pub app_access: Option<bool>,
     /// Only users with a membership in one of these teams.
-    pub scope: Option<Vec<String>>,
+    pub scope: Option<Vec<TeamId>>,
     /// Only users whose id sorts after this one (the cursor).
-    pub after: Option<String>,
+    pub after: Option<UserId>,
     pub limit: i64,
 }
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserListRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     pub first_signed_in_at: Option<i64>,
-    pub org_role: Option<String>,
+    pub org_role: Option<OrgRole>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
@@ -582,7 +611,7 @@ fn pg_candidates(needle: &str) -> (&'static str, String) {
 
 /// The SQL of one page of the user list. With a team filter the query walks that team's
 /// memberships in user order (the primary key), so its cost follows the team's size, not the org's.
-pub fn user_list_sql(org: &str, f: &UserFilter, sqlite: bool) -> Sql {
+pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
     let mut q = Sql::new(
         "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role FROM org_members om JOIN users u ON u.id = om.user_id",
     );
@@ -603,9 +632,9 @@ pub fn user_list_sql(org: &str, f: &UserFilter, sqlite: bool) -> Sql {
     if let Some(team) = &f.team {
         q.push(" JOIN memberships m ON m.org_id = om.org_id AND m.user_id = om.user_id AND m.team_id = ").bind(team.clone());
         membership_conds(&mut q, "m");
-        q.push(" WHERE om.org_id = ").bind(org.to_owned());
+        q.push(" WHERE om.org_id = ").bind(org.clone());
     } else {
-        q.push(" WHERE om.org_id = ").bind(org.to_owned());
+        q.push(" WHERE om.org_id = ").bind(org.clone());
         if f.team_role.is_some() || f.app_access.is_some() || f.scope.is_some() {
             q.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = om.org_id AND m.user_id = om.user_id");
             membership_conds(&mut q, "m");
@@ -640,12 +669,12 @@ pub fn user_list_sql(org: &str, f: &UserFilter, sqlite: bool) -> Sql {
             .bind(like_pattern(text))
             .push(" ESCAPE '\\'");
     }
-    match f.org_role.as_deref() {
-        Some("none") => {
+    match f.org_role {
+        Some(None) => {
             q.push(" AND om.org_role IS NULL");
         }
-        Some(r) => {
-            q.push(" AND om.org_role = ").bind(r.to_owned());
+        Some(Some(r)) => {
+            q.push(" AND om.org_role = ").bind(r);
         }
         None => {}
     }
@@ -674,7 +703,7 @@ pub fn user_list_sql(org: &str, f: &UserFilter, sqlite: bool) -> Sql {
 /// One page of the user list. With `q`, the index says first whether few users hold it: then the
 /// page is built from those few, looked up by the index; when many do, walking the organization
 /// in order and matching as it goes fills the page within a few thousand rows.
-pub async fn list_users(c: &mut Conn, org: &str, f: &UserFilter) -> Result<Vec<UserListRow>> {
+pub async fn list_users(c: &mut Conn, org: &OrgId, f: &UserFilter) -> Result<Vec<UserListRow>> {
     let mut f = f.clone();
     if let Some(needle) = &f.q {
         f.rare = is_rare(c, needle).await?;
@@ -694,7 +723,7 @@ pub async fn list_users(c: &mut Conn, org: &str, f: &UserFilter) -> Result<Vec<U
     Ok(rows)
 }
 
-async fn page(c: &mut Conn, org: &str, f: &UserFilter) -> Result<Vec<UserListRow>> {
+async fn page(c: &mut Conn, org: &OrgId, f: &UserFilter) -> Result<Vec<UserListRow>> {
     let (text, args) = user_list_sql(org, f, is_sqlite(c)).build();
     Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
 }
@@ -723,7 +752,7 @@ pub async fn backfill_spread(c: &mut Conn) -> Result<usize> {
 }
 
 /// Marks these users as signed in (demo data).
-pub async fn mark_many_signed_in(c: &mut Conn, users: &[String], now: i64) -> Result<()> {
+pub async fn mark_many_signed_in(c: &mut Conn, users: &[UserId], now: i64) -> Result<()> {
     for chunk in users.chunks(500) {
         let mut q = Sql::new("UPDATE users SET first_signed_in_at = ");
         q.bind(now).push(" WHERE id IN ");

@@ -2,6 +2,8 @@
 
 use crate::{Conn, Result};
 use sqlx::FromRow;
+use switchboard_domain::ids::{OrgId, PolicyId, TeamId};
+use switchboard_domain::settings::PolicyKind;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TeamSettingRow {
@@ -11,7 +13,11 @@ pub struct TeamSettingRow {
     pub updated_at: i64,
 }
 
-pub async fn team_settings(c: &mut Conn, org: &str, team: &str) -> Result<Vec<TeamSettingRow>> {
+pub async fn team_settings(
+    c: &mut Conn,
+    org: &OrgId,
+    team: &TeamId,
+) -> Result<Vec<TeamSettingRow>> {
     Ok(sqlx::query_as("SELECT key, value_json, updated_by, updated_at FROM team_settings WHERE org_id = $1 AND team_id = $2")
         .bind(org)
         .bind(team)
@@ -21,8 +27,8 @@ pub async fn team_settings(c: &mut Conn, org: &str, team: &str) -> Result<Vec<Te
 
 pub async fn put_team_setting(
     c: &mut Conn,
-    org: &str,
-    team: &str,
+    org: &OrgId,
+    team: &TeamId,
     key: &str,
     value_json: &str,
     by: &str,
@@ -43,7 +49,12 @@ pub async fn put_team_setting(
     Ok(())
 }
 
-pub async fn delete_team_setting(c: &mut Conn, org: &str, team: &str, key: &str) -> Result<()> {
+pub async fn delete_team_setting(
+    c: &mut Conn,
+    org: &OrgId,
+    team: &TeamId,
+    key: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM team_settings WHERE org_id = $1 AND team_id = $2 AND key = $3")
         .bind(org)
         .bind(team)
@@ -55,9 +66,9 @@ pub async fn delete_team_setting(c: &mut Conn, org: &str, team: &str, key: &str)
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PolicyRow {
-    pub org_id: String,
-    pub id: String,
-    pub kind: String,
+    pub org_id: OrgId,
+    pub id: PolicyId,
+    pub kind: PolicyKind,
     pub name: String,
     pub values_json: String,
     pub issuer: Option<String>,
@@ -110,7 +121,7 @@ pub async fn update_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete_policy(c: &mut Conn, org: &str, id: &str) -> Result<()> {
+pub async fn delete_policy(c: &mut Conn, org: &OrgId, id: &PolicyId) -> Result<()> {
     sqlx::query("DELETE FROM policy_teams WHERE org_id = $1 AND policy_id = $2")
         .bind(org)
         .bind(id)
@@ -126,9 +137,9 @@ pub async fn delete_policy(c: &mut Conn, org: &str, id: &str) -> Result<()> {
 
 pub async fn get_policy(
     c: &mut Conn,
-    org: &str,
-    id: &str,
-    kind: &str,
+    org: &OrgId,
+    id: &PolicyId,
+    kind: PolicyKind,
 ) -> Result<Option<PolicyRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM policies WHERE org_id = $1 AND id = $2 AND kind = $3"
@@ -140,7 +151,7 @@ pub async fn get_policy(
     .await?)
 }
 
-pub async fn list_policies(c: &mut Conn, org: &str, kind: &str) -> Result<Vec<PolicyRow>> {
+pub async fn list_policies(c: &mut Conn, org: &OrgId, kind: PolicyKind) -> Result<Vec<PolicyRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM policies WHERE org_id = $1 AND kind = $2 ORDER BY id"
     ))
@@ -151,7 +162,11 @@ pub async fn list_policies(c: &mut Conn, org: &str, kind: &str) -> Result<Vec<Po
 }
 
 /// (policy id, team id) for every policy of a kind in the organization.
-pub async fn policy_teams(c: &mut Conn, org: &str, kind: &str) -> Result<Vec<(String, String)>> {
+pub async fn policy_teams(
+    c: &mut Conn,
+    org: &OrgId,
+    kind: PolicyKind,
+) -> Result<Vec<(PolicyId, TeamId)>> {
     Ok(sqlx::query_as("SELECT policy_id, team_id FROM policy_teams WHERE org_id = $1 AND kind = $2 ORDER BY policy_id, team_id")
         .bind(org)
         .bind(kind)
@@ -162,10 +177,10 @@ pub async fn policy_teams(c: &mut Conn, org: &str, kind: &str) -> Result<Vec<(St
 /// Replaces the teams a policy applies to.
 pub async fn set_policy_teams(
     c: &mut Conn,
-    org: &str,
-    policy: &str,
-    kind: &str,
-    teams: &[String],
+    org: &OrgId,
+    policy: &PolicyId,
+    kind: PolicyKind,
+    teams: &[TeamId],
 ) -> Result<()> {
     sqlx::query("DELETE FROM policy_teams WHERE org_id = $1 AND policy_id = $2")
         .bind(org)
@@ -187,7 +202,7 @@ pub async fn set_policy_teams(
 }
 
 /// Setting policies applied to one team.
-pub async fn policies_of_team(c: &mut Conn, org: &str, team: &str) -> Result<Vec<PolicyRow>> {
+pub async fn policies_of_team(c: &mut Conn, org: &OrgId, team: &TeamId) -> Result<Vec<PolicyRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {} FROM policies p JOIN policy_teams pt ON pt.org_id = p.org_id AND pt.policy_id = p.id \
          WHERE pt.org_id = $1 AND pt.team_id = $2 AND p.kind = 'setting' ORDER BY p.id",

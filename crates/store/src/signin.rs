@@ -2,6 +2,7 @@
 //! used for throttling, and sessions (stored as token hashes).
 
 use crate::{Conn, Result};
+use switchboard_domain::ids::UserId;
 
 /// Replaces the email's live code.
 pub async fn put_code(
@@ -83,7 +84,7 @@ pub async fn record_start(c: &mut Conn, email: &str, now: i64, since: i64) -> Re
 pub async fn insert_session(
     c: &mut Conn,
     token_hash: &str,
-    user: &str,
+    user: &UserId,
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
@@ -98,7 +99,7 @@ pub async fn insert_session(
 }
 
 /// The user of a live session.
-pub async fn session_user(c: &mut Conn, token_hash: &str, now: i64) -> Result<Option<String>> {
+pub async fn session_user(c: &mut Conn, token_hash: &str, now: i64) -> Result<Option<UserId>> {
     Ok(
         sqlx::query_scalar(
             "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",

@@ -57,7 +57,10 @@ impl Sql {
 
     /// Appends `($1, $2, …)` with one placeholder per value; `(NULL)` for none, which matches
     /// nothing.
-    pub fn bind_list(&mut self, values: &[String]) -> &mut Self {
+    pub fn bind_list<T>(&mut self, values: &[T]) -> &mut Self
+    where
+        T: Clone + 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
+    {
         self.text.push('(');
         if values.is_empty() {
             self.text.push_str("NULL");

@@ -61,9 +61,10 @@ pub async fn assert_never_oversold(app: &TestApp, org: &Org) {
         );
     }
     let mut c = app.store.read().await.unwrap();
-    for (team, counter, counted) in switchboard_store::people::counted_seats(&mut c, &org.id)
-        .await
-        .unwrap()
+    for (team, counter, counted) in
+        switchboard_store::people::counted_seats(&mut c, &crate::helpers::typed(&org.id))
+            .await
+            .unwrap()
     {
         assert_eq!(counter, counted, "seat counter of {team} drifted");
     }

@@ -74,9 +74,10 @@ fn audit_verify(app: &TestApp, org: &str) -> bool {
 /// Seat counters equal a fresh count of seat holders, team by team.
 async fn assert_counters_exact(app: &TestApp, org: &Org) {
     let mut c = app.store.read().await.unwrap();
-    for (team, counter, counted) in switchboard_store::people::counted_seats(&mut c, &org.id)
-        .await
-        .unwrap()
+    for (team, counter, counted) in
+        switchboard_store::people::counted_seats(&mut c, &crate::helpers::typed(&org.id))
+            .await
+            .unwrap()
     {
         assert_eq!(counter, counted, "seat counter of {team}");
     }
@@ -84,9 +85,13 @@ async fn assert_counters_exact(app: &TestApp, org: &Org) {
 
 async fn member_count(app: &TestApp, org: &Org, team: &str) -> i64 {
     let mut c = app.store.read().await.unwrap();
-    switchboard_store::orgs::member_count(&mut c, &org.id, team)
-        .await
-        .unwrap()
+    switchboard_store::orgs::member_count(
+        &mut c,
+        &crate::helpers::typed(&org.id),
+        &crate::helpers::typed(team),
+    )
+    .await
+    .unwrap()
 }
 
 db_tests! {

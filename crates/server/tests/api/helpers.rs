@@ -10,6 +10,14 @@ use switchboard_service::{Config, Services};
 use switchboard_store::Store;
 use switchboard_web::AppState;
 
+/// A typed id from an id the API answered with (tests reach into the store with these).
+pub fn typed<T: TryFrom<String>>(id: &str) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(id.to_owned()).expect("an id of this kind")
+}
+
 pub const OPERATOR_TOKEN: &str = "test-operator-token";
 
 /// Writes each listed `async fn name(app: TestApp)` plus a module `name` with one test per backend.
@@ -386,16 +394,22 @@ impl TestApp {
             .write_org(&switchboard_domain::ids::OrgId::parse(org).unwrap())
             .await
             .unwrap();
-        switchboard_store::orgs::set_team_subscription(&mut tx, org, team, Some(sub), reserved)
-            .await
-            .unwrap();
+        switchboard_store::orgs::set_team_subscription(
+            &mut tx,
+            &typed(org),
+            &typed(team),
+            Some(&typed(sub)),
+            reserved,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
 
     /// Recomputes the organization's audit chain; `None` means intact.
     pub async fn broken_audit_entry(&self, org: &str) -> Option<i64> {
         let mut c = self.store.read().await.unwrap();
-        switchboard_store::audit::verify_chain(&mut c, org)
+        switchboard_store::audit::verify_chain(&mut c, &typed(org))
             .await
             .unwrap()
     }

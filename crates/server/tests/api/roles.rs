@@ -91,7 +91,7 @@ db_tests! {
         assert!(results.iter().all(|r| r.status.as_u16() < 500), "no 5xx");
         assert!(results.iter().any(|r| r.body["code"] == "last_org_admin"));
         let mut c = app.store.read().await.unwrap();
-        let n = switchboard_store::people::count_org_role(&mut c, &org.id, "org_admin").await.unwrap();
+        let n = switchboard_store::people::count_org_role(&mut c, &crate::helpers::typed(&org.id), switchboard_domain::role::OrgRole::OrgAdmin).await.unwrap();
         assert_eq!(n, 1, "exactly one Org Admin is left");
         assert_eq!(app.broken_audit_entry(&org.id).await, None, "the audit chain stayed intact");
     }

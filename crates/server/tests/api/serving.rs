@@ -113,9 +113,13 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
     // What it answered is in the database, whole, and audited.
     let mut c = app.store.read().await.unwrap();
     let team = org["team_id"].as_str().unwrap();
-    let n = switchboard_store::orgs::member_count(&mut c, org["org_id"].as_str().unwrap(), team)
-        .await
-        .unwrap();
+    let n = switchboard_store::orgs::member_count(
+        &mut c,
+        &crate::helpers::typed(org["org_id"].as_str().unwrap()),
+        &crate::helpers::typed(team),
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 1001);
     assert_eq!(
         app.broken_audit_entry(org["org_id"].as_str().unwrap())

@@ -70,7 +70,7 @@ db_tests! {
         assert_eq!(setting(r.ok(), "agent_assist")["source"], "default");
         assert_eq!(setting(&r.body, "recording_retention_days")["value"], 90);
         let mut c = app.store.read().await.unwrap();
-        let stored = switchboard_store::settings::team_settings(&mut c, &org.id, &org.initial_team).await.unwrap();
+        let stored = switchboard_store::settings::team_settings(&mut c, &crate::helpers::typed(&org.id), &crate::helpers::typed(&org.initial_team)).await.unwrap();
         assert_eq!(stored.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), vec!["recording_retention_days"]);
         let log = app.get(&org.path("/audit-log?action=team_setting.update"), &org.admin).await;
         assert_eq!(log.ok()["items"].as_array().unwrap().len(), 3);
@@ -186,11 +186,11 @@ db_tests! {
         assert_eq!(r.body["allowed_domains"], json!(["acme.example", "acme-calls.example"]));
         let id = r.body["id"].as_str().unwrap().to_owned();
         let mut c = app.store.read().await.unwrap();
-        let row = switchboard_store::settings::get_policy(&mut c, &org.id, &id, "sso").await.unwrap().unwrap();
+        let row = switchboard_store::settings::get_policy(&mut c, &crate::helpers::typed(&org.id), &crate::helpers::typed(&id), switchboard_domain::settings::PolicyKind::Sso).await.unwrap().unwrap();
         assert!(!row.client_secret_enc.clone().unwrap().contains("s3cr3t"), "stored encrypted");
         let services = switchboard_service::Services::new(app.store.clone(),
             switchboard_service::mail::Mailer::from_url("file:/dev/null").unwrap(), TestApp::config());
-        assert_eq!(services.sso_client_secret(&org.id, &id).await.unwrap().as_deref(), Some("s3cr3t-value"));
+        assert_eq!(services.sso_client_secret(&crate::helpers::typed(&org.id), &crate::helpers::typed(&id)).await.unwrap().as_deref(), Some("s3cr3t-value"));
         // One SSO policy per team; email-login teams only; https issuers only (http on loopback).
         // `allowed_email_domains` is accepted for `allowed_domains`.
         let mut spelled = body.clone();
@@ -219,7 +219,7 @@ db_tests! {
         app.patch(&org.path(&format!("/sso-policies/{id}")), &org.admin, json!({})).await.problem(422, "validation_failed");
         let r = app.patch(&org.path(&format!("/sso-policies/{id}")), &org.admin, json!({"client_secret": "rotated"})).await;
         r.ok();
-        assert_eq!(services.sso_client_secret(&org.id, &id).await.unwrap().as_deref(), Some("rotated"));
+        assert_eq!(services.sso_client_secret(&crate::helpers::typed(&org.id), &crate::helpers::typed(&id)).await.unwrap().as_deref(), Some("rotated"));
         assert_eq!(app.get(&org.path("/sso-policies"), &org.admin).await.ok()["items"].as_array().unwrap().len(), 2);
         assert_eq!(app.delete(&org.path(&format!("/sso-policies/{id}")), &org.admin).await.status, 204);
         let _ = OPERATOR_TOKEN;

@@ -8,6 +8,7 @@
 
 use crate::{ServiceError, ServiceResult};
 use std::sync::Arc;
+use switchboard_domain::ids::OrgId;
 use switchboard_store::apps::AppTokenRow;
 use switchboard_store::orgs;
 
@@ -65,7 +66,7 @@ impl EntitlementCache {
     pub(super) async fn version(
         &self,
         store: &switchboard_store::Store,
-        org: &str,
+        org: &OrgId,
     ) -> ServiceResult<Option<i64>> {
         let store = store.clone();
         let reader = self
@@ -83,19 +84,19 @@ type VersionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, String>>;
 /// made before it came in; under load one read answers every request that queued meanwhile.
 #[derive(Clone)]
 struct VersionReader {
-    queue: tokio::sync::mpsc::UnboundedSender<(String, VersionReply)>,
+    queue: tokio::sync::mpsc::UnboundedSender<(OrgId, VersionReply)>,
 }
 
 impl VersionReader {
     fn start(store: switchboard_store::Store) -> Self {
-        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, VersionReply)>();
+        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(OrgId, VersionReply)>();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
                 while let Ok(next) = rx.try_recv() {
                     batch.push(next);
                 }
-                let mut orgs: Vec<String> = batch.iter().map(|(o, _)| o.clone()).collect();
+                let mut orgs: Vec<OrgId> = batch.iter().map(|(o, _)| o.clone()).collect();
                 orgs.sort();
                 orgs.dedup();
                 let read = async {
@@ -115,7 +116,7 @@ impl VersionReader {
         Self { queue }
     }
 
-    async fn version(&self, org: &str) -> ServiceResult<Option<i64>> {
+    async fn version(&self, org: &OrgId) -> ServiceResult<Option<i64>> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let failed = |e: String| {
             ServiceError::Store(switchboard_store::StoreError::Database(
@@ -123,7 +124,7 @@ impl VersionReader {
             ))
         };
         self.queue
-            .send((org.to_owned(), tx))
+            .send((org.clone(), tx))
             .map_err(|_| failed("the version reader stopped".into()))?;
         rx.await
             .map_err(|_| failed("the version reader stopped".into()))?

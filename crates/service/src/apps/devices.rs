@@ -11,7 +11,7 @@ use crate::write::Actor;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, OrgId, TeamId};
+use switchboard_domain::ids::DeviceId;
 use switchboard_domain::team::Name;
 use switchboard_store::apps::{self as store, AppTokenRow, DeviceRow};
 use switchboard_store::{now_ms, orgs};
@@ -32,14 +32,14 @@ impl Services {
                 .ok_or_else(|| invalid("is not known"))?
                 .org_id
         };
-        let org = OrgId::from_db(org);
+        let org = org;
         let k = {
             let mut c = self.store.read().await?;
             store::find_enrollment_key(&mut c, &hash)
                 .await?
                 .ok_or_else(|| invalid("is not known"))?
         };
-        let key_id = EnrollmentKeyId::from_db(k.id.clone());
+        let key_id = k.id.clone();
         let mut w = self
             .write_as(&org, Actor::EnrollmentKey(key_id), ctx)
             .await?;
@@ -57,22 +57,22 @@ impl Services {
         if k.max_uses.is_some_and(|m| k.uses >= m) {
             return Err(invalid("has been used up"));
         }
-        let team = orgs::get_team(w.db(), org.as_str(), &k.team_id)
+        let team = orgs::get_team(w.db(), &org, &k.team_id)
             .await?
             .ok_or_else(|| invalid("belongs to a team that no longer exists"))?;
-        seats::check_team(w.db(), org.as_str(), &team.id, &team.name, 1).await?;
+        seats::check_team(w.db(), &org, &team.id, &team.name, 1).await?;
         let device = DeviceRow {
-            org_id: org.to_string(),
-            id: DeviceId::generate().to_string(),
+            org_id: org.clone(),
+            id: DeviceId::generate(),
             team_id: team.id.clone(),
             name: name.as_str().to_owned(),
             enrolled_at: now,
         };
         store::insert_device(w.db(), &device).await?;
-        store::use_enrollment_key(w.db(), org.as_str(), &k.id).await?;
+        store::use_enrollment_key(w.db(), &org, &k.id).await?;
         let token = new_token("sbd");
         let row = AppTokenRow {
-            org_id: Some(org.to_string()),
+            org_id: Some(org.clone()),
             team_id: Some(team.id.clone()),
             user_id: None,
             device_id: Some(device.id.clone()),
@@ -81,17 +81,17 @@ impl Services {
         };
         store::insert_app_token(w.db(), &app_token_hash(&token), &row, now).await?;
         w.record(AuditEvent::DeviceEnrolled {
-            device: DeviceId::from_db(device.id.clone()),
+            device: device.id.clone(),
             name: device.name.clone(),
-            team: TeamId::from_db(team.id.clone()),
+            team: team.id.clone(),
             team_name: team.name.clone(),
         })
         .await?;
         w.commit().await?;
         Ok(Enrolled {
-            device_id: device.id,
-            org_id: org.to_string(),
-            team_id: team.id,
+            device_id: device.id.into(),
+            org_id: org.clone().into(),
+            team_id: team.id.into(),
             token,
         })
     }
@@ -103,8 +103,8 @@ impl Services {
     ) -> ServiceResult<Vec<DeviceView>> {
         let mut c = self.store.read().await?;
         let t = load_team(&mut c, who, team).await?;
-        who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        Ok(store::devices_of_team(&mut c, who.org.as_str(), &t.id)
+        who.may(Action::ManageDevices(&t.id.clone()))?;
+        Ok(store::devices_of_team(&mut c, &who.org, &t.id)
             .await?
             .into_iter()
             .map(device_view)
@@ -122,9 +122,9 @@ impl Services {
         let name = Name::parse("name", &req.name)?;
         let mut w = self.write(who, ctx).await?;
         let mut d = load_device(&mut w, who, team, device).await?;
-        store::rename_device(w.db(), who.org.as_str(), &d.id, name.as_str()).await?;
+        store::rename_device(w.db(), &who.org, &d.id, name.as_str()).await?;
         w.record(AuditEvent::DeviceRenamed {
-            device: DeviceId::from_db(d.id.clone()),
+            device: d.id.clone(),
             before: d.name.clone(),
             after: name.as_str().to_owned(),
         })
@@ -146,9 +146,9 @@ impl Services {
         let d = load_device(&mut w, who, team, device).await?;
         store::delete_device(w.db(), &d).await?;
         w.record(AuditEvent::DeviceRemoved {
-            device: DeviceId::from_db(d.id.clone()),
+            device: d.id.clone(),
             name: d.name.clone(),
-            team: TeamId::from_db(d.team_id.clone()),
+            team: d.team_id.clone(),
         })
         .await?;
         w.commit().await?;

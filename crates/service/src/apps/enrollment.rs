@@ -5,7 +5,7 @@ use crate::teams::load_team;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::{EnrollmentKeyId, TeamId};
+use switchboard_domain::ids::EnrollmentKeyId;
 use switchboard_domain::team::LoginType;
 use switchboard_store::apps::{self as store, EnrollmentKeyRow};
 use switchboard_store::now_ms;
@@ -45,9 +45,9 @@ impl Services {
         }
         let mut w = self.write(who, ctx).await?;
         let t = load_team(w.db(), who, team).await?;
-        let team_id = TeamId::from_db(t.id.clone());
+        let team_id = t.id.clone();
         w.may(Action::ManageDevices(&team_id))?;
-        if t.login_type != LoginType::Device.as_str() {
+        if t.login_type != LoginType::Device {
             return Err(ServiceError::invalid(
                 "team",
                 format!(
@@ -58,8 +58,8 @@ impl Services {
         }
         let key = new_token("sbk");
         let row = EnrollmentKeyRow {
-            org_id: who.org.to_string(),
-            id: EnrollmentKeyId::generate().to_string(),
+            org_id: who.org.clone(),
+            id: EnrollmentKeyId::generate(),
             team_id: t.id.clone(),
             expires_at,
             max_uses: req.max_uses,
@@ -70,7 +70,7 @@ impl Services {
         };
         store::insert_enrollment_key(w.db(), &row, &token_hash("enroll", &key)).await?;
         w.record(AuditEvent::EnrollmentKeyCreated {
-            key: EnrollmentKeyId::from_db(row.id.clone()),
+            key: row.id.clone(),
             team: team_id,
             team_name: t.name.clone(),
             expires_at: req.expires_at.clone(),
@@ -88,14 +88,12 @@ impl Services {
     ) -> ServiceResult<Vec<EnrollmentKeyView>> {
         let mut c = self.store.read().await?;
         let t = load_team(&mut c, who, team).await?;
-        who.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
-        Ok(
-            store::enrollment_keys_of_team(&mut c, who.org.as_str(), &t.id)
-                .await?
-                .into_iter()
-                .map(|k| key_view(k, None))
-                .collect(),
-        )
+        who.may(Action::ManageDevices(&t.id.clone()))?;
+        Ok(store::enrollment_keys_of_team(&mut c, &who.org, &t.id)
+            .await?
+            .into_iter()
+            .map(|k| key_view(k, None))
+            .collect())
     }
 
     pub async fn revoke_enrollment_key(
@@ -111,13 +109,13 @@ impl Services {
         let id = EnrollmentKeyId::parse(key).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         let t = load_team(w.db(), who, team).await?;
-        let team_id = TeamId::from_db(t.id.clone());
+        let team_id = t.id.clone();
         w.may(Action::ManageDevices(&team_id))?;
-        let k = store::get_enrollment_key(w.db(), who.org.as_str(), id.as_str())
+        let k = store::get_enrollment_key(w.db(), &who.org, &id)
             .await?
             .filter(|k| k.team_id == t.id)
             .ok_or_else(not_found)?;
-        store::revoke_enrollment_key(w.db(), who.org.as_str(), &k.id, now_ms()).await?;
+        store::revoke_enrollment_key(w.db(), &who.org, &k.id, now_ms()).await?;
         w.record(AuditEvent::EnrollmentKeyRevoked {
             key: id,
             team: team_id,

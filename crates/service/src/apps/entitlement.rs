@@ -8,6 +8,8 @@ use crate::{ServiceError, ServiceResult, Services};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use switchboard_domain::ids::OrgId;
+use switchboard_domain::ids::TeamId;
 use switchboard_domain::settings::Source;
 use switchboard_store::apps::{self as store, AppTokenRow};
 use switchboard_store::{now_ms, orgs, people};
@@ -61,8 +63,8 @@ impl Services {
 
     pub(crate) async fn build_entitlement(
         &self,
-        org: &str,
-        team: &str,
+        org: &OrgId,
+        team: &TeamId,
         row: &AppTokenRow,
     ) -> ServiceResult<EntitlementAnswer> {
         let mut c = self.store.read().await?;

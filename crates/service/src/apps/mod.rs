@@ -16,6 +16,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::{DeviceId, TeamId};
 use switchboard_store::apps::{self as store, DeviceRow, EnrollmentKeyRow};
 use utoipa::ToSchema;
@@ -56,9 +57,9 @@ pub struct AppVerify {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AppTeam {
-    pub org_id: String,
+    pub org_id: OrgId,
     pub org_name: Option<String>,
-    pub team_id: String,
+    pub team_id: TeamId,
     pub team_name: String,
 }
 
@@ -144,8 +145,8 @@ fn key_view(k: EnrollmentKeyRow, key: Option<String>) -> EnrollmentKeyView {
         expires_at: k.expires_at.map(rfc3339),
         revoked: k.revoked_at.is_some(),
         created_at: rfc3339(k.created_at),
-        id: k.id,
-        team_id: k.team_id,
+        id: k.id.into(),
+        team_id: k.team_id.into(),
         max_uses: k.max_uses,
         uses: k.uses,
         key,
@@ -155,8 +156,8 @@ fn key_view(k: EnrollmentKeyRow, key: Option<String>) -> EnrollmentKeyView {
 fn device_view(d: DeviceRow) -> DeviceView {
     DeviceView {
         enrolled_at: rfc3339(d.enrolled_at),
-        id: d.id,
-        team_id: d.team_id,
+        id: d.id.into(),
+        team_id: d.team_id.into(),
         name: d.name,
     }
 }
@@ -176,9 +177,9 @@ async fn load_device(
 ) -> ServiceResult<DeviceRow> {
     let not_found = || ServiceError::NotFound { what: "device" };
     let t = load_team(w.db(), who, team).await?;
-    w.may(Action::ManageDevices(&TeamId::from_db(t.id.clone())))?;
+    w.may(Action::ManageDevices(&t.id.clone()))?;
     let id = DeviceId::parse(device).ok_or_else(not_found)?;
-    store::get_device(w.db(), who.org.as_str(), id.as_str())
+    store::get_device(w.db(), &who.org, &id)
         .await?
         .filter(|d| d.team_id == t.id)
         .ok_or_else(not_found)

@@ -8,7 +8,7 @@ use crate::views::rfc3339;
 use crate::write::Actor;
 use crate::{Ctx, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::ids::UserId;
 use switchboard_domain::team::LoginType;
 use switchboard_store::apps::{self as store, AppTokenRow};
 use switchboard_store::{now_ms, people};
@@ -18,12 +18,15 @@ impl Services {
     pub(crate) async fn app_teams(
         &self,
         c: &mut switchboard_store::Conn,
-        user: &str,
+        user: &UserId,
     ) -> ServiceResult<Vec<AppTeam>> {
         let mut teams = Vec::new();
-        for (org_id, org_name, _) in people::orgs_of_user(c, user).await? {
-            for m in people::memberships_of_users(c, &org_id, &[user.to_owned()]).await? {
-                if m.login_type == LoginType::Email.as_str() {
+        for people::UserOrg {
+            org_id, org_name, ..
+        } in people::orgs_of_user(c, user).await?
+        {
+            for m in people::memberships_of_users(c, &org_id, std::slice::from_ref(user)).await? {
+                if m.login_type == LoginType::Email {
                     teams.push(AppTeam {
                         org_id: org_id.clone(),
                         org_name: org_name.clone(),
@@ -56,7 +59,7 @@ impl Services {
             Some(id) => Some(
                 teams
                     .iter()
-                    .find(|t| &t.team_id == id)
+                    .find(|t| t.team_id.as_str() == id)
                     .ok_or(ServiceError::NotFound { what: "team" })?
                     .clone(),
             ),
@@ -77,7 +80,7 @@ impl Services {
         Ok(AppSession {
             token,
             expires_at: rfc3339(row.expires_at),
-            team_id: row.team_id,
+            team_id: row.team_id.map(Into::into),
             teams,
         })
     }
@@ -119,7 +122,7 @@ impl Services {
         };
         let chosen = teams
             .iter()
-            .find(|t| t.team_id == team)
+            .find(|t| t.team_id.as_str() == team)
             .ok_or(ServiceError::NotFound { what: "team" })?
             .clone();
         // Lock both organizations in id order, so two such moves can never wait on each other.
@@ -134,14 +137,14 @@ impl Services {
                 .unwrap_or_default()
         };
         let actor = Actor::User {
-            id: UserId::from_db(user.clone()),
+            id: user.clone(),
             email: email.clone(),
         };
-        let chosen_org = OrgId::from_db(chosen.org_id.clone());
-        let first = OrgId::from_db(both[0].clone());
+        let chosen_org = chosen.org_id.clone();
+        let first = both[0].clone();
         let mut w = self.write_as(&first, actor.clone(), ctx).await?;
         for other in &both[1..] {
-            w.touch_org(&OrgId::from_db(other.clone())).await?;
+            w.touch_org(other).await?;
         }
         store::bind_app_token(
             w.db(),
@@ -151,10 +154,10 @@ impl Services {
         )
         .await?;
         let event = AuditEvent::AppTeamChosen {
-            user: UserId::from_db(user.clone()),
+            user: user.clone(),
             email,
-            before: row.team_id.clone().map(TeamId::from_db),
-            after: TeamId::from_db(chosen.team_id.clone()),
+            before: row.team_id.clone(),
+            after: chosen.team_id.clone(),
         };
         // The entry belongs to the chosen organization's log, whose lock this write holds.
         w.record_in(&chosen_org, event).await?;
@@ -162,7 +165,7 @@ impl Services {
         Ok(AppSession {
             token: token.to_owned(),
             expires_at: rfc3339(row.expires_at),
-            team_id: Some(chosen.team_id),
+            team_id: Some(chosen.team_id.into()),
             teams,
         })
     }

@@ -58,7 +58,7 @@ impl Services {
             before_seq,
             limit: limit + 1,
         };
-        let mut rows = audit::list(&mut c, who.org.as_str(), &filter).await?;
+        let mut rows = audit::list(&mut c, &who.org, &filter).await?;
         let next_cursor = (rows.len() as i64 > limit).then(|| {
             rows.truncate(limit as usize);
             rows.last().map(|r| r.seq.to_string()).unwrap_or_default()

@@ -71,7 +71,7 @@ async fn parse_actor(c: &mut switchboard_store::Conn, a: &str) -> ServiceResult<
         // An email nobody has matches nobody: a filter, not a lookup that tells who exists.
         return Ok(people::find_user_by_email(c, email.as_str())
             .await?
-            .map(|u| u.id)
+            .map(|u| u.id.into())
             .unwrap_or_else(|| "usr_none".into()));
     }
     Err(ServiceError::invalid(

@@ -1,6 +1,6 @@
 //! The signed-in user, their organizations, memberships and org roles.
 
-use crate::views::{MeOrg, MeUser, MeView, membership_view, parse_org_role, status_of};
+use crate::views::{MeOrg, MeUser, MeView, membership_view, status_of};
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::ids::UserId;
 use switchboard_store::people;
@@ -9,28 +9,32 @@ impl Services {
     /// The signed-in user, their organizations, memberships and org roles.
     pub async fn me(&self, user: &UserId, session_token: &str) -> ServiceResult<MeView> {
         let mut c = self.store.read().await?;
-        let u =
-            people::get_user(&mut c, user.as_str())
-                .await?
-                .ok_or(ServiceError::Unauthenticated(
-                    "This account no longer exists.",
-                ))?;
+        let u = people::get_user(&mut c, &user)
+            .await?
+            .ok_or(ServiceError::Unauthenticated(
+                "This account no longer exists.",
+            ))?;
         let mut orgs = Vec::new();
-        for (org_id, name, role) in people::orgs_of_user(&mut c, user.as_str()).await? {
+        for people::UserOrg {
+            org_id,
+            org_name: name,
+            org_role: role,
+        } in people::orgs_of_user(&mut c, &user).await?
+        {
             let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;
             let memberships =
                 people::memberships_of_users(&mut c, &org_id, std::slice::from_ref(&u.id)).await?;
             orgs.push(MeOrg {
-                id: org_id,
+                id: org_id.into(),
                 name,
                 established: org.is_some_and(|o| o.established_at.is_some()),
-                org_role: parse_org_role(role.as_deref()),
+                org_role: role,
                 memberships: memberships.iter().map(membership_view).collect(),
             });
         }
         Ok(MeView {
             user: MeUser {
-                id: u.id,
+                id: u.id.into(),
                 email: u.email,
                 name: u.name,
                 status: status_of(u.first_signed_in_at),

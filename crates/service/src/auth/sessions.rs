@@ -23,7 +23,6 @@ impl Services {
         let mut c = self.store.read().await?;
         signin::session_user(&mut c, &hash_token(token), now_ms())
             .await?
-            .map(UserId::from_db)
             .ok_or(ServiceError::Unauthenticated(
                 "The session has expired or was signed out. Sign in again.",
             ))

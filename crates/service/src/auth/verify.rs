@@ -67,7 +67,7 @@ impl Services {
         signin::insert_session(&mut tx, &hash_token(&token), &user.id, expires_at, now).await?;
         tx.commit().await?;
         Ok((
-            UserId::from_db(user.id),
+            user.id,
             SessionView {
                 csrf_token: self.csrf_token(&token),
                 token,

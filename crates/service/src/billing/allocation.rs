@@ -10,8 +10,6 @@ use crate::teams::load_team;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, Placement};
-use switchboard_domain::ids::{SubscriptionId, TeamId};
-use switchboard_domain::team::LoginType;
 use switchboard_store::orgs::{self};
 
 impl Services {
@@ -27,10 +25,10 @@ impl Services {
         let reserved = parse_reservation(req.reserved_seats)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
-        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let row = load_subscription(w.db(), &who.org, sub).await?;
         let t = load_team(w.db(), who, team).await?;
-        match t.subscription_id.as_deref() {
-            Some(other) if other != row.id => {
+        match &t.subscription_id {
+            Some(other) if *other != row.id => {
                 return Err(ServiceError::conflict(
                     ProblemCode::TeamInOtherSubscription,
                     format!(
@@ -45,17 +43,16 @@ impl Services {
         if let Some(e) = refuse_join(&row, &pool, &t, reserved) {
             return Err(e);
         }
-        orgs::set_team_subscription(w.db(), who.org.as_str(), &t.id, Some(&row.id), reserved)
-            .await?;
+        orgs::set_team_subscription(w.db(), &who.org, &t.id, Some(&row.id), reserved).await?;
         let (before, after) = (
             placement(&t),
             Placement {
-                subscription_id: Some(SubscriptionId::from_db(row.id.clone())),
+                subscription_id: Some(row.id.clone()),
                 reserved_seats: reserved,
                 used: t.seats_used,
             },
         );
-        let (team, team_name) = (TeamId::from_db(t.id.clone()), t.name.clone());
+        let (team, team_name) = (t.id.clone(), t.name.clone());
         w.record(if t.subscription_id.is_none() {
             AuditEvent::TeamAddedToSubscription {
                 team,
@@ -87,9 +84,9 @@ impl Services {
     ) -> ServiceResult<SubscriptionView> {
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
-        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let row = load_subscription(w.db(), &who.org, sub).await?;
         let t = load_team(w.db(), who, team).await?;
-        if t.subscription_id.as_deref() != Some(row.id.as_str()) {
+        if t.subscription_id.as_ref() != Some(&row.id) {
             return Err(ServiceError::NotFound {
                 what: "team in this subscription",
             });
@@ -103,9 +100,9 @@ impl Services {
                 ),
             ));
         }
-        orgs::set_team_subscription(w.db(), who.org.as_str(), &t.id, None, None).await?;
+        orgs::set_team_subscription(w.db(), &who.org, &t.id, None, None).await?;
         w.record(AuditEvent::TeamRemovedFromSubscription {
-            team: TeamId::from_db(t.id.clone()),
+            team: t.id.clone(),
             team_name: t.name.clone(),
             before: placement(&t),
         })
@@ -123,12 +120,12 @@ impl Services {
     ) -> ServiceResult<Vec<CompatibleTeamView>> {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
-        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        let row = load_subscription(&mut c, &who.org, sub).await?;
         let pool = pool_of(&mut c, &row).await?;
-        let teams = orgs::list_teams(&mut c, who.org.as_str()).await?;
+        let teams = orgs::list_teams(&mut c, &who.org).await?;
         Ok(teams
             .into_iter()
-            .filter(|t| t.subscription_id.as_deref() != Some(row.id.as_str()))
+            .filter(|t| t.subscription_id.as_ref() != Some(&row.id))
             .map(|t| {
                 let reason = match &t.subscription_id {
                     Some(other) => Some(format!(
@@ -139,10 +136,10 @@ impl Services {
                 CompatibleTeamView {
                     compatible: reason.is_none(),
                     reason,
-                    login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
+                    login_type: t.login_type,
                     seats_used: t.seats_used,
                     used: t.seats_used,
-                    team_id: t.id,
+                    team_id: t.id.into(),
                     team_name: t.name,
                 }
             })

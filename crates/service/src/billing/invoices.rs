@@ -15,8 +15,8 @@ impl Services {
     ) -> ServiceResult<Vec<InvoiceView>> {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
-        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
-        Ok(billing::list_invoices(&mut c, who.org.as_str(), &row.id)
+        let row = load_subscription(&mut c, &who.org, sub).await?;
+        Ok(billing::list_invoices(&mut c, &who.org, &row.id)
             .await?
             .into_iter()
             .map(invoice_view)
@@ -32,9 +32,9 @@ impl Services {
         who.may(Action::ViewBilling)?;
         let not_found = || ServiceError::NotFound { what: "invoice" };
         let mut c = self.store.read().await?;
-        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        let row = load_subscription(&mut c, &who.org, sub).await?;
         let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
-        let inv = billing::get_invoice(&mut c, who.org.as_str(), id.as_str())
+        let inv = billing::get_invoice(&mut c, &who.org, &id)
             .await?
             .ok_or_else(not_found)?;
         if inv.subscription_id != row.id {

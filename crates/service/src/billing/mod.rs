@@ -3,6 +3,7 @@
 //! changes and closing periods live in [`crate::billing::operator`].
 
 use crate::ProblemCode;
+use switchboard_domain::ids::OrgId;
 mod allocation;
 mod invoices;
 mod moves;
@@ -15,7 +16,7 @@ use crate::views::rfc3339;
 use crate::{ServiceError, ServiceResult};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::audit::event::Placement;
-use switchboard_domain::billing::InvoiceLine;
+use switchboard_domain::billing::{InvoiceLine, InvoiceStatus, Period, SubscriptionStatus};
 use switchboard_domain::ids::SubscriptionId;
 use switchboard_domain::plan;
 use switchboard_domain::seats::{Pool, TeamSeats};
@@ -78,10 +79,8 @@ pub struct SubscriptionView {
     pub reserved: i64,
     pub free: i64,
     pub shared: SharedPoolView,
-    /// `active`, `past_due` or `canceled`.
-    pub status: String,
-    /// `monthly` or `annual`.
-    pub period: String,
+    pub status: SubscriptionStatus,
+    pub period: Period,
     pub current_period_start: String,
     pub current_period_end: String,
     pub unit_price_cents: i64,
@@ -159,17 +158,16 @@ pub struct InvoiceView {
     pub lines: Vec<InvoiceLine>,
     pub total_cents: i64,
     pub currency: String,
-    /// `open`, `paid` or `void`.
-    pub status: String,
+    pub status: InvoiceStatus,
     pub created_at: String,
 }
 
 pub(crate) fn invoice_view(i: InvoiceRow) -> InvoiceView {
     InvoiceView {
         lines: serde_json::from_str(&i.lines_json).unwrap_or_default(),
-        id: i.id,
+        id: i.id.into(),
         number: i.number,
-        subscription_id: i.subscription_id,
+        subscription_id: i.subscription_id.into(),
         period_start: rfc3339(i.period_start),
         period_end: rfc3339(i.period_end),
         total_cents: i.total_cents,
@@ -256,9 +254,9 @@ pub(crate) async fn subscription_view(
         teams: teams
             .into_iter()
             .map(|t| SubscriptionTeamView {
-                limit_reached: at_limit.contains(&t.id),
-                login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
-                team_id: t.id,
+                limit_reached: at_limit.iter().any(|id| id == t.id.as_str()),
+                login_type: t.login_type,
+                team_id: t.id.into(),
                 team_name: t.name,
                 seats_used: t.seats_used,
                 used: t.seats_used,
@@ -269,7 +267,7 @@ pub(crate) async fn subscription_view(
         current_period_start: rfc3339(sub.period_start),
         current_period_end: rfc3339(sub.period_end),
         payment_method,
-        id: sub.id,
+        id: sub.id.into(),
         name: sub.name,
         plan: sub.plan,
         seats: sub.seats,
@@ -282,14 +280,14 @@ pub(crate) async fn subscription_view(
 /// Loads a subscription of the caller's organization, or 404.
 pub(crate) async fn load_subscription(
     c: &mut Conn,
-    org: &str,
+    org: &OrgId,
     sub: &str,
 ) -> ServiceResult<SubscriptionRow> {
     let not_found = || ServiceError::NotFound {
         what: "subscription",
     };
     let id = SubscriptionId::parse(sub).ok_or_else(not_found)?;
-    billing::get_subscription(c, org, id.as_str())
+    billing::get_subscription(c, org, &id)
         .await?
         .ok_or_else(not_found)
 }
@@ -301,7 +299,7 @@ fn refuse_join(
     team: &TeamRow,
     reserved: Option<i64>,
 ) -> Option<ServiceError> {
-    let login = LoginType::parse(&team.login_type).unwrap_or(LoginType::Email);
+    let login = team.login_type;
     match plan::find(&sub.plan) {
         Ok(p) if !p.allows(login) => {
             return Some(ServiceError::conflict(
@@ -335,7 +333,7 @@ fn refuse_join(
 /// Where a team sits in billing now, for the audit log.
 fn placement(t: &TeamRow) -> Placement {
     Placement {
-        subscription_id: t.subscription_id.clone().map(SubscriptionId::from_db),
+        subscription_id: t.subscription_id.clone(),
         reserved_seats: t.reserved_seats,
         used: t.seats_used,
     }

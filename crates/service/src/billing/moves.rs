@@ -9,7 +9,6 @@ use crate::teams::load_team;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, Placement};
-use switchboard_domain::ids::{SubscriptionId, TeamId};
 use switchboard_store::orgs::{self};
 
 impl Services {
@@ -26,14 +25,14 @@ impl Services {
         let reserved = parse_reservation(req.reserved_seats)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
-        let from = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let from = load_subscription(w.db(), &who.org, sub).await?;
         let t = load_team(w.db(), who, team).await?;
-        if t.subscription_id.as_deref() != Some(from.id.as_str()) {
+        if t.subscription_id.as_ref() != Some(&from.id) {
             return Err(ServiceError::NotFound {
                 what: "team in this subscription",
             });
         }
-        let to = load_subscription(w.db(), who.org.as_str(), &req.to_subscription_id).await?;
+        let to = load_subscription(w.db(), &who.org, &req.to_subscription_id).await?;
         if to.id == from.id {
             return Err(ServiceError::invalid(
                 "to_subscription_id",
@@ -44,14 +43,13 @@ impl Services {
         if let Some(e) = refuse_join(&to, &pool, &t, reserved) {
             return Err(e);
         }
-        orgs::set_team_subscription(w.db(), who.org.as_str(), &t.id, Some(&to.id), reserved)
-            .await?;
+        orgs::set_team_subscription(w.db(), &who.org, &t.id, Some(&to.id), reserved).await?;
         w.record(AuditEvent::TeamMoved {
-            team: TeamId::from_db(t.id.clone()),
+            team: t.id.clone(),
             team_name: t.name.clone(),
             before: placement(&t),
             after: Placement {
-                subscription_id: Some(SubscriptionId::from_db(to.id.clone())),
+                subscription_id: Some(to.id.clone()),
                 reserved_seats: reserved,
                 used: t.seats_used,
             },

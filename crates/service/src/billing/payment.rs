@@ -5,7 +5,6 @@ use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, CardSummary};
 use switchboard_domain::billing::{PaymentMethod, looks_like_card_number};
-use switchboard_domain::ids::SubscriptionId;
 use switchboard_store::billing::{self, PaymentMethodRow};
 
 impl Services {
@@ -48,7 +47,7 @@ impl Services {
         )?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
-        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let row = load_subscription(w.db(), &who.org, sub).await?;
         let stored = PaymentMethodRow {
             provider_token: pm.provider_token,
             brand: pm.brand.clone(),
@@ -56,9 +55,9 @@ impl Services {
             exp_month: pm.exp_month,
             exp_year: pm.exp_year,
         };
-        billing::set_payment_method(w.db(), who.org.as_str(), &row.id, &stored).await?;
+        billing::set_payment_method(w.db(), &who.org, &row.id, &stored).await?;
         w.record(AuditEvent::PaymentMethodSet {
-            subscription: SubscriptionId::from_db(row.id.clone()),
+            subscription: row.id.clone(),
             name: row.name.clone(),
             before: CardSummary {
                 brand: row.pm_brand.clone(),
@@ -72,7 +71,7 @@ impl Services {
             exp_year: pm.exp_year,
         })
         .await?;
-        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let row = load_subscription(w.db(), &who.org, sub).await?;
         let view = subscription_view(w.db(), row).await?;
         w.commit().await?;
         Ok(view)

@@ -4,7 +4,6 @@ use super::{RenameSubscription, SubscriptionView, load_subscription, subscriptio
 use crate::{Ctx, OrgCaller, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
-use switchboard_domain::ids::SubscriptionId;
 use switchboard_domain::team::Name;
 use switchboard_store::billing::{self};
 
@@ -16,7 +15,7 @@ impl Services {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
         let mut out = Vec::new();
-        for sub in billing::list_subscriptions(&mut c, who.org.as_str()).await? {
+        for sub in billing::list_subscriptions(&mut c, &who.org).await? {
             out.push(subscription_view(&mut c, sub).await?);
         }
         Ok(out)
@@ -29,7 +28,7 @@ impl Services {
     ) -> ServiceResult<SubscriptionView> {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
-        let row = load_subscription(&mut c, who.org.as_str(), sub).await?;
+        let row = load_subscription(&mut c, &who.org, sub).await?;
         subscription_view(&mut c, row).await
     }
 
@@ -43,15 +42,15 @@ impl Services {
         let name = Name::parse("name", &req.name)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
-        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
-        billing::rename(w.db(), who.org.as_str(), &row.id, name.as_str()).await?;
+        let row = load_subscription(w.db(), &who.org, sub).await?;
+        billing::rename(w.db(), &who.org, &row.id, name.as_str()).await?;
         w.record(AuditEvent::SubscriptionRenamed {
-            subscription: SubscriptionId::from_db(row.id.clone()),
+            subscription: row.id.clone(),
             before: row.name.clone(),
             after: name.as_str().to_owned(),
         })
         .await?;
-        let row = load_subscription(w.db(), who.org.as_str(), sub).await?;
+        let row = load_subscription(w.db(), &who.org, sub).await?;
         let view = subscription_view(w.db(), row).await?;
         w.commit().await?;
         Ok(view)

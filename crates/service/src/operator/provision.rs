@@ -6,7 +6,7 @@ use crate::{Ctx, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
-use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
 use switchboard_domain::role::TeamRole;
 use switchboard_domain::team::{LoginType, Name, parse_description};
@@ -44,7 +44,7 @@ impl Services {
             .write_new_org(&org, &team, Actor::Operator, ctx)
             .await?;
         let sub_row = crate::billing::operator::new_subscription(
-            org.as_str(),
+            &org,
             plan,
             seats,
             &plan.label,
@@ -52,31 +52,30 @@ impl Services {
             plan.unit_price_cents,
             now,
         );
-        let sub = SubscriptionId::from_db(sub_row.id.clone());
+        let sub = sub_row.id.clone();
         billing::insert_subscription(w.db(), &sub_row).await?;
         let team_row = TeamRow {
-            org_id: org.to_string(),
-            id: team.to_string(),
+            org_id: org.clone(),
+            id: team.clone(),
             name: name.as_str().to_owned(),
-            login_type: login.as_str().into(),
+            login_type: login,
             description,
-            subscription_id: Some(sub.to_string()),
+            subscription_id: Some(sub.clone()),
             reserved_seats: None,
             seats_used: 0,
             created_at: now,
         };
         orgs::insert_team(w.db(), &team_row, &name.key()).await?;
-        let user =
-            people::ensure_user(w.db(), UserId::generate().as_str(), email.as_str(), now).await?;
-        people::insert_org_members(w.db(), org.as_str(), std::slice::from_ref(&user), now).await?;
+        let user = people::ensure_user(w.db(), &UserId::generate(), email.as_str(), now).await?;
+        people::insert_org_members(w.db(), &org, std::slice::from_ref(&user), now).await?;
         // The admin of an email team takes a seat when there is one; a device team's seats are devices.
         let app_access = login == LoginType::Email && seats > 0;
         people::insert_memberships(
             w.db(),
-            org.as_str(),
-            team.as_str(),
+            &org,
+            &team,
             std::slice::from_ref(&user),
-            TeamRole::TeamAdmin.as_str(),
+            TeamRole::TeamAdmin,
             app_access,
             now,
         )
@@ -89,16 +88,16 @@ impl Services {
             subscription: sub.clone(),
             plan: plan.name.clone(),
             seats,
-            admin: UserId::from_db(user.clone()),
+            admin: user.clone(),
             admin_email: email.to_string(),
         })
         .await?;
         w.commit().await?;
         Ok(Provisioned {
-            org_id: org.to_string(),
+            org_id: org.clone().into(),
             team_id: team.to_string(),
             subscription_id: sub.to_string(),
-            admin_user_id: user,
+            admin_user_id: user.into(),
         })
     }
 

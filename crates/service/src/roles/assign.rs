@@ -8,6 +8,7 @@ use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
+use switchboard_domain::role::TeamRole;
 use switchboard_domain::team::LoginType;
 use switchboard_store::{now_ms, orgs, people};
 
@@ -24,9 +25,8 @@ impl Services {
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
         let now = now_ms();
-        let user =
-            people::ensure_user(w.db(), UserId::generate().as_str(), email.as_str(), now).await?;
-        let current = people::org_role(w.db(), who.org.as_str(), &user).await?;
+        let user = people::ensure_user(w.db(), &UserId::generate(), email.as_str(), now).await?;
+        let current = people::org_role(w.db(), &who.org, &user).await?;
         if let Some(Some(existing)) = &current {
             return Err(ServiceError::conflict(
                 ProblemCode::OrgRoleExists,
@@ -37,34 +37,32 @@ impl Services {
         }
         let mut added = None;
         if current.is_none() {
-            let org =
-                orgs::get_org(w.db(), who.org.as_str())
-                    .await?
-                    .ok_or(ServiceError::NotFound {
-                        what: "organization",
-                    })?;
-            let initial = orgs::get_team(w.db(), who.org.as_str(), &org.initial_team_id)
+            let org = orgs::get_org(w.db(), &who.org)
+                .await?
+                .ok_or(ServiceError::NotFound {
+                    what: "organization",
+                })?;
+            let initial = orgs::get_team(w.db(), &who.org, &org.initial_team_id)
                 .await?
                 .ok_or(ServiceError::NotFound { what: "team" })?;
-            let access = initial.login_type == LoginType::Email.as_str()
-                && seats::has_free_seat(w.db(), who.org.as_str(), &initial.id).await?;
-            people::insert_org_members(w.db(), who.org.as_str(), std::slice::from_ref(&user), now)
-                .await?;
+            let access = initial.login_type == LoginType::Email
+                && seats::has_free_seat(w.db(), &who.org, &initial.id).await?;
+            people::insert_org_members(w.db(), &who.org, std::slice::from_ref(&user), now).await?;
             people::insert_memberships(
                 w.db(),
-                who.org.as_str(),
+                &who.org,
                 &initial.id,
                 std::slice::from_ref(&user),
-                "member",
+                TeamRole::Member,
                 access,
                 now,
             )
             .await?;
             added = Some(access);
         }
-        people::set_org_role(w.db(), who.org.as_str(), &user, Some(role.as_str())).await?;
+        people::set_org_role(w.db(), &who.org, &user, Some(role)).await?;
         w.record(AuditEvent::OrgRoleAssigned {
-            user: UserId::from_db(user.clone()),
+            user: user.clone(),
             email: email.to_string(),
             role,
             added_to_initial_team: added.is_some(),
@@ -73,7 +71,7 @@ impl Services {
         .await?;
         w.commit().await?;
         Ok(AssignedRole {
-            user_id: user,
+            user_id: user.into(),
             email: email.to_string(),
             role,
             added_to_initial_team: added.is_some(),

@@ -22,12 +22,12 @@ impl Services {
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
-        let current = current_role(w.db(), who.org.as_str(), id.as_str()).await?;
+        let current = current_role(w.db(), &who.org, &id).await?;
         if role != OrgRole::OrgAdmin {
-            guard_last_admin(w.db(), who.org.as_str(), Some(current)).await?;
+            guard_last_admin(w.db(), &who.org, Some(current)).await?;
         }
-        people::set_org_role(w.db(), who.org.as_str(), id.as_str(), Some(role.as_str())).await?;
-        let u = people::get_user(w.db(), id.as_str())
+        people::set_org_role(w.db(), &who.org, &id, Some(role)).await?;
+        let u = people::get_user(w.db(), &id)
             .await?
             .ok_or_else(not_found_role)?;
         w.record(AuditEvent::OrgRoleChanged {
@@ -38,7 +38,7 @@ impl Services {
         })
         .await?;
         w.commit().await?;
-        Ok(OrgRoleView::new(u.id, u.email, u.name, role))
+        Ok(OrgRoleView::new(u.id.into(), u.email, u.name, role))
     }
 
     /// Revokes a user's org role (they stay a member of their teams); never the last Org Admin's.
@@ -51,10 +51,10 @@ impl Services {
         let id = UserId::parse(user).ok_or_else(not_found_role)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
-        let current = current_role(w.db(), who.org.as_str(), id.as_str()).await?;
-        guard_last_admin(w.db(), who.org.as_str(), Some(current)).await?;
-        people::set_org_role(w.db(), who.org.as_str(), id.as_str(), None).await?;
-        let email = people::get_user(w.db(), id.as_str())
+        let current = current_role(w.db(), &who.org, &id).await?;
+        guard_last_admin(w.db(), &who.org, Some(current)).await?;
+        people::set_org_role(w.db(), &who.org, &id, None).await?;
+        let email = people::get_user(w.db(), &id)
             .await?
             .map(|u| u.email)
             .unwrap_or_default();

@@ -1,6 +1,6 @@
 //! The users holding an org role.
 
-use crate::views::{OrgRoleView, parse_org_role};
+use crate::views::OrgRoleView;
 use crate::{OrgCaller, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_store::people;
@@ -9,17 +9,10 @@ impl Services {
     pub async fn list_org_roles(&self, who: &OrgCaller) -> ServiceResult<Vec<OrgRoleView>> {
         who.may(Action::ViewOrgRoles)?;
         let mut c = self.store.read().await?;
-        Ok(people::list_org_roles(&mut c, who.org.as_str())
+        Ok(people::list_org_roles(&mut c, &who.org)
             .await?
             .into_iter()
-            .filter_map(|r| {
-                Some(OrgRoleView::new(
-                    r.user_id,
-                    r.email,
-                    r.name,
-                    parse_org_role(Some(&r.org_role))?,
-                ))
-            })
+            .map(|r| OrgRoleView::new(r.user_id.into(), r.email, r.name, r.org_role))
             .collect())
     }
 }

@@ -6,9 +6,10 @@ mod assign;
 mod change;
 mod list;
 
-use crate::views::parse_org_role;
 use crate::{ServiceError, ServiceResult};
 use serde::{Deserialize, Serialize};
+use switchboard_domain::ids::OrgId;
+use switchboard_domain::ids::UserId;
 use switchboard_domain::role::OrgRole;
 use switchboard_store::{Conn, people};
 use utoipa::ToSchema;
@@ -43,8 +44,10 @@ fn not_found_role() -> ServiceError {
 }
 
 /// The user's org role, or 404 if they have none in the organization.
-async fn current_role(c: &mut Conn, org: &str, user: &str) -> ServiceResult<OrgRole> {
-    parse_org_role(people::org_role(c, org, user).await?.flatten().as_deref())
+async fn current_role(c: &mut Conn, org: &OrgId, user: &UserId) -> ServiceResult<OrgRole> {
+    people::org_role(c, org, user)
+        .await?
+        .flatten()
         .ok_or_else(not_found_role)
 }
 
@@ -53,11 +56,11 @@ async fn current_role(c: &mut Conn, org: &str, user: &str) -> ServiceResult<OrgR
 /// they commit.
 pub(crate) async fn guard_last_admin(
     c: &mut Conn,
-    org: &str,
+    org: &OrgId,
     role: Option<OrgRole>,
 ) -> ServiceResult<()> {
     if role == Some(OrgRole::OrgAdmin)
-        && people::count_org_role(c, org, OrgRole::OrgAdmin.as_str()).await? <= 1
+        && people::count_org_role(c, org, OrgRole::OrgAdmin).await? <= 1
     {
         return Err(ServiceError::last_org_admin());
     }

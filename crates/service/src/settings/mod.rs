@@ -3,6 +3,8 @@
 //! policies (an OpenID provider per set of email-login teams, its secret stored encrypted).
 
 use crate::ProblemCode;
+use switchboard_domain::ids::OrgId;
+use switchboard_domain::ids::PolicyId;
 mod policies;
 mod sso;
 mod team;
@@ -51,7 +53,7 @@ pub struct PolicyView {
     pub name: String,
     #[schema(value_type = Object)]
     pub values: BTreeMap<String, Value>,
-    pub team_ids: Vec<String>,
+    pub team_ids: Vec<TeamId>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -101,7 +103,7 @@ pub struct SsoPolicyView {
     /// The secret is stored encrypted and never returned.
     pub has_client_secret: bool,
     pub allowed_domains: Vec<String>,
-    pub team_ids: Vec<String>,
+    pub team_ids: Vec<TeamId>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -159,8 +161,9 @@ pub struct UpdateSsoPolicy {
     pub team_ids: Option<Vec<String>>,
 }
 
-const SETTING: &str = "setting";
-const SSO: &str = "sso";
+use switchboard_domain::settings::PolicyKind;
+const SETTING: PolicyKind = PolicyKind::Setting;
+const SSO: PolicyKind = PolicyKind::Sso;
 
 fn not_found_policy() -> ServiceError {
     ServiceError::NotFound { what: "policy" }
@@ -173,7 +176,7 @@ fn parse_values(v: &str) -> BTreeMap<String, Value> {
 /// Features of the team's plan (none without a subscription).
 async fn team_features(
     c: &mut Conn,
-    org: &str,
+    org: &OrgId,
     team: &orgs::TeamRow,
 ) -> ServiceResult<(Option<String>, Vec<String>)> {
     let Some(sub) = &team.subscription_id else {
@@ -191,7 +194,7 @@ async fn team_features(
 /// The effective settings of a team (R23), and the team's own stored rows.
 pub(crate) async fn effective_settings(
     c: &mut Conn,
-    org: &str,
+    org: &OrgId,
     team: &orgs::TeamRow,
 ) -> ServiceResult<(Option<String>, Vec<Effective>, Vec<store::TeamSettingRow>)> {
     let (plan, features) = team_features(c, org, team).await?;
@@ -210,7 +213,7 @@ pub(crate) async fn effective_settings(
         .into_iter()
         .map(|p| AppliedPolicy {
             values: parse_values(&p.values_json),
-            id: p.id,
+            id: p.id.into(),
             name: p.name,
         })
         .collect();
@@ -236,7 +239,7 @@ async fn load_teams(
 /// R22: refuses if another setting policy sets one of these keys on one of these teams.
 async fn check_conflicts(
     c: &mut Conn,
-    org: &str,
+    org: &OrgId,
     me: Option<&str>,
     values: &BTreeMap<String, Value>,
     teams: &[orgs::TeamRow],
@@ -274,7 +277,7 @@ async fn check_conflicts(
     Ok(())
 }
 
-fn policy_view(p: PolicyRow, applied: &[(String, String)]) -> PolicyView {
+fn policy_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> PolicyView {
     PolicyView {
         values: parse_values(&p.values_json),
         team_ids: applied
@@ -284,12 +287,12 @@ fn policy_view(p: PolicyRow, applied: &[(String, String)]) -> PolicyView {
             .collect(),
         created_at: rfc3339(p.created_at),
         updated_at: rfc3339(p.updated_at),
-        id: p.id,
+        id: p.id.into(),
         name: p.name,
     }
 }
 
-fn sso_view(p: PolicyRow, applied: &[(String, String)]) -> SsoPolicyView {
+fn sso_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> SsoPolicyView {
     SsoPolicyView {
         team_ids: applied
             .iter()
@@ -306,7 +309,7 @@ fn sso_view(p: PolicyRow, applied: &[(String, String)]) -> SsoPolicyView {
         client_id: p.client_id.unwrap_or_default(),
         created_at: rfc3339(p.created_at),
         updated_at: rfc3339(p.updated_at),
-        id: p.id,
+        id: p.id.into(),
         name: p.name,
     }
 }
@@ -316,7 +319,7 @@ fn sso_settings(v: &SsoPolicyView) -> SsoSettings {
     SsoSettings {
         name: v.name.clone(),
         settings: json!({"issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains}),
-        team_ids: v.team_ids.iter().cloned().map(TeamId::from_db).collect(),
+        team_ids: v.team_ids.iter().cloned().collect(),
     }
 }
 

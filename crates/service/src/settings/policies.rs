@@ -17,8 +17,8 @@ impl Services {
     pub async fn list_policies(&self, who: &OrgCaller) -> ServiceResult<Vec<PolicyView>> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
-        let applied = store::policy_teams(&mut c, who.org.as_str(), SETTING).await?;
-        Ok(store::list_policies(&mut c, who.org.as_str(), SETTING)
+        let applied = store::policy_teams(&mut c, &who.org, SETTING).await?;
+        Ok(store::list_policies(&mut c, &who.org, SETTING)
             .await?
             .into_iter()
             .map(|p| policy_view(p, &applied))
@@ -29,10 +29,10 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SETTING)
+        let p = store::get_policy(&mut c, &who.org, &id, SETTING)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(&mut c, who.org.as_str(), SETTING).await?;
+        let applied = store::policy_teams(&mut c, &who.org, SETTING).await?;
         Ok(policy_view(p, &applied))
     }
 
@@ -52,11 +52,11 @@ impl Services {
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
         let teams = load_teams(w.db(), who, &req.team_ids).await?;
-        check_conflicts(w.db(), who.org.as_str(), None, &req.values, &teams).await?;
+        check_conflicts(w.db(), &who.org, None, &req.values, &teams).await?;
         let now = now_ms();
         let row = PolicyRow {
-            org_id: who.org.to_string(),
-            id: PolicyId::generate().to_string(),
+            org_id: who.org.clone(),
+            id: PolicyId::generate(),
             kind: SETTING.into(),
             name: name.as_str().to_owned(),
             values_json: serde_json::to_string(&req.values).unwrap_or_default(),
@@ -68,18 +68,18 @@ impl Services {
             updated_at: now,
         };
         store::insert_policy(w.db(), &row).await?;
-        let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
-        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SETTING, &team_ids).await?;
+        let team_ids: Vec<TeamId> = teams.iter().map(|t| t.id.clone()).collect();
+        store::set_policy_teams(w.db(), &who.org, &row.id, SETTING, &team_ids).await?;
         w.record(AuditEvent::PolicyCreated {
-            policy: PolicyId::from_db(row.id.clone()),
+            policy: row.id.clone(),
             state: PolicyState {
                 name: row.name.clone(),
                 values: req.values.clone(),
-                team_ids: team_ids.iter().cloned().map(TeamId::from_db).collect(),
+                team_ids: team_ids.iter().cloned().collect(),
             },
         })
         .await?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
         w.commit().await?;
         Ok(policy_view(row, &applied))
     }
@@ -113,15 +113,18 @@ impl Services {
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
-        let before = store::get_policy(w.db(), who.org.as_str(), id.as_str(), SETTING)
+        let before = store::get_policy(w.db(), &who.org, &id, SETTING)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
         let old = policy_view(before.clone(), &applied);
         let values = req.values.clone().unwrap_or_else(|| old.values.clone());
-        let team_ids = req.team_ids.clone().unwrap_or_else(|| old.team_ids.clone());
+        let team_ids = req
+            .team_ids
+            .clone()
+            .unwrap_or_else(|| old.team_ids.iter().map(|t| t.to_string()).collect());
         let teams = load_teams(w.db(), who, &team_ids).await?;
-        check_conflicts(w.db(), who.org.as_str(), Some(id.as_str()), &values, &teams).await?;
+        check_conflicts(w.db(), &who.org, Some(id.as_str()), &values, &teams).await?;
         let mut row = before;
         if let Some(n) = name {
             row.name = n.as_str().to_owned();
@@ -129,23 +132,23 @@ impl Services {
         row.values_json = serde_json::to_string(&values).unwrap_or_default();
         row.updated_at = now_ms();
         store::update_policy(w.db(), &row).await?;
-        let team_ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
-        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SETTING, &team_ids).await?;
+        let team_ids: Vec<TeamId> = teams.iter().map(|t| t.id.clone()).collect();
+        store::set_policy_teams(w.db(), &who.org, &row.id, SETTING, &team_ids).await?;
         w.record(AuditEvent::PolicyUpdated {
             policy: id.clone(),
             before: PolicyState {
                 name: old.name.clone(),
                 values: old.values.clone(),
-                team_ids: old.team_ids.iter().cloned().map(TeamId::from_db).collect(),
+                team_ids: old.team_ids.iter().cloned().collect(),
             },
             after: PolicyState {
                 name: row.name.clone(),
                 values: values.clone(),
-                team_ids: team_ids.iter().cloned().map(TeamId::from_db).collect(),
+                team_ids: team_ids.iter().cloned().collect(),
             },
         })
         .await?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), SETTING).await?;
+        let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
         w.commit().await?;
         Ok(policy_view(row, &applied))
     }
@@ -162,11 +165,11 @@ impl Services {
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
-        let row = store::get_policy(w.db(), who.org.as_str(), id.as_str(), kind)
+        let row = store::get_policy(w.db(), &who.org, &id, kind)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), kind).await?;
-        store::delete_policy(w.db(), who.org.as_str(), &row.id).await?;
+        let applied = store::policy_teams(w.db(), &who.org, kind).await?;
+        store::delete_policy(w.db(), &who.org, &row.id).await?;
         w.record(if kind_sso {
             let view = sso_view(row, &applied);
             AuditEvent::SsoPolicyDeleted {
@@ -180,7 +183,7 @@ impl Services {
                 state: PolicyState {
                     name: view.name,
                     values: view.values,
-                    team_ids: view.team_ids.into_iter().map(TeamId::from_db).collect(),
+                    team_ids: view.team_ids.into_iter().collect(),
                 },
             }
         })

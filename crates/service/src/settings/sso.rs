@@ -8,7 +8,9 @@ use crate::ProblemCode;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
+use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::PolicyId;
+use switchboard_domain::ids::TeamId;
 use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::settings::{self as store, PolicyRow};
 use switchboard_store::{Conn, now_ms};
@@ -17,8 +19,8 @@ impl Services {
     pub async fn list_sso_policies(&self, who: &OrgCaller) -> ServiceResult<Vec<SsoPolicyView>> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
-        let applied = store::policy_teams(&mut c, who.org.as_str(), SSO).await?;
-        Ok(store::list_policies(&mut c, who.org.as_str(), SSO)
+        let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
+        Ok(store::list_policies(&mut c, &who.org, SSO)
             .await?
             .into_iter()
             .map(|p| sso_view(p, &applied))
@@ -29,10 +31,10 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
-        let p = store::get_policy(&mut c, who.org.as_str(), id.as_str(), SSO)
+        let p = store::get_policy(&mut c, &who.org, &id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(&mut c, who.org.as_str(), SSO).await?;
+        let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
         Ok(sso_view(p, &applied))
     }
 
@@ -43,13 +45,10 @@ impl Services {
         who: &OrgCaller,
         me: Option<&str>,
         ids: &[String],
-    ) -> ServiceResult<Vec<String>> {
+    ) -> ServiceResult<Vec<TeamId>> {
         require_teams(ids)?;
         let teams = load_teams(c, who, ids).await?;
-        if let Some(t) = teams
-            .iter()
-            .find(|t| t.login_type != LoginType::Email.as_str())
-        {
+        if let Some(t) = teams.iter().find(|t| t.login_type != LoginType::Email) {
             return Err(ServiceError::invalid(
                 "team_ids",
                 format!(
@@ -58,7 +57,7 @@ impl Services {
                 ),
             ));
         }
-        let applied = store::policy_teams(c, who.org.as_str(), SSO).await?;
+        let applied = store::policy_teams(c, &who.org, SSO).await?;
         if let Some(t) = teams.iter().find(|t| {
             applied
                 .iter()
@@ -91,8 +90,8 @@ impl Services {
         let team_ids = self.sso_teams(w.db(), who, None, &req.team_ids).await?;
         let now = now_ms();
         let row = PolicyRow {
-            org_id: who.org.to_string(),
-            id: PolicyId::generate().to_string(),
+            org_id: who.org.clone(),
+            id: PolicyId::generate(),
             kind: SSO.into(),
             name: name.as_str().to_owned(),
             values_json: "{}".into(),
@@ -104,8 +103,8 @@ impl Services {
             updated_at: now,
         };
         store::insert_policy(w.db(), &row).await?;
-        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SSO, &team_ids).await?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), SSO).await?;
+        store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
+        let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
         let view = sso_view(row, &applied);
         w.record(AuditEvent::SsoPolicyCreated {
             policy: PolicyId::from_db(view.id.clone()),
@@ -159,10 +158,10 @@ impl Services {
             .transpose()?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
-        let before = store::get_policy(w.db(), who.org.as_str(), id.as_str(), SSO)
+        let before = store::get_policy(w.db(), &who.org, &id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), SSO).await?;
+        let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
         let old = sso_view(before.clone(), &applied);
         let team_ids = match &req.team_ids {
             Some(ids) => self.sso_teams(w.db(), who, Some(id.as_str()), ids).await?,
@@ -182,8 +181,8 @@ impl Services {
         }
         row.updated_at = now_ms();
         store::update_policy(w.db(), &row).await?;
-        store::set_policy_teams(w.db(), who.org.as_str(), &row.id, SSO, &team_ids).await?;
-        let applied = store::policy_teams(w.db(), who.org.as_str(), SSO).await?;
+        store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
+        let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
         let new = sso_view(row, &applied);
         w.record(AuditEvent::SsoPolicyUpdated {
             policy: id,
@@ -196,7 +195,11 @@ impl Services {
     }
 
     /// The decrypted client secret of an SSO policy (for the sign-in flow).
-    pub async fn sso_client_secret(&self, org: &str, id: &str) -> ServiceResult<Option<String>> {
+    pub async fn sso_client_secret(
+        &self,
+        org: &OrgId,
+        id: &PolicyId,
+    ) -> ServiceResult<Option<String>> {
         let mut c = self.store.read().await?;
         let p = store::get_policy(&mut c, org, id, SSO)
             .await?

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
-use switchboard_domain::ids::TeamId;
+use switchboard_domain::ids::OrgId;
 use switchboard_domain::settings::{self, SettingSpec};
 use switchboard_store::settings::{self as store};
 use switchboard_store::{Conn, now_ms, orgs};
@@ -27,14 +27,14 @@ impl Services {
     ) -> ServiceResult<TeamSettingsView> {
         let mut c = self.store.read().await?;
         let t = load_team(&mut c, who, team).await?;
-        who.may(Action::ViewTeamSettings(&TeamId::from_db(t.id.clone())))?;
-        self.team_settings_view(&mut c, who.org.as_str(), &t).await
+        who.may(Action::ViewTeamSettings(&t.id.clone()))?;
+        self.team_settings_view(&mut c, &who.org, &t).await
     }
 
     pub(crate) async fn team_settings_view(
         &self,
         c: &mut Conn,
-        org: &str,
+        org: &OrgId,
         t: &orgs::TeamRow,
     ) -> ServiceResult<TeamSettingsView> {
         let (plan, effective, rows) = effective_settings(c, org, t).await?;
@@ -57,7 +57,7 @@ impl Services {
             })
             .collect();
         Ok(TeamSettingsView {
-            team_id: t.id.clone(),
+            team_id: t.id.clone().into(),
             plan,
             settings,
         })
@@ -103,9 +103,9 @@ impl Services {
         settings::check_values(&to_set)?;
         let mut w = self.write(who, ctx).await?;
         let t = load_team(w.db(), who, team).await?;
-        let team_id = TeamId::from_db(t.id.clone());
+        let team_id = t.id.clone();
         w.may(Action::EditTeamSettings(&team_id))?;
-        let (_, effective, rows) = effective_settings(w.db(), who.org.as_str(), &t).await?;
+        let (_, effective, rows) = effective_settings(w.db(), &who.org, &t).await?;
         for key in changes.keys() {
             let e = effective
                 .iter()
@@ -139,11 +139,11 @@ impl Services {
                 .find(|r| &r.key == key)
                 .map(|r| serde_json::from_str::<Value>(&r.value_json).unwrap_or(Value::Null));
             if value.is_null() {
-                store::delete_team_setting(w.db(), who.org.as_str(), &t.id, key).await?;
+                store::delete_team_setting(w.db(), &who.org, &t.id, key).await?;
             } else {
                 store::put_team_setting(
                     w.db(),
-                    who.org.as_str(),
+                    &who.org,
                     &t.id,
                     key,
                     &value.to_string(),
@@ -161,9 +161,7 @@ impl Services {
             })
             .await?;
         }
-        let view = self
-            .team_settings_view(w.db(), who.org.as_str(), &t)
-            .await?;
+        let view = self.team_settings_view(w.db(), &who.org, &t).await?;
         w.commit().await?;
         Ok(view)
     }

@@ -45,10 +45,10 @@ impl Services {
         };
         let now = now_ms();
         let row = TeamRow {
-            org_id: who.org.to_string(),
-            id: TeamId::generate().to_string(),
+            org_id: who.org.clone(),
+            id: TeamId::generate(),
             name: name.as_str().to_owned(),
-            login_type: login.as_str().into(),
+            login_type: login,
             description,
             subscription_id: None,
             reserved_seats: None,
@@ -59,14 +59,8 @@ impl Services {
             .await
             .map_err(on_unique(ProblemCode::TeamNameTaken, name_taken(&name)))?;
         if let Some(org_name) = &org_name {
-            orgs::establish_org(w.db(), who.org.as_str(), org_name.as_str(), now).await?;
-            people::set_org_role(
-                w.db(),
-                who.org.as_str(),
-                who.user.as_str(),
-                Some(OrgRole::OrgAdmin.as_str()),
-            )
-            .await?;
+            orgs::establish_org(w.db(), &who.org, org_name.as_str(), now).await?;
+            people::set_org_role(w.db(), &who.org, &who.user, Some(OrgRole::OrgAdmin)).await?;
             w.record(AuditEvent::OrgEstablished {
                 org: who.org.clone(),
                 name: org_name.as_str().to_owned(),
@@ -75,7 +69,7 @@ impl Services {
             .await?;
         }
         w.record(AuditEvent::TeamCreated {
-            team: TeamId::from_db(row.id.clone()),
+            team: row.id.clone(),
             text: TeamText {
                 name: row.name.clone(),
                 description: row.description.clone(),
@@ -83,9 +77,7 @@ impl Services {
             login_type: login,
         })
         .await?;
-        let view = team_views(w.db(), who.org.as_str(), vec![row])
-            .await?
-            .remove(0);
+        let view = team_views(w.db(), &who.org, vec![row]).await?.remove(0);
         w.commit().await?;
         Ok(view)
     }

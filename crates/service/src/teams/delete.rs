@@ -5,8 +5,6 @@ use crate::ProblemCode;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
-use switchboard_domain::ids::TeamId;
-use switchboard_domain::team::LoginType;
 use switchboard_store::orgs::{self};
 
 impl Services {
@@ -14,7 +12,7 @@ impl Services {
     pub async fn delete_team(&self, who: &OrgCaller, ctx: &Ctx, team: &str) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
         let row = load_team(w.db(), who, team).await?;
-        let team_id = TeamId::from_db(row.id.clone());
+        let team_id = row.id.clone();
         w.may(Action::DeleteTeam(&team_id))?;
         if w.standing()
             .and_then(|s| s.initial_team.as_ref())
@@ -25,8 +23,8 @@ impl Services {
                 "The organization's initial team can't be deleted.",
             ));
         }
-        let members = orgs::member_count(w.db(), who.org.as_str(), &row.id).await?;
-        let devices = switchboard_store::apps::devices_of_team(w.db(), who.org.as_str(), &row.id)
+        let members = orgs::member_count(w.db(), &who.org, &row.id).await?;
+        let devices = switchboard_store::apps::devices_of_team(w.db(), &who.org, &row.id)
             .await?
             .len();
         if devices > 0 {
@@ -47,14 +45,14 @@ impl Services {
                 ),
             ));
         }
-        orgs::delete_team(w.db(), who.org.as_str(), &row.id).await?;
+        orgs::delete_team(w.db(), &who.org, &row.id).await?;
         w.record(AuditEvent::TeamDeleted {
             team: team_id,
             text: TeamText {
                 name: row.name.clone(),
                 description: row.description.clone(),
             },
-            login_type: LoginType::parse(&row.login_type)?,
+            login_type: row.login_type,
         })
         .await?;
         w.commit().await?;

@@ -11,6 +11,7 @@ use crate::{OrgCaller, ServiceError, ServiceResult};
 use serde::Deserialize;
 use std::collections::HashMap;
 use switchboard_domain::access::Scope;
+use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::Conn;
@@ -78,13 +79,13 @@ fn name_taken(name: &Name) -> impl FnOnce() -> String + '_ {
     }
 }
 
-async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResult<Vec<TeamView>> {
+async fn team_views(c: &mut Conn, org: &OrgId, rows: Vec<TeamRow>) -> ServiceResult<Vec<TeamView>> {
     let org_row = orgs::get_org(c, org).await?.ok_or(ServiceError::NotFound {
         what: "organization",
     })?;
     let subs = billing::list_subscriptions(c, org).await?;
     // One team (create, edit, read): count its members only, not the whole organization's.
-    let counts: HashMap<String, i64> = match rows.as_slice() {
+    let counts: HashMap<TeamId, i64> = match rows.as_slice() {
         [one] => HashMap::from([(one.id.clone(), orgs::member_count(c, org, &one.id).await?)]),
         _ => orgs::member_counts(c, org).await?.into_iter().collect(),
     };
@@ -99,11 +100,11 @@ async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResul
                 .and_then(|s| subs.iter().find(|x| &x.id == s))
                 .map(|s| s.plan.clone()),
             is_initial_team: t.id == org_row.initial_team_id,
-            login_type: LoginType::parse(&t.login_type).unwrap_or(LoginType::Email),
-            id: t.id,
+            login_type: t.login_type,
+            id: t.id.into(),
             name: t.name,
             description: t.description,
-            subscription_id: t.subscription_id,
+            subscription_id: t.subscription_id.map(Into::into),
             reserved_seats: t.reserved_seats,
             created_at: rfc3339(t.created_at),
         })
@@ -114,12 +115,12 @@ async fn team_views(c: &mut Conn, org: &str, rows: Vec<TeamRow>) -> ServiceResul
 pub(crate) async fn load_team(c: &mut Conn, who: &OrgCaller, team: &str) -> ServiceResult<TeamRow> {
     let not_found = || ServiceError::NotFound { what: "team" };
     let id = TeamId::parse(team).ok_or_else(not_found)?;
-    orgs::get_team(c, who.org.as_str(), id.as_str())
+    orgs::get_team(c, &who.org, &id)
         .await?
         .ok_or_else(not_found)
 }
 
 /// Whether the scope lets the caller see this team (a Team Admin sees only their own).
-pub(crate) fn in_scope(scope: &Scope, team_id: &str) -> bool {
-    scope.includes(&TeamId::from_db(team_id.to_owned()))
+pub(crate) fn in_scope(scope: &Scope, team_id: &TeamId) -> bool {
+    scope.includes(team_id)
 }

@@ -4,23 +4,22 @@ use super::{load_team, team_views};
 use crate::views::{OrgView, TeamView, rfc3339};
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
-use switchboard_domain::ids::TeamId;
 use switchboard_store::orgs::{self, TeamRow};
 
 impl Services {
     pub async fn get_org(&self, who: &OrgCaller) -> ServiceResult<OrgView> {
         who.may(Action::ViewOrg)?;
         let mut c = self.store.read().await?;
-        let o = orgs::get_org(&mut c, who.org.as_str())
+        let o = orgs::get_org(&mut c, &who.org)
             .await?
             .ok_or(ServiceError::NotFound {
                 what: "organization",
             })?;
         Ok(OrgView {
-            id: o.id,
+            id: o.id.into(),
             name: o.name,
             established: o.established_at.is_some(),
-            initial_team_id: o.initial_team_id,
+            initial_team_id: o.initial_team_id.into(),
             created_at: rfc3339(o.created_at),
         })
     }
@@ -29,20 +28,18 @@ impl Services {
     pub async fn list_teams(&self, who: &OrgCaller) -> ServiceResult<Vec<TeamView>> {
         let scope = who.may(Action::ViewTeams)?;
         let mut c = self.store.read().await?;
-        let rows: Vec<TeamRow> = orgs::list_teams(&mut c, who.org.as_str())
+        let rows: Vec<TeamRow> = orgs::list_teams(&mut c, &who.org)
             .await?
             .into_iter()
-            .filter(|t| scope.includes(&TeamId::from_db(t.id.clone())))
+            .filter(|t| scope.includes(&t.id.clone()))
             .collect();
-        team_views(&mut c, who.org.as_str(), rows).await
+        team_views(&mut c, &who.org, rows).await
     }
 
     pub async fn get_team(&self, who: &OrgCaller, team: &str) -> ServiceResult<TeamView> {
         let mut c = self.store.read().await?;
         let row = load_team(&mut c, who, team).await?;
-        who.may(Action::ViewTeam(&TeamId::from_db(row.id.clone())))?;
-        Ok(team_views(&mut c, who.org.as_str(), vec![row])
-            .await?
-            .remove(0))
+        who.may(Action::ViewTeam(&row.id.clone()))?;
+        Ok(team_views(&mut c, &who.org, vec![row]).await?.remove(0))
     }
 }

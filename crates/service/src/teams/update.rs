@@ -6,7 +6,6 @@ use crate::views::TeamView;
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
-use switchboard_domain::ids::TeamId;
 use switchboard_domain::team::{Name, parse_description};
 use switchboard_store::orgs::{self};
 
@@ -36,14 +35,14 @@ impl Services {
             .transpose()?;
         let mut w = self.write(who, ctx).await?;
         let row = load_team(w.db(), who, team).await?;
-        let team_id = TeamId::from_db(row.id.clone());
+        let team_id = row.id.clone();
         w.may(Action::EditTeam(&team_id))?;
         let new_name =
             name.unwrap_or_else(|| Name::parse("name", &row.name).expect("stored names are valid"));
         let new_description = description.unwrap_or_else(|| row.description.clone());
         orgs::update_team(
             w.db(),
-            who.org.as_str(),
+            &who.org,
             &row.id,
             new_name.as_str(),
             &new_name.key(),
@@ -66,9 +65,7 @@ impl Services {
         let mut updated = row;
         updated.name = new_name.as_str().to_owned();
         updated.description = new_description;
-        let view = team_views(w.db(), who.org.as_str(), vec![updated])
-            .await?
-            .remove(0);
+        let view = team_views(w.db(), &who.org, vec![updated]).await?.remove(0);
         w.commit().await?;
         Ok(view)
     }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, MembershipState};
 use switchboard_domain::email::Email;
-use switchboard_domain::ids::{TeamId, UserId};
+use switchboard_domain::ids::UserId;
 use switchboard_store::now_ms;
 use switchboard_store::people::{self};
 
@@ -38,7 +38,7 @@ impl Services {
         let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
         let team = load_team(w.db(), who, &req.team_id).await?;
-        let team_id = TeamId::from_db(team.id.clone());
+        let team_id = team.id.clone();
         w.may(Action::ManageMembership(&team_id))?;
         let app_access = app_access_for(&team, req.app_access)?;
         let now = now_ms();
@@ -67,16 +67,16 @@ impl Services {
             });
         }
 
-        let mut ids: HashMap<String, String> = people::find_users_by_emails(w.db(), &valid)
+        let mut ids: HashMap<String, UserId> = people::find_users_by_emails(w.db(), &valid)
             .await?
             .into_iter()
             .collect();
         // Create the users that don't exist yet, then read every id back: a user created by
         // another organization's writer meanwhile is found, not duplicated.
-        let new_users: Vec<(String, String, Option<String>)> = valid
+        let new_users: Vec<(UserId, String, Option<String>)> = valid
             .iter()
             .filter(|e| !ids.contains_key(*e))
-            .map(|e| (UserId::generate().to_string(), e.clone(), None))
+            .map(|e| (UserId::generate(), e.clone(), None))
             .collect();
         if !new_users.is_empty() {
             people::insert_users(w.db(), &new_users, now).await?;
@@ -85,38 +85,22 @@ impl Services {
                 .into_iter()
                 .collect();
         }
-        let existing: Vec<String> = ids.values().cloned().collect();
-        let already: HashSet<String> =
-            people::members_among(w.db(), who.org.as_str(), &team.id, &existing)
-                .await?
-                .into_iter()
-                .collect();
-        let to_add: Vec<String> = valid
+        let existing: Vec<UserId> = ids.values().cloned().collect();
+        let already: HashSet<UserId> = people::members_among(w.db(), &who.org, &team.id, &existing)
+            .await?
+            .into_iter()
+            .collect();
+        let to_add: Vec<UserId> = valid
             .iter()
             .map(|e| ids[e].clone())
             .filter(|id| !already.contains(id))
             .collect();
         if app_access {
-            seats::check_team(
-                w.db(),
-                who.org.as_str(),
-                &team.id,
-                &team.name,
-                to_add.len() as i64,
-            )
-            .await?;
+            seats::check_team(w.db(), &who.org, &team.id, &team.name, to_add.len() as i64).await?;
         }
-        people::insert_org_members(w.db(), who.org.as_str(), &to_add, now).await?;
-        people::insert_memberships(
-            w.db(),
-            who.org.as_str(),
-            &team.id,
-            &to_add,
-            role.as_str(),
-            app_access,
-            now,
-        )
-        .await?;
+        people::insert_org_members(w.db(), &who.org, &to_add, now).await?;
+        people::insert_memberships(w.db(), &who.org, &team.id, &to_add, role, app_access, now)
+            .await?;
 
         for r in results
             .iter_mut()
@@ -127,7 +111,7 @@ impl Services {
             if already.contains(&id) {
                 r.outcome = AddOutcome::AlreadyMember;
             }
-            r.user_id = Some(id);
+            r.user_id = Some(id.into());
         }
         let count = |o| results.iter().filter(|r| r.outcome == o).count();
         let summary = BulkAddResult {
@@ -147,7 +131,7 @@ impl Services {
                 team_role: role,
                 app_access,
             },
-            users: to_add.into_iter().map(UserId::from_db).collect(),
+            users: to_add,
         })
         .await?;
         w.commit().await?;

@@ -33,11 +33,9 @@ impl Services {
             // In the organization, but outside the Team Admin's teams.
             return Err(switchboard_domain::access::NOT_YOUR_ROLE.into());
         }
-        let u = people::get_user(c, id.as_str())
-            .await?
-            .ok_or_else(not_found_user)?;
+        let u = people::get_user(c, &id).await?.ok_or_else(not_found_user)?;
         Ok(UserView {
-            id: u.id,
+            id: u.id.into(),
             email: u.email,
             name: u.name,
             status: status_of(u.first_signed_in_at),

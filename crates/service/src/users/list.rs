@@ -6,6 +6,7 @@ use crate::views::{MembershipView, Page, UserView, membership_view};
 use crate::{OrgCaller, ServiceResult, Services};
 use std::collections::HashMap;
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::UserId;
 use switchboard_store::people::{self};
 
 impl Services {
@@ -19,14 +20,16 @@ impl Services {
         let filter = user_filter(&scope, q)?;
         let limit = (filter.limit - 1) as usize;
         let mut c = self.store.read().await?;
-        let mut rows = people::list_users(&mut c, who.org.as_str(), &filter).await?;
+        let mut rows = people::list_users(&mut c, &who.org, &filter).await?;
         let next_cursor = (rows.len() > limit).then(|| {
             rows.truncate(limit);
-            rows.last().map(|r| r.id.clone()).unwrap_or_default()
+            rows.last()
+                .map(|r| String::from(r.id.clone()))
+                .unwrap_or_default()
         });
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut by_user: HashMap<String, Vec<MembershipView>> = HashMap::new();
-        for m in people::memberships_of_users(&mut c, who.org.as_str(), &ids).await? {
+        let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut by_user: HashMap<UserId, Vec<MembershipView>> = HashMap::new();
+        for m in people::memberships_of_users(&mut c, &who.org, &ids).await? {
             if in_scope(&scope, &m.team_id) {
                 by_user
                     .entry(m.user_id.clone())

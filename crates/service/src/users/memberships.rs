@@ -8,7 +8,6 @@ use crate::views::{MembershipView, UserView};
 use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{Action, MembershipChange, Scope};
 use switchboard_domain::audit::event::{AuditEvent, MembershipState};
-use switchboard_domain::ids::TeamId;
 use switchboard_store::now_ms;
 use switchboard_store::people::{self};
 
@@ -25,7 +24,7 @@ impl Services {
         let mut w = self.write(who, ctx).await?;
         let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
         let team = load_team(w.db(), who, &req.team_id).await?;
-        let team_id = TeamId::from_db(team.id.clone());
+        let team_id = team.id.clone();
         let scope = w.may(Action::ManageMembership(&team_id))?;
         // A Team Admin may only reach users they can see (members of their own teams).
         if scope != Scope::Org && !memberships.iter().any(|m| in_scope(&scope, &m.team_id)) {
@@ -46,19 +45,19 @@ impl Services {
         }
         let app_access = app_access_for(&team, req.app_access)?;
         if app_access {
-            seats::check_team(w.db(), who.org.as_str(), &team.id, &team.name, 1).await?;
+            seats::check_team(w.db(), &who.org, &team.id, &team.name, 1).await?;
         }
         people::insert_memberships(
             w.db(),
-            who.org.as_str(),
+            &who.org,
             &team.id,
-            &[id.to_string()],
-            role.as_str(),
+            std::slice::from_ref(&id),
+            role,
             app_access,
             now_ms(),
         )
         .await?;
-        let email = people::get_user(w.db(), id.as_str())
+        let email = people::get_user(w.db(), &id)
             .await?
             .map(|u| u.email)
             .unwrap_or_default();
@@ -105,14 +104,14 @@ impl Services {
             },
         };
         if after.app_access && !before.app_access {
-            seats::check_team(w.db(), who.org.as_str(), &t.team.id, &t.team.name, 1).await?;
+            seats::check_team(w.db(), &who.org, &t.team.id, &t.team.name, 1).await?;
         }
         people::update_membership(
             w.db(),
-            who.org.as_str(),
-            t.user.as_str(),
+            &who.org,
+            &t.user,
             &t.team.id,
-            after.team_role.as_str(),
+            after.team_role,
             after.app_access,
         )
         .await?;
@@ -127,7 +126,7 @@ impl Services {
         .await?;
         w.commit().await?;
         Ok(MembershipView {
-            team_id: t.team.id,
+            team_id: t.team.id.into(),
             team_name: t.team.name,
             team_role: after.team_role,
             app_access: after.app_access,

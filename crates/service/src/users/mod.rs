@@ -9,7 +9,7 @@ mod memberships;
 mod removal;
 
 use crate::teams::load_team;
-use crate::views::{MembershipView, UserView, parse_org_role, parse_team_role, status_of};
+use crate::views::{MembershipView, UserView, status_of};
 use crate::write::Write;
 use crate::{OrgCaller, ServiceError, ServiceResult};
 use serde::{Deserialize, Serialize};
@@ -129,7 +129,7 @@ pub struct RemovedMembership {
 
 /// App access on a team: explicit, or on exactly when the team can hold seats of people.
 fn app_access_for(team: &TeamRow, asked: Option<bool>) -> ServiceResult<bool> {
-    let email_team = team.login_type == LoginType::Email.as_str();
+    let email_team = team.login_type == LoginType::Email;
     match asked {
         Some(true) if !email_team => Err(ServiceError::invalid(
             "app_access",
@@ -154,11 +154,11 @@ async fn load_member(
     user: &str,
 ) -> ServiceResult<(UserId, Option<OrgRole>, Vec<MembershipRow>)> {
     let id = UserId::parse(user).ok_or_else(not_found_user)?;
-    let role = people::org_role(c, who.org.as_str(), id.as_str())
+    let role = people::org_role(c, &who.org, &id)
         .await?
         .ok_or_else(not_found_user)?;
-    let memberships = people::memberships_of_users(c, who.org.as_str(), &[id.to_string()]).await?;
-    Ok((id, parse_org_role(role.as_deref()), memberships))
+    let memberships = people::memberships_of_users(c, &who.org, std::slice::from_ref(&id)).await?;
+    Ok((id, role, memberships))
 }
 
 /// A membership a change is about, with everything the change needs to know.
@@ -173,12 +173,12 @@ struct Target {
 
 impl Target {
     fn team_id(&self) -> TeamId {
-        TeamId::from_db(self.team.id.clone())
+        self.team.id.clone()
     }
 
     fn state(&self) -> MembershipState {
         MembershipState {
-            team_role: parse_team_role(&self.membership.team_role),
+            team_role: self.membership.team_role,
             app_access: self.membership.app_access != 0,
         }
     }
@@ -196,7 +196,7 @@ async fn load_target(
 ) -> ServiceResult<Target> {
     let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
     let team = load_team(w.db(), who, team).await?;
-    let team_id = TeamId::from_db(team.id.clone());
+    let team_id = team.id.clone();
     // Without the right to manage the team at all, the membership's existence is not told.
     w.may(Action::ManageMembership(&team_id))?;
     let membership = memberships
@@ -211,7 +211,7 @@ async fn load_target(
             removes_last_team: removing && memberships.len() == 1,
         },
     ))?;
-    let email = people::get_user(w.db(), id.as_str())
+    let email = people::get_user(w.db(), &id)
         .await?
         .map(|u| u.email)
         .unwrap_or_default();
@@ -228,8 +228,8 @@ async fn load_target(
 fn user_view(u: people::UserListRow, memberships: Vec<MembershipView>) -> UserView {
     UserView {
         status: status_of(u.first_signed_in_at),
-        org_role: parse_org_role(u.org_role.as_deref()),
-        id: u.id,
+        org_role: u.org_role,
+        id: u.id.into(),
         email: u.email,
         name: u.name,
         memberships,
@@ -242,8 +242,12 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
     if !(1..=200).contains(&limit) {
         return Err(ServiceError::invalid("limit", "must be from 1 to 200"));
     }
-    let team_role = q.team_role.map(|r| r.as_str().to_owned());
-    let org_role = q.org_role.map(|r| r.as_str().to_owned());
+    let team_role = q.team_role;
+    let org_role = q.org_role.map(|r| match r {
+        OrgRoleFilter::OrgAdmin => Some(OrgRole::OrgAdmin),
+        OrgRoleFilter::OrgAnalyst => Some(OrgRole::OrgAnalyst),
+        OrgRoleFilter::None => None,
+    });
     let signed_in = q.status.map(|s| s == UserStatus::SignedIn);
     // A well-formed id of a team of another organization matches no one; a value that can't
     // be a team id at all is a mistake worth saying (a team's name instead of its id, say).
@@ -251,7 +255,7 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         .team
         .as_deref()
         .map(|t| {
-            TeamId::parse(t).map(|t| t.to_string()).ok_or_else(|| {
+            TeamId::parse(t).ok_or_else(|| {
                 ServiceError::invalid(
                     "team",
                     "must be a team id like team_01J…, not a team's name",
@@ -261,13 +265,9 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         .transpose()?;
     let after = match q.cursor.as_deref() {
         None => None,
-        Some(c) => Some(
-            UserId::parse(c)
-                .ok_or_else(|| {
-                    ServiceError::invalid("cursor", "is not a cursor this list gave out")
-                })?
-                .to_string(),
-        ),
+        Some(c) => Some(UserId::parse(c).ok_or_else(|| {
+            ServiceError::invalid("cursor", "is not a cursor this list gave out")
+        })?),
     };
     let needle =
         q.q.as_deref()
@@ -295,7 +295,7 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         app_access: q.app_access,
         scope: match scope {
             Scope::Org => None,
-            Scope::Teams(ts) => Some(ts.iter().map(|t| t.to_string()).collect()),
+            Scope::Teams(ts) => Some(ts.clone()),
         },
         after,
         limit: limit + 1,

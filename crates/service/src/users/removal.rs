@@ -4,7 +4,6 @@ use super::{RemovedMembership, load_member, load_target};
 use crate::{Ctx, OrgCaller, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
-use switchboard_domain::ids::TeamId;
 use switchboard_store::people::{self};
 
 impl Services {
@@ -21,10 +20,10 @@ impl Services {
         let t = load_target(&mut w, who, user, team, true).await?;
         let last = t.memberships.len() == 1;
         if last {
-            crate::roles::guard_last_admin(w.db(), who.org.as_str(), t.org_role).await?;
-            people::delete_org_member(w.db(), who.org.as_str(), t.user.as_str()).await?;
+            crate::roles::guard_last_admin(w.db(), &who.org, t.org_role).await?;
+            people::delete_org_member(w.db(), &who.org, &t.user).await?;
         }
-        people::delete_membership(w.db(), who.org.as_str(), t.user.as_str(), &t.team.id).await?;
+        people::delete_membership(w.db(), &who.org, &t.user, &t.team.id).await?;
         w.record(AuditEvent::MembershipRemoved {
             user: t.user.clone(),
             email: t.email.clone(),
@@ -51,10 +50,10 @@ impl Services {
         let mut w = self.write(who, ctx).await?;
         w.may(Action::RemoveFromOrg)?;
         let (id, role, memberships) = load_member(w.db(), who, user).await?;
-        crate::roles::guard_last_admin(w.db(), who.org.as_str(), role).await?;
-        people::delete_memberships_of_user(w.db(), who.org.as_str(), id.as_str()).await?;
-        people::delete_org_member(w.db(), who.org.as_str(), id.as_str()).await?;
-        let email = people::get_user(w.db(), id.as_str())
+        crate::roles::guard_last_admin(w.db(), &who.org, role).await?;
+        people::delete_memberships_of_user(w.db(), &who.org, &id).await?;
+        people::delete_org_member(w.db(), &who.org, &id).await?;
+        let email = people::get_user(w.db(), &id)
             .await?
             .map(|u| u.email)
             .unwrap_or_default();
@@ -62,10 +61,7 @@ impl Services {
             user: id,
             email,
             org_role: role,
-            teams: memberships
-                .iter()
-                .map(|m| TeamId::from_db(m.team_id.clone()))
-                .collect(),
+            teams: memberships.iter().map(|m| m.team_id.clone()).collect(),
         })
         .await?;
         w.commit().await?;

@@ -211,7 +211,7 @@ fn invoice_html(inv: InvoiceView, subscription_name: String) -> ApiResult<Respon
         subscription_id: inv.subscription_id,
         period_start: inv.period_start,
         period_end: inv.period_end,
-        status: inv.status,
+        status: inv.status.to_string(),
         created_at: inv.created_at,
         currency: inv.currency,
         total: money(inv.total_cents),

@@ -7,7 +7,7 @@ use crate::write::Actor;
 use crate::{Ctx, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::billing::InvoiceStatus;
-use switchboard_domain::ids::{InvoiceId, OrgId};
+use switchboard_domain::ids::InvoiceId;
 use switchboard_store::billing::{self};
 
 impl Services {
@@ -31,17 +31,17 @@ impl Services {
         let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
         let org = {
             let mut c = self.store.read().await?;
-            billing::find_invoice(&mut c, id.as_str())
+            billing::find_invoice(&mut c, &id)
                 .await?
                 .ok_or_else(not_found)?
                 .org_id
         };
-        let org = OrgId::from_db(org);
+        let org = org;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
-        let mut row = billing::find_invoice(w.db(), id.as_str())
+        let mut row = billing::find_invoice(w.db(), &id)
             .await?
             .ok_or_else(not_found)?;
-        let before = InvoiceStatus::parse(&row.status)?;
+        let before = row.status;
         if before != InvoiceStatus::Open {
             return Err(ServiceError::conflict(
                 ProblemCode::InvoiceClosed,
@@ -51,7 +51,7 @@ impl Services {
                 ),
             ));
         }
-        billing::set_invoice_status(w.db(), org.as_str(), &row.id, status.as_str()).await?;
+        billing::set_invoice_status(w.db(), &org, &row.id, status).await?;
         w.record(AuditEvent::InvoiceStatusChanged {
             invoice: id,
             number: row.number,
@@ -60,7 +60,7 @@ impl Services {
         })
         .await?;
         w.commit().await?;
-        row.status = status.as_str().to_owned();
+        row.status = status;
         Ok(crate::billing::invoice_view(row))
     }
 }

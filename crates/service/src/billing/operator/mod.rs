@@ -10,6 +10,7 @@ use crate::{ServiceError, ServiceResult};
 use serde::Deserialize;
 use switchboard_domain::audit::event::Terms;
 use switchboard_domain::billing::{InvoiceStatus, Period, SubscriptionStatus};
+use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::SubscriptionId;
 use switchboard_domain::plan;
 use switchboard_store::billing::SubscriptionRow;
@@ -90,7 +91,7 @@ fn price(unit_price_cents: Option<i64>, default: i64) -> ServiceResult<i64> {
 
 /// A new subscription row starting its first period now.
 pub fn new_subscription(
-    org: &str,
+    org: &OrgId,
     plan: &plan::Plan,
     seats: i64,
     name: &str,
@@ -100,12 +101,12 @@ pub fn new_subscription(
 ) -> SubscriptionRow {
     SubscriptionRow {
         org_id: org.to_owned(),
-        id: SubscriptionId::generate().to_string(),
+        id: SubscriptionId::generate(),
         name: name.to_owned(),
         plan: plan.name.clone(),
         seats,
-        status: "active".into(),
-        period: period.as_str().into(),
+        status: SubscriptionStatus::Active,
+        period,
         unit_price_cents,
         period_start: now,
         period_end: add_months(now, period.months()),
@@ -130,7 +131,7 @@ fn terms(s: &SubscriptionRow) -> ServiceResult<Terms> {
     Ok(Terms {
         plan: s.plan.clone(),
         seats: s.seats,
-        status: SubscriptionStatus::parse(&s.status)?,
+        status: s.status,
         unit_price_cents: s.unit_price_cents,
     })
 }

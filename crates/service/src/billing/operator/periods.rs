@@ -4,8 +4,8 @@ use super::add_months;
 use crate::write::Actor;
 use crate::{Ctx, ServiceResult, Services};
 use switchboard_domain::audit::event::AuditEvent;
-use switchboard_domain::billing::{InvoiceLine, InvoiceStatus, Period};
-use switchboard_domain::ids::{InvoiceId, OrgId, SubscriptionId};
+use switchboard_domain::billing::{InvoiceLine, InvoiceStatus};
+use switchboard_domain::ids::InvoiceId;
 use switchboard_domain::plan;
 use switchboard_store::billing::{self, InvoiceRow};
 use switchboard_store::now_ms;
@@ -24,11 +24,10 @@ impl Services {
         };
         let mut written = 0;
         for s in due {
-            let org = OrgId::from_db(s.org_id.clone());
+            let org = s.org_id.clone();
             let mut w = self.write_as(&org, Actor::System, &ctx).await?;
             // Re-read under the lock: another closer may have been first.
-            let Some(mut sub) = billing::get_subscription(w.db(), org.as_str(), &s.id).await?
-            else {
+            let Some(mut sub) = billing::get_subscription(w.db(), &org, &s.id).await? else {
                 continue;
             };
             if sub.period_end > now {
@@ -36,7 +35,7 @@ impl Services {
                 continue;
             }
             while sub.period_end <= now {
-                let period = Period::parse(&sub.period)?;
+                let period = sub.period;
                 let label = plan::find(&sub.plan)
                     .map(|p| p.label.clone())
                     .unwrap_or_else(|_| sub.plan.clone());
@@ -44,20 +43,20 @@ impl Services {
                     InvoiceLine::new(&sub.plan, &label, sub.seats, sub.unit_price_cents, period);
                 let invoice = InvoiceRow {
                     org_id: sub.org_id.clone(),
-                    id: InvoiceId::generate().to_string(),
+                    id: InvoiceId::generate(),
                     number: billing::next_number(w.db(), "invoice_number").await?,
                     subscription_id: sub.id.clone(),
                     period_start: sub.period_start,
                     period_end: sub.period_end,
                     total_cents: line.amount_cents,
                     lines_json: serde_json::to_string(&[&line]).unwrap_or_else(|_| "[]".into()),
-                    status: InvoiceStatus::Open.as_str().into(),
+                    status: InvoiceStatus::Open,
                     created_at: now_ms(),
                 };
                 billing::insert_invoice(w.db(), &invoice).await?;
                 w.record(AuditEvent::InvoiceClosed {
-                    subscription: SubscriptionId::from_db(sub.id.clone()),
-                    invoice: InvoiceId::from_db(invoice.id.clone()),
+                    subscription: sub.id.clone(),
+                    invoice: invoice.id.clone(),
                     number: invoice.number,
                     total_cents: invoice.total_cents,
                 })
@@ -66,14 +65,7 @@ impl Services {
                 sub.period_end = add_months(sub.period_end, period.months());
                 written += 1;
             }
-            billing::set_period(
-                w.db(),
-                org.as_str(),
-                &sub.id,
-                sub.period_start,
-                sub.period_end,
-            )
-            .await?;
+            billing::set_period(w.db(), &org, &sub.id, sub.period_start, sub.period_end).await?;
             w.commit().await?;
         }
         Ok(written)

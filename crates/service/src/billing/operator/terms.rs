@@ -10,7 +10,7 @@ use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::billing::Period;
 use switchboard_domain::ids::{OrgId, SubscriptionId};
 use switchboard_domain::plan;
-use switchboard_domain::team::{LoginType, Name};
+use switchboard_domain::team::Name;
 use switchboard_store::billing::{self};
 use switchboard_store::{now_ms, orgs};
 
@@ -34,18 +34,10 @@ impl Services {
         let period = req.period.unwrap_or(Period::Monthly);
         let unit_price = price(req.unit_price_cents, plan.unit_price_cents)?;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
-        let row = new_subscription(
-            org.as_str(),
-            plan,
-            seats,
-            &name,
-            period,
-            unit_price,
-            now_ms(),
-        );
+        let row = new_subscription(&org, plan, seats, &name, period, unit_price, now_ms());
         billing::insert_subscription(w.db(), &row).await?;
         w.record(AuditEvent::SubscriptionCreated {
-            subscription: SubscriptionId::from_db(row.id.clone()),
+            subscription: row.id.clone(),
             name: name.clone(),
             terms: terms(&row)?,
             period,
@@ -81,21 +73,21 @@ impl Services {
         let id = SubscriptionId::parse(sub).ok_or_else(not_found)?;
         let org = {
             let mut c = self.store.read().await?;
-            billing::find_subscription(&mut c, id.as_str())
+            billing::find_subscription(&mut c, &id)
                 .await?
                 .ok_or_else(not_found)?
                 .org_id
         };
-        let org = OrgId::from_db(org);
+        let org = org;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
-        let before = billing::get_subscription(w.db(), org.as_str(), id.as_str())
+        let before = billing::get_subscription(w.db(), &org, &id)
             .await?
             .ok_or_else(not_found)?;
         let mut next = before.clone();
         if let Some(p) = &req.plan {
             let plan = plan::find(p)?;
-            for t in orgs::teams_of_subscription(w.db(), org.as_str(), id.as_str()).await? {
-                let login = LoginType::parse(&t.login_type).unwrap_or(LoginType::Email);
+            for t in orgs::teams_of_subscription(w.db(), &org, &id).await? {
+                let login = t.login_type;
                 if !plan.allows(login) {
                     return Err(ServiceError::conflict(
                         ProblemCode::PlanIncompatible,
@@ -114,7 +106,7 @@ impl Services {
             next.seats = plan::parse_seats("seats", s)?;
         }
         if let Some(s) = req.status {
-            next.status = s.as_str().to_owned();
+            next.status = s;
         }
         next.unit_price_cents = price(req.unit_price_cents, next.unit_price_cents)?;
         if next.seats < before.seats {
@@ -142,7 +134,7 @@ impl Services {
         }
         billing::update_terms(w.db(), &next).await?;
         w.record(AuditEvent::SubscriptionTermsChanged {
-            subscription: SubscriptionId::from_db(next.id.clone()),
+            subscription: next.id.clone(),
             name: next.name.clone(),
             before: terms(&before)?,
             after: terms(&next)?,
