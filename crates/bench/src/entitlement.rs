@@ -5,7 +5,7 @@ use crate::rig::{LOOPBACK, Rig, ms, paced, rate, rss_mib, svc};
 use anyhow::Context;
 use serde_json::json;
 use std::time::Instant;
-use switchboard_service::Ctx;
+use switchboard_service::RequestInfo;
 use switchboard_service::users::UserQuery;
 
 /// The entitlement answer on an organization with 20 policies.
@@ -18,7 +18,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let rig = Rig::seed(database_url, users, teams, workers).await?;
     let (services, caller) = (&rig.services, &rig.caller);
-    let ctx = Ctx {
+    let ctx = RequestInfo {
         request_id: "bench".into(),
     };
     let team_list = services.list_teams(caller).await.map_err(svc)?;

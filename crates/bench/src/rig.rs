@@ -190,7 +190,7 @@ where
             while Instant::now() < deadline {
                 let r = make(&client, w, total).send().await?;
                 anyhow::ensure!(!r.status().is_server_error(), "server error {}", r.status());
-                ok += r.status().is_success() as u64;
+                ok += u64::from(r.status().is_success());
                 total += 1;
                 r.bytes().await?;
             }

@@ -3,7 +3,7 @@
 
 use crate::rig::{Rig, rate, svc};
 use serde_json::json;
-use switchboard_service::Ctx;
+use switchboard_service::RequestInfo;
 use switchboard_service::users::UserQuery;
 
 /// App-access toggles (seat-checked, audited, durable) on a 10,000-seat subscription.
@@ -23,7 +23,7 @@ pub async fn run(
     };
     services
         .update_subscription(
-            &Ctx {
+            &RequestInfo {
                 request_id: "bench".into(),
             },
             &subs[0].id,

@@ -9,7 +9,7 @@ use switchboard_service::billing::operator::{CreateSubscription, UpdateSubscript
 use switchboard_service::demo;
 use switchboard_service::mail::Mailer;
 use switchboard_service::operator::{NewSubscription, NewTeam, ProvisionRequest};
-use switchboard_service::{Config, Ctx, Services};
+use switchboard_service::{Config, RequestInfo, Services};
 use switchboard_store::Store;
 use switchboard_web::AppState;
 
@@ -251,7 +251,7 @@ async fn run() -> anyhow::Result<()> {
             println!("audit log intact: {} organization(s) checked", orgs.len());
         }
         Command::Subscription(cmd) => {
-            let ctx = Ctx {
+            let ctx = RequestInfo {
                 request_id: "cli".into(),
             };
             let view = match cmd {
@@ -334,7 +334,7 @@ async fn run() -> anyhow::Result<()> {
                 admin_email,
                 subscription: NewSubscription { plan, seats },
             };
-            let ctx = Ctx {
+            let ctx = RequestInfo {
                 request_id: "cli".into(),
             };
             let done = services

@@ -7,7 +7,7 @@ use crate::operator::{NewSubscription, NewTeam, ProvisionRequest};
 use crate::roles::AssignRole;
 use crate::teams::CreateTeam;
 use crate::users::BulkAdd;
-use crate::{Ctx, ServiceResult, Services};
+use crate::{RequestInfo, ServiceResult, Services};
 use switchboard_domain::ids::UserId;
 use switchboard_domain::role::{OrgRole, TeamRole};
 use switchboard_domain::team::LoginType;
@@ -72,7 +72,7 @@ fn team_name(i: usize) -> String {
 /// Creates the demo organization and returns a note on how to sign in.
 pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<String> {
     let teams = teams.max(1);
-    let ctx = Ctx {
+    let ctx = RequestInfo {
         request_id: "demo".into(),
     };
     let mut rng = Seq(0x5eed_cafe_f00d);

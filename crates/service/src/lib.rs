@@ -87,7 +87,7 @@ pub struct Services {
 
 /// Facts about the request that go into the audit log.
 #[derive(Debug, Clone)]
-pub struct Ctx {
+pub struct RequestInfo {
     pub request_id: String,
 }
 
@@ -96,7 +96,7 @@ impl Services {
         let secrets = secrets::Secrets::from_passphrase(&config.secret_key);
         let window = std::time::Duration::from_millis(config.throttle_window_ms.max(1) as u64);
         let limit =
-            |n: i64| throttle::AddressLimiter::new(n.clamp(1, u32::MAX as i64) as u32, window);
+            |n: i64| throttle::AddressLimiter::new(n.clamp(1, i64::from(u32::MAX)) as u32, window);
         Self {
             start_limiter: limit(config.starts_per_ip),
             verify_limiter: limit(config.verifies_per_ip),

@@ -31,13 +31,13 @@ pub(crate) async fn load(
     org: &OrgId,
     user: &UserId,
 ) -> ServiceResult<Option<Standing>> {
-    let Some(row) = orgs::get_org(c, &org).await? else {
+    let Some(row) = orgs::get_org(c, org).await? else {
         return Ok(None);
     };
-    let Some(role) = people::org_role(c, &org, &user).await? else {
+    let Some(role) = people::org_role(c, org, user).await? else {
         return Ok(None);
     };
-    let memberships = people::memberships_of_users(c, &org, std::slice::from_ref(user)).await?;
+    let memberships = people::memberships_of_users(c, org, std::slice::from_ref(user)).await?;
     Ok(Some(Standing {
         org_role: role,
         team_admin_of: memberships

@@ -13,7 +13,7 @@
 //! No other module opens a write transaction on an organization or appends to the audit log
 //! (a test in this file checks the sources).
 
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::{EnrollmentKeyId, OrgId, TeamId, UserId};
@@ -70,7 +70,7 @@ impl Services {
     /// Opens `who`'s organization for a change made by them. Their standing is loaded again
     /// under the organization's write lock; if they no longer have any, the organization is
     /// "not found" to them, as it would be for a new request.
-    pub(crate) async fn write(&self, who: &OrgCaller, ctx: &Ctx) -> ServiceResult<Write> {
+    pub(crate) async fn write(&self, who: &OrgCaller, ctx: &RequestInfo) -> ServiceResult<Write> {
         let (mut tx, _) = self.store.write_org(&who.org).await?;
         let standing = crate::standing::load(&mut tx, &who.org, &who.user)
             .await?
@@ -101,10 +101,10 @@ impl Services {
         org: &OrgId,
         initial_team: &TeamId,
         actor: Actor,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
     ) -> ServiceResult<Write> {
         let mut tx = self.store.write().await?;
-        switchboard_store::orgs::insert_org(&mut tx, &org, &initial_team, now_ms()).await?;
+        switchboard_store::orgs::insert_org(&mut tx, org, initial_team, now_ms()).await?;
         Ok(Write {
             tx,
             org: org.clone(),
@@ -122,7 +122,7 @@ impl Services {
         &self,
         org: &OrgId,
         actor: Actor,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
     ) -> ServiceResult<Write> {
         let (tx, _) = self.store.write_org(org).await?;
         Ok(Write {
@@ -165,7 +165,7 @@ impl Write {
     /// locks in id order (open the write on the lower id), so two such writes never wait on
     /// each other.
     pub async fn touch_org(&mut self, other: &OrgId) -> ServiceResult<()> {
-        switchboard_store::orgs::bump_version(&mut self.tx, &other).await?;
+        switchboard_store::orgs::bump_version(&mut self.tx, other).await?;
         self.touched.push(other.clone());
         Ok(())
     }
@@ -200,7 +200,7 @@ impl Write {
             actor_name: self.actor.name(),
             target_name: parts.target_name.as_deref(),
         };
-        audit::append(&mut self.tx, &org, entry, now_ms()).await?;
+        audit::append(&mut self.tx, org, entry, now_ms()).await?;
         self.recorded += 1;
         Ok(())
     }

@@ -368,7 +368,7 @@ pub async fn insert_memberships(
             q.push(", ")
                 .bind(team_role)
                 .push(", ")
-                .bind(app_access as i64)
+                .bind(i64::from(app_access))
                 .push(", ")
                 .bind(now)
                 .push(")");
@@ -421,10 +421,10 @@ pub async fn update_membership(
         .bind(user)
         .bind(team)
         .bind(team_role)
-        .bind(app_access as i64)
+        .bind(i64::from(app_access))
         .execute(&mut *c)
         .await?;
-    let delta = app_access as i64 - before;
+    let delta = i64::from(app_access) - before;
     if delta != 0 {
         add_seats(c, org, team, delta).await?;
     }
@@ -617,12 +617,11 @@ pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
     );
     let membership_conds = |q: &mut Sql, alias: &str| {
         if let Some(r) = &f.team_role {
-            q.push(&format!(" AND {alias}.team_role = "))
-                .bind(r.clone());
+            q.push(&format!(" AND {alias}.team_role = ")).bind(*r);
         }
         if let Some(a) = f.app_access {
             q.push(&format!(" AND {alias}.app_access = "))
-                .bind(a as i64);
+                .bind(i64::from(a));
         }
         if let Some(teams) = &f.scope {
             q.push(&format!(" AND {alias}.team_id IN "))

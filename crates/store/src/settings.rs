@@ -88,7 +88,7 @@ pub async fn insert_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
     ))
     .bind(&p.org_id)
     .bind(&p.id)
-    .bind(&p.kind)
+    .bind(p.kind)
     .bind(&p.name)
     .bind(&p.values_json)
     .bind(p.issuer.clone())

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use switchboard_domain::ids::{RequestId, UserId};
 use switchboard_service::ProblemCode;
-use switchboard_service::{Ctx, OrgCaller};
+use switchboard_service::{OrgCaller, RequestInfo};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sb_session";
@@ -79,9 +79,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
 }
 
 /// The request's server-made id (see [`crate::observe`]) for logs and the audit log.
-pub struct RequestCtx(pub Ctx);
+pub struct InRequest(pub RequestInfo);
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+impl<S: Send + Sync> FromRequestParts<S> for InRequest {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let request_id = parts
@@ -89,7 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
             .get::<RequestId>()
             .map(|id| id.to_string())
             .unwrap_or_else(|| RequestId::generate().to_string());
-        Ok(RequestCtx(Ctx { request_id }))
+        Ok(InRequest(RequestInfo { request_id }))
     }
 }
 
@@ -137,15 +137,9 @@ pub fn credential(parts: &Parts) -> Option<Credential> {
             .strip_prefix("Bearer ")
             .map(|t| Credential::Bearer(t.trim().to_owned()));
     }
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| Credential::Cookie(v.to_owned()))
+    axum_extra::extract::CookieJar::from_headers(&parts.headers)
+        .get(SESSION_COOKIE)
+        .map(|c| Credential::Cookie(c.value().to_owned()))
 }
 
 /// The session token of the request, however it came.
@@ -293,12 +287,13 @@ impl FromRequestParts<AppState> for Operator {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
-        let same = given.len() == expected.len()
-            && given
-                .bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+        // Compared as digests in constant time: neither the token's bytes nor its length leak
+        // through timing.
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let same: bool = Sha256::digest(given.as_bytes())
+            .ct_eq(&Sha256::digest(expected.as_bytes()))
+            .into();
         if !same {
             return Err(ApiError::new(
                 ProblemCode::Unauthorized,

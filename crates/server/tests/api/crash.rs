@@ -94,69 +94,162 @@ async fn member_count(app: &TestApp, org: &Org, team: &str) -> i64 {
     .unwrap()
 }
 
-db_tests! {
-    async fn r6_r25_sigkill_mid_bulk_add_leaves_all_or_nothing(app: TestApp) {
-        let org = app.established_org(20_000).await;
-        let mut expected = member_count(&app, &org, &org.initial_team).await;
-        for (round, delay_ms) in [1u64, 3, 8, 15, 30, 60].into_iter().enumerate() {
-            let server = serve(&app).await;
-            let emails: Vec<String> = (0..1000).map(|i| format!("r{round}-agent{i}@example.com")).collect();
-            let body = json!({"team_id": org.initial_team, "team_role": "member", "emails": emails, "app_access": true});
-            let req = app.client.post(format!("{}{}", server.base, org.path("/users"))).bearer_auth(&org.admin).json(&body).send();
-            let answered = tokio::select! {
-                r = req => r.ok().map(|r| r.status()),
-                _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => None,
-            };
-            server.kill().await;
-            let now = member_count(&app, &org, &org.initial_team).await;
-            assert!(now == expected || now == expected + 1000, "round {round}: {expected} → {now}: half written");
-            if answered.is_some_and(|s| s.is_success()) {
-                assert_eq!(now, expected + 1000, "an answered add is durable");
-            }
-            expected = now;
-            assert_counters_exact(&app, &org).await;
-            assert!(audit_verify(&app, &org.id), "audit verify after round {round}");
+async fn r6_r25_sigkill_mid_bulk_add_leaves_all_or_nothing(app: TestApp) {
+    let org = app.established_org(20_000).await;
+    let mut expected = member_count(&app, &org, &org.initial_team).await;
+    for (round, delay_ms) in [1u64, 3, 8, 15, 30, 60].into_iter().enumerate() {
+        let server = serve(&app).await;
+        let emails: Vec<String> = (0..1000)
+            .map(|i| format!("r{round}-agent{i}@example.com"))
+            .collect();
+        let body = json!({"team_id": org.initial_team, "team_role": "member", "emails": emails, "app_access": true});
+        let req = app
+            .client
+            .post(format!("{}{}", server.base, org.path("/users")))
+            .bearer_auth(&org.admin)
+            .json(&body)
+            .send();
+        let answered = tokio::select! {
+            r = req => r.ok().map(|r| r.status()),
+            _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => None,
+        };
+        server.kill().await;
+        let now = member_count(&app, &org, &org.initial_team).await;
+        assert!(
+            now == expected || now == expected + 1000,
+            "round {round}: {expected} → {now}: half written"
+        );
+        if answered.is_some_and(|s| s.is_success()) {
+            assert_eq!(now, expected + 1000, "an answered add is durable");
         }
-    }
-
-    async fn r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place(app: TestApp) {
-        let org = app.established_org(50).await;
-        let r = app.post(&format!("/operator/v1/orgs/{}/subscriptions", org.id), OPERATOR_TOKEN, json!({"plan": "enterprise", "seats": 50})).await;
-        let other = r.ok()["id"].as_str().unwrap().to_owned();
-        app.put(&org.path(&format!("/subscriptions/{}/teams/{}", org.subscription, org.second_team)), &org.admin, json!({})).await.ok();
-        app.add_users(&org.id, &org.admin, &org.second_team, "member", &["m1@example.com", "m2@example.com"], Some(true)).await.ok();
-        let subs = [org.subscription.clone(), other.clone()];
-        for (round, delay_ms) in [0u64, 1, 2, 4, 8, 16, 32].into_iter().enumerate() {
-            let server = serve(&app).await;
-            let team = app.get(&org.path(&format!("/teams/{}", org.second_team)), &org.admin).await;
-            let from = team.ok()["subscription_id"].as_str().unwrap().to_owned();
-            let to = if from == subs[0] { &subs[1] } else { &subs[0] };
-            let url = format!("{}{}", server.base, org.path(&format!("/subscriptions/{from}/teams/{}/move", org.second_team)));
-            let req = app.client.post(url).bearer_auth(&org.admin).json(&json!({"to_subscription_id": to})).send();
-            tokio::select! {
-                _ = req => {},
-                _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => {},
-            }
-            server.kill().await;
-            // In exactly one subscription, and the log's moves say which.
-            let team = app.get(&org.path(&format!("/teams/{}", org.second_team)), &org.admin).await;
-            let now = team.ok()["subscription_id"].as_str().unwrap().to_owned();
-            assert!(subs.contains(&now), "round {round}");
-            let log = app.get(&org.path(&format!("/audit-log?action=subscription.team_move&target={}&limit=500", org.second_team)), &org.admin).await;
-            let moves = log.ok()["items"].as_array().unwrap().len();
-            assert_eq!(now == subs[1], moves % 2 == 1, "round {round}: placement and log agree");
-            for s in &subs {
-                let view = app.get(&org.path(&format!("/subscriptions/{s}")), &org.admin).await;
-                let holds = view.ok()["teams"].as_array().unwrap().iter().any(|t| t["team_id"] == org.second_team.as_str());
-                assert_eq!(holds, *s == now, "round {round}: the team is listed by its subscription only");
-            }
-            assert_counters_exact(&app, &org).await;
-            assert!(audit_verify(&app, &org.id), "audit verify after round {round}");
-        }
-        // A tampered log is caught by the same command.
-        let mut c = app.store.read().await.unwrap();
-        switchboard_store::sqlx::query("DELETE FROM audit_log WHERE org_id = $1 AND seq = 3")
-            .bind(&org.id).execute(&mut *c).await.unwrap();
-        assert!(!audit_verify(&app, &org.id), "a deleted entry fails audit verify");
+        expected = now;
+        assert_counters_exact(&app, &org).await;
+        assert!(
+            audit_verify(&app, &org.id),
+            "audit verify after round {round}"
+        );
     }
 }
+
+async fn r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place(app: TestApp) {
+    let org = app.established_org(50).await;
+    let r = app
+        .post(
+            &format!("/operator/v1/orgs/{}/subscriptions", org.id),
+            OPERATOR_TOKEN,
+            json!({"plan": "enterprise", "seats": 50}),
+        )
+        .await;
+    let other = r.ok()["id"].as_str().unwrap().to_owned();
+    app.put(
+        &org.path(&format!(
+            "/subscriptions/{}/teams/{}",
+            org.subscription, org.second_team
+        )),
+        &org.admin,
+        json!({}),
+    )
+    .await
+    .ok();
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "member",
+        &["m1@example.com", "m2@example.com"],
+        Some(true),
+    )
+    .await
+    .ok();
+    let subs = [org.subscription.clone(), other.clone()];
+    for (round, delay_ms) in [0u64, 1, 2, 4, 8, 16, 32].into_iter().enumerate() {
+        let server = serve(&app).await;
+        let team = app
+            .get(
+                &org.path(&format!("/teams/{}", org.second_team)),
+                &org.admin,
+            )
+            .await;
+        let from = team.ok()["subscription_id"].as_str().unwrap().to_owned();
+        let to = if from == subs[0] { &subs[1] } else { &subs[0] };
+        let url = format!(
+            "{}{}",
+            server.base,
+            org.path(&format!(
+                "/subscriptions/{from}/teams/{}/move",
+                org.second_team
+            ))
+        );
+        let req = app
+            .client
+            .post(url)
+            .bearer_auth(&org.admin)
+            .json(&json!({"to_subscription_id": to}))
+            .send();
+        tokio::select! {
+            _ = req => {},
+            _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => {},
+        }
+        server.kill().await;
+        // In exactly one subscription, and the log's moves say which.
+        let team = app
+            .get(
+                &org.path(&format!("/teams/{}", org.second_team)),
+                &org.admin,
+            )
+            .await;
+        let now = team.ok()["subscription_id"].as_str().unwrap().to_owned();
+        assert!(subs.contains(&now), "round {round}");
+        let log = app
+            .get(
+                &org.path(&format!(
+                    "/audit-log?action=subscription.team_move&target={}&limit=500",
+                    org.second_team
+                )),
+                &org.admin,
+            )
+            .await;
+        let moves = log.ok()["items"].as_array().unwrap().len();
+        assert_eq!(
+            now == subs[1],
+            moves % 2 == 1,
+            "round {round}: placement and log agree"
+        );
+        for s in &subs {
+            let view = app
+                .get(&org.path(&format!("/subscriptions/{s}")), &org.admin)
+                .await;
+            let holds = view.ok()["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["team_id"] == org.second_team.as_str());
+            assert_eq!(
+                holds,
+                *s == now,
+                "round {round}: the team is listed by its subscription only"
+            );
+        }
+        assert_counters_exact(&app, &org).await;
+        assert!(
+            audit_verify(&app, &org.id),
+            "audit verify after round {round}"
+        );
+    }
+    // A tampered log is caught by the same command.
+    let mut c = app.store.read().await.unwrap();
+    switchboard_store::sqlx::query("DELETE FROM audit_log WHERE org_id = $1 AND seq = 3")
+        .bind(&org.id)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    assert!(
+        !audit_verify(&app, &org.id),
+        "a deleted entry fails audit verify"
+    );
+}
+
+db_tests!(
+    r6_r25_sigkill_mid_bulk_add_leaves_all_or_nothing,
+    r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place
+);

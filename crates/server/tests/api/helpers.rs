@@ -23,9 +23,7 @@ pub const OPERATOR_TOKEN: &str = "test-operator-token";
 /// Writes each listed `async fn name(app: TestApp)` plus a module `name` with one test per backend.
 #[macro_export]
 macro_rules! db_tests {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
-        async fn $name($app: $crate::helpers::TestApp) $body
-
+    ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {

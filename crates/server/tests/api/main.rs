@@ -14,6 +14,7 @@ mod crash;
 mod operator;
 mod roles;
 mod rule_checks;
+mod schema;
 mod seats_property;
 mod serving;
 mod settings;

@@ -258,119 +258,303 @@ fn refusal(actor: Actor, path: &str) -> u16 {
     }
 }
 
-db_tests! {
-    async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
-        let doc = app.call(Method::GET, "/openapi.json", None, None).await;
-        let mut routes: Vec<(String, String)> = Vec::new();
-        for (path, item) in doc.ok()["paths"].as_object().unwrap() {
-            for method in item.as_object().unwrap().keys() {
-                assert!(allowed(method, path).is_some(), "route {method} {path} is missing from the permission matrix");
-                routes.push((method.clone(), path.clone()));
-            }
-        }
-        assert!(routes.len() >= 24, "{} routes", routes.len());
-        // Signing out ends the actor's session: walk it last; deletions after reads.
-        // Among deletions, the deeper objects first (a membership before its user).
-        routes.sort_by_key(|(m, p)| (p.ends_with("/logout"), m == "delete", std::cmp::Reverse(p.len())));
-        for actor in ACTORS {
-            let org = app.established_org(20).await;
-            let target = app.add_users(&org.id, &org.admin, &org.initial_team, "member", &["target@example.com"], Some(false)).await;
-            let target = TestApp::user_id_in(&target, "target@example.com");
-            let token = match actor {
-                Anonymous => None,
-                Operator => Some(OPERATOR_TOKEN.to_owned()),
-                OrgAdmin => Some(org.admin.clone()),
-                OrgAnalyst => {
-                    let email = format!("analyst-{}@example.com", org.id);
-                    app.post(&org.path("/admins"), &org.admin, json!({"email": email, "role": "org_analyst"})).await.ok();
-                    Some(app.sign_in(&email).await)
-                }
-                TeamAdminOther => {
-                    let email = format!("ta-{}@example.com", org.id);
-                    app.add_users(&org.id, &org.admin, &org.second_team, "team_admin", &[&email], None).await.ok();
-                    Some(app.sign_in(&email).await)
-                }
-                Member => {
-                    let email = format!("member-{}@example.com", org.id);
-                    app.add_users(&org.id, &org.admin, &org.initial_team, "member", &[&email], None).await.ok();
-                    Some(app.sign_in(&email).await)
-                }
-                OtherOrgAdmin => Some(app.established_org(5).await.admin),
-            };
-            let real = Objects::make(&app, &org).await;
-            for (method, template) in &routes {
-                let device_route = template.contains("/enrollment-keys") || template.contains("/devices/{device}")
-                    || template.ends_with("/devices");
-                let pol = if template.contains("/sso-policies") { &real.sso_policy } else { &real.policy };
-                let path = template
-                    .replace("{org}", &org.id)
-                    .replace("{team}", if device_route { &real.device_team } else { &org.initial_team })
-                    .replace("{user}", if template.contains("/admins/") { &real.role_holder } else { &target })
-                    .replace("{sub}", &org.subscription)
-                    .replace("{invoice}", &real.invoice)
-                    .replace("{pol}", pol)
-                    .replace("{key}", &real.key)
-                    .replace("{device}", &real.device);
-                let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-                let r = app.call(m, &path, token.as_deref(), body_for(method, template, &org)).await;
-                let status = r.status.as_u16();
-                assert!(status < 500, "{actor:?} {method} {template}: {status} {}", r.text);
-                match allowed(method, template).unwrap() {
-                    None => {}
-                    Some(who) if who.contains(&actor) => {
-                        // Every id names a real object: an allowed call is never refused, nor "not found".
-                        assert!(![401, 403, 404].contains(&status), "{actor:?} may {method} {template} but got {status}: {}", r.text);
-                    }
-                    Some(_) => {
-                        let want = refusal(actor, template);
-                        assert_eq!(status, want, "{actor:?} {method} {template}: {}", r.text);
-                    }
-                }
-            }
+async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
+    let doc = app.call(Method::GET, "/openapi.json", None, None).await;
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc.ok()["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            assert!(
+                allowed(method, path).is_some(),
+                "route {method} {path} is missing from the permission matrix"
+            );
+            routes.push((method.clone(), path.clone()));
         }
     }
-
-    async fn another_orgs_objects_answer_404_and_change_nothing(app: TestApp) {
-        let a = app.established_org(10).await;
-        let b = app.established_org(10).await;
-        let r = app.add_users(&b.id, &b.admin, &b.initial_team, "member", &["bee@example.com"], None).await;
-        let b_user = TestApp::user_id_in(&r, "bee@example.com");
-        // A's admin reaching into B by B's path, or with B's ids in A's path.
-        app.get(&b.path("/teams"), &a.admin).await.problem(404, "not_found");
-        app.get(&a.path(&format!("/teams/{}", b.initial_team)), &a.admin).await.problem(404, "not_found");
-        app.get(&a.path(&format!("/users/{b_user}")), &a.admin).await.problem(404, "not_found");
-        app.delete(&a.path(&format!("/users/{b_user}")), &a.admin).await.problem(404, "not_found");
-        app.patch(&a.path(&format!("/teams/{}", b.second_team)), &a.admin, json!({"name": "Hijacked"})).await.problem(404, "not_found");
-        app.add_users(&a.id, &a.admin, &b.initial_team, "member", &["x@example.com"], None).await.problem(404, "not_found");
-        app.delete(&a.path(&format!("/users/{b_user}/memberships/{}", b.initial_team)), &a.admin).await.problem(404, "not_found");
-        app.patch(&a.path(&format!("/admins/{}", b.admin_user)), &a.admin, json!({"role": "org_analyst"})).await.problem(404, "not_found");
-        // Unknown ids look the same.
-        app.get(&a.path("/teams/team_00000000000000000000000000"), &a.admin).await.problem(404, "not_found");
-        app.get("/api/v1/orgs/org_00000000000000000000000000/teams", &a.admin).await.problem(404, "not_found");
-        app.get(&a.path("/users/not-an-id"), &a.admin).await.problem(404, "not_found");
-        // Nothing changed in B.
-        let teams = app.get(&b.path("/teams"), &b.admin).await;
-        assert!(teams.ok()["items"].as_array().unwrap().iter().all(|t| t["name"] != "Hijacked"));
-        let u = app.get(&b.path(&format!("/users/{b_user}")), &b.admin).await;
-        assert_eq!(u.ok()["memberships"].as_array().unwrap().len(), 1);
-    }
-
-    async fn team_admins_see_and_manage_only_their_teams(app: TestApp) {
+    assert!(routes.len() >= 24, "{} routes", routes.len());
+    // Signing out ends the actor's session: walk it last; deletions after reads.
+    // Among deletions, the deeper objects first (a membership before its user).
+    routes.sort_by_key(|(m, p)| {
+        (
+            p.ends_with("/logout"),
+            m == "delete",
+            std::cmp::Reverse(p.len()),
+        )
+    });
+    for actor in ACTORS {
         let org = app.established_org(20).await;
-        app.add_users(&org.id, &org.admin, &org.second_team, "team_admin", &["lead@example.com"], None).await.ok();
-        app.add_users(&org.id, &org.admin, &org.initial_team, "member", &["outside@example.com"], None).await.ok();
-        let lead = app.sign_in("lead@example.com").await;
-        let teams = app.get(&org.path("/teams"), &lead).await;
-        let items = teams.ok()["items"].as_array().unwrap();
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0]["id"], org.second_team.as_str());
-        let users = app.get(&org.path("/users"), &lead).await;
-        let emails: Vec<&str> = users.ok()["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
-        assert_eq!(emails, vec!["lead@example.com"]);
-        let r = app.add_users(&org.id, &lead, &org.second_team, "member", &["newbie@example.com"], None).await;
-        assert_eq!(r.ok()["added"], 1);
-        app.add_users(&org.id, &lead, &org.initial_team, "member", &["nope@example.com"], None).await.problem(403, "forbidden");
-        app.patch(&org.path(&format!("/teams/{}", org.second_team)), &lead, json!({"description": "ours"})).await.ok();
-        app.get(&org.path("/audit-log"), &lead).await.problem(403, "forbidden");
+        let target = app
+            .add_users(
+                &org.id,
+                &org.admin,
+                &org.initial_team,
+                "member",
+                &["target@example.com"],
+                Some(false),
+            )
+            .await;
+        let target = TestApp::user_id_in(&target, "target@example.com");
+        let token = match actor {
+            Anonymous => None,
+            Operator => Some(OPERATOR_TOKEN.to_owned()),
+            OrgAdmin => Some(org.admin.clone()),
+            OrgAnalyst => {
+                let email = format!("analyst-{}@example.com", org.id);
+                app.post(
+                    &org.path("/admins"),
+                    &org.admin,
+                    json!({"email": email, "role": "org_analyst"}),
+                )
+                .await
+                .ok();
+                Some(app.sign_in(&email).await)
+            }
+            TeamAdminOther => {
+                let email = format!("ta-{}@example.com", org.id);
+                app.add_users(
+                    &org.id,
+                    &org.admin,
+                    &org.second_team,
+                    "team_admin",
+                    &[&email],
+                    None,
+                )
+                .await
+                .ok();
+                Some(app.sign_in(&email).await)
+            }
+            Member => {
+                let email = format!("member-{}@example.com", org.id);
+                app.add_users(
+                    &org.id,
+                    &org.admin,
+                    &org.initial_team,
+                    "member",
+                    &[&email],
+                    None,
+                )
+                .await
+                .ok();
+                Some(app.sign_in(&email).await)
+            }
+            OtherOrgAdmin => Some(app.established_org(5).await.admin),
+        };
+        let real = Objects::make(&app, &org).await;
+        for (method, template) in &routes {
+            let device_route = template.contains("/enrollment-keys")
+                || template.contains("/devices/{device}")
+                || template.ends_with("/devices");
+            let pol = if template.contains("/sso-policies") {
+                &real.sso_policy
+            } else {
+                &real.policy
+            };
+            let path = template
+                .replace("{org}", &org.id)
+                .replace(
+                    "{team}",
+                    if device_route {
+                        &real.device_team
+                    } else {
+                        &org.initial_team
+                    },
+                )
+                .replace(
+                    "{user}",
+                    if template.contains("/admins/") {
+                        &real.role_holder
+                    } else {
+                        &target
+                    },
+                )
+                .replace("{sub}", &org.subscription)
+                .replace("{invoice}", &real.invoice)
+                .replace("{pol}", pol)
+                .replace("{key}", &real.key)
+                .replace("{device}", &real.device);
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = app
+                .call(m, &path, token.as_deref(), body_for(method, template, &org))
+                .await;
+            let status = r.status.as_u16();
+            assert!(
+                status < 500,
+                "{actor:?} {method} {template}: {status} {}",
+                r.text
+            );
+            match allowed(method, template).unwrap() {
+                None => {}
+                Some(who) if who.contains(&actor) => {
+                    // Every id names a real object: an allowed call is never refused, nor "not found".
+                    assert!(
+                        ![401, 403, 404].contains(&status),
+                        "{actor:?} may {method} {template} but got {status}: {}",
+                        r.text
+                    );
+                }
+                Some(_) => {
+                    let want = refusal(actor, template);
+                    assert_eq!(status, want, "{actor:?} {method} {template}: {}", r.text);
+                }
+            }
+        }
     }
 }
+
+async fn another_orgs_objects_answer_404_and_change_nothing(app: TestApp) {
+    let a = app.established_org(10).await;
+    let b = app.established_org(10).await;
+    let r = app
+        .add_users(
+            &b.id,
+            &b.admin,
+            &b.initial_team,
+            "member",
+            &["bee@example.com"],
+            None,
+        )
+        .await;
+    let b_user = TestApp::user_id_in(&r, "bee@example.com");
+    // A's admin reaching into B by B's path, or with B's ids in A's path.
+    app.get(&b.path("/teams"), &a.admin)
+        .await
+        .problem(404, "not_found");
+    app.get(&a.path(&format!("/teams/{}", b.initial_team)), &a.admin)
+        .await
+        .problem(404, "not_found");
+    app.get(&a.path(&format!("/users/{b_user}")), &a.admin)
+        .await
+        .problem(404, "not_found");
+    app.delete(&a.path(&format!("/users/{b_user}")), &a.admin)
+        .await
+        .problem(404, "not_found");
+    app.patch(
+        &a.path(&format!("/teams/{}", b.second_team)),
+        &a.admin,
+        json!({"name": "Hijacked"}),
+    )
+    .await
+    .problem(404, "not_found");
+    app.add_users(
+        &a.id,
+        &a.admin,
+        &b.initial_team,
+        "member",
+        &["x@example.com"],
+        None,
+    )
+    .await
+    .problem(404, "not_found");
+    app.delete(
+        &a.path(&format!("/users/{b_user}/memberships/{}", b.initial_team)),
+        &a.admin,
+    )
+    .await
+    .problem(404, "not_found");
+    app.patch(
+        &a.path(&format!("/admins/{}", b.admin_user)),
+        &a.admin,
+        json!({"role": "org_analyst"}),
+    )
+    .await
+    .problem(404, "not_found");
+    // Unknown ids look the same.
+    app.get(&a.path("/teams/team_00000000000000000000000000"), &a.admin)
+        .await
+        .problem(404, "not_found");
+    app.get(
+        "/api/v1/orgs/org_00000000000000000000000000/teams",
+        &a.admin,
+    )
+    .await
+    .problem(404, "not_found");
+    app.get(&a.path("/users/not-an-id"), &a.admin)
+        .await
+        .problem(404, "not_found");
+    // Nothing changed in B.
+    let teams = app.get(&b.path("/teams"), &b.admin).await;
+    assert!(
+        teams.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["name"] != "Hijacked")
+    );
+    let u = app
+        .get(&b.path(&format!("/users/{b_user}")), &b.admin)
+        .await;
+    assert_eq!(u.ok()["memberships"].as_array().unwrap().len(), 1);
+}
+
+async fn team_admins_see_and_manage_only_their_teams(app: TestApp) {
+    let org = app.established_org(20).await;
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "team_admin",
+        &["lead@example.com"],
+        None,
+    )
+    .await
+    .ok();
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &["outside@example.com"],
+        None,
+    )
+    .await
+    .ok();
+    let lead = app.sign_in("lead@example.com").await;
+    let teams = app.get(&org.path("/teams"), &lead).await;
+    let items = teams.ok()["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], org.second_team.as_str());
+    let users = app.get(&org.path("/users"), &lead).await;
+    let emails: Vec<&str> = users.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, vec!["lead@example.com"]);
+    let r = app
+        .add_users(
+            &org.id,
+            &lead,
+            &org.second_team,
+            "member",
+            &["newbie@example.com"],
+            None,
+        )
+        .await;
+    assert_eq!(r.ok()["added"], 1);
+    app.add_users(
+        &org.id,
+        &lead,
+        &org.initial_team,
+        "member",
+        &["nope@example.com"],
+        None,
+    )
+    .await
+    .problem(403, "forbidden");
+    app.patch(
+        &org.path(&format!("/teams/{}", org.second_team)),
+        &lead,
+        json!({"description": "ours"}),
+    )
+    .await
+    .ok();
+    app.get(&org.path("/audit-log"), &lead)
+        .await
+        .problem(403, "forbidden");
+}
+
+db_tests!(
+    role_route_matrix_matches_the_permission_table,
+    another_orgs_objects_answer_404_and_change_nothing,
+    team_admins_see_and_manage_only_their_teams
+);

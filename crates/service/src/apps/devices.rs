@@ -8,7 +8,7 @@ use crate::ProblemCode;
 use crate::seats;
 use crate::teams::load_team;
 use crate::write::Actor;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::DeviceId;
@@ -18,7 +18,7 @@ use switchboard_store::{now_ms, orgs};
 
 impl Services {
     /// Enrolls a device with a key: a seat holder of the key's team, seat-checked (R13, R17).
-    pub async fn enroll_device(&self, ctx: &Ctx, req: Enroll) -> ServiceResult<Enrolled> {
+    pub async fn enroll_device(&self, ctx: &RequestInfo, req: Enroll) -> ServiceResult<Enrolled> {
         let invalid = |why: &str| ServiceError::AppRefused {
             code: ProblemCode::EnrollmentKeyInvalid,
             detail: format!("The enrollment key {why}; ask your admin for a new one."),
@@ -32,7 +32,6 @@ impl Services {
                 .ok_or_else(|| invalid("is not known"))?
                 .org_id
         };
-        let org = org;
         let k = {
             let mut c = self.store.read().await?;
             store::find_enrollment_key(&mut c, &hash)
@@ -114,7 +113,7 @@ impl Services {
     pub async fn rename_device(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         team: &str,
         device: &str,
         req: RenameDevice,
@@ -138,7 +137,7 @@ impl Services {
     pub async fn remove_device(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         team: &str,
         device: &str,
     ) -> ServiceResult<()> {

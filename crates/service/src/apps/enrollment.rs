@@ -2,7 +2,7 @@
 
 use super::{CreateEnrollmentKey, EnrollmentKeyView, key_view, new_token, token_hash};
 use crate::teams::load_team;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::EnrollmentKeyId;
@@ -15,7 +15,7 @@ impl Services {
     pub async fn create_enrollment_key(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         team: &str,
         req: CreateEnrollmentKey,
     ) -> ServiceResult<EnrollmentKeyView> {
@@ -99,7 +99,7 @@ impl Services {
     pub async fn revoke_enrollment_key(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         team: &str,
         key: &str,
     ) -> ServiceResult<()> {

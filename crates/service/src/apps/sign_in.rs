@@ -6,7 +6,7 @@ use super::{
 use crate::ProblemCode;
 use crate::views::rfc3339;
 use crate::write::Actor;
-use crate::{Ctx, ServiceError, ServiceResult, Services};
+use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::UserId;
 use switchboard_domain::team::LoginType;
@@ -107,7 +107,7 @@ impl Services {
     /// both move to a new version, so every instance's cached answer for it is rebuilt.
     pub async fn app_select_team(
         &self,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         token: &str,
         team: &str,
     ) -> ServiceResult<AppSession> {

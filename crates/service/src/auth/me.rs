@@ -9,7 +9,7 @@ impl Services {
     /// The signed-in user, their organizations, memberships and org roles.
     pub async fn me(&self, user: &UserId, session_token: &str) -> ServiceResult<MeView> {
         let mut c = self.store.read().await?;
-        let u = people::get_user(&mut c, &user)
+        let u = people::get_user(&mut c, user)
             .await?
             .ok_or(ServiceError::Unauthenticated(
                 "This account no longer exists.",
@@ -19,7 +19,7 @@ impl Services {
             org_id,
             org_name: name,
             org_role: role,
-        } in people::orgs_of_user(&mut c, &user).await?
+        } in people::orgs_of_user(&mut c, user).await?
         {
             let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;
             let memberships =

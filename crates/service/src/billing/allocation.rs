@@ -7,7 +7,7 @@ use super::{
 use crate::ProblemCode;
 use crate::seats::pool_of;
 use crate::teams::load_team;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, Placement};
 use switchboard_store::orgs::{self};
@@ -17,7 +17,7 @@ impl Services {
     pub async fn set_team_allocation(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         sub: &str,
         team: &str,
         req: TeamAllocation,
@@ -78,7 +78,7 @@ impl Services {
     pub async fn remove_team_from_subscription(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         sub: &str,
         team: &str,
     ) -> ServiceResult<SubscriptionView> {

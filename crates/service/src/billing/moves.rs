@@ -6,7 +6,7 @@ use super::{
 };
 use crate::seats::pool_of;
 use crate::teams::load_team;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, Placement};
 use switchboard_store::orgs::{self};
@@ -17,7 +17,7 @@ impl Services {
     pub async fn move_team(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         sub: &str,
         team: &str,
         req: MoveTeam,

@@ -1,7 +1,7 @@
 //! R12: a payment method: only the provider's token, brand, last four and expiry, never a card number.
 
 use super::{PaymentMethodInput, SubscriptionView, load_subscription, subscription_view};
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, CardSummary};
 use switchboard_domain::billing::{PaymentMethod, looks_like_card_number};
@@ -13,7 +13,7 @@ impl Services {
     pub async fn set_payment_method(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         sub: &str,
         body: serde_json::Value,
     ) -> ServiceResult<SubscriptionView> {
@@ -43,7 +43,7 @@ impl Services {
             &input.last4,
             input.exp_month,
             input.exp_year,
-            (today.year() as i64, today.month() as i64),
+            (i64::from(today.year()), today.month() as i64),
         )?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;

@@ -1,7 +1,7 @@
 //! R12, R15: subscriptions as Org Admins see them, and renaming one.
 
 use super::{RenameSubscription, SubscriptionView, load_subscription, subscription_view};
-use crate::{Ctx, OrgCaller, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::team::Name;
@@ -35,7 +35,7 @@ impl Services {
     pub async fn rename_subscription(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         sub: &str,
         req: RenameSubscription,
     ) -> ServiceResult<SubscriptionView> {

@@ -2,7 +2,7 @@
 
 use super::{ProvisionRequest, Provisioned};
 use crate::write::Actor;
-use crate::{Ctx, ServiceResult, Services};
+use crate::{RequestInfo, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
@@ -19,7 +19,7 @@ impl Services {
     /// and the first Team Admin, in one transaction.
     pub async fn provision_customer(
         &self,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         req: ProvisionRequest,
     ) -> ServiceResult<Provisioned> {
         let name = Name::parse("team.name", &req.team.name)?;

@@ -3,7 +3,7 @@
 use super::{AssignRole, AssignedRole};
 use crate::ProblemCode;
 use crate::seats;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::email::Email;
@@ -17,7 +17,7 @@ impl Services {
     pub async fn assign_org_role(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         req: AssignRole,
     ) -> ServiceResult<AssignedRole> {
         let email = Email::parse(&req.email)?;

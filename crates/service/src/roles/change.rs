@@ -2,7 +2,7 @@
 
 use super::{ChangeRole, current_role, guard_last_admin, not_found_role};
 use crate::views::OrgRoleView;
-use crate::{Ctx, OrgCaller, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::UserId;
@@ -14,7 +14,7 @@ impl Services {
     pub async fn change_org_role(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         user: &str,
         req: ChangeRole,
     ) -> ServiceResult<OrgRoleView> {
@@ -45,7 +45,7 @@ impl Services {
     pub async fn revoke_org_role(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         user: &str,
     ) -> ServiceResult<()> {
         let id = UserId::parse(user).ok_or_else(not_found_role)?;

@@ -319,7 +319,7 @@ fn sso_settings(v: &SsoPolicyView) -> SsoSettings {
     SsoSettings {
         name: v.name.clone(),
         settings: json!({"issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains}),
-        team_ids: v.team_ids.iter().cloned().collect(),
+        team_ids: v.team_ids.to_vec(),
     }
 }
 

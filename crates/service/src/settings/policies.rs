@@ -4,7 +4,7 @@ use super::{
     CreatePolicy, PolicyView, SETTING, SSO, UpdatePolicy, check_conflicts, check_policy_values,
     load_teams, not_found_policy, policy_view, require_teams, sso_settings, sso_view,
 };
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, PolicyState};
 use switchboard_domain::ids::{PolicyId, TeamId};
@@ -41,7 +41,7 @@ impl Services {
     pub async fn create_policy(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         req: CreatePolicy,
     ) -> ServiceResult<PolicyView> {
         let mut req = req;
@@ -57,7 +57,7 @@ impl Services {
         let row = PolicyRow {
             org_id: who.org.clone(),
             id: PolicyId::generate(),
-            kind: SETTING.into(),
+            kind: SETTING,
             name: name.as_str().to_owned(),
             values_json: serde_json::to_string(&req.values).unwrap_or_default(),
             issuer: None,
@@ -75,7 +75,7 @@ impl Services {
             state: PolicyState {
                 name: row.name.clone(),
                 values: req.values.clone(),
-                team_ids: team_ids.iter().cloned().collect(),
+                team_ids: team_ids.to_vec(),
             },
         })
         .await?;
@@ -87,7 +87,7 @@ impl Services {
     pub async fn update_policy(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         id: &str,
         req: UpdatePolicy,
     ) -> ServiceResult<PolicyView> {
@@ -139,12 +139,12 @@ impl Services {
             before: PolicyState {
                 name: old.name.clone(),
                 values: old.values.clone(),
-                team_ids: old.team_ids.iter().cloned().collect(),
+                team_ids: old.team_ids.to_vec(),
             },
             after: PolicyState {
                 name: row.name.clone(),
                 values: values.clone(),
-                team_ids: team_ids.iter().cloned().collect(),
+                team_ids: team_ids.to_vec(),
             },
         })
         .await?;
@@ -157,7 +157,7 @@ impl Services {
     pub async fn delete_policy(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         id: &str,
         kind_sso: bool,
     ) -> ServiceResult<()> {

@@ -5,7 +5,7 @@ use super::{
     not_found_policy, require_teams, required, sso_settings, sso_view,
 };
 use crate::ProblemCode;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::ids::OrgId;
@@ -77,7 +77,7 @@ impl Services {
     pub async fn create_sso_policy(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         req: CreateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
         let name = Name::parse("name", &req.name)?;
@@ -92,7 +92,7 @@ impl Services {
         let row = PolicyRow {
             org_id: who.org.clone(),
             id: PolicyId::generate(),
-            kind: SSO.into(),
+            kind: SSO,
             name: name.as_str().to_owned(),
             values_json: "{}".into(),
             issuer: Some(issuer),
@@ -118,7 +118,7 @@ impl Services {
     pub async fn update_sso_policy(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         id: &str,
         req: UpdateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {

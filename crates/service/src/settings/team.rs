@@ -4,7 +4,7 @@ use super::{LastChange, TeamSettingView, TeamSettingsView, effective_settings};
 use crate::ProblemCode;
 use crate::teams::load_team;
 use crate::views::rfc3339;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use switchboard_domain::access::Action;
@@ -68,7 +68,7 @@ impl Services {
     pub async fn update_team_settings(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         team: &str,
         body: Value,
     ) -> ServiceResult<TeamSettingsView> {

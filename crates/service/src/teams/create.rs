@@ -3,7 +3,7 @@
 use super::{CreateTeam, name_taken, team_views};
 use crate::ProblemCode;
 use crate::views::TeamView;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services, error::on_unique};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
 use switchboard_domain::ids::TeamId;
@@ -18,7 +18,7 @@ impl Services {
     pub async fn create_team(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         req: CreateTeam,
     ) -> ServiceResult<TeamView> {
         let name = Name::parse("name", &req.name)?;

@@ -2,14 +2,19 @@
 
 use super::load_team;
 use crate::ProblemCode;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
 use switchboard_store::orgs::{self};
 
 impl Services {
     /// Deletes a team with no members. The initial team stays forever (R1).
-    pub async fn delete_team(&self, who: &OrgCaller, ctx: &Ctx, team: &str) -> ServiceResult<()> {
+    pub async fn delete_team(
+        &self,
+        who: &OrgCaller,
+        ctx: &RequestInfo,
+        team: &str,
+    ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
         let row = load_team(w.db(), who, team).await?;
         let team_id = row.id.clone();

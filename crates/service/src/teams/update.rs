@@ -3,7 +3,7 @@
 use super::{UpdateTeam, load_team, name_taken, team_views};
 use crate::ProblemCode;
 use crate::views::TeamView;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services, error::on_unique};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services, error::on_unique};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
 use switchboard_domain::team::{Name, parse_description};
@@ -13,7 +13,7 @@ impl Services {
     pub async fn update_team(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         team: &str,
         req: UpdateTeam,
     ) -> ServiceResult<TeamView> {

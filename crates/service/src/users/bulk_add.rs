@@ -3,7 +3,7 @@
 use super::{AddOutcome, AddResult, BulkAdd, BulkAddResult, MAX_BULK_EMAILS, app_access_for};
 use crate::seats;
 use crate::teams::load_team;
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use std::collections::{HashMap, HashSet};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, MembershipState};
@@ -17,7 +17,7 @@ impl Services {
     pub async fn bulk_add_users(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         req: BulkAdd,
     ) -> ServiceResult<BulkAddResult> {
         if req.emails.is_empty() {

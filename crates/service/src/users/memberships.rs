@@ -5,7 +5,7 @@ use crate::ProblemCode;
 use crate::seats;
 use crate::teams::{in_scope, load_team};
 use crate::views::{MembershipView, UserView};
-use crate::{Ctx, OrgCaller, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{Action, MembershipChange, Scope};
 use switchboard_domain::audit::event::{AuditEvent, MembershipState};
 use switchboard_store::now_ms;
@@ -16,7 +16,7 @@ impl Services {
     pub async fn add_membership(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         user: &str,
         req: AddMembership,
     ) -> ServiceResult<UserView> {
@@ -81,7 +81,7 @@ impl Services {
     pub async fn update_membership(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         user: &str,
         team: &str,
         req: UpdateMembership,

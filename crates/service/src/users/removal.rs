@@ -1,7 +1,7 @@
 //! R7, R8: removing a user from one team (the last one takes them out of the organization), or from the organization.
 
 use super::{RemovedMembership, load_member, load_target};
-use crate::{Ctx, OrgCaller, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_store::people::{self};
@@ -12,7 +12,7 @@ impl Services {
     pub async fn remove_membership(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         user: &str,
         team: &str,
     ) -> ServiceResult<RemovedMembership> {
@@ -44,7 +44,7 @@ impl Services {
     pub async fn remove_from_org(
         &self,
         who: &OrgCaller,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         user: &str,
     ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;

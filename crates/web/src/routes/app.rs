@@ -1,13 +1,15 @@
 //! The app API: sign-in, team choice, device enrollment, and the entitlement answer with its ETag.
 
 use crate::AppState;
-use crate::extract::{AppToken, Body, ClientIp, RequestCtx};
+use crate::extract::{AppToken, Body, ClientIp, InRequest};
 use crate::problem::{ApiResult, Problem};
 use crate::routes::auth::{Accepted, StartEmail};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum_extra::TypedHeader;
+use axum_extra::headers::{ETag, IfNoneMatch};
 use switchboard_service::apps::{AppSession, AppTeam, AppVerify, Enroll, Enrolled};
 use switchboard_service::views::Page;
 
@@ -53,7 +55,7 @@ pub async fn teams(
     responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn select_team(
     State(state): State<AppState>,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     AppToken(token): AppToken,
     Path(team): Path<String>,
 ) -> ApiResult<Json<AppSession>> {
@@ -67,7 +69,7 @@ pub async fn select_team(
     responses((status = 201, body = Enrolled), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn enroll(
     State(state): State<AppState>,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<Enroll>,
 ) -> ApiResult<(StatusCode, Json<Enrolled>)> {
     Ok((
@@ -84,15 +86,14 @@ pub async fn enroll(
 pub async fn entitlement(
     State(state): State<AppState>,
     AppToken(token): AppToken,
-    headers: HeaderMap,
+    if_none_match: Option<TypedHeader<IfNoneMatch>>,
 ) -> ApiResult<Response> {
     let answer = state.services.entitlement(&token).await?;
-    let matches = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == answer.etag || t.trim() == "*");
+    let matches = match (if_none_match, answer.etag.parse::<ETag>()) {
+        // `precondition_passes` is false when one of the client's tags (or `*`) matches ours.
+        (Some(TypedHeader(tags)), Ok(ours)) => !tags.precondition_passes(&ours),
+        _ => false,
+    };
     let etag = [
         (header::ETAG, answer.etag.clone()),
         (header::CACHE_CONTROL, "no-cache".to_owned()),

@@ -32,16 +32,17 @@ pub struct Accepted {
     pub detail: &'static str,
 }
 
-fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let c = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
-    );
-    HeaderValue::from_str(&c).expect("cookie is ASCII")
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when the public address is https.
+pub(crate) fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
+    use axum_extra::extract::cookie::{Cookie, SameSite};
+    let c = Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(max_age_s))
+        .secure(state.secure_cookies())
+        .build();
+    HeaderValue::from_str(&c.to_string()).expect("tokens and the cookie's attributes are ASCII")
 }
 
 /// Mail a sign-in code. Always 202 for a well-formed email, whether or not it has an account.

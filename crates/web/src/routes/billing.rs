@@ -2,7 +2,7 @@
 //! methods and invoices (R12–R18).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, OptionalBody, Params, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest, OptionalBody, Params};
 use crate::problem::{ApiError, ApiResult, Problem};
 use askama::Template;
 use axum::Json;
@@ -51,7 +51,7 @@ pub async fn get_subscription(
 pub async fn rename_subscription(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, sub)): Path<(String, String)>,
     Body(req): Body<RenameSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
@@ -70,7 +70,7 @@ pub async fn rename_subscription(
 pub async fn set_payment_method(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, sub)): Path<(String, String)>,
     Body(body): Body<serde_json::Value>,
 ) -> ApiResult<Json<SubscriptionView>> {
@@ -90,7 +90,7 @@ pub async fn set_payment_method(
 pub async fn set_team_allocation(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, sub, team)): Path<(String, String, String)>,
     OptionalBody(req): OptionalBody<TeamAllocation>,
 ) -> ApiResult<Json<SubscriptionView>> {
@@ -109,7 +109,7 @@ pub async fn set_team_allocation(
 pub async fn remove_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, sub, team)): Path<(String, String, String)>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
@@ -128,7 +128,7 @@ pub async fn remove_team(
 pub async fn move_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, sub, team)): Path<(String, String, String)>,
     Body(req): Body<MoveTeam>,
 ) -> ApiResult<Json<SubscriptionView>> {

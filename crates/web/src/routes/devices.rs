@@ -1,7 +1,7 @@
 //! Enrollment keys and devices of device-login teams (Org Admins, and Team Admins of the team).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, OptionalBody, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest, OptionalBody};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,7 +16,7 @@ use switchboard_service::views::Page;
 pub async fn create_key(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team)): Path<(String, String)>,
     OptionalBody(req): OptionalBody<CreateEnrollmentKey>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentKeyView>)> {
@@ -53,7 +53,7 @@ pub async fn list_keys(
 pub async fn revoke_key(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team, key)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     state
@@ -85,7 +85,7 @@ pub async fn list_devices(
 pub async fn rename_device(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team, device)): Path<(String, String, String)>,
     Body(req): Body<RenameDevice>,
 ) -> ApiResult<Json<DeviceView>> {
@@ -104,7 +104,7 @@ pub async fn rename_device(
 pub async fn remove_device(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team, device)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     state

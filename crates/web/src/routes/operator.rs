@@ -1,7 +1,7 @@
 //! The operator API: provisioning customers and reading the plan catalog.
 
 use crate::AppState;
-use crate::extract::{Body, Operator, RequestCtx};
+use crate::extract::{Body, InRequest, Operator};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ use switchboard_service::views::Page;
 pub async fn provision_customer(
     _: Operator,
     State(state): State<AppState>,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<ProvisionRequest>,
 ) -> ApiResult<(StatusCode, Json<Provisioned>)> {
     Ok((
@@ -47,7 +47,7 @@ pub async fn list_plans(_: Operator, State(state): State<AppState>) -> Json<Page
 pub async fn create_subscription(
     _: Operator,
     State(state): State<AppState>,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path(org): Path<String>,
     Body(req): Body<CreateSubscription>,
 ) -> ApiResult<(StatusCode, Json<SubscriptionView>)> {
@@ -65,7 +65,7 @@ pub async fn create_subscription(
 pub async fn update_subscription(
     _: Operator,
     State(state): State<AppState>,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path(sub): Path<String>,
     Body(req): Body<UpdateSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
@@ -82,7 +82,7 @@ pub async fn update_subscription(
 pub async fn set_invoice_status(
     _: Operator,
     State(state): State<AppState>,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path(invoice): Path<String>,
     Body(req): Body<SetInvoiceStatus>,
 ) -> ApiResult<Json<InvoiceView>> {

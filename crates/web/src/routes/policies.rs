@@ -1,7 +1,7 @@
 //! Setting policies (R21, R22) and SSO policies (R24).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -32,7 +32,7 @@ pub async fn list_policies(
 pub async fn create_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<CreatePolicy>,
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
     Ok((
@@ -61,7 +61,7 @@ pub async fn get_policy(
 pub async fn update_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, pol)): Path<(String, String)>,
     Body(req): Body<UpdatePolicy>,
 ) -> ApiResult<Json<PolicyView>> {
@@ -77,7 +77,7 @@ pub async fn update_policy(
 pub async fn delete_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, pol)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     state
@@ -108,7 +108,7 @@ pub async fn list_sso_policies(
 pub async fn create_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<CreateSsoPolicy>,
 ) -> ApiResult<(StatusCode, Json<SsoPolicyView>)> {
     Ok((
@@ -137,7 +137,7 @@ pub async fn get_sso_policy(
 pub async fn update_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, pol)): Path<(String, String)>,
     Body(req): Body<UpdateSsoPolicy>,
 ) -> ApiResult<Json<SsoPolicyView>> {
@@ -156,7 +156,7 @@ pub async fn update_sso_policy(
 pub async fn delete_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, pol)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     state.services.delete_policy(&who, &ctx, &pol, true).await?;

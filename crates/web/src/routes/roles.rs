@@ -1,7 +1,7 @@
 //! Org roles: Org Admins and Org Analysts.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -31,7 +31,7 @@ pub async fn list_roles(
 pub async fn assign_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<AssignRole>,
 ) -> ApiResult<(StatusCode, Json<AssignedRole>)> {
     Ok((
@@ -48,7 +48,7 @@ pub async fn assign_role(
 pub async fn change_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, user)): Path<(String, String)>,
     Body(req): Body<ChangeRole>,
 ) -> ApiResult<Json<OrgRoleView>> {
@@ -67,7 +67,7 @@ pub async fn change_role(
 pub async fn revoke_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     state.services.revoke_org_role(&who, &ctx, &user).await?;

@@ -1,7 +1,7 @@
 //! The settings catalog and a team's settings (R19–R23).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -42,7 +42,7 @@ pub async fn get_team_settings(
 pub async fn patch_team_settings(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team)): Path<(String, String)>,
     Body(body): Body<serde_json::Value>,
 ) -> ApiResult<Json<TeamSettingsView>> {

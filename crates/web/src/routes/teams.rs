@@ -1,7 +1,7 @@
 //! Teams of an organization.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -31,7 +31,7 @@ pub async fn list_teams(
 pub async fn create_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<CreateTeam>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
     Ok((
@@ -60,7 +60,7 @@ pub async fn get_team(
 pub async fn update_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team)): Path<(String, String)>,
     Body(req): Body<UpdateTeam>,
 ) -> ApiResult<Json<TeamView>> {
@@ -76,7 +76,7 @@ pub async fn update_team(
 pub async fn delete_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, team)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     state.services.delete_team(&who, &ctx, &team).await?;

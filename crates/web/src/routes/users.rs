@@ -1,7 +1,7 @@
 //! Users of an organization and their memberships.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, Params, RequestCtx};
+use crate::extract::{Body, InOrg, InRequest, Params};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -32,7 +32,7 @@ pub async fn list_users(
 pub async fn bulk_add(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Body(req): Body<BulkAdd>,
 ) -> ApiResult<Json<BulkAddResult>> {
     Ok(Json(state.services.bulk_add_users(&who, &ctx, req).await?))
@@ -57,7 +57,7 @@ pub async fn get_user(
 pub async fn remove_from_org(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     state.services.remove_from_org(&who, &ctx, &user).await?;
@@ -72,7 +72,7 @@ pub async fn remove_from_org(
 pub async fn add_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, user)): Path<(String, String)>,
     Body(req): Body<AddMembership>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
@@ -95,7 +95,7 @@ pub async fn add_membership(
 pub async fn update_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, user, team)): Path<(String, String, String)>,
     Body(req): Body<UpdateMembership>,
 ) -> ApiResult<Json<MembershipView>> {
@@ -115,7 +115,7 @@ pub async fn update_membership(
 pub async fn remove_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    RequestCtx(ctx): RequestCtx,
+    InRequest(ctx): InRequest,
     Path((_org, user, team)): Path<(String, String, String)>,
 ) -> ApiResult<Json<RemovedMembership>> {
     Ok(Json(

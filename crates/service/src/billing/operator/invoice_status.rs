@@ -4,7 +4,7 @@ use super::SetInvoiceStatus;
 use crate::ProblemCode;
 use crate::billing::InvoiceView;
 use crate::write::Actor;
-use crate::{Ctx, ServiceError, ServiceResult, Services};
+use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::billing::InvoiceStatus;
 use switchboard_domain::ids::InvoiceId;
@@ -14,7 +14,7 @@ impl Services {
     /// The operator records an open invoice as paid or voids it; paid and void are final.
     pub async fn set_invoice_status(
         &self,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         invoice: &str,
         req: SetInvoiceStatus,
     ) -> ServiceResult<InvoiceView> {
@@ -36,7 +36,6 @@ impl Services {
                 .ok_or_else(not_found)?
                 .org_id
         };
-        let org = org;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
         let mut row = billing::find_invoice(w.db(), &id)
             .await?

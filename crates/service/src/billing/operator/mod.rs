@@ -67,9 +67,9 @@ pub struct UpdateSubscription {
 
 /// `ms` plus `months` calendar months (the day clamped to the target month's length), in UTC.
 pub fn add_months(ms: i64, months: i64) -> i64 {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let total = t.year() as i64 * 12 + (t.month() as i64 - 1) + months;
+    let total = i64::from(t.year()) * 12 + (t.month() as i64 - 1) + months;
     let (year, month0) = (total.div_euclid(12) as i32, total.rem_euclid(12) as u8);
     let month = time::Month::try_from(month0 + 1).unwrap_or(time::Month::January);
     let day = t.day().min(month.length(year));

@@ -2,7 +2,7 @@
 
 use super::add_months;
 use crate::write::Actor;
-use crate::{Ctx, ServiceResult, Services};
+use crate::{RequestInfo, ServiceResult, Services};
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::billing::{InvoiceLine, InvoiceStatus};
 use switchboard_domain::ids::InvoiceId;
@@ -19,7 +19,7 @@ impl Services {
             let mut c = self.store.read().await?;
             billing::subscriptions_due(&mut c, now).await?
         };
-        let ctx = Ctx {
+        let ctx = RequestInfo {
             request_id: "close-period".into(),
         };
         let mut written = 0;

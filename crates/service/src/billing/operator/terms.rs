@@ -5,7 +5,7 @@ use crate::ProblemCode;
 use crate::billing::{SubscriptionView, subscription_view};
 use crate::seats::pool_of;
 use crate::write::Actor;
-use crate::{Ctx, ServiceError, ServiceResult, Services};
+use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::billing::Period;
 use switchboard_domain::ids::{OrgId, SubscriptionId};
@@ -18,7 +18,7 @@ impl Services {
     /// R12: the operator adds a subscription (covering no team yet) to an organization.
     pub async fn create_subscription(
         &self,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         org: &str,
         req: CreateSubscription,
     ) -> ServiceResult<SubscriptionView> {
@@ -53,7 +53,7 @@ impl Services {
     /// team's login type.
     pub async fn update_subscription(
         &self,
-        ctx: &Ctx,
+        ctx: &RequestInfo,
         sub: &str,
         req: UpdateSubscription,
     ) -> ServiceResult<SubscriptionView> {
@@ -78,7 +78,6 @@ impl Services {
                 .ok_or_else(not_found)?
                 .org_id
         };
-        let org = org;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
         let before = billing::get_subscription(w.db(), &org, &id)
             .await?
