@@ -8,8 +8,9 @@
 //! of one organization by bumping its version first (see `orgs.version` in the migration).
 //!
 //! Modules: [`orgs`] (organizations, teams), [`billing`] (subscriptions, invoices, counters), [`people`] (users, org members,
-//! memberships, the user list), [`signin`] (codes, throttling, sessions), [`audit`] (the chained log),
-//! [`settings`] (team settings, policies), [`apps`] (enrollment keys, devices, app tokens).
+//! memberships), [`user_list`] (the user list and its search, re-exported from `people`), [`signin`] (codes,
+//! throttling, sessions), [`audit`] (the chained log), [`settings`] (team settings, policies), [`apps`] (enrollment
+//! keys, devices, app tokens).
 
 pub mod apps;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod people;
 pub mod settings;
 pub mod signin;
 mod sql;
+pub mod user_list;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

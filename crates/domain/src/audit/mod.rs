@@ -1,7 +1,11 @@
 //! R25: the audit log is append-only and tamper-evident. Each entry's hash covers its own fields and
 //! the previous entry's hash, so changing or deleting any entry breaks every hash after it.
 
+mod entry;
 pub mod event;
+#[cfg(test)]
+mod event_tests;
+mod state;
 
 pub use event::{AuditEvent, EntryParts};
 use sha2::{Digest, Sha256};

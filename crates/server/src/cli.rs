@@ -1,0 +1,150 @@
+//! The command line: the subcommands (serve, migrate, openapi, provision, subscription, billing,
+//! audit, demo) and the global settings every one of them reads from flags or the environment.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+
+/// The default database: a SQLite file under ./data, created on first run.
+const DEFAULT_DATABASE: &str = "sqlite://data/switchboard.sqlite3";
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Organization admin portal and entitlement service"
+)]
+pub(crate) struct Cli {
+    /// sqlite://PATH (default: a file in ./data) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub(crate) database_url: String,
+    /// Where mail goes: file:PATH (JSON lines) or smtp://host:port.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_MAIL",
+        default_value = "file:data/mail.jsonl"
+    )]
+    pub(crate) mail: String,
+    /// Encrypts secrets at rest (SSO client secrets). Without it a random key is used, and
+    /// secrets stored now can't be read after a restart.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub(crate) secret_key: Option<String>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Serve the API until SIGTERM or Ctrl-C.
+    Serve {
+        #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Enables the operator API with this bearer token.
+        #[arg(long, env = "SWITCHBOARD_OPERATOR_TOKEN", hide_env_values = true)]
+        operator_token: Option<String>,
+        /// Fill an empty database with a demo organization first.
+        #[arg(long)]
+        demo: bool,
+        /// The address people open, e.g. https://admin.example.com (behind a TLS proxy). Browser
+        /// requests that change something must come from it; https makes the session cookie
+        /// Secure. Default: whatever Host the request names, and no Secure flag.
+        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document of the JSON API (the same as GET /openapi.json).
+    Openapi,
+    /// Provision a customer (operator): organization, initial team, subscription, first Team Admin.
+    Provision {
+        #[arg(long)]
+        team_name: String,
+        #[arg(long)]
+        login_type: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        seats: i64,
+    },
+    /// Operator: add a subscription to an organization, or change one.
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
+    /// Billing chores.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Create a realistic demo organization and print how to sign in.
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        #[arg(long, default_value_t = 12)]
+        teams: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SubscriptionCommand {
+    /// Add a subscription (covering no team yet) to an organization.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        seats: i64,
+        #[arg(long)]
+        name: Option<String>,
+        /// monthly or annual
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        unit_price_cents: Option<i64>,
+    },
+    /// Resize a pool, change plan, status or price.
+    Update {
+        #[arg(long)]
+        subscription: String,
+        #[arg(long)]
+        seats: Option<i64>,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        unit_price_cents: Option<i64>,
+        /// Shrink below current use (existing seats stay; new ones are refused).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BillingCommand {
+    /// Close every ended period into an invoice (idempotent).
+    ClosePeriod {
+        /// Close as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Recompute every entry's hash; exits non-zero naming the first broken entry (R25).
+    Verify {
+        /// Only this organization (default: every organization).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}

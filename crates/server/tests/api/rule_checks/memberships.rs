@@ -1,0 +1,289 @@
+//! R5–R6: a team membership changes only where it is asked to: editing one of a user's
+//! memberships leaves the others as they were, and adding a member again changes nothing.
+
+use super::{assert_never_oversold, audit_log, new_team, seats_used};
+use crate::db_tests;
+use crate::helpers::{Org, TestApp};
+use serde_json::{Value, json};
+
+/// The user's membership in `team` as (team_role, app_access).
+async fn membership(app: &TestApp, org: &Org, user: &str, team: &str) -> (Value, Value) {
+    let u = app
+        .get(&org.path(&format!("/users/{user}")), &org.admin)
+        .await;
+    let m = u.ok()["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["team_id"] == team)
+        .unwrap_or_else(|| panic!("{user} has no membership in {team}: {}", u.text))
+        .clone();
+    (m["team_role"].clone(), m["app_access"].clone())
+}
+
+async fn r5_editing_one_membership_leaves_the_other_unchanged(app: TestApp) {
+    let org = app.established_org(20).await;
+    let third = new_team(&app, &org, "Retention", "email").await;
+    for team in [&org.second_team, &third] {
+        app.put(
+            &org.path(&format!("/subscriptions/{}/teams/{team}", org.subscription)),
+            &org.admin,
+            json!({}),
+        )
+        .await
+        .ok();
+    }
+    // Three memberships, each different from the others:
+    //   initial: member / access on   (the one we edit, to team_admin / access off)
+    //   second:  member / access off  (a leaked role would show here: team_admin ≠ member)
+    //   third:   team_admin / access on (a leaked access would show here: off ≠ on)
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["bo@example.com"],
+            Some(true),
+        )
+        .await;
+    let user = TestApp::user_id_in(&r, "bo@example.com");
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "member",
+        &["bo@example.com"],
+        Some(false),
+    )
+    .await
+    .ok();
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &third,
+        "team_admin",
+        &["bo@example.com"],
+        Some(true),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        membership(&app, &org, &user, &org.initial_team).await,
+        (json!("member"), json!(true))
+    );
+    assert_eq!(
+        membership(&app, &org, &user, &org.second_team).await,
+        (json!("member"), json!(false))
+    );
+    assert_eq!(
+        membership(&app, &org, &user, &third).await,
+        (json!("team_admin"), json!(true))
+    );
+    let seats_before = (
+        seats_used(&app, &org, &org.initial_team).await,
+        seats_used(&app, &org, &org.second_team).await,
+        seats_used(&app, &org, &third).await,
+    );
+
+    let r = app
+        .patch(
+            &org.path(&format!("/users/{user}/memberships/{}", org.initial_team)),
+            &org.admin,
+            json!({"team_role": "team_admin", "app_access": false}),
+        )
+        .await;
+    assert_eq!(
+        (r.ok()["team_role"].clone(), r.body["app_access"].clone()),
+        (json!("team_admin"), json!(false))
+    );
+
+    assert_eq!(
+        membership(&app, &org, &user, &org.initial_team).await,
+        (json!("team_admin"), json!(false))
+    );
+    assert_eq!(
+        membership(&app, &org, &user, &org.second_team).await,
+        (json!("member"), json!(false)),
+        "the second membership kept its role"
+    );
+    assert_eq!(
+        membership(&app, &org, &user, &third).await,
+        (json!("team_admin"), json!(true)),
+        "the third membership kept its app access"
+    );
+    // Only the edited team's seat count moved.
+    assert_eq!(
+        (
+            seats_used(&app, &org, &org.initial_team).await,
+            seats_used(&app, &org, &org.second_team).await,
+            seats_used(&app, &org, &third).await,
+        ),
+        (seats_before.0 - 1, seats_before.1, seats_before.2)
+    );
+    // The other way round: editing the third leaves the (now different) first alone.
+    app.patch(
+        &org.path(&format!("/users/{user}/memberships/{third}")),
+        &org.admin,
+        json!({"team_role": "member"}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        membership(&app, &org, &user, &third).await,
+        (json!("member"), json!(true))
+    );
+    assert_eq!(
+        membership(&app, &org, &user, &org.initial_team).await,
+        (json!("team_admin"), json!(false)),
+        "an edit of one field leaves the other membership's fields alone"
+    );
+    assert_eq!(
+        membership(&app, &org, &user, &org.second_team).await,
+        (json!("member"), json!(false))
+    );
+    assert_never_oversold(&app, &org).await;
+}
+
+async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
+    let org = app.established_org(3).await; // the admin holds one seat
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "team_admin",
+            &["old@example.com"],
+            Some(true),
+        )
+        .await;
+    let old = TestApp::user_id_in(&r, "old@example.com");
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["quiet@example.com"],
+            Some(false),
+        )
+        .await;
+    let quiet = TestApp::user_id_in(&r, "quiet@example.com");
+    let log_before = audit_log(&app, &org).await.len();
+    let seats_before = seats_used(&app, &org, &org.initial_team).await;
+    assert_eq!(seats_before, 2);
+
+    // Re-added with the other role and the other access: reported, left as it was.
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["OLD@example.com"],
+            Some(false),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["results"][0]["outcome"],
+        "already_member",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["results"][0]["user_id"], old.as_str());
+    assert_eq!(
+        (r.body["added"].clone(), r.body["already_member"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(
+        membership(&app, &org, &old, &org.initial_team).await,
+        (json!("team_admin"), json!(true))
+    );
+
+    // With access asked on, for someone whose access is off, while one seat is free.
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "team_admin",
+            &["quiet@example.com"],
+            Some(true),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["results"][0]["outcome"],
+        "already_member",
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        membership(&app, &org, &quiet, &org.initial_team).await,
+        (json!("member"), json!(false))
+    );
+    assert_eq!(
+        seats_used(&app, &org, &org.initial_team).await,
+        seats_before,
+        "no seat was taken"
+    );
+
+    // Mixed with a new email: the new one is added with the batch's role and access, the
+    // existing ones keep theirs.
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["new@example.com", "old@example.com", "quiet@example.com"],
+            Some(true),
+        )
+        .await;
+    let outcomes: Vec<&str> = r.ok()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, vec!["added", "already_member", "already_member"]);
+    let new = TestApp::user_id_in(&r, "new@example.com");
+    assert_eq!(
+        membership(&app, &org, &new, &org.initial_team).await,
+        (json!("member"), json!(true))
+    );
+    assert_eq!(
+        membership(&app, &org, &old, &org.initial_team).await,
+        (json!("team_admin"), json!(true))
+    );
+    assert_eq!(
+        membership(&app, &org, &quiet, &org.initial_team).await,
+        (json!("member"), json!(false))
+    );
+    // The pool is full now: re-adding members needs no seat, so it is not refused.
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["old@example.com", "new@example.com"],
+            Some(true),
+        )
+        .await;
+    assert_eq!(r.ok()["already_member"], 2, "{}", r.text);
+    assert_eq!(seats_used(&app, &org, &org.initial_team).await, 3);
+    // Two batches changed something, one entry each; the batches that added nobody wrote none.
+    let log = audit_log(&app, &org).await;
+    let new_actions: Vec<&str> = log[log_before..]
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(new_actions, vec!["membership.bulk_add"]);
+    assert_eq!(log.last().unwrap()["after"]["user_ids"], json!([new]));
+    assert_never_oversold(&app, &org).await;
+}
+
+db_tests!(
+    r5_editing_one_membership_leaves_the_other_unchanged,
+    r6_re_adding_a_member_leaves_the_membership_unchanged,
+);
