@@ -216,9 +216,5 @@ pub fn sign_in_hint(base_url: &str, mail: &str) -> String {
         Some(path) => format!("the code is in {path}"),
         None => format!("the code is mailed through {mail}"),
     };
-    format!(
-        "Sign in as the Org Admin {DEMO_ADMIN} ({mail}): POST {base_url}/api/v1/auth/email/start \
-         {{\"email\":\"{DEMO_ADMIN}\"}}, then POST {base_url}/api/v1/auth/email/verify \
-         {{\"email\":\"{DEMO_ADMIN}\",\"code\":\"…\"}}."
-    )
+    format!("Open {base_url}/sign-in and sign in as {DEMO_ADMIN} ({mail})")
 }

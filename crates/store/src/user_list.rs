@@ -328,3 +328,35 @@ mod tests {
         assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
     }
 }
+
+/// Head counts for the top of the users page.
+#[derive(Debug, Clone, Copy, Default, FromRow)]
+pub struct UserCounts {
+    /// Users in the organization (or in `scope`'s teams).
+    pub users: i64,
+    /// Of them, those who have never signed in.
+    pub not_signed_in: i64,
+}
+
+/// Counts the organization's users, or only those with a membership in one of `scope`'s teams.
+pub async fn user_counts(
+    c: &mut Conn,
+    org: &OrgId,
+    scope: Option<&[TeamId]>,
+) -> Result<UserCounts> {
+    let mut q = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS users, \
+         CAST(COALESCE(SUM(CASE WHEN u.first_signed_in_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_signed_in \
+         FROM org_members om JOIN users u ON u.id = om.user_id WHERE om.org_id = ",
+    );
+    q.bind(org.clone());
+    if let Some(teams) = scope {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = om.org_id \
+             AND m.user_id = om.user_id AND m.team_id IN ",
+        );
+        q.bind_list(teams).push(")");
+    }
+    let (text, args) = q.build();
+    Ok(sqlx::query_as_with(&text, args).fetch_one(c).await?)
+}

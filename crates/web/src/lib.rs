@@ -10,6 +10,7 @@ pub mod extract;
 pub mod input;
 pub mod observe;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod routes;
 
@@ -137,6 +138,7 @@ pub fn app(state: AppState) -> Router {
                 }
             }),
         )
+        .merge(pages::router())
         .fallback(problem::no_route)
         .route_layer(axum::middleware::from_fn(observe::route_template))
         .with_state(state)

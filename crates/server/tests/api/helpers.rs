@@ -404,6 +404,15 @@ impl TestApp {
         tx.commit().await.unwrap();
     }
 
+    /// `sqlite` or `postgres`: which database this app runs on.
+    pub fn backend(&self) -> &'static str {
+        if self.database_url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
     /// Recomputes the organization's audit chain; `None` means intact.
     pub async fn broken_audit_entry(&self, org: &str) -> Option<i64> {
         let mut c = self.store.read().await.unwrap();

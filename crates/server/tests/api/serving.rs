@@ -244,7 +244,7 @@ async fn serve_demo_always_says_how_to_sign_in_and_logs_each_request() {
     {
         printed.push_str(&line);
         printed.push('\n');
-        if line.contains("Sign in") {
+        if line.contains("/sign-in") {
             break;
         }
     }
@@ -253,7 +253,12 @@ async fn serve_demo_always_says_how_to_sign_in_and_logs_each_request() {
         printed.contains(&format!("http://127.0.0.1:{port}")),
         "{printed}"
     );
-    assert!(printed.contains("admin@demo.switchboard.test"), "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "Open http://127.0.0.1:{port}/sign-in and sign in as admin@demo.switchboard.test (the code is in "
+        )),
+        "{printed}"
+    );
     let r = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
         .await
         .unwrap();

@@ -3,7 +3,9 @@
 //! user from the organization. Seat holders are created only through [`crate::seats`].
 
 mod bulk_add;
+mod counts;
 mod detail;
+pub use switchboard_store::user_list::UserCounts;
 mod list;
 mod memberships;
 mod removal;

@@ -1,0 +1,256 @@
+//! Billing in the portal (Org Admins only; Org Analysts and Team Admins get no link and a 403):
+//! subscriptions, and a subscription's page — its teams with seats used and reserved, **Manage
+//! seats**, **Add team** (compatible teams only), **Move** to another subscription, the banner
+//! when reserved teams are full (R15), rename, the payment method (never a card number, R12) and
+//! invoices. Seat arithmetic and its refusals are the use cases'.
+
+use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::shell::{Section, Shell};
+use crate::AppState;
+use crate::extract::InRequest;
+use axum::extract::{Path, State};
+use switchboard_domain::access::Action;
+use switchboard_service::ServiceError;
+use switchboard_service::billing::{
+    CompatibleTeamView, InvoiceView, MoveTeam, RenameSubscription, SubscriptionView, TeamAllocation,
+};
+
+#[derive(askama::Template)]
+#[template(path = "portal/billing.html")]
+struct BillingPage {
+    shell: Shell,
+    org: String,
+    subscriptions: Vec<SubscriptionView>,
+}
+
+/// `/orgs/{org}/billing`.
+pub async fn list(State(state): State<AppState>, p: OrgPage) -> PageResult {
+    p.who.may(Action::ViewBilling)?;
+    let subscriptions = state.services.list_subscriptions(&p.who).await?;
+    let shell = Shell::for_org(&state, &p, "Billing", Section::Billing).await?;
+    Ok(page(
+        &p.browser,
+        &BillingPage {
+            shell,
+            org: p.who.org.to_string(),
+            subscriptions,
+        },
+    ))
+}
+
+#[derive(askama::Template)]
+#[template(path = "portal/subscription.html")]
+struct SubscriptionPage {
+    shell: Shell,
+    org: String,
+    sub: SubscriptionView,
+    /// Other subscriptions a team can move to.
+    others: Vec<SubscriptionView>,
+    addable: Vec<CompatibleTeamView>,
+    invoices: Vec<InvoiceView>,
+    may_manage: bool,
+    error: Option<FormError>,
+}
+
+async fn subscription_page(
+    state: &AppState,
+    p: &OrgPage,
+    sub: &str,
+    error: Option<FormError>,
+) -> PageResult {
+    let view = state.services.get_subscription(&p.who, sub).await?;
+    let others = state
+        .services
+        .list_subscriptions(&p.who)
+        .await?
+        .into_iter()
+        .filter(|s| s.id != view.id)
+        .collect();
+    let addable = state
+        .services
+        .compatible_teams(&p.who, sub)
+        .await?
+        .into_iter()
+        .filter(|t| t.compatible && !view.teams.iter().any(|x| x.team_id == t.team_id))
+        .collect();
+    let invoices = state.services.list_invoices(&p.who, sub).await?;
+    let shell = Shell::for_org(state, p, &view.name, Section::Billing).await?;
+    Ok(page(
+        &p.browser,
+        &SubscriptionPage {
+            shell,
+            org: p.who.org.to_string(),
+            may_manage: p.who.may(Action::ManageBilling).is_ok(),
+            sub: view,
+            others,
+            addable,
+            invoices,
+            error,
+        },
+    ))
+}
+
+/// `/orgs/{org}/billing/{sub}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    p: OrgPage,
+    Path((_, sub)): Path<(String, String)>,
+) -> PageResult {
+    subscription_page(&state, &p, &sub, None).await
+}
+
+/// A reservation as typed: blank means the team shares the pool.
+fn reservation(f: &FormData) -> Result<Option<i64>, ServiceError> {
+    match f.get("reserved_seats").trim() {
+        "" => Ok(None),
+        n => n.parse::<i64>().map(Some).map_err(|_| {
+            ServiceError::invalid(
+                "reserved_seats",
+                "a whole number of seats, or blank to share the pool",
+            )
+        }),
+    }
+}
+
+async fn finish(
+    state: &AppState,
+    p: &OrgPage,
+    sub: &str,
+    result: Result<String, ServiceError>,
+) -> PageResult {
+    match result {
+        Ok(message) => Ok(done(
+            &format!("/orgs/{}/billing/{sub}", p.who.org),
+            &message,
+        )),
+        Err(e) => subscription_page(state, p, sub, Some(FormError::from_service(e)?)).await,
+    }
+}
+
+/// **Manage seats** of a team (also how a compatible team is added: `team_id` in the form).
+pub async fn allocate(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, sub)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let team = f.get("team_id").to_owned();
+    let result = match reservation(&f) {
+        Ok(reserved_seats) => state
+            .services
+            .set_team_allocation(&p.who, &req, &sub, &team, TeamAllocation { reserved_seats })
+            .await
+            .map(|v| {
+                let t = v.teams.iter().find(|t| t.team_id == team);
+                match t {
+                    Some(t) => match t.reserved_seats {
+                        Some(r) => format!("{}: {r} seats reserved.", t.team_name),
+                        None => format!("{}: shares the pool.", t.team_name),
+                    },
+                    None => "Saved.".to_owned(),
+                }
+            }),
+        Err(e) => Err(e),
+    };
+    finish(&state, &p, &sub, result).await
+}
+
+/// Takes a team without seat holders out of the subscription.
+pub async fn remove_team(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, sub)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let team = f.get("team_id").to_owned();
+    let result = state
+        .services
+        .remove_team_from_subscription(&p.who, &req, &sub, &team)
+        .await
+        .map(|_| "The team left the subscription.".to_owned());
+    finish(&state, &p, &sub, result).await
+}
+
+/// **Move** a team, with its seat holders, to another subscription.
+pub async fn move_team(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, sub)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let team = f.get("team_id").to_owned();
+    let to = f.get("to_subscription_id").to_owned();
+    let result = match reservation(&f) {
+        Ok(reserved_seats) => state
+            .services
+            .move_team(
+                &p.who,
+                &req,
+                &sub,
+                &team,
+                MoveTeam {
+                    to_subscription_id: to.clone(),
+                    reserved_seats,
+                },
+            )
+            .await
+            .map(|v| format!("Moved to {}.", v.name)),
+        Err(e) => Err(e),
+    };
+    finish(&state, &p, &sub, result).await
+}
+
+/// Renames the subscription.
+pub async fn rename(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, sub)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let name = f.get("name").to_owned();
+    let result = state
+        .services
+        .rename_subscription(&p.who, &req, &sub, RenameSubscription { name })
+        .await
+        .map(|v| format!("Renamed to {}.", v.name));
+    finish(&state, &p, &sub, result).await
+}
+
+/// Stores the payment method: the provider's token, brand, last four and expiry only.
+pub async fn payment_method(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, sub)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let number = |name: &'static str| -> Result<i64, ServiceError> {
+        f.get(name)
+            .trim()
+            .parse()
+            .map_err(|_| ServiceError::invalid(name, "a number"))
+    };
+    let body = match (number("exp_month"), number("exp_year")) {
+        (Ok(m), Ok(y)) => Ok(serde_json::json!({
+            "provider_token": f.get("provider_token").trim(),
+            "brand": f.get("brand").trim(),
+            "last4": f.get("last4").trim(),
+            "exp_month": m,
+            "exp_year": y,
+        })),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    let result = match body {
+        Ok(b) => state
+            .services
+            .set_payment_method(&p.who, &req, &sub, b)
+            .await
+            .map(|_| "Payment method saved.".to_owned()),
+        Err(e) => Err(e),
+    };
+    finish(&state, &p, &sub, result).await
+}

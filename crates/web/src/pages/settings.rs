@@ -1,0 +1,503 @@
+//! Settings in the portal: a team's settings (every catalog key with its effective value; a key a
+//! policy enforces shows a lock and the policy's name, linked, and no control; a key the plan
+//! lacks names the feature it needs), and setting policies (list, create, edit values and teams,
+//! delete; a conflict, R22, is explained on the form). Resolution and conflicts are the domain's.
+
+use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::shell::{Section, Shell};
+use crate::AppState;
+use crate::extract::InRequest;
+use axum::extract::{Path, State};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
+use switchboard_domain::settings::{SettingSpec, SettingType, Source, catalog};
+use switchboard_service::ServiceError;
+use switchboard_service::settings::{CreatePolicy, PolicyView, TeamSettingView, UpdatePolicy};
+use switchboard_service::views::TeamView;
+
+/// A value as a form shows it: `true`/`false`, a number, an enum word, or "" for none.
+fn shown(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// What a person reads for a value: On/Off, the number, the word.
+fn readable(v: &Value) -> String {
+    match v {
+        Value::Bool(true) => "On".into(),
+        Value::Bool(false) => "Off".into(),
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// The form's value of one key: `None` for blank, else the typed value (an error names the key).
+fn parse_value(spec: &SettingSpec, raw: &str) -> Result<Option<Value>, ServiceError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = |why: &str| {
+        ServiceError::Invalid(switchboard_domain::DomainError::new(
+            "values",
+            format!("{}: {why}", spec.label),
+        ))
+    };
+    Ok(Some(match spec.kind {
+        SettingType::Bool => match raw {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(bad("choose On or Off")),
+        },
+        SettingType::Integer => Value::from(raw.parse::<i64>().map_err(|_| bad("a whole number"))?),
+        SettingType::Enum => Value::String(raw.to_owned()),
+    }))
+}
+
+/// One row of the team settings form.
+struct SettingRow {
+    key: String,
+    label: String,
+    help: String,
+    kind: SettingType,
+    choices: Vec<String>,
+    effective: String,
+    /// The team's own value as the control shows it ("" for the default).
+    own: String,
+    default: String,
+    locked_by: Option<(String, String)>,
+    missing_feature: Option<String>,
+    last_change: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "portal/team_settings.html")]
+struct TeamSettingsPage {
+    shell: Shell,
+    org: String,
+    team: TeamView,
+    teams: Vec<TeamView>,
+    rows: Vec<SettingRow>,
+    may_edit: bool,
+    error: Option<FormError>,
+}
+
+fn rows(settings: &[TeamSettingView]) -> Vec<SettingRow> {
+    catalog()
+        .iter()
+        .filter_map(|spec| {
+            let s = settings.iter().find(|s| s.effective.key == spec.key)?;
+            let (locked_by, missing_feature) = match &s.effective.source {
+                Source::Policy { policy } => (Some((policy.id.clone(), policy.name.clone())), None),
+                Source::Unavailable { missing_feature } => (None, Some(missing_feature.clone())),
+                _ => (None, None),
+            };
+            Some(SettingRow {
+                key: spec.key.clone(),
+                label: spec.label.clone(),
+                help: spec.help.clone(),
+                kind: spec.kind.clone(),
+                choices: spec.values.clone().unwrap_or_default(),
+                effective: readable(&s.effective.value),
+                own: shown(s.team_value.as_ref()),
+                default: readable(&spec.default),
+                locked_by,
+                missing_feature,
+                last_change: s
+                    .last_change
+                    .as_ref()
+                    .map(|c| format!("{} on {}", c.by, c.at)),
+            })
+        })
+        .collect()
+}
+
+async fn team_settings_page(
+    state: &AppState,
+    p: &OrgPage,
+    team: &str,
+    error: Option<FormError>,
+) -> PageResult {
+    let view = state.services.team_settings(&p.who, team).await?;
+    let team_view = state.services.get_team(&p.who, team).await?;
+    let teams = state.services.list_teams(&p.who).await?;
+    let id = TeamId::parse(&team_view.id).ok_or_else(super::browser::PageError::not_found)?;
+    let shell = Shell::for_org(
+        state,
+        p,
+        &format!("Settings of {}", team_view.name),
+        Section::Settings,
+    )
+    .await?;
+    Ok(page(
+        &p.browser,
+        &TeamSettingsPage {
+            shell,
+            org: p.who.org.to_string(),
+            may_edit: p.who.may(Action::EditTeamSettings(&id)).is_ok(),
+            rows: rows(&view.settings),
+            team: team_view,
+            teams,
+            error,
+        },
+    ))
+}
+
+/// `/orgs/{org}/settings/teams/{team}`.
+pub async fn team_settings(
+    State(state): State<AppState>,
+    p: OrgPage,
+    Path((_, team)): Path<(String, String)>,
+) -> PageResult {
+    team_settings_page(&state, &p, &team, None).await
+}
+
+/// Saves the team's own values that changed (blank: back to the default).
+pub async fn save_team_settings(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, team)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let current = state.services.team_settings(&p.who, &team).await?;
+    let mut changes = serde_json::Map::new();
+    let mut failed = None;
+    for s in &current.settings {
+        let Some(spec) = catalog().iter().find(|c| c.key == s.effective.key) else {
+            continue;
+        };
+        let field = format!("value.{}", spec.key);
+        if s.effective.locked || !f.0.iter().any(|(k, _)| *k == field) {
+            continue;
+        }
+        match parse_value(spec, f.get(&field)) {
+            Ok(v) if v.as_ref() != s.team_value.as_ref() => {
+                changes.insert(spec.key.clone(), v.unwrap_or(Value::Null));
+            }
+            Ok(_) => {}
+            Err(e) => failed = Some(e),
+        }
+    }
+    let result = match failed {
+        Some(e) => Err(e),
+        None if changes.is_empty() => Ok("Nothing changed.".to_owned()),
+        None => {
+            let n = changes.len();
+            state
+                .services
+                .update_team_settings(
+                    &p.who,
+                    &req,
+                    &team,
+                    serde_json::json!({ "values": changes }),
+                )
+                .await
+                .map(|_| format!("Saved {n} setting(s)."))
+        }
+    };
+    match result {
+        Ok(message) => Ok(done(
+            &format!("/orgs/{}/settings/teams/{team}", p.who.org),
+            &message,
+        )),
+        Err(e) => team_settings_page(&state, &p, &team, Some(FormError::from_service(e)?)).await,
+    }
+}
+
+/// `/orgs/{org}/settings`: the first team's settings.
+pub async fn settings_home(State(state): State<AppState>, p: OrgPage) -> PageResult {
+    let teams = state.services.list_teams(&p.who).await?;
+    let to = match teams.first() {
+        Some(t) => format!("/orgs/{}/settings/teams/{}", p.who.org, t.id),
+        None => format!("/orgs/{}/settings/policies", p.who.org),
+    };
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&to),
+    ))
+}
+
+/// One key of a policy form.
+struct PolicyValueRow {
+    key: String,
+    label: String,
+    kind: SettingType,
+    choices: Vec<String>,
+    value: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "portal/policies.html")]
+struct PoliciesPage {
+    shell: Shell,
+    org: String,
+    policies: Vec<PolicyLine>,
+    teams: Vec<TeamView>,
+    may_manage: bool,
+    /// The policy being edited, or `None` on the list with its create form.
+    editing: Option<PolicyView>,
+    name: String,
+    values: Vec<PolicyValueRow>,
+    team_ids: Vec<String>,
+    error: Option<FormError>,
+}
+
+/// A policy as the list shows it.
+struct PolicyLine {
+    id: String,
+    name: String,
+    keys: String,
+    teams: String,
+}
+
+fn value_rows(values: &BTreeMap<String, Value>) -> Vec<PolicyValueRow> {
+    catalog()
+        .iter()
+        .map(|spec| PolicyValueRow {
+            key: spec.key.clone(),
+            label: spec.label.clone(),
+            kind: spec.kind.clone(),
+            choices: spec.values.clone().unwrap_or_default(),
+            value: shown(values.get(&spec.key)),
+        })
+        .collect()
+}
+
+/// A policy form's name, values and teams as typed.
+struct PolicyForm {
+    name: String,
+    values: BTreeMap<String, Value>,
+    raw: BTreeMap<String, Value>,
+    team_ids: Vec<String>,
+}
+
+fn policy_form(f: &FormData) -> (PolicyForm, Option<ServiceError>) {
+    let mut values = BTreeMap::new();
+    let mut raw = BTreeMap::new();
+    let mut failed = None;
+    for spec in catalog() {
+        let given = f.get(&format!("value.{}", spec.key));
+        if !given.trim().is_empty() {
+            raw.insert(spec.key.clone(), Value::String(given.to_owned()));
+        }
+        match parse_value(spec, given) {
+            Ok(Some(v)) => {
+                raw.insert(spec.key.clone(), v.clone());
+                values.insert(spec.key.clone(), v);
+            }
+            Ok(None) => {}
+            Err(e) => failed = Some(e),
+        }
+    }
+    let form = PolicyForm {
+        name: f.get("name").to_owned(),
+        values,
+        raw,
+        team_ids: f.all("team_ids"),
+    };
+    (form, failed)
+}
+
+async fn policies_page(
+    state: &AppState,
+    p: &OrgPage,
+    editing: Option<PolicyView>,
+    form: Option<PolicyForm>,
+    error: Option<FormError>,
+) -> PageResult {
+    let teams = state.services.list_teams(&p.who).await?;
+    let name_of = |id: &TeamId| {
+        teams
+            .iter()
+            .find(|t| t.id == id.as_str())
+            .map_or_else(|| id.to_string(), |t| t.name.clone())
+    };
+    let policies = state
+        .services
+        .list_policies(&p.who)
+        .await?
+        .into_iter()
+        .map(|pol| PolicyLine {
+            keys: pol
+                .values
+                .iter()
+                .map(|(k, v)| {
+                    let label = catalog()
+                        .iter()
+                        .find(|c| &c.key == k)
+                        .map_or(k.as_str(), |c| c.label.as_str());
+                    format!("{label}: {}", readable(v))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            teams: pol
+                .team_ids
+                .iter()
+                .map(name_of)
+                .collect::<Vec<_>>()
+                .join(", "),
+            id: pol.id,
+            name: pol.name,
+        })
+        .collect();
+    let title = editing
+        .as_ref()
+        .map_or("Policies".to_owned(), |e| e.name.clone());
+    let shell = Shell::for_org(state, p, &title, Section::Policies).await?;
+    let (name, values, team_ids) = match (&form, &editing) {
+        (Some(f), _) => (f.name.clone(), value_rows(&f.raw), f.team_ids.clone()),
+        (None, Some(e)) => (
+            e.name.clone(),
+            value_rows(&e.values),
+            e.team_ids.iter().map(ToString::to_string).collect(),
+        ),
+        (None, None) => (String::new(), value_rows(&BTreeMap::new()), Vec::new()),
+    };
+    Ok(page(
+        &p.browser,
+        &PoliciesPage {
+            shell,
+            org: p.who.org.to_string(),
+            may_manage: p.who.may(Action::ManagePolicies).is_ok(),
+            policies,
+            teams,
+            editing,
+            name,
+            values,
+            team_ids,
+            error,
+        },
+    ))
+}
+
+/// `/orgs/{org}/settings/policies`: the list and **Create policy**.
+pub async fn policies(State(state): State<AppState>, p: OrgPage) -> PageResult {
+    p.who.may(Action::ViewPolicies)?;
+    policies_page(&state, &p, None, None, None).await
+}
+
+pub async fn create_policy(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let (form, failed) = policy_form(&f);
+    let result = match failed {
+        Some(e) => Err(e),
+        None => {
+            let create = CreatePolicy {
+                name: form.name.clone(),
+                values: form.values.clone(),
+                team_ids: form.team_ids.clone(),
+            };
+            state.services.create_policy(&p.who, &req, create).await
+        }
+    };
+    match result {
+        Ok(pol) => Ok(done(
+            &format!("/orgs/{}/settings/policies/{}", p.who.org, pol.id),
+            &format!(
+                "Policy {} is created and applies to {} team(s).",
+                pol.name,
+                pol.team_ids.len()
+            ),
+        )),
+        Err(e) => {
+            policies_page(
+                &state,
+                &p,
+                None,
+                Some(form),
+                Some(FormError::from_service(e)?),
+            )
+            .await
+        }
+    }
+}
+
+/// `/orgs/{org}/settings/policies/{pol}`: the policy's form.
+pub async fn policy(
+    State(state): State<AppState>,
+    p: OrgPage,
+    Path((_, id)): Path<(String, String)>,
+) -> PageResult {
+    let pol = state.services.get_policy(&p.who, &id).await?;
+    policies_page(&state, &p, Some(pol), None, None).await
+}
+
+pub async fn update_policy(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, id)): Path<(String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let pol = state.services.get_policy(&p.who, &id).await?;
+    let (form, failed) = policy_form(&f);
+    let result = match failed {
+        Some(e) => Err(e),
+        None => {
+            let update = UpdatePolicy {
+                name: Some(form.name.clone()),
+                values: Some(form.values.clone()),
+                team_ids: Some(form.team_ids.clone()),
+            };
+            state
+                .services
+                .update_policy(&p.who, &req, &id, update)
+                .await
+        }
+    };
+    match result {
+        Ok(saved) => Ok(done(
+            &format!("/orgs/{}/settings/policies/{}", p.who.org, saved.id),
+            &format!("Policy {} is saved.", saved.name),
+        )),
+        Err(e) => {
+            policies_page(
+                &state,
+                &p,
+                Some(pol),
+                Some(form),
+                Some(FormError::from_service(e)?),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn delete_policy(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, id)): Path<(String, String)>,
+    PageForm(_): PageForm,
+) -> PageResult {
+    let pol = state.services.get_policy(&p.who, &id).await?;
+    match state.services.delete_policy(&p.who, &req, &id, false).await {
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/settings/policies", p.who.org),
+            &format!(
+                "Policy {} is deleted; its teams' own values apply again.",
+                pol.name
+            ),
+        )),
+        Err(e) => {
+            policies_page(
+                &state,
+                &p,
+                Some(pol),
+                None,
+                Some(FormError::from_service(e)?),
+            )
+            .await
+        }
+    }
+}
