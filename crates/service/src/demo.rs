@@ -182,6 +182,7 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
                     team_role: role,
                     emails: part.to_vec(),
                     app_access: Some(!is_device && rng.below(20) != 0),
+                    invite: Some(false),
                 };
                 s.bulk_add_users(&who, &ctx, req).await?;
             }

@@ -24,7 +24,7 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MailKind::SignInCode => "sign_in_code",
             MailKind::Invitation => "invitation",

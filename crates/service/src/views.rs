@@ -62,6 +62,8 @@ pub struct UserView {
     pub email: String,
     pub name: Option<String>,
     pub status: UserStatus,
+    /// When the user was last invited to the organization (null: never, or added without one).
+    pub invited_at: Option<String>,
     pub org_role: Option<OrgRole>,
     pub memberships: Vec<MembershipView>,
 }

@@ -36,6 +36,42 @@ pub async fn enqueue(c: &mut Conn, m: &QueuedMail, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// Queues many messages at once (a bulk add's invitations), in multi-row inserts.
+pub async fn enqueue_many(c: &mut Conn, mails: &[QueuedMail], now: i64) -> Result<()> {
+    for chunk in mails.chunks(200) {
+        let mut q = crate::Sql::new(
+            "INSERT INTO outbox (id, org_id, kind, recipient, subject, body, code, attempts, next_attempt_at, created_at) VALUES ",
+        );
+        for (i, m) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind(m.id.clone())
+                .push(", ")
+                .bind(m.org_id.clone())
+                .push(", ")
+                .bind(m.kind.clone())
+                .push(", ")
+                .bind(m.recipient.clone())
+                .push(", ")
+                .bind(m.subject.clone())
+                .push(", ")
+                .bind(m.body.clone())
+                .push(", ")
+                .bind(m.code.clone())
+                .push(", 0, ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(")");
+        }
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
 /// Up to `limit` messages due now that no worker holds.
 pub async fn due(c: &mut Conn, now: i64, limit: i64) -> Result<Vec<QueuedMail>> {
     Ok(sqlx::query_as(

@@ -190,6 +190,32 @@ pub async fn set_org_role(
     Ok(())
 }
 
+/// Records that these users were invited to the organization now.
+pub async fn mark_invited(c: &mut Conn, org: &OrgId, users: &[UserId], now: i64) -> Result<()> {
+    for chunk in users.chunks(500) {
+        let mut q = Sql::new("UPDATE org_members SET invited_at = ");
+        q.bind(now)
+            .push(" WHERE org_id = ")
+            .bind(org.clone())
+            .push(" AND user_id IN ");
+        q.bind_list(chunk);
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// When the user was last invited to the organization, if ever.
+pub async fn invited_at(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<Option<i64>> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT invited_at FROM org_members WHERE org_id = $1 AND user_id = $2")
+            .bind(org)
+            .bind(user)
+            .fetch_optional(c)
+            .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
 pub async fn delete_org_member(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<()> {
     sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")
         .bind(org)

@@ -56,6 +56,8 @@ pub struct UserListRow {
     pub name: Option<String>,
     pub first_signed_in_at: Option<i64>,
     pub org_role: Option<OrgRole>,
+    /// When the user was last invited to the organization.
+    pub invited_at: Option<i64>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
@@ -159,7 +161,7 @@ fn pg_candidates(needle: &str) -> (&'static str, String) {
 /// memberships in user order (the primary key), so its cost follows the team's size, not the org's.
 pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
     let mut q = Sql::new(
-        "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role FROM org_members om JOIN users u ON u.id = om.user_id",
+        "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role, om.invited_at FROM org_members om JOIN users u ON u.id = om.user_id",
     );
     let membership_conds = |q: &mut Sql, alias: &str| {
         if let Some(r) = &f.team_role {

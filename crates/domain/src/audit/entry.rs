@@ -194,6 +194,13 @@ impl AuditEvent {
                 json!({"role": before}),
                 json!({"role": after}),
             ),
+            InvitationResent { user, email } => p(
+                "user.invite",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"invited": true}),
+            ),
             OrgRoleRevoked { user, email, role } => p(
                 "org_role.revoke",
                 user,

@@ -103,6 +103,8 @@ pub enum AuditEvent {
         email: String,
         role: OrgRole,
     },
+    /// An invitation mailed again to a user who has not signed in yet.
+    InvitationResent { user: UserId, email: String },
     SubscriptionCreated {
         subscription: SubscriptionId,
         name: String,

@@ -3,6 +3,7 @@
 //! DESIGN.md they check.
 
 mod helpers;
+mod invitations;
 
 mod apps;
 mod audit;

@@ -56,6 +56,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/api/v1/orgs/{org}/users/{user}") => Some(ADMIN_ANALYST),
         ("delete", "/api/v1/orgs/{org}/users/{user}") => Some(ADMIN),
         ("post", "/api/v1/orgs/{org}/users/{user}/memberships") => Some(ADMIN),
+        ("post", "/api/v1/orgs/{org}/users/{user}/invitation") => Some(ADMIN),
         ("patch", "/api/v1/orgs/{org}/users/{user}/memberships/{team}")
         | ("delete", "/api/v1/orgs/{org}/users/{user}/memberships/{team}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/admins") => Some(ADMIN_ANALYST),

@@ -1,6 +1,8 @@
 //! R6: many emails added to one team at once, all or nothing with respect to seats.
 
-use super::{AddOutcome, AddResult, BulkAdd, BulkAddResult, MAX_BULK_EMAILS, app_access_for};
+use super::{
+    AddOutcome, AddResult, BulkAdd, BulkAddResult, MAX_BULK_EMAILS, app_access_for, invitations,
+};
 use crate::seats;
 use crate::teams::load_team;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
@@ -124,6 +126,14 @@ impl Services {
             w.unchanged().await?;
             return Ok(summary);
         }
+        if req.invite != Some(false) {
+            let emails: HashMap<&UserId, &String> = ids.iter().map(|(e, id)| (id, e)).collect();
+            let invitees: Vec<(UserId, String)> = to_add
+                .iter()
+                .map(|id| (id.clone(), emails[id].clone()))
+                .collect();
+            invitations::invite(&mut w, &team.name, &invitees).await?;
+        }
         w.record(AuditEvent::MembersAdded {
             team: team_id,
             team_name: team.name.clone(),
@@ -135,6 +145,7 @@ impl Services {
         })
         .await?;
         w.commit().await?;
+        self.wake_mailer();
         Ok(summary)
     }
 }

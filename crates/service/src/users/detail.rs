@@ -34,11 +34,13 @@ impl Services {
             return Err(switchboard_domain::access::NOT_YOUR_ROLE.into());
         }
         let u = people::get_user(c, &id).await?.ok_or_else(not_found_user)?;
+        let invited_at = people::invited_at(c, &who.org, &id).await?;
         Ok(UserView {
             id: u.id.into(),
             email: u.email,
             name: u.name,
             status: status_of(u.first_signed_in_at),
+            invited_at: invited_at.map(crate::views::rfc3339),
             org_role: role,
             memberships: visible,
         })

@@ -5,6 +5,7 @@
 mod bulk_add;
 mod counts;
 mod detail;
+mod invitations;
 pub use switchboard_store::user_list::UserCounts;
 mod list;
 mod memberships;
@@ -72,6 +73,10 @@ pub struct BulkAdd {
     #[schema(nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub app_access: Option<bool>,
+    /// Mail each new member an invitation (default: true).
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub invite: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -230,6 +235,7 @@ async fn load_target(
 fn user_view(u: people::UserListRow, memberships: Vec<MembershipView>) -> UserView {
     UserView {
         status: status_of(u.first_signed_in_at),
+        invited_at: u.invited_at.map(crate::views::rfc3339),
         org_role: u.org_role,
         id: u.id.into(),
         email: u.email,

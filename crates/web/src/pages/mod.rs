@@ -58,6 +58,10 @@ pub fn router() -> Router<AppState> {
             get(users::confirm_remove_membership).post(users::remove_membership),
         )
         .route(
+            "/orgs/{org}/users/{user}/invitation",
+            post(users::resend_invitation),
+        )
+        .route(
             "/orgs/{org}/users/{user}/remove",
             get(users::confirm_remove_from_org).post(users::remove_from_org),
         )

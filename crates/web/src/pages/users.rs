@@ -72,6 +72,7 @@ struct AddForm {
     team_id: String,
     team_role: String,
     app_access: bool,
+    invite: bool,
     emails: String,
 }
 
@@ -188,6 +189,7 @@ pub async fn list(
 ) -> PageResult {
     let add = AddForm {
         app_access: true,
+        invite: true,
         ..AddForm::default()
     };
     users_page(&state, &p, raw.as_deref().unwrap_or(""), add, None, None).await
@@ -212,6 +214,7 @@ pub async fn add(
         team_id: f.get("team_id").to_owned(),
         team_role: f.get("team_role").to_owned(),
         app_access: f.checked("app_access"),
+        invite: f.checked("invite"),
         emails: f.get("emails").to_owned(),
     };
     let request = TeamRole::parse(&form.team_role)
@@ -221,6 +224,7 @@ pub async fn add(
             team_role,
             emails: split_emails(&form.emails),
             app_access: Some(form.app_access),
+            invite: Some(form.invite),
         });
     let result = match request {
         Ok(r) => state.services.bulk_add_users(&p.who, &req, r).await,
@@ -595,6 +599,24 @@ pub async fn remove_from_org(
         Ok(()) => Ok(done(
             &format!("/orgs/{}/users", p.who.org),
             &format!("Removed {} from the organization.", u.email),
+        )),
+        Err(e) => user_page(&state, &p, &user, Some(FormError::from_service(e)?)).await,
+    }
+}
+
+/// **Resend invitation** to a user who has not signed in yet.
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, user)): Path<(String, String)>,
+    PageForm(_): PageForm,
+) -> PageResult {
+    let u = state.services.get_user(&p.who, &user).await?;
+    match state.services.resend_invitation(&p.who, &req, &user).await {
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/users/{user}", p.who.org),
+            &format!("Invitation sent again to {}.", u.email),
         )),
         Err(e) => user_page(&state, &p, &user, Some(FormError::from_service(e)?)).await,
     }

@@ -43,6 +43,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list_users, users::bulk_add))
         .routes(routes!(users::get_user, users::remove_from_org))
         .routes(routes!(users::add_membership))
+        .routes(routes!(users::resend_invitation))
         .routes(routes!(users::update_membership, users::remove_membership))
         .routes(routes!(roles::list_roles, roles::assign_role))
         .routes(routes!(roles::change_role, roles::revoke_role))

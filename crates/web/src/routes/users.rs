@@ -64,6 +64,25 @@ pub async fn remove_from_org(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Mail a user who has not signed in yet their invitation again (at most once per 10 minutes).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/invitation", tag = "users", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)),
+    responses((status = 202, body = crate::routes::auth::Accepted), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    InRequest(ctx): InRequest,
+    Path((_org, user)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<crate::routes::auth::Accepted>)> {
+    state.services.resend_invitation(&who, &ctx, &user).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(crate::routes::auth::Accepted {
+            detail: "The invitation is on its way.",
+        }),
+    ))
+}
+
 /// Add a user of the organization to another team (R5).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/memberships", tag = "users", security(("session" = [])),
     params(("org" = String, Path), ("user" = String, Path)), request_body = AddMembership,
