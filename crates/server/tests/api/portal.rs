@@ -272,6 +272,43 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     );
     violations.extend(b.audit("team-settings").await);
 
+    // R24: an SSO policy for an email team; the secret is never shown again.
+    b.click_link("SSO").await;
+    b.fill("#name", "Acme Okta").await;
+    b.fill("#issuer", "https://acme.okta.example").await;
+    b.fill("#client_id", "switchboard").await;
+    b.fill("#client_secret", "s3cr3t-value").await;
+    b.fill("#allowed_domains", "acme.example, acme-calls.example")
+        .await;
+    b.tick(&format!("input[name=team_ids][value='{support}']"))
+        .await;
+    b.click("main form.card button[type=submit]").await;
+    assert!(
+        b.text(".banner.info")
+            .await
+            .contains("SSO policy Acme Okta is created"),
+        "{}",
+        b.body().await
+    );
+    assert!(!b.client.source().await.unwrap().contains("s3cr3t-value"));
+    violations.extend(b.audit("sso").await);
+
+    // A device-login team: an enrollment key, shown once.
+    b.click_link("Teams").await;
+    b.fill("#name", "Kiosks").await;
+    b.tick("input[name=login_type][value=device]").await;
+    b.click("main form.card button[type=submit]").await;
+    b.fill("#max_uses", "5").await;
+    b.click("form[action$='/enrollment-keys'] button[type=submit]")
+        .await;
+    let key = b.text("#new-key code").await;
+    assert!(key.len() > 20, "the key is shown: {}", b.body().await);
+    violations.extend(b.audit("device-team").await);
+    let team_page = b.path().await.trim_end_matches("/enrollment-keys").to_owned();
+    b.goto(&format!("{}{team_page}", app.base)).await;
+    assert!(!b.body().await.contains(&key), "shown only once");
+    assert!(b.body().await.contains("of 5"));
+
     // R25: the audit page lists these actions.
     b.click_link("Audit log").await;
     let log = b.text("table").await;

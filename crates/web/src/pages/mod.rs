@@ -11,9 +11,11 @@ pub mod admins;
 pub mod audit;
 pub mod billing;
 pub mod browser;
+pub mod devices;
 pub mod settings;
 pub mod shell;
 pub mod sign_in;
+pub mod sso;
 pub mod teams;
 pub mod users;
 
@@ -44,6 +46,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/orgs/{org}/teams/{team}",
             get(teams::detail).post(teams::edit),
+        )
+        .route(
+            "/orgs/{org}/teams/{team}/enrollment-keys",
+            post(devices::create_key),
+        )
+        .route(
+            "/orgs/{org}/teams/{team}/enrollment-keys/{key}/revoke",
+            post(devices::revoke_key),
+        )
+        .route(
+            "/orgs/{org}/teams/{team}/devices/{device}/remove",
+            post(devices::remove_device),
         )
         .route("/orgs/{org}/teams/{team}/delete", post(teams::delete))
         .route("/orgs/{org}/users", get(users::list).post(users::add))
@@ -85,6 +99,12 @@ pub fn router() -> Router<AppState> {
             "/orgs/{org}/settings/policies/{pol}/delete",
             post(settings::delete_policy),
         )
+        .route("/orgs/{org}/settings/sso", get(sso::list).post(sso::create))
+        .route(
+            "/orgs/{org}/settings/sso/{pol}",
+            get(sso::detail).post(sso::update),
+        )
+        .route("/orgs/{org}/settings/sso/{pol}/delete", post(sso::delete))
         .route("/orgs/{org}/billing", get(billing::list))
         .route("/orgs/{org}/billing/{sub}", get(billing::detail))
         .route(

@@ -49,6 +49,7 @@ pub enum Section {
     Billing,
     Settings,
     Policies,
+    Sso,
     Audit,
 }
 
@@ -133,6 +134,7 @@ impl Shell {
         }
         if may(Action::ViewPolicies) {
             settings.push(item(Section::Policies, "/settings/policies", "Policies"));
+            settings.push(item(Section::Sso, "/settings/sso", "SSO"));
         }
         if !settings.is_empty() {
             nav.push(NavGroup {

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use switchboard_domain::access::Action;
 use switchboard_domain::team::LoginType;
 use switchboard_service::ServiceError;
+use switchboard_service::apps::{DeviceView, EnrollmentKeyView};
 use switchboard_service::teams::{CreateTeam, UpdateTeam};
 use switchboard_service::views::TeamView;
 
@@ -193,21 +194,45 @@ struct TeamPage {
     team: TeamView,
     may_edit: bool,
     may_delete: bool,
+    /// A device team's devices and enrollment keys, for those who manage them.
+    devices: Option<(Vec<DeviceView>, Vec<EnrollmentKeyView>)>,
+    /// A key just created: shown this once.
+    new_key: Option<String>,
     name: String,
     description: String,
     error: Option<FormError>,
 }
 
-async fn team_page(
+pub(super) async fn team_page(
     state: &AppState,
     p: &OrgPage,
     team_id: &str,
     edited: Option<(String, String)>,
     error: Option<FormError>,
 ) -> PageResult {
+    team_page_with_key(state, p, team_id, edited, error, None).await
+}
+
+pub(super) async fn team_page_with_key(
+    state: &AppState,
+    p: &OrgPage,
+    team_id: &str,
+    edited: Option<(String, String)>,
+    error: Option<FormError>,
+    new_key: Option<String>,
+) -> PageResult {
     let team = state.services.get_team(&p.who, team_id).await?;
     let shell = Shell::for_org(state, p, &team.name, Section::Teams).await?;
     let id = switchboard_domain::ids::TeamId::parse(&team.id).ok_or_else(PageError::not_found)?;
+    let devices =
+        if team.login_type == LoginType::Device && p.who.may(Action::ManageDevices(&id)).is_ok() {
+            Some((
+                state.services.list_devices(&p.who, team_id).await?,
+                state.services.list_enrollment_keys(&p.who, team_id).await?,
+            ))
+        } else {
+            None
+        };
     let (name, description) = edited.unwrap_or_else(|| {
         (
             team.name.clone(),
@@ -221,6 +246,8 @@ async fn team_page(
             org: p.who.org.to_string(),
             may_edit: p.who.may(Action::EditTeam(&id)).is_ok(),
             may_delete: p.who.may(Action::DeleteTeam(&id)).is_ok() && !team.is_initial_team,
+            devices,
+            new_key,
             team,
             name,
             description,
