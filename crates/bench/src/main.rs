@@ -5,10 +5,12 @@
 //! links no load generator.
 //!
 //! Map: [`users`] (the users page, search, bulk adds), [`toggles`] (seat-checked writes),
-//! [`entitlement`] (the app's answer), [`flood`] (admin writes under a sign-in flood).
+//! [`entitlement`] (the app's answer), [`flood`] (admin writes under a sign-in flood), [`pages`]
+//! (every portal page's server time).
 
 mod entitlement;
 mod flood;
+mod pages;
 mod rig;
 mod toggles;
 mod users;
@@ -59,6 +61,15 @@ enum Command {
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
     },
+    /// Every portal page, as the demo's Org Admin loads it, against /healthz of the same server.
+    Pages {
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        #[arg(long, default_value_t = 12)]
+        teams: usize,
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+    },
     /// An Org Admin's writes while one address floods sign-in starts, against the same writes idle.
     SignInFlood {
         #[arg(long, default_value_t = 2000)]
@@ -97,6 +108,11 @@ async fn main() -> anyhow::Result<()> {
             workers,
             seconds,
         } => toggles::run(db, users, teams, workers, seconds).await,
+        Command::Pages {
+            users,
+            teams,
+            requests,
+        } => pages::run(db, users, teams, requests).await,
         Command::SignInFlood {
             users,
             teams,

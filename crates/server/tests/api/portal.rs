@@ -304,7 +304,11 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     let key = b.text("#new-key code").await;
     assert!(key.len() > 20, "the key is shown: {}", b.body().await);
     violations.extend(b.audit("device-team").await);
-    let team_page = b.path().await.trim_end_matches("/enrollment-keys").to_owned();
+    let team_page = b
+        .path()
+        .await
+        .trim_end_matches("/enrollment-keys")
+        .to_owned();
     b.goto(&format!("{}{team_page}", app.base)).await;
     assert!(!b.body().await.contains(&key), "shown only once");
     assert!(b.body().await.contains("of 5"));
