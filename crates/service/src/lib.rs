@@ -78,6 +78,8 @@ pub struct Services {
     /// Entitlement answers per app token, each tagged with the organization version it was built
     /// at; a different version in the database means rebuild (see [`apps`]).
     entitlements: apps::EntitlementCache,
+    /// The users page's head counts, while the organization is unchanged ([`users`]).
+    user_counts: users::CountCache,
     /// Per-address limits of sign-in starts and code checks, in memory ([`throttle`]).
     start_limiter: throttle::AddressLimiter,
     verify_limiter: throttle::AddressLimiter,
@@ -105,6 +107,7 @@ impl Services {
             config,
             secrets,
             entitlements: Default::default(),
+            user_counts: Default::default(),
             mail_waker: Default::default(),
         }
     }

@@ -190,6 +190,26 @@ pub async fn set_org_role(
     Ok(())
 }
 
+/// Of these users, those an invitation is for: not in the organization yet, and never signed in.
+pub async fn to_invite(c: &mut Conn, org: &OrgId, users: &[UserId]) -> Result<Vec<UserId>> {
+    let mut found = Vec::new();
+    for chunk in users.chunks(500) {
+        let mut q =
+            Sql::new("SELECT u.id FROM users u WHERE u.first_signed_in_at IS NULL AND u.id IN ");
+        q.bind_list(chunk);
+        q.push(" AND NOT EXISTS (SELECT 1 FROM org_members om WHERE om.org_id = ")
+            .bind(org.clone())
+            .push(" AND om.user_id = u.id)");
+        let (text, args) = q.build();
+        found.extend(
+            sqlx::query_scalar_with::<_, UserId, _>(&text, args)
+                .fetch_all(&mut *c)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// Records that these users were invited to the organization now.
 pub async fn mark_invited(c: &mut Conn, org: &OrgId, users: &[UserId], now: i64) -> Result<()> {
     for chunk in users.chunks(500) {

@@ -44,6 +44,20 @@ async fn r6_adding_users_mails_each_an_invitation_unless_told_not_to(app: TestAp
     assert_eq!(ana["status"], "not_signed_in");
     assert!(ana["invited_at"].as_str().unwrap().ends_with('Z'));
 
+    // Someone already in the organization, added to another team, gets no new invitation; nor
+    // does anyone who has signed in.
+    let r = app
+        .post(
+            &org.path("/users"),
+            &org.admin,
+            json!({"team_id": org.initial_team, "team_role": "member",
+                   "emails": ["ana@acme.example", org.admin_email], "app_access": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(invitations_to(&app, "ana@acme.example").await.len(), 1);
+    assert!(invitations_to(&app, &org.admin_email).await.is_empty());
+
     // `"invite": false`: added, not mailed, not shown as invited.
     let r = app
         .post(

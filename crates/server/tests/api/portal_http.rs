@@ -214,6 +214,21 @@ async fn r11_signed_out_pages_send_you_to_sign_in_and_back_only_here(app: TestAp
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
+    // Nor may a `next` smuggle another site past the check (browsers drop tabs and new lines).
+    for sneaky in ["/\t/evil.example", "/\n/evil.example", "/\\evil.example"] {
+        let _ = post(&app, "/sign-in", "", &app.base, &[("email", &email)]).await;
+        let code = app.last_code(&email).await.unwrap();
+        let r = post(
+            &app,
+            "/sign-in",
+            "",
+            &app.base,
+            &[("email", &email), ("code", &code), ("next", sneaky)],
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{sneaky:?}");
+        assert_eq!(r.headers()["location"], "/", "{sneaky:?}");
+    }
     // A wrong code is said beside the code field, and no session starts.
     let _ = post(&app, "/sign-in", "", &app.base, &[("email", &email)]).await;
     let wrong = post(
@@ -281,9 +296,43 @@ async fn r9_an_org_analyst_reads_the_portal_and_changes_nothing(app: TestApp) {
     assert!(csv.contains("analyst@example.com"));
 }
 
+async fn r25_the_audit_csv_holds_the_whole_filtered_log(app: TestApp) {
+    let org = app.established_org(5).await;
+    for i in 0..120 {
+        let r = app
+            .post(
+                &org.path("/teams"),
+                &org.admin,
+                serde_json::json!({"name": format!("Team {i}"), "login_type": "email"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let r = browser()
+        .get(format!(
+            "{}/orgs/{}/audit.csv?action=team.create",
+            app.base, org.id
+        ))
+        .header("cookie", format!("sb_session={}", org.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("audit-log.csv")
+    );
+    let csv = r.text().await.unwrap();
+    let rows = csv.lines().filter(|l| l.contains("team.create")).count();
+    assert!(rows >= 120, "every page of the log: {rows} rows");
+}
+
 db_tests!(
     r25_portal_forms_refuse_other_origins_and_missing_csrf_tokens,
     r5_portal_pages_of_another_organization_are_not_found,
     r11_signed_out_pages_send_you_to_sign_in_and_back_only_here,
-    r9_an_org_analyst_reads_the_portal_and_changes_nothing
+    r9_an_org_analyst_reads_the_portal_and_changes_nothing,
+    r25_the_audit_csv_holds_the_whole_filtered_log
 );

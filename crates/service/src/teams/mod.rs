@@ -19,6 +19,16 @@ use switchboard_store::billing;
 use switchboard_store::orgs::{self, TeamRow};
 use utoipa::ToSchema;
 
+/// A team as a picker shows it.
+#[derive(Debug, Clone)]
+pub struct TeamChoice {
+    pub id: String,
+    pub name: String,
+    pub login_type: LoginType,
+    /// Seat holders in the team.
+    pub seats_used: i64,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {

@@ -1,6 +1,6 @@
 //! Reading the organization and its teams (a Team Admin sees their own).
 
-use super::{load_team, team_views};
+use super::{TeamChoice, load_team, team_views};
 use crate::views::{OrgView, TeamView, rfc3339};
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -34,6 +34,24 @@ impl Services {
             .filter(|t| scope.includes(&t.id.clone()))
             .collect();
         team_views(&mut c, &who.org, rows).await
+    }
+
+    /// The teams the caller may see, without their member counts (which cost a pass over every
+    /// membership): for pickers and filters.
+    pub async fn team_choices(&self, who: &OrgCaller) -> ServiceResult<Vec<TeamChoice>> {
+        let scope = who.may(Action::ViewTeams)?;
+        let mut c = self.store.read().await?;
+        Ok(orgs::list_teams(&mut c, &who.org)
+            .await?
+            .into_iter()
+            .filter(|t| scope.includes(&t.id))
+            .map(|t| TeamChoice {
+                id: t.id.into(),
+                name: t.name,
+                login_type: t.login_type,
+                seats_used: t.seats_used,
+            })
+            .collect())
     }
 
     pub async fn get_team(&self, who: &OrgCaller, team: &str) -> ServiceResult<TeamView> {

@@ -100,6 +100,13 @@ impl Services {
         if app_access {
             seats::check_team(w.db(), &who.org, &team.id, &team.name, to_add.len() as i64).await?;
         }
+        // Invitations go to people new to the organization who have never signed in; someone
+        // already active here is just added to the team.
+        let invitees = if req.invite == Some(false) {
+            Vec::new()
+        } else {
+            people::to_invite(w.db(), &who.org, &to_add).await?
+        };
         people::insert_org_members(w.db(), &who.org, &to_add, now).await?;
         people::insert_memberships(w.db(), &who.org, &team.id, &to_add, role, app_access, now)
             .await?;
@@ -126,9 +133,9 @@ impl Services {
             w.unchanged().await?;
             return Ok(summary);
         }
-        if req.invite != Some(false) {
+        if !invitees.is_empty() {
             let emails: HashMap<&UserId, &String> = ids.iter().map(|(e, id)| (id, e)).collect();
-            let invitees: Vec<(UserId, String)> = to_add
+            let invitees: Vec<(UserId, String)> = invitees
                 .iter()
                 .map(|id| (id.clone(), emails[id].clone()))
                 .collect();

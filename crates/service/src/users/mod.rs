@@ -6,6 +6,7 @@ mod bulk_add;
 mod counts;
 mod detail;
 mod invitations;
+pub use counts::CountCache;
 pub use switchboard_store::user_list::UserCounts;
 mod list;
 mod memberships;

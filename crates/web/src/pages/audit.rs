@@ -1,11 +1,13 @@
 //! The audit log in the portal (`/orgs/{org}/audit`): filters (actor, action, target, time
-//! range), newest first, page by page, and **Download CSV** of the filtered log (the JSON API's
-//! export, so the file is the same one scripts get).
+//! range), newest first, page by page, and **Download CSV** of the whole filtered log (the same
+//! columns as the JSON API's export).
 
 use super::browser::{FormError, OrgPage, PageResult, page};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use switchboard_service::audit::AuditQuery;
 use switchboard_service::views::AuditEntryView;
 
@@ -67,11 +69,10 @@ pub async fn list(
         s.append_pair("cursor", &c);
         format!("{base}?{}", s.finish())
     });
-    let api = format!("/api/v1/orgs/{}/audit-log", p.who.org);
     let csv = if query.is_empty() {
-        format!("{api}?format=csv")
+        format!("/orgs/{}/audit.csv", p.who.org)
     } else {
-        format!("{api}?{query}&format=csv")
+        format!("/orgs/{}/audit.csv?{query}", p.who.org)
     };
     let shell = Shell::for_org(&state, &p, "Audit log", Section::Audit).await?;
     Ok(page(
@@ -90,4 +91,36 @@ pub async fn list(
             error,
         },
     ))
+}
+
+/// **Download CSV** of the filtered log: every entry, page after page, newest first.
+pub async fn export(
+    State(state): State<AppState>,
+    p: OrgPage,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let mut q = crate::input::query::<AuditQuery>(raw.as_deref().unwrap_or(""))
+        .map_err(|e| super::browser::PageError::Status(e.status(), e.detail().to_owned()))?;
+    q.limit = Some(500);
+    q.format = None;
+    let mut entries = Vec::new();
+    loop {
+        let page = state.services.audit_log(&p.who, &q).await?;
+        entries.extend(page.items);
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit-log.csv\"",
+            ),
+        ],
+        switchboard_service::audit::to_csv(&entries),
+    )
+        .into_response())
 }

@@ -31,11 +31,16 @@ impl FromRequestParts<AppState> for Browser {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let next = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
+        // Back to this page after signing in; a form's address can't be opened, so `/` for those.
+        let next = if parts.method == axum::http::Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned()
+        } else {
+            "/".to_owned()
+        };
         let Some(session) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
             return Err(PageError::SignIn { next });
         };
@@ -48,14 +53,7 @@ impl FromRequestParts<AppState> for Browser {
             user,
             csrf_token: state.services.csrf_token(&session),
             session,
-            flash: jar
-                .get(FLASH_COOKIE)
-                .map(|c| {
-                    form_urlencoded::parse(format!("m={}", c.value()).as_bytes())
-                        .map(|(_, v)| v.into_owned())
-                        .collect::<String>()
-                })
-                .filter(|m| !m.is_empty()),
+            flash: flash_of(&parts.headers),
         })
     }
 }
@@ -288,7 +286,16 @@ pub type PageResult = Result<Response, PageError>;
 /// Renders a template. A template that fails to render is a bug, logged and answered 500.
 pub fn render(t: &impl askama::Template) -> Response {
     match t.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => (
+            [
+                // Pages hold people's data (and once, an enrollment key): never cached, never framed.
+                (header::CACHE_CONTROL, "no-store"),
+                (header::X_FRAME_OPTIONS, "DENY"),
+                (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+            ],
+            Html(html),
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a page failed to render");
             (
@@ -300,16 +307,33 @@ pub fn render(t: &impl askama::Template) -> Response {
     }
 }
 
+/// The flash message a redirect left for this request, if any.
+pub fn flash_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(FLASH_COOKIE)
+        .map(|c| {
+            form_urlencoded::parse(format!("m={}", c.value()).as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .collect::<String>()
+        })
+        .filter(|m| !m.is_empty())
+}
+
+/// Clears the flash cookie once its message is shown.
+pub fn clear_flash(resp: &mut Response) {
+    let gone = Cookie::build((FLASH_COOKIE, ""))
+        .path("/")
+        .max_age(time::Duration::ZERO);
+    if let Ok(v) = HeaderValue::from_str(&gone.to_string()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 /// Renders a page for this browser, clearing the flash message it has now shown.
 pub fn page(browser: &Browser, t: &impl askama::Template) -> Response {
     let mut resp = render(t);
     if browser.flash.is_some() {
-        let gone = Cookie::build((FLASH_COOKIE, ""))
-            .path("/")
-            .max_age(time::Duration::ZERO);
-        if let Ok(v) = HeaderValue::from_str(&gone.to_string()) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+        clear_flash(&mut resp);
     }
     resp
 }

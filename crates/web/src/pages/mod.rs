@@ -82,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org}/admins", get(admins::list).post(admins::assign))
         .route("/orgs/{org}/admins/{user}", post(admins::change))
         .route("/orgs/{org}/audit", get(audit::list))
+        .route("/orgs/{org}/audit.csv", get(audit::export))
         .route("/orgs/{org}/settings", get(settings::settings_home))
         .route(
             "/orgs/{org}/settings/teams/{team}",

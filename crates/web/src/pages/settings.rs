@@ -15,6 +15,7 @@ use switchboard_domain::ids::TeamId;
 use switchboard_domain::settings::{SettingSpec, SettingType, Source, catalog};
 use switchboard_service::ServiceError;
 use switchboard_service::settings::{CreatePolicy, PolicyView, TeamSettingView, UpdatePolicy};
+use switchboard_service::teams::TeamChoice;
 use switchboard_service::views::TeamView;
 
 /// A value as a form shows it: `true`/`false`, a number, an enum word, or "" for none.
@@ -82,7 +83,7 @@ struct TeamSettingsPage {
     shell: Shell,
     org: String,
     team: TeamView,
-    teams: Vec<TeamView>,
+    teams: Vec<TeamChoice>,
     rows: Vec<SettingRow>,
     may_edit: bool,
     error: Option<FormError>,
@@ -126,7 +127,7 @@ async fn team_settings_page(
 ) -> PageResult {
     let view = state.services.team_settings(&p.who, team).await?;
     let team_view = state.services.get_team(&p.who, team).await?;
-    let teams = state.services.list_teams(&p.who).await?;
+    let teams = state.services.team_choices(&p.who).await?;
     let id = TeamId::parse(&team_view.id).ok_or_else(super::browser::PageError::not_found)?;
     let shell = Shell::for_org(
         state,
@@ -213,7 +214,7 @@ pub async fn save_team_settings(
 
 /// `/orgs/{org}/settings`: the first team's settings.
 pub async fn settings_home(State(state): State<AppState>, p: OrgPage) -> PageResult {
-    let teams = state.services.list_teams(&p.who).await?;
+    let teams = state.services.team_choices(&p.who).await?;
     let to = match teams.first() {
         Some(t) => format!("/orgs/{}/settings/teams/{}", p.who.org, t.id),
         None => format!("/orgs/{}/settings/policies", p.who.org),
@@ -238,7 +239,7 @@ struct PoliciesPage {
     shell: Shell,
     org: String,
     policies: Vec<PolicyLine>,
-    teams: Vec<TeamView>,
+    teams: Vec<TeamChoice>,
     may_manage: bool,
     /// The policy being edited, or `None` on the list with its create form.
     editing: Option<PolicyView>,
@@ -311,7 +312,7 @@ async fn policies_page(
     form: Option<PolicyForm>,
     error: Option<FormError>,
 ) -> PageResult {
-    let teams = state.services.list_teams(&p.who).await?;
+    let teams = state.services.team_choices(&p.who).await?;
     let name_of = |id: &TeamId| {
         teams
             .iter()

@@ -35,7 +35,14 @@ struct SignInPage {
 /// Only a path of this site may follow sign-in (never `//elsewhere` or a full URL).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -55,14 +62,19 @@ pub async fn form(
     Query(q): Query<SignInQuery>,
 ) -> Response {
     let email = q.email.unwrap_or_default();
-    render(&SignInPage {
+    let flash = super::browser::flash_of(&headers);
+    let mut resp = render(&SignInPage {
         code_step: !email.is_empty(),
         email,
         next: safe_next(q.next.as_deref()),
         csrf_token: csrf_of(&state, &headers),
-        flash: None,
+        flash: flash.clone(),
         error: None,
-    })
+    });
+    if flash.is_some() {
+        super::browser::clear_flash(&mut resp);
+    }
+    resp
 }
 
 /// Posts the email (a code is mailed) or the email and its code (the session starts).

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use switchboard_domain::access::Action;
 use switchboard_domain::team::LoginType;
 use switchboard_service::settings::{CreateSsoPolicy, SsoPolicyView, UpdateSsoPolicy};
-use switchboard_service::views::TeamView;
+use switchboard_service::teams::TeamChoice;
 
 /// The form as typed.
 #[derive(Default)]
@@ -60,7 +60,7 @@ struct SsoPage {
     org: String,
     policies: Vec<SsoPolicyView>,
     /// Email-login teams, the only ones SSO applies to.
-    teams: Vec<TeamView>,
+    teams: Vec<TeamChoice>,
     may_manage: bool,
     editing: Option<SsoPolicyView>,
     form: SsoForm,
@@ -77,7 +77,7 @@ async fn sso_page(
     let policies = state.services.list_sso_policies(&p.who).await?;
     let teams = state
         .services
-        .list_teams(&p.who)
+        .team_choices(&p.who)
         .await?
         .into_iter()
         .filter(|t| t.login_type == LoginType::Email)

@@ -70,6 +70,8 @@ impl TeamForm {
 #[template(path = "portal/onboarding.html")]
 struct OnboardingPage {
     shell: Shell,
+    /// Where the form posts.
+    action: String,
     teams: Vec<TeamView>,
     form: TeamForm,
     error: Option<FormError>,
@@ -87,6 +89,7 @@ async fn onboarding_page(
         &p.browser,
         &OnboardingPage {
             shell,
+            action: format!("/orgs/{}/onboarding", p.who.org),
             teams,
             form,
             error,

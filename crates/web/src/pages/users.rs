@@ -13,10 +13,11 @@ use switchboard_domain::access::Action;
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::role::TeamRole;
 use switchboard_service::ServiceError;
+use switchboard_service::teams::TeamChoice;
 use switchboard_service::users::{
     AddMembership, AddOutcome, BulkAdd, BulkAddResult, UpdateMembership, UserCounts, UserQuery,
 };
-use switchboard_service::views::{TeamView, UserView};
+use switchboard_service::views::UserView;
 
 /// The filters as the person set them, to fill the form and build page links.
 #[derive(Default)]
@@ -88,9 +89,9 @@ struct UsersPage {
     next_page: Option<String>,
     first_page: Option<String>,
     csv: String,
-    teams: Vec<TeamView>,
+    teams: Vec<TeamChoice>,
     /// Teams the person may add users to.
-    add_teams: Vec<TeamView>,
+    add_teams: Vec<TeamChoice>,
     add: AddForm,
     added: Option<BulkAddResult>,
     error: Option<FormError>,
@@ -123,9 +124,9 @@ async fn users_page(
             (Vec::new(), None)
         }
     };
-    let teams = state.services.list_teams(&p.who).await?;
+    let teams = state.services.team_choices(&p.who).await?;
     let counts = state.services.user_counts(&p.who).await?;
-    let add_teams: Vec<TeamView> = teams
+    let add_teams: Vec<TeamChoice> = teams
         .iter()
         .filter(|t| {
             TeamId::parse(&t.id).is_some_and(|id| p.who.may(Action::ManageMembership(&id)).is_ok())
@@ -319,7 +320,7 @@ struct UserPage {
     is_self: bool,
     may_remove_from_org: bool,
     /// Teams the user could be added to by this person.
-    other_teams: Vec<TeamView>,
+    other_teams: Vec<TeamChoice>,
     error: Option<FormError>,
 }
 
@@ -330,7 +331,7 @@ async fn user_page(
     error: Option<FormError>,
 ) -> PageResult {
     let u = state.services.get_user(&p.who, user).await?;
-    let teams = state.services.list_teams(&p.who).await?;
+    let teams = state.services.team_choices(&p.who).await?;
     let other_teams = teams
         .into_iter()
         .filter(|t| !u.memberships.iter().any(|m| m.team_id == t.id))
