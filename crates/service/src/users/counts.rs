@@ -13,12 +13,14 @@ use switchboard_store::user_list::UserCounts;
 /// How long a count may be reused while nothing in the organization changed.
 pub const FRESH_FOR_MS: i64 = 30_000;
 
-/// Counts by organization and scope (`None`: the whole organization), with the version and time
-/// they were made at. Bounded: a few thousand organizations' worth.
+/// An organization and a scope (`None`: the whole organization).
+type CountKey = (OrgId, Option<Vec<TeamId>>);
+/// The organization's version and the time a count was made at, and the count.
+type CountEntry = (i64, i64, UserCounts);
+
+/// Counts by organization and scope. Bounded: a few thousand organizations' worth.
 #[derive(Clone)]
-pub struct CountCache(
-    std::sync::Arc<quick_cache::sync::Cache<(OrgId, Option<Vec<TeamId>>), (i64, i64, UserCounts)>>,
-);
+pub struct CountCache(std::sync::Arc<quick_cache::sync::Cache<CountKey, CountEntry>>);
 
 impl Default for CountCache {
     fn default() -> Self {
