@@ -114,7 +114,17 @@ async fn r6_r25_sigkill_mid_bulk_add_leaves_all_or_nothing(app: TestApp) {
             _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => None,
         };
         server.kill().await;
-        let now = member_count(&app, &org, &org.initial_team).await;
+        // A COMMIT the killed server had already sent may still land a moment later: read
+        // until two readings agree.
+        let mut now = member_count(&app, &org, &org.initial_team).await;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let again = member_count(&app, &org, &org.initial_team).await;
+            if again == now {
+                break;
+            }
+            now = again;
+        }
         assert!(
             now == expected || now == expected + 1000,
             "round {round}: {expected} → {now}: half written"
@@ -191,25 +201,39 @@ async fn r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place(app:
             _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => {},
         }
         server.kill().await;
+        // A COMMIT the killed server had already sent still lands on PostgreSQL a moment later:
+        // read until two readings agree, so placement and log come from one settled state.
+        let read = || async {
+            let team = app
+                .get(
+                    &org.path(&format!("/teams/{}", org.second_team)),
+                    &org.admin,
+                )
+                .await;
+            let now = team.ok()["subscription_id"].as_str().unwrap().to_owned();
+            let log = app
+                .get(
+                    &org.path(&format!(
+                        "/audit-log?action=subscription.team_move&target={}&limit=500",
+                        org.second_team
+                    )),
+                    &org.admin,
+                )
+                .await;
+            (now, log.ok()["items"].as_array().unwrap().len())
+        };
+        let mut settled = read().await;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let again = read().await;
+            if again == settled {
+                break;
+            }
+            settled = again;
+        }
         // In exactly one subscription, and the log's moves say which.
-        let team = app
-            .get(
-                &org.path(&format!("/teams/{}", org.second_team)),
-                &org.admin,
-            )
-            .await;
-        let now = team.ok()["subscription_id"].as_str().unwrap().to_owned();
+        let (now, moves) = settled;
         assert!(subs.contains(&now), "round {round}");
-        let log = app
-            .get(
-                &org.path(&format!(
-                    "/audit-log?action=subscription.team_move&target={}&limit=500",
-                    org.second_team
-                )),
-                &org.admin,
-            )
-            .await;
-        let moves = log.ok()["items"].as_array().unwrap().len();
         assert_eq!(
             now == subs[1],
             moves % 2 == 1,
