@@ -53,6 +53,7 @@ problem_codes! {
     TeamNotEmpty = "team_not_empty", 409, "The team still has members or devices.";
     InitialTeam = "initial_team", 409, "The organization's initial team can't be deleted.";
     AlreadyMember = "already_member", 409, "The user is already a member of the team.";
+    AlreadySignedIn = "already_signed_in", 409, "The user has signed in already: there is no invitation to resend.";
     OrgRoleExists = "org_role_exists", 409, "The user already holds an org role; change it instead.";
     LastOrgAdmin = "last_org_admin", 409, "The change would leave the organization without an Org Admin (R10).";
     SeatLimitReached = "seat_limit_reached", 409, "No seat is free for the team; names the team, its limit and what is free.";

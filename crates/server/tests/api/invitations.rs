@@ -93,7 +93,7 @@ async fn r6_adding_users_mails_each_an_invitation_unless_told_not_to(app: TestAp
     let signed_in = org.path(&format!("/users/{}/invitation", org.admin_user));
     app.post(&signed_in, &org.admin, json!({}))
         .await
-        .problem(422, "validation_failed");
+        .problem(409, "already_signed_in");
 }
 
 async fn r6_a_thousand_new_users_queue_a_thousand_invitations_with_the_add(app: TestApp) {

@@ -106,9 +106,12 @@ impl Services {
             .await?
             .ok_or_else(not_found_user)?;
         if u.first_signed_in_at.is_some() {
-            return Err(ServiceError::invalid(
-                "user",
-                "has signed in already: there is no invitation to resend",
+            return Err(ServiceError::conflict(
+                crate::ProblemCode::AlreadySignedIn,
+                format!(
+                    "{} has signed in already: there is no invitation to resend.",
+                    u.email
+                ),
             ));
         }
         if let Some(at) = people::invited_at(w.db(), &who.org, &id).await? {

@@ -131,7 +131,11 @@ pub async fn change(
     match result {
         Ok(message) => Ok(done(&format!("/orgs/{}/admins", p.who.org), &message)),
         Err(e) => {
-            let error = Some(FormError::from_service(e)?);
+            // A row's refusal is said in the page's summary, not beside the Assign form's role.
+            let error = Some(FormError {
+                field: None,
+                ..FormError::from_service(e)?
+            });
             admins_page(&state, &p, String::new(), String::new(), error).await
         }
     }

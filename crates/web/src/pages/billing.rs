@@ -112,18 +112,27 @@ fn reservation(f: &FormData) -> Result<Option<i64>, ServiceError> {
     }
 }
 
+/// After a form of the subscription page: back to it with what happened, or the refusal. Only
+/// the Add team and rename forms have fields of their own; a row's refusal goes to the summary.
 async fn finish(
     state: &AppState,
     p: &OrgPage,
     sub: &str,
     result: Result<String, ServiceError>,
+    own_fields: bool,
 ) -> PageResult {
     match result {
         Ok(message) => Ok(done(
             &format!("/orgs/{}/billing/{sub}", p.who.org),
             &message,
         )),
-        Err(e) => subscription_page(state, p, sub, Some(FormError::from_service(e)?)).await,
+        Err(e) => {
+            let mut error = FormError::from_service(e)?;
+            if !own_fields {
+                error.field = None;
+            }
+            subscription_page(state, p, sub, Some(error)).await
+        }
     }
 }
 
@@ -136,6 +145,7 @@ pub async fn allocate(
     PageForm(f): PageForm,
 ) -> PageResult {
     let team = f.get("team_id").to_owned();
+    let adding = f.get("form") == "add_team";
     let result = match reservation(&f) {
         Ok(reserved_seats) => state
             .services
@@ -153,7 +163,7 @@ pub async fn allocate(
             }),
         Err(e) => Err(e),
     };
-    finish(&state, &p, &sub, result).await
+    finish(&state, &p, &sub, result, adding).await
 }
 
 /// Takes a team without seat holders out of the subscription.
@@ -170,7 +180,7 @@ pub async fn remove_team(
         .remove_team_from_subscription(&p.who, &req, &sub, &team)
         .await
         .map(|_| "The team left the subscription.".to_owned());
-    finish(&state, &p, &sub, result).await
+    finish(&state, &p, &sub, result, false).await
 }
 
 /// **Move** a team, with its seat holders, to another subscription.
@@ -200,7 +210,7 @@ pub async fn move_team(
             .map(|v| format!("Moved to {}.", v.name)),
         Err(e) => Err(e),
     };
-    finish(&state, &p, &sub, result).await
+    finish(&state, &p, &sub, result, false).await
 }
 
 /// Renames the subscription.
@@ -217,7 +227,7 @@ pub async fn rename(
         .rename_subscription(&p.who, &req, &sub, RenameSubscription { name })
         .await
         .map(|v| format!("Renamed to {}.", v.name));
-    finish(&state, &p, &sub, result).await
+    finish(&state, &p, &sub, result, true).await
 }
 
 /// Stores the payment method: the provider's token, brand, last four and expiry only.
@@ -252,5 +262,5 @@ pub async fn payment_method(
             .map(|_| "Payment method saved.".to_owned()),
         Err(e) => Err(e),
     };
-    finish(&state, &p, &sub, result).await
+    finish(&state, &p, &sub, result, false).await
 }

@@ -67,7 +67,7 @@ pub async fn remove_from_org(
 /// Mail a user who has not signed in yet their invitation again (at most once per 10 minutes).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/invitation", tag = "users", security(("session" = [])),
     params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 202, body = crate::routes::auth::Accepted), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, body = crate::routes::auth::Accepted), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 429, body = Problem)))]
 pub async fn resend_invitation(
     State(state): State<AppState>,
     InOrg(who): InOrg,
