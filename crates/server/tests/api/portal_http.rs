@@ -107,6 +107,17 @@ async fn r25_portal_forms_refuse_other_origins_and_missing_csrf_tokens(app: Test
             .await
             .contains(&"Night Shift".to_owned())
     );
+    // A body not declared as a form is refused too.
+    let r = browser()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", format!("sb_session={}", org.admin))
+        .header("origin", &ours)
+        .header("content-type", "text/plain")
+        .body(format!("name=Night+Shift&login_type=email&csrf_token={t}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
     // Our origin and the session's token: created, then a redirect (post/redirect/get).
     let r = post(&app, &path, &org.admin, &ours, &fields(t)).await;
     assert_eq!(r.status(), 303);

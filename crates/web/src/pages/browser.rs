@@ -89,6 +89,18 @@ impl FromRequest<AppState> for PageForm {
         if !same_origin(&parts, state) {
             return Err(PageError::csrf());
         }
+        let declared = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        if !declared {
+            return Err(PageError::Status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Forms are sent as application/x-www-form-urlencoded, as a browser sends them."
+                    .into(),
+            ));
+        }
         let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES)
             .await
             .map_err(|_| {
