@@ -118,8 +118,10 @@ async fn users_page(
     };
     let (users, next) = match listed {
         Ok(page) => (page.items, page.next_cursor),
-        Err(e) => {
-            // A filter that can't be used shows beside the filters; the list is left empty.
+        Err(mut e) => {
+            // A filter that can't be used is said in the summary, linking to the filter's own
+            // control (`filter-…`); the list is left empty.
+            e.field = e.field.map(|f| format!("filter-{f}"));
             error = error.or(Some(e));
             (Vec::new(), None)
         }
