@@ -2,12 +2,10 @@
 //! range), newest first, page by page, and **Download CSV** of the whole filtered log (the same
 //! columns as the JSON API's export).
 
-use super::browser::{FormError, OrgPage, PageResult, page};
+use super::browser::{FormError, OrgPage, PageResult, csv_download, page};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use switchboard_service::audit::AuditQuery;
 use switchboard_service::views::AuditEntryView;
 
@@ -53,10 +51,7 @@ pub async fn list(
             Ok(page) => Ok(page),
             Err(e) => Err(FormError::from_service(e)?),
         },
-        Err(api) => Err(FormError {
-            field: api.field().map(str::to_owned),
-            detail: api.detail().to_owned(),
-        }),
+        Err(api) => Err(FormError::from_api(api)?),
     };
     let (entries, next, error) = match listed {
         Ok(page) => (page.items, page.next_cursor, None),
@@ -99,8 +94,7 @@ pub async fn export(
     p: OrgPage,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let mut q = crate::input::query::<AuditQuery>(raw.as_deref().unwrap_or(""))
-        .map_err(|e| super::browser::PageError::Status(e.status(), e.detail().to_owned()))?;
+    let mut q = crate::input::query::<AuditQuery>(raw.as_deref().unwrap_or(""))?;
     q.limit = Some(500);
     q.format = None;
     let mut entries = Vec::new();
@@ -112,15 +106,8 @@ pub async fn export(
             None => break,
         }
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit-log.csv\"",
-            ),
-        ],
+    Ok(csv_download(
+        "audit-log.csv",
         switchboard_service::audit::to_csv(&entries),
-    )
-        .into_response())
+    ))
 }

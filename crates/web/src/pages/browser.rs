@@ -169,7 +169,11 @@ pub struct FormError {
 
 impl FormError {
     pub fn from_service(e: ServiceError) -> Result<Self, PageError> {
-        let api = ApiError::from(e);
+        Self::from_api(ApiError::from(e))
+    }
+
+    /// A refusal already in the API's terms (a malformed query string, say).
+    pub fn from_api(api: ApiError) -> Result<Self, PageError> {
         if api.status().is_server_error() {
             return Err(PageError::Status(api.status(), api.detail().to_owned()));
         }
@@ -248,6 +252,12 @@ impl PageError {
             StatusCode::FORBIDDEN,
             "This form did not come from this Switchboard page, or your session changed since it was shown. Go back, reload the page and try again.".into(),
         )
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(api: ApiError) -> Self {
+        Self::Status(api.status(), api.detail().to_owned())
     }
 }
 
@@ -346,6 +356,16 @@ pub fn page(browser: &Browser, t: &impl askama::Template) -> Response {
     let mut resp = render(t);
     if browser.flash.is_some() {
         clear_flash(&mut resp);
+    }
+    resp
+}
+
+/// A CSV file to download under `filename`.
+pub fn csv_download(filename: &str, body: String) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     resp
 }

@@ -2,13 +2,13 @@
 //! filtered list) and a user's page (their teams with team role and app access, remove from a
 //! team, remove from the organization — each behind a confirmation that names the consequence).
 
-use super::browser::{FieldError, FormError, OrgPage, PageError, PageForm, PageResult, done, page};
+use super::browser::{
+    FieldError, FormError, OrgPage, PageError, PageForm, PageResult, csv_download, done, page,
+};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use switchboard_domain::access::Action;
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::role::TeamRole;
@@ -111,10 +111,7 @@ async fn users_page(
             Ok(page) => Ok(page),
             Err(e) => Err(FormError::from_service(e)?),
         },
-        Err(api) => Err(FormError {
-            field: api.field().map(str::to_owned),
-            detail: api.detail().to_owned(),
-        }),
+        Err(api) => Err(FormError::from_api(api)?),
     };
     let (users, next) = match listed {
         Ok(page) => (page.items, page.next_cursor),
@@ -261,8 +258,7 @@ pub async fn export(
     p: OrgPage,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let mut q = crate::input::query::<UserQuery>(raw.as_deref().unwrap_or(""))
-        .map_err(|e| PageError::Status(e.status(), e.detail().to_owned()))?;
+    let mut q = crate::input::query::<UserQuery>(raw.as_deref().unwrap_or(""))?;
     q.limit = Some(200);
     let mut rows = Vec::new();
     loop {
@@ -300,17 +296,7 @@ pub async fn export(
         ],
         rows,
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"users.csv\"",
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(csv_download("users.csv", csv))
 }
 
 #[derive(askama::Template)]
