@@ -307,6 +307,70 @@ async fn r9_an_org_analyst_reads_the_portal_and_changes_nothing(app: TestApp) {
     assert!(csv.contains("analyst@example.com"));
 }
 
+/// The number a counter of the users page shows.
+fn counter(html: &str, label: &str) -> i64 {
+    let end = html
+        .find(&format!("</span>{label}</div>"))
+        .expect("the counter");
+    let start = html[..end].rfind('>').unwrap() + 1;
+    html[start..end].trim().parse().unwrap()
+}
+
+async fn r11_a_team_admins_users_page_counts_only_their_teams(app: TestApp) {
+    let org = app.established_org(10).await;
+    let add = |team: &str, role: &str, emails: &[&str]| serde_json::json!({"team_id": team, "team_role": role, "emails": emails, "app_access": false});
+    let r = app
+        .post(
+            &org.path("/users"),
+            &org.admin,
+            add(&org.second_team, "team_admin", &["lead@acme.example"]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .post(
+            &org.path("/users"),
+            &org.admin,
+            add(
+                &org.second_team,
+                "member",
+                &["a@acme.example", "b@acme.example"],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .post(
+            &org.path("/users"),
+            &org.admin,
+            add(
+                &org.initial_team,
+                "member",
+                &["c@acme.example", "d@acme.example", "e@acme.example"],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let everyone = app.get(&org.path("/users?limit=200"), &org.admin).await;
+    let total = everyone.ok()["items"].as_array().unwrap().len() as i64;
+    let (_, html) = page(&app, &format!("/orgs/{}/users", org.id), &org.admin).await;
+    assert_eq!(counter(&html, "Users"), total);
+    let lead = app.sign_in("lead@acme.example").await;
+    let (status, html) = page(&app, &format!("/orgs/{}/users", org.id), &lead).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        counter(&html, "Users"),
+        3,
+        "the lead and the two members of their team"
+    );
+    assert_eq!(
+        counter(&html, "Not yet signed in"),
+        2,
+        "the lead has signed in"
+    );
+    assert!(!html.contains("c@acme.example"));
+}
+
 async fn r25_the_audit_csv_holds_the_whole_filtered_log(app: TestApp) {
     let org = app.established_org(5).await;
     for i in 0..120 {
@@ -345,5 +409,6 @@ db_tests!(
     r5_portal_pages_of_another_organization_are_not_found,
     r11_signed_out_pages_send_you_to_sign_in_and_back_only_here,
     r9_an_org_analyst_reads_the_portal_and_changes_nothing,
-    r25_the_audit_csv_holds_the_whole_filtered_log
+    r25_the_audit_csv_holds_the_whole_filtered_log,
+    r11_a_team_admins_users_page_counts_only_their_teams
 );
