@@ -6,6 +6,7 @@ use crate::billing::{InvoiceStatus, Period, SubscriptionStatus};
 use crate::ids::*;
 use crate::role::{OrgRole, TeamRole};
 use crate::settings::PolicyKind;
+use crate::sso::SsoPurpose;
 use crate::team::LoginType;
 use sqlx::any::{Any, AnyTypeInfo};
 use sqlx::encode::IsNull;
@@ -56,4 +57,5 @@ text_column!(
     SubscriptionStatus,
     InvoiceStatus,
     PolicyKind,
+    SsoPurpose,
 );

@@ -9,6 +9,7 @@
 //! - [`billing`]: payment methods (never a card number), periods, invoice lines.
 //! - [`seats`]: seat arithmetic of a subscription pool (R14).
 //! - [`settings`]: the settings catalog (`catalog/settings.json`) and R23's resolution.
+//! - [`sso`]: SSO protocols, policy options and who may sign in by emailed code (R24).
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
 //! - [`error`]: the domain's one error type; [`text_enum`]: closed sets of words as enums.
 //! - `column` (feature `sqlx`, for the store only): ids and enums as text columns, so a row
@@ -26,6 +27,7 @@ pub mod plan;
 pub mod role;
 pub mod seats;
 pub mod settings;
+pub mod sso;
 pub mod team;
 pub mod text;
 pub mod text_enum;

@@ -94,7 +94,10 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
             },
         )
         .await?;
-    let admin = UserId::from_db(provisioned.admin_user_id.clone());
+    let admin = crate::auth::Session {
+        user: UserId::from_db(provisioned.admin_user_id.clone()),
+        only_org: None,
+    };
     let mut team_ids = vec![provisioned.team_id.clone()];
     let mut who = s.org_caller(&admin, &provisioned.org_id).await?;
     for i in 1..teams {

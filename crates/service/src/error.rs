@@ -32,6 +32,9 @@ pub enum ServiceError {
         retry_after.as_secs().max(1)
     )]
     Throttled { retry_after: std::time::Duration },
+    /// A sign-in through an identity provider was refused by one of its checks (401).
+    #[error("single sign-on refused: {0}")]
+    Sso(switchboard_sso::Failure),
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error("mail could not be sent")]

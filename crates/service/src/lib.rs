@@ -27,6 +27,7 @@ pub mod roles;
 pub mod seats;
 pub mod secrets;
 pub mod settings;
+pub mod sso;
 pub mod standing;
 pub mod teams;
 pub mod throttle;
@@ -43,7 +44,12 @@ use switchboard_store::Store;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub code_ttl_ms: i64,
+    /// A session's absolute lifetime (30 days), and how long it may go unused (12 hours).
     pub session_ttl_ms: i64,
+    pub session_idle_ms: i64,
+    /// The address people and identity providers reach this service at, without a trailing
+    /// slash: SSO redirect URIs, SAML entity ids and ACS URLs are made from it.
+    pub base_url: String,
     /// Sign-in starts allowed per email, and per client address, within `throttle_window_ms`.
     pub starts_per_email: i64,
     pub starts_per_ip: i64,
@@ -58,7 +64,9 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             code_ttl_ms: 10 * 60 * 1000,
-            session_ttl_ms: 7 * 24 * 3600 * 1000,
+            session_ttl_ms: 30 * 24 * 3600 * 1000,
+            session_idle_ms: 12 * 3600 * 1000,
+            base_url: "http://127.0.0.1:8080".into(),
             starts_per_email: 5,
             starts_per_ip: 30,
             verifies_per_ip: 60,
@@ -85,6 +93,8 @@ pub struct Services {
     verify_limiter: throttle::AddressLimiter,
     /// Wakes the mail delivery worker after a commit that queued mail ([`outbox`]).
     mail_waker: std::sync::Arc<tokio::sync::Notify>,
+    /// The OpenID Connect relying party, with its cache of providers' documents ([`sso`]).
+    oidc: std::sync::Arc<switchboard_sso::oidc::Oidc>,
 }
 
 /// Facts about the request that go into the audit log.
@@ -109,6 +119,7 @@ impl Services {
             entitlements: Default::default(),
             user_counts: Default::default(),
             mail_waker: Default::default(),
+            oidc: Default::default(),
         }
     }
 }

@@ -72,6 +72,8 @@ problem_codes! {
     MembershipRemoved = "membership_removed", 403, "The app's team membership (or team) is gone.";
     NoTeam = "no_team", 403, "The user is in no email-login team, so the app has nothing to run in.";
     EnrollmentKeyInvalid = "enrollment_key_invalid", 403, "The enrollment key is unknown, revoked, expired or used up.";
+    SsoRequired = "sso_required", 403, "The user's teams sign in through SSO: an app token for them is issued only after SSO (R24).";
+    SsoFailed = "sso_failed", 401, "A sign-in through the identity provider was refused; `check` names the check that failed.";
 }
 
 impl std::fmt::Display for ProblemCode {

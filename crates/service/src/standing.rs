@@ -3,6 +3,7 @@
 //! that does not exist, so one organization's ids reveal nothing about another's. Write use cases
 //! load it again under the organization's write lock ([`crate::write`]).
 
+use crate::auth::Session;
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::ids::{OrgId, UserId};
@@ -52,12 +53,17 @@ pub(crate) async fn load(
 }
 
 impl Services {
-    /// The caller's standing in the organization `org` (as written in the path).
-    pub async fn org_caller(&self, user: &UserId, org: &str) -> ServiceResult<OrgCaller> {
+    /// The caller's standing in the organization `org` (as written in the path). A session
+    /// limited to another organization (an SSO sign-in there) finds nothing here.
+    pub async fn org_caller(&self, session: &Session, org: &str) -> ServiceResult<OrgCaller> {
         let not_found = || ServiceError::NotFound {
             what: "organization",
         };
+        let user = &session.user;
         let org = OrgId::parse(org).ok_or_else(not_found)?;
+        if session.only_org.as_ref().is_some_and(|o| *o != org) {
+            return Err(not_found());
+        }
         let mut c = self.store.read().await?;
         let standing = load(&mut c, &org, user).await?.ok_or_else(not_found)?;
         Ok(OrgCaller {

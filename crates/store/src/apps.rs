@@ -182,6 +182,9 @@ pub struct AppTokenRow {
     pub expires_at: i64,
     /// The organization's version when read (its cache version).
     pub org_version: Option<i64>,
+    /// The organization whose identity provider signed the user in, if one did (R24: only
+    /// such a token may run in that organization's SSO teams).
+    pub sso_org_id: Option<OrgId>,
 }
 
 pub async fn insert_app_token(
@@ -191,8 +194,8 @@ pub async fn insert_app_token(
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO app_tokens (token_hash, org_id, team_id, user_id, device_id, expires_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO app_tokens (token_hash, org_id, team_id, user_id, device_id, expires_at, created_at, sso_org_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(token_hash)
     .bind(t.org_id.clone())
@@ -201,6 +204,7 @@ pub async fn insert_app_token(
     .bind(t.device_id.clone())
     .bind(t.expires_at)
     .bind(now)
+    .bind(t.sso_org_id.clone())
     .execute(c)
     .await?;
     Ok(())
@@ -209,7 +213,7 @@ pub async fn insert_app_token(
 /// The token and, in the same read, its organization's version: the one query of the hot path.
 pub async fn app_token(c: &mut Conn, token_hash: &str, now: i64) -> Result<Option<AppTokenRow>> {
     Ok(sqlx::query_as(
-        "SELECT t.org_id, t.team_id, t.user_id, t.device_id, t.expires_at, o.version AS org_version \
+        "SELECT t.org_id, t.team_id, t.user_id, t.device_id, t.expires_at, o.version AS org_version, t.sso_org_id \
          FROM app_tokens t LEFT JOIN orgs o ON o.id = t.org_id WHERE t.token_hash = $1 AND t.expires_at > $2",
     )
     .bind(token_hash)

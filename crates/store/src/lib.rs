@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod people;
 pub mod settings;
 pub mod signin;
+pub mod sso;
 mod sql;
 pub mod user_list;
 

@@ -75,16 +75,18 @@ pub struct PolicyRow {
     pub client_id: Option<String>,
     pub client_secret_enc: Option<String>,
     pub allowed_domains_json: Option<String>,
+    /// SSO policies: their `SsoOptions` as JSON.
+    pub sso_json: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "org_id, id, kind, name, values_json, issuer, client_id, client_secret_enc, allowed_domains_json, \
-     created_at, updated_at";
+pub(crate) const COLUMNS: &str = "org_id, id, kind, name, values_json, issuer, client_id, client_secret_enc, allowed_domains_json, \
+     sso_json, created_at, updated_at";
 
 pub async fn insert_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO policies ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO policies ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(&p.org_id)
     .bind(&p.id)
@@ -95,6 +97,7 @@ pub async fn insert_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
     .bind(p.client_id.clone())
     .bind(p.client_secret_enc.clone())
     .bind(p.allowed_domains_json.clone())
+    .bind(p.sso_json.clone())
     .bind(p.created_at)
     .bind(p.updated_at)
     .execute(c)
@@ -105,7 +108,7 @@ pub async fn insert_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
 pub async fn update_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
     sqlx::query(
         "UPDATE policies SET name = $3, values_json = $4, issuer = $5, client_id = $6, client_secret_enc = $7, \
-         allowed_domains_json = $8, updated_at = $9 WHERE org_id = $1 AND id = $2",
+         allowed_domains_json = $8, sso_json = $10, updated_at = $9 WHERE org_id = $1 AND id = $2",
     )
     .bind(&p.org_id)
     .bind(&p.id)
@@ -116,6 +119,7 @@ pub async fn update_policy(c: &mut Conn, p: &PolicyRow) -> Result<()> {
     .bind(p.client_secret_enc.clone())
     .bind(p.allowed_domains_json.clone())
     .bind(p.updated_at)
+    .bind(p.sso_json.clone())
     .execute(c)
     .await?;
     Ok(())
@@ -211,5 +215,21 @@ pub async fn policies_of_team(c: &mut Conn, org: &OrgId, team: &TeamId) -> Resul
     .bind(org)
     .bind(team)
     .fetch_all(c)
+    .await?)
+}
+
+/// A policy by its id alone (SAML's routes name the policy, not its organization). Policy ids are
+/// random ULIDs, so an id names one policy whatever the organization.
+pub async fn find_policy_anywhere(
+    c: &mut Conn,
+    id: &PolicyId,
+    kind: PolicyKind,
+) -> Result<Option<PolicyRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM policies WHERE id = $1 AND kind = $2"
+    ))
+    .bind(id)
+    .bind(kind)
+    .fetch_optional(c)
     .await?)
 }

@@ -2,7 +2,8 @@
 //! used for throttling, and sessions (stored as token hashes).
 
 use crate::{Conn, Result};
-use switchboard_domain::ids::UserId;
+use sqlx::FromRow;
+use switchboard_domain::ids::{OrgId, UserId};
 
 /// Replaces the email's live code.
 pub async fn put_code(
@@ -81,34 +82,56 @@ pub async fn record_start(c: &mut Conn, email: &str, now: i64, since: i64) -> Re
     Ok(())
 }
 
+/// Opens a session; `org` limits it to one organization (a sign-in through its provider).
 pub async fn insert_session(
     c: &mut Conn,
     token_hash: &str,
     user: &UserId,
+    org: Option<&OrgId>,
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, expires_at, created_at, last_seen_at, org_id) \
+         VALUES ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user)
+    .bind(expires_at)
+    .bind(now)
+    .bind(org.cloned())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// A live session: its user, the organization it is limited to, and when it was last used.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub user_id: UserId,
+    pub org_id: Option<OrgId>,
+    pub last_seen_at: Option<i64>,
+}
+
+/// The session of a token, unless past its absolute expiry.
+pub async fn session(c: &mut Conn, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT user_id, org_id, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Records that the session was used now (for the idle timeout).
+pub async fn touch_session(c: &mut Conn, token_hash: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
-        .bind(user)
-        .bind(expires_at)
         .bind(now)
         .execute(c)
         .await?;
     Ok(())
-}
-
-/// The user of a live session.
-pub async fn session_user(c: &mut Conn, token_hash: &str, now: i64) -> Result<Option<UserId>> {
-    Ok(
-        sqlx::query_scalar(
-            "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(c)
-        .await?,
-    )
 }
 
 pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {

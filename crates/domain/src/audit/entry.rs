@@ -194,6 +194,27 @@ impl AuditEvent {
                 json!({"role": before}),
                 json!({"role": after}),
             ),
+            BreakGlassSignIn { user, email } => p(
+                "signin.break_glass",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"method": "email_code"}),
+            ),
+            JoinedJustInTime {
+                user,
+                email,
+                team,
+                team_name,
+                policy,
+            } => p(
+                "membership.join_sso",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"team_id": team, "team_name": team_name, "team_role": "member",
+                    "app_access": true, "sso_policy_id": policy}),
+            ),
             InvitationResent { user, email } => p(
                 "user.invite",
                 user,

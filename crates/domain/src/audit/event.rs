@@ -105,6 +105,17 @@ pub enum AuditEvent {
     },
     /// An invitation mailed again to a user who has not signed in yet.
     InvitationResent { user: UserId, email: String },
+    /// R24: an Org Admin or a break-glass email signed in by emailed code although all their
+    /// email teams sign in through SSO.
+    BreakGlassSignIn { user: UserId, email: String },
+    /// R24a: a person the identity provider vouched for joined a team just in time.
+    JoinedJustInTime {
+        user: UserId,
+        email: String,
+        team: TeamId,
+        team_name: String,
+        policy: PolicyId,
+    },
     SubscriptionCreated {
         subscription: SubscriptionId,
         name: String,

@@ -77,6 +77,7 @@ impl Services {
             device_id: Some(device.id.clone()),
             expires_at: now + DEVICE_TOKEN_TTL_MS,
             org_version: None,
+            sso_org_id: None,
         };
         store::insert_app_token(w.db(), &app_token_hash(&token), &row, now).await?;
         w.record(AuditEvent::DeviceEnrolled {

@@ -8,25 +8,37 @@ use crate::views::rfc3339;
 use crate::write::Actor;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::UserId;
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
 use switchboard_domain::team::LoginType;
 use switchboard_store::apps::{self as store, AppTokenRow};
 use switchboard_store::{now_ms, people};
 
 impl Services {
-    /// The email-login teams the user may run the app in, across organizations.
+    /// The email-login teams the user may run the app in, across organizations. A team under an
+    /// SSO policy counts only for a token opened through that organization's provider
+    /// (`sso_org`, R24).
     pub(crate) async fn app_teams(
         &self,
         c: &mut switchboard_store::Conn,
         user: &UserId,
+        sso_org: Option<&OrgId>,
     ) -> ServiceResult<Vec<AppTeam>> {
+        let under_sso: Vec<(OrgId, TeamId)> = switchboard_store::sso::email_teams_of_user(c, user)
+            .await?
+            .into_iter()
+            .filter(|t| t.policy_id.is_some())
+            .map(|t| (t.org_id, t.team_id))
+            .collect();
         let mut teams = Vec::new();
         for people::UserOrg {
             org_id, org_name, ..
         } in people::orgs_of_user(c, user).await?
         {
             for m in people::memberships_of_users(c, &org_id, std::slice::from_ref(user)).await? {
-                if m.login_type == LoginType::Email {
+                let sso_only = under_sso
+                    .iter()
+                    .any(|(o, t)| *o == org_id && *t == m.team_id);
+                if m.login_type == LoginType::Email && (!sso_only || sso_org == Some(&org_id)) {
                     teams.push(AppTeam {
                         org_id: org_id.clone(),
                         org_name: org_name.clone(),
@@ -40,14 +52,44 @@ impl Services {
     }
 
     /// App sign-in: the same code as the portal, exchanged for an app token bound to one
-    /// membership (the only one, or `team_id`), or unbound until the app chooses.
+    /// membership (the only one, or `team_id`), or unbound until the app chooses. Teams under
+    /// SSO are not offered: their token is issued only after SSO (R24).
     pub async fn app_verify(
         &self,
         req: AppVerify,
         client_ip: std::net::IpAddr,
     ) -> ServiceResult<AppSession> {
-        let (mut tx, user, now) = self.redeem_code(&req.email, &req.code, client_ip).await?;
-        let teams = self.app_teams(&mut tx, &user.id).await?;
+        let (mut tx, user, now, _) = self.redeem_code(&req.email, &req.code, client_ip).await?;
+        let teams = self.app_teams(&mut tx, &user.id, None).await?;
+        if teams.is_empty()
+            && switchboard_store::sso::email_teams_of_user(&mut tx, &user.id)
+                .await?
+                .iter()
+                .any(|t| t.policy_id.is_some())
+        {
+            return Err(ServiceError::AppRefused {
+                code: ProblemCode::SsoRequired,
+                detail: "Your team signs in with single sign-on: sign in to the app with SSO (Continue with SSO).".into(),
+            });
+        }
+        let session = self
+            .issue_app_token(&mut tx, &user.id, teams, req.team_id.as_deref(), None, now)
+            .await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Issues a user's app token, bound to the chosen team (the only one, or `team_id`) or
+    /// unbound until the app chooses. Nothing is written when the user has no team.
+    pub(crate) async fn issue_app_token(
+        &self,
+        c: &mut switchboard_store::Conn,
+        user: &UserId,
+        teams: Vec<AppTeam>,
+        team_id: Option<&str>,
+        sso_org: Option<&OrgId>,
+        now: i64,
+    ) -> ServiceResult<AppSession> {
         if teams.is_empty() {
             // Nothing is committed: the code stays usable once an admin adds the user to a team.
             return Err(ServiceError::AppRefused {
@@ -55,7 +97,7 @@ impl Services {
                 detail: "You are not a member of any email-login team, so the app has nothing to run in. Ask your admin to add you.".into(),
             });
         }
-        let chosen = match &req.team_id {
+        let chosen = match team_id {
             Some(id) => Some(
                 teams
                     .iter()
@@ -70,13 +112,13 @@ impl Services {
         let row = AppTokenRow {
             org_id: chosen.as_ref().map(|t| t.org_id.clone()),
             team_id: chosen.as_ref().map(|t| t.team_id.clone()),
-            user_id: Some(user.id.clone()),
+            user_id: Some(user.clone()),
             device_id: None,
             expires_at: now + USER_TOKEN_TTL_MS,
             org_version: None,
+            sso_org_id: sso_org.cloned(),
         };
-        store::insert_app_token(&mut tx, &app_token_hash(&token), &row, now).await?;
-        tx.commit().await?;
+        store::insert_app_token(c, &app_token_hash(&token), &row, now).await?;
         Ok(AppSession {
             token,
             expires_at: rfc3339(row.expires_at),
@@ -100,7 +142,7 @@ impl Services {
             "is a device token; devices belong to one team",
         ))?;
         let mut c = self.store.read().await?;
-        self.app_teams(&mut c, &user).await
+        self.app_teams(&mut c, &user, row.sso_org_id.as_ref()).await
     }
 
     /// Binds the app token to one of the user's teams. The organizations it leaves and joins
@@ -118,7 +160,7 @@ impl Services {
         ))?;
         let teams = {
             let mut c = self.store.read().await?;
-            self.app_teams(&mut c, &user).await?
+            self.app_teams(&mut c, &user, row.sso_org_id.as_ref()).await?
         };
         let chosen = teams
             .iter()

@@ -2,12 +2,13 @@
 
 use crate::views::{MeOrg, MeUser, MeView, membership_view, status_of};
 use crate::{ServiceError, ServiceResult, Services};
-use switchboard_domain::ids::UserId;
+use super::Session;
 use switchboard_store::people;
 
 impl Services {
     /// The signed-in user, their organizations, memberships and org roles.
-    pub async fn me(&self, user: &UserId, session_token: &str) -> ServiceResult<MeView> {
+    pub async fn me(&self, session: &Session, session_token: &str) -> ServiceResult<MeView> {
+        let user = &session.user;
         let mut c = self.store.read().await?;
         let u = people::get_user(&mut c, user)
             .await?
@@ -21,6 +22,9 @@ impl Services {
             org_role: role,
         } in people::orgs_of_user(&mut c, user).await?
         {
+            if session.only_org.as_ref().is_some_and(|o| *o != org_id) {
+                continue;
+            }
             let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;
             let memberships =
                 people::memberships_of_users(&mut c, &org_id, std::slice::from_ref(&u.id)).await?;

@@ -8,6 +8,7 @@
 
 mod me;
 mod sessions;
+pub use sessions::Session;
 mod start;
 mod verify;
 
@@ -16,7 +17,7 @@ use sha2::{Digest, Sha256};
 /// Wrong codes allowed before the code is burned.
 const MAX_FAILED_ATTEMPTS: i64 = 5;
 
-fn sha256_hex(parts: &[&str]) -> String {
+pub(crate) fn sha256_hex(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());

@@ -7,6 +7,7 @@ use rand::Rng;
 use std::net::IpAddr;
 use std::time::Duration;
 use switchboard_domain::email::Email;
+use switchboard_domain::sso::EmailSignIn;
 use switchboard_store::{now_ms, people, signin};
 
 impl Services {
@@ -33,10 +34,14 @@ impl Services {
         }
         let mut tx = self.store.write().await?;
         signin::record_start(&mut tx, email.as_str(), now, since).await?;
-        if people::find_user_by_email(&mut tx, email.as_str())
-            .await?
-            .is_some()
-        {
+        let user = people::find_user_by_email(&mut tx, email.as_str()).await?;
+        // R24: no code for someone who signs in through their organization's provider only; the
+        // answer is the same either way.
+        let code_allowed = match &user {
+            Some(u) => crate::sso::enforce::email_sign_in_of(&mut tx, u).await? != EmailSignIn::SsoOnly,
+            None => false,
+        };
+        if code_allowed {
             let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
             let expires = now + self.config.code_ttl_ms;
             let stored = self.secrets.mac("sign-in code", &[email.as_str(), &code]);
@@ -59,10 +64,11 @@ impl Services {
     }
 
     /// Drops sign-in records too old to count for anything: starts outside the throttle window,
-    /// expired codes and sessions.
+    /// expired codes and sessions, SSO flows, app codes and remembered SAML assertions.
     pub async fn prune_sign_in_records(&self, now: i64) -> ServiceResult<()> {
         let mut tx = self.store.write().await?;
         signin::prune(&mut tx, now - self.config.throttle_window_ms, now).await?;
+        switchboard_store::sso::prune(&mut tx, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,9 +1,12 @@
 //! Checking a code (single-use, burned after five wrong guesses) and opening a session.
 
-use super::{MAX_FAILED_ATTEMPTS, hash_token};
-use crate::views::{SessionView, rfc3339};
+use super::MAX_FAILED_ATTEMPTS;
+use crate::views::SessionView;
+use crate::write::Actor;
+use crate::RequestInfo;
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::sso::EmailSignIn;
 use crate::{ServiceError, ServiceResult, Services};
-use rand::Rng;
 use std::net::IpAddr;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
@@ -17,7 +20,7 @@ impl Services {
         email: &str,
         code: &str,
         client_ip: IpAddr,
-    ) -> ServiceResult<(Tx, people::UserRow, i64)> {
+    ) -> ServiceResult<(Tx, people::UserRow, i64, EmailSignIn)> {
         self.verify_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
@@ -50,29 +53,50 @@ impl Services {
         let user = people::find_user_by_email(&mut tx, email.as_str())
             .await?
             .ok_or_else(wrong)?;
+        // R24: a code sent before the person's teams moved under SSO no longer signs them in.
+        let standing = crate::sso::enforce::email_sign_in_of(&mut tx, &user).await?;
+        if standing == EmailSignIn::SsoOnly {
+            tx.commit().await?;
+            return Err(wrong());
+        }
         people::mark_signed_in(&mut tx, &user.id, now).await?;
-        Ok((tx, user, now))
+        Ok((tx, user, now, standing))
     }
 
-    /// Exchanges a code for a portal session.
+    /// Exchanges a code for a portal session. A break-glass sign-in (R24) is audited in each
+    /// organization whose SSO it bypasses, in the transaction that opens the session.
     pub async fn verify_sign_in(
         &self,
         email: &str,
         code: &str,
         client_ip: IpAddr,
+        ctx: &RequestInfo,
     ) -> ServiceResult<(UserId, SessionView)> {
-        let (mut tx, user, now) = self.redeem_code(email, code, client_ip).await?;
-        let token = format!("sbs_{}", hex::encode(rand::rng().random::<[u8; 32]>()));
-        let expires_at = now + self.config.session_ttl_ms;
-        signin::insert_session(&mut tx, &hash_token(&token), &user.id, expires_at, now).await?;
+        let (mut tx, user, now, standing) = self.redeem_code(email, code, client_ip).await?;
+        let EmailSignIn::BreakGlass(orgs) = standing else {
+            let session = self.open_session(&mut tx, &user.id, None, now).await?;
+            tx.commit().await?;
+            return Ok((user.id, session));
+        };
+        // The code is spent either way; the session and its audit entries commit together.
         tx.commit().await?;
-        Ok((
-            user.id,
-            SessionView {
-                csrf_token: self.csrf_token(&token),
-                token,
-                expires_at: rfc3339(expires_at),
-            },
-        ))
+        let actor = Actor::User {
+            id: user.id.clone(),
+            email: user.email.clone(),
+        };
+        let mut w = self.write_as(&orgs[0], actor, ctx).await?;
+        for other in &orgs[1..] {
+            w.touch_org(other).await?;
+        }
+        for org in &orgs {
+            let event = AuditEvent::BreakGlassSignIn {
+                user: user.id.clone(),
+                email: user.email.clone(),
+            };
+            w.record_in(org, event).await?;
+        }
+        let session = self.open_session(w.db(), &user.id, None, now).await?;
+        w.commit().await?;
+        Ok((user.id, session))
     }
 }

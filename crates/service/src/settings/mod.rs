@@ -7,15 +7,16 @@ use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::PolicyId;
 mod policies;
 mod sso;
+mod sso_shape;
+pub use sso_shape::{CreateSsoPolicy, SsoPolicyView, UpdateSsoPolicy};
 mod team;
 
 use crate::teams::load_team;
 use crate::views::rfc3339;
 use crate::{OrgCaller, ServiceError, ServiceResult};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use switchboard_domain::audit::event::SsoSettings;
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::plan;
 use switchboard_domain::settings::{self, AppliedPolicy, Effective};
@@ -89,73 +90,6 @@ pub struct UpdatePolicy {
     #[schema(nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub values: Option<BTreeMap<String, Value>>,
-    #[schema(min_items = 1, max_items = 1000, nullable = false)]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub team_ids: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SsoPolicyView {
-    pub id: String,
-    pub name: String,
-    pub issuer: String,
-    pub client_id: String,
-    /// The secret is stored encrypted and never returned.
-    pub has_client_secret: bool,
-    pub allowed_domains: Vec<String>,
-    pub team_ids: Vec<TeamId>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateSsoPolicy {
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        min_length = 1,
-        max_length = 100
-    )]
-    pub name: String,
-    /// `https://…` (plain `http://` only on loopback).
-    #[schema(max_length = 500)]
-    pub issuer: String,
-    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
-    pub client_id: String,
-    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
-    pub client_secret: String,
-    #[serde(alias = "allowed_email_domains")]
-    #[schema(max_items = 100)]
-    pub allowed_domains: Vec<String>,
-    #[schema(min_items = 1, max_items = 1000)]
-    pub team_ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
-pub struct UpdateSsoPolicy {
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        min_length = 1,
-        max_length = 100,
-        nullable = false
-    )]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub name: Option<String>,
-    #[schema(max_length = 500, nullable = false)]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub issuer: Option<String>,
-    #[schema(pattern = "\\S", min_length = 1, max_length = 500, nullable = false)]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub client_id: Option<String>,
-    #[schema(pattern = "\\S", min_length = 1, max_length = 500, nullable = false)]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub client_secret: Option<String>,
-    #[serde(alias = "allowed_email_domains")]
-    #[schema(max_items = 100, nullable = false)]
-    #[serde(default, deserialize_with = "crate::json::present")]
-    pub allowed_domains: Option<Vec<String>>,
     #[schema(min_items = 1, max_items = 1000, nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub team_ids: Option<Vec<String>>,
@@ -292,37 +226,6 @@ fn policy_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> PolicyView {
     }
 }
 
-fn sso_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> SsoPolicyView {
-    SsoPolicyView {
-        team_ids: applied
-            .iter()
-            .filter(|(id, _)| *id == p.id)
-            .map(|(_, t)| t.clone())
-            .collect(),
-        allowed_domains: p
-            .allowed_domains_json
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok())
-            .unwrap_or_default(),
-        has_client_secret: p.client_secret_enc.is_some(),
-        issuer: p.issuer.unwrap_or_default(),
-        client_id: p.client_id.unwrap_or_default(),
-        created_at: rfc3339(p.created_at),
-        updated_at: rfc3339(p.updated_at),
-        id: p.id.into(),
-        name: p.name,
-    }
-}
-
-/// An SSO policy as its audit entries show it (never the secret).
-fn sso_settings(v: &SsoPolicyView) -> SsoSettings {
-    SsoSettings {
-        name: v.name.clone(),
-        settings: json!({"issuer": v.issuer, "client_id": v.client_id, "allowed_domains": v.allowed_domains}),
-        team_ids: v.team_ids.to_vec(),
-    }
-}
-
 fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {
     if values.is_empty() {
         return Err(ServiceError::invalid(
@@ -352,6 +255,11 @@ fn require_teams(ids: &[String]) -> ServiceResult<()> {
 
 /// R24: the issuer must be an https URL (http only on loopback, for development).
 fn check_issuer(issuer: &str) -> ServiceResult<String> {
+    check_url("issuer", issuer)
+}
+
+/// An https URL (http only on loopback, for development), for `field`.
+fn check_url(field: &'static str, issuer: &str) -> ServiceResult<String> {
     let issuer = issuer.trim().trim_end_matches('/').to_owned();
     let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
         .iter()
@@ -365,7 +273,7 @@ fn check_issuer(issuer: &str) -> ServiceResult<String> {
         .is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace));
     if !(https || loopback) {
         return Err(ServiceError::invalid(
-            "issuer",
+            field,
             "must be an https:// URL (plain http only on localhost)",
         ));
     }

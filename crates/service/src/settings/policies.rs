@@ -2,7 +2,7 @@
 
 use super::{
     CreatePolicy, PolicyView, SETTING, SSO, UpdatePolicy, check_conflicts, check_policy_values,
-    load_teams, not_found_policy, policy_view, require_teams, sso_settings, sso_view,
+    load_teams, not_found_policy, policy_view, require_teams,
 };
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -64,6 +64,7 @@ impl Services {
             client_id: None,
             client_secret_enc: None,
             allowed_domains_json: None,
+            sso_json: None,
             created_at: now,
             updated_at: now,
         };
@@ -171,10 +172,10 @@ impl Services {
         let applied = store::policy_teams(w.db(), &who.org, kind).await?;
         store::delete_policy(w.db(), &who.org, &row.id).await?;
         w.record(if kind_sso {
-            let view = sso_view(row, &applied);
+            let view = self.sso_view(row, &applied);
             AuditEvent::SsoPolicyDeleted {
                 policy: id,
-                state: sso_settings(&view),
+                state: super::sso_shape::sso_settings(&view),
             }
         } else {
             let view = policy_view(row, &applied);

@@ -1,9 +1,11 @@
 //! R24: SSO policies: an identity provider per set of email-login teams, its secret stored encrypted.
 
+use super::sso_shape as shape;
 use super::{
-    CreateSsoPolicy, SSO, SsoPolicyView, UpdateSsoPolicy, check_domains, check_issuer, load_teams,
-    not_found_policy, require_teams, required, sso_settings, sso_view,
+    CreateSsoPolicy, SSO, SsoPolicyView, UpdateSsoPolicy, load_teams, not_found_policy,
+    require_teams,
 };
+use switchboard_domain::sso::{SsoOptions, SsoProtocol};
 use crate::ProblemCode;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -23,7 +25,7 @@ impl Services {
         Ok(store::list_policies(&mut c, &who.org, SSO)
             .await?
             .into_iter()
-            .map(|p| sso_view(p, &applied))
+            .map(|p| self.sso_view(p, &applied))
             .collect())
     }
 
@@ -35,7 +37,7 @@ impl Services {
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
-        Ok(sso_view(p, &applied))
+        Ok(self.sso_view(p, &applied))
     }
 
     /// Teams for an SSO policy: email-login teams only, each with at most one SSO policy (R24).
@@ -81,13 +83,29 @@ impl Services {
         req: CreateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
         let name = Name::parse("name", &req.name)?;
-        let issuer = check_issuer(&req.issuer)?;
-        let client_id = required("client_id", &req.client_id)?;
-        let secret = required("client_secret", &req.client_secret)?;
-        let domains = check_domains(&req.allowed_domains)?;
+        let protocol = req.protocol.unwrap_or_default();
+        let domains = shape::domains(&req.allowed_domains)?;
+        let break_glass = shape::check_break_glass(req.break_glass_emails.as_deref().unwrap_or_default())?;
+        let mut options = SsoOptions {
+            protocol,
+            break_glass_emails: break_glass,
+            allow_idp_initiated: req.allow_idp_initiated.unwrap_or(false),
+            email_attribute: shape::optional("email_attribute", req.email_attribute.as_deref())?,
+            ..SsoOptions::default()
+        };
+        if protocol == SsoProtocol::Saml || req.idp_metadata_url.is_some() || req.idp_metadata_xml.is_some() {
+            let (url, xml) =
+                shape::import_metadata(req.idp_metadata_url.as_deref(), req.idp_metadata_xml.as_deref()).await?;
+            options.idp_metadata_url = url;
+            options.idp_metadata_xml = Some(xml);
+        }
+        let issuer = shape::oidc_fields(req.issuer.as_deref())?;
+        let client_id = shape::optional("client_id", req.client_id.as_deref())?;
+        let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
         let team_ids = self.sso_teams(w.db(), who, None, &req.team_ids).await?;
+        options.jit = shape::check_jit(&req.jit.unwrap_or_default(), &team_ids, &domains)?;
         let now = now_ms();
         let row = PolicyRow {
             org_id: who.org.clone(),
@@ -95,20 +113,22 @@ impl Services {
             kind: SSO,
             name: name.as_str().to_owned(),
             values_json: "{}".into(),
-            issuer: Some(issuer),
-            client_id: Some(client_id),
-            client_secret_enc: Some(self.secrets.seal(&secret)),
+            issuer,
+            client_id,
+            client_secret_enc: secret.map(|s| self.secrets.seal(&s)),
             allowed_domains_json: Some(serde_json::to_string(&domains).unwrap_or_default()),
+            sso_json: Some(serde_json::to_string(&options).unwrap_or_default()),
             created_at: now,
             updated_at: now,
         };
+        shape::check_provider(&row, &options)?;
         store::insert_policy(w.db(), &row).await?;
         store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let view = sso_view(row, &applied);
+        let view = self.sso_view(row, &applied);
         w.record(AuditEvent::SsoPolicyCreated {
             policy: PolicyId::from_db(view.id.clone()),
-            state: sso_settings(&view),
+            state: shape::sso_settings(&view),
         })
         .await?;
         w.commit().await?;
@@ -122,13 +142,7 @@ impl Services {
         id: &str,
         req: UpdateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
-        if req.name.is_none()
-            && req.issuer.is_none()
-            && req.client_id.is_none()
-            && req.client_secret.is_none()
-            && req.allowed_domains.is_none()
-            && req.team_ids.is_none()
-        {
+        if req.is_empty() {
             return Err(ServiceError::invalid(
                 "name",
                 "send at least one field to change",
@@ -140,34 +154,47 @@ impl Services {
             .as_deref()
             .map(|n| Name::parse("name", n))
             .transpose()?;
-        let issuer = req.issuer.as_deref().map(check_issuer).transpose()?;
-        let client_id = req
-            .client_id
-            .as_deref()
-            .map(|v| required("client_id", v))
-            .transpose()?;
-        let secret = req
-            .client_secret
-            .as_deref()
-            .map(|v| required("client_secret", v))
-            .transpose()?;
-        let domains = req
-            .allowed_domains
-            .as_deref()
-            .map(check_domains)
-            .transpose()?;
+        let issuer = shape::oidc_fields(req.issuer.as_deref())?;
+        let client_id = shape::optional("client_id", req.client_id.as_deref())?;
+        let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
+        let domains = req.allowed_domains.as_deref().map(shape::domains).transpose()?;
+        let break_glass = req.break_glass_emails.as_deref().map(shape::check_break_glass).transpose()?;
+        let email_attribute = shape::optional("email_attribute", req.email_attribute.as_deref())?;
+        let metadata = if req.idp_metadata_url.is_some() || req.idp_metadata_xml.is_some() {
+            Some(shape::import_metadata(req.idp_metadata_url.as_deref(), req.idp_metadata_xml.as_deref()).await?)
+        } else {
+            None
+        };
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
         let before = store::get_policy(w.db(), &who.org, &id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let old = sso_view(before.clone(), &applied);
+        let old = self.sso_view(before.clone(), &applied);
         let team_ids = match &req.team_ids {
             Some(ids) => self.sso_teams(w.db(), who, Some(id.as_str()), ids).await?,
             None => old.team_ids.clone(),
         };
         let mut row = before;
+        let mut options = crate::sso::options_of(&row);
+        if let Some(p) = req.protocol
+            && p != options.protocol
+        {
+            // Switching protocols drops the other protocol's fields.
+            options.protocol = p;
+            match p {
+                SsoProtocol::Oidc => {
+                    options.idp_metadata_url = None;
+                    options.idp_metadata_xml = None;
+                }
+                SsoProtocol::Saml => {
+                    row.issuer = None;
+                    row.client_id = None;
+                    row.client_secret_enc = None;
+                }
+            }
+        }
         if let Some(n) = name {
             row.name = n.as_str().to_owned();
         }
@@ -179,15 +206,32 @@ impl Services {
         if let Some(d) = &domains {
             row.allowed_domains_json = Some(serde_json::to_string(d).unwrap_or_default());
         }
+        if let Some((url, xml)) = metadata {
+            options.idp_metadata_url = url;
+            options.idp_metadata_xml = Some(xml);
+        }
+        if let Some(b) = break_glass {
+            options.break_glass_emails = b;
+        }
+        if let Some(a) = req.allow_idp_initiated {
+            options.allow_idp_initiated = a;
+        }
+        if req.email_attribute.is_some() {
+            options.email_attribute = email_attribute;
+        }
+        let jit = req.jit.clone().unwrap_or_else(|| options.jit.clone());
+        options.jit = shape::check_jit(&jit, &team_ids, &crate::sso::domains_of(&row))?;
+        shape::check_provider(&row, &options)?;
+        row.sso_json = Some(serde_json::to_string(&options).unwrap_or_default());
         row.updated_at = now_ms();
         store::update_policy(w.db(), &row).await?;
         store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let new = sso_view(row, &applied);
+        let new = self.sso_view(row, &applied);
         w.record(AuditEvent::SsoPolicyUpdated {
             policy: id,
-            before: sso_settings(&old),
-            after: sso_settings(&new),
+            before: shape::sso_settings(&old),
+            after: shape::sso_settings(&new),
         })
         .await?;
         w.commit().await?;

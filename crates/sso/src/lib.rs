@@ -1,0 +1,26 @@
+//! Identity-provider protocols, and nothing else: an OpenID Connect relying party ([`oidc`]) and a
+//! SAML 2.0 service provider ([`saml`]). They turn a provider's answer into a verified
+//! [`Identity`] or a [`Failure`] naming the [`Check`] that refused it. Which provider applies to
+//! whom, sessions, memberships and seats are the service layer's business; this crate keeps no
+//! state but caches of what providers publish (discovery documents, keys).
+//!
+//! It sits beside `store`, under `service`, so the heavy protocol dependencies (openidconnect,
+//! samael over libxmlsec1) are compiled and reasoned about in one place.
+
+pub mod check;
+mod http;
+pub mod oidc;
+pub mod saml;
+
+pub use check::{Check, Failure};
+
+/// Who a provider vouches for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The email the provider asserts (not yet checked against a policy's domains).
+    pub email: String,
+    /// OIDC: the `email_verified` claim; SAML: an asserted email is taken as verified by the IdP.
+    pub email_verified: bool,
+    /// The provider's stable subject (`sub`, or the SAML NameID).
+    pub subject: String,
+}

@@ -1,0 +1,303 @@
+//! OpenID Connect relying party: the authorization code flow with PKCE (S256), `state` and
+//! `nonce`, on the `openidconnect` crate. Each provider's discovery document and keys are cached
+//! for an hour; an id token signed with a key we don't know (the provider rotated its keys)
+//! fetches the keys again, once, before it is refused. Everything the core spec asks of an id
+//! token is checked by openidconnect (signature with an advertised algorithm, issuer, audience,
+//! expiry, nonce); expiry with a minute of clock skew.
+
+use crate::check::{Check, Failure};
+use crate::http::Http;
+use crate::Identity;
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
+    CoreProviderMetadata,
+};
+use openidconnect::{
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
+    TokenResponse,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a provider's discovery document and keys are used before they are fetched again.
+const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+/// Unknown keys fetch the key set again at most this often per provider.
+const JWKS_REFRESH_MIN: Duration = Duration::from_secs(1);
+/// Tolerated clock difference with the provider on an id token's expiry.
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(60);
+
+/// A provider as an SSO policy configures it.
+#[derive(Debug, Clone, Copy)]
+pub struct Provider<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+}
+
+/// A started sign-in: where to send the browser, and what to keep until the callback.
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub url: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// What the callback brought back, and what was kept from the start.
+#[derive(Debug, Clone, Copy)]
+pub struct Callback<'a> {
+    pub code: &'a str,
+    /// The callback's `iss` parameter (RFC 9207), when the provider sends one.
+    pub iss: Option<&'a str>,
+    pub nonce: &'a str,
+    pub pkce_verifier: &'a str,
+}
+
+struct Cached {
+    fetched: Instant,
+    keys_fetched: Instant,
+    metadata: Arc<CoreProviderMetadata>,
+}
+
+/// The relying party: one per process, shared by every request.
+pub struct Oidc {
+    http: Http,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+impl Default for Oidc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Oidc {
+    pub fn new() -> Self {
+        Oidc {
+            http: Http::new(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, issuer: &str) -> Option<Arc<CoreProviderMetadata>> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(issuer)
+            .filter(|c| c.fetched.elapsed() < DISCOVERY_TTL)
+            .map(|c| c.metadata.clone())
+    }
+
+    /// The provider's discovery document with its keys, from the cache or fetched.
+    async fn metadata(&self, issuer: &str) -> Result<Arc<CoreProviderMetadata>, Failure> {
+        if let Some(m) = self.cached(issuer) {
+            return Ok(m);
+        }
+        let url = IssuerUrl::new(issuer.to_owned())
+            .map_err(|e| Failure::new(Check::Provider, format!("issuer {issuer:?}: {e}")))?;
+        let http = |r| self.http.send(r);
+        let metadata = CoreProviderMetadata::discover_async(url, &http)
+            .await
+            .map_err(|e| Failure::new(Check::Provider, format!("discovery at {issuer}: {e}")))?;
+        let metadata = Arc::new(metadata);
+        let now = Instant::now();
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                issuer.to_owned(),
+                Cached {
+                    fetched: now,
+                    keys_fetched: now,
+                    metadata: metadata.clone(),
+                },
+            );
+        Ok(metadata)
+    }
+
+    /// Fetches the provider's keys again (after a token signed with a key we don't know).
+    /// `None` when they were fetched a moment ago.
+    async fn refresh_keys(&self, issuer: &str) -> Result<Option<Arc<CoreProviderMetadata>>, Failure> {
+        let current = {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            match cache.get(issuer) {
+                Some(c) if c.keys_fetched.elapsed() < JWKS_REFRESH_MIN => return Ok(None),
+                Some(c) => c.metadata.clone(),
+                None => return Ok(None),
+            }
+        };
+        let http = |r| self.http.send(r);
+        let keys = CoreJsonWebKeySet::fetch_async(current.jwks_uri(), &http)
+            .await
+            .map_err(|e| Failure::new(Check::Provider, format!("keys of {issuer}: {e}")))?;
+        let metadata = Arc::new((*current).clone().set_jwks(keys));
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.get_mut(issuer) {
+            c.keys_fetched = Instant::now();
+            c.metadata = metadata.clone();
+        }
+        tracing::info!(%issuer, "fetched the provider's keys again (unknown key id)");
+        Ok(Some(metadata))
+    }
+
+    fn client(
+        metadata: &CoreProviderMetadata,
+        p: &Provider<'_>,
+        redirect_uri: &str,
+    ) -> Result<
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        Failure,
+    > {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|e| Failure::new(Check::Provider, format!("redirect URI: {e}")))?;
+        Ok(CoreClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new(p.client_id.to_owned()),
+            Some(ClientSecret::new(p.client_secret.to_owned())),
+        )
+        .set_redirect_uri(redirect))
+    }
+
+    /// Starts a sign-in: the provider's authorization URL with a fresh state, nonce and PKCE
+    /// challenge, and the values to keep until the callback.
+    pub async fn start(
+        &self,
+        p: &Provider<'_>,
+        redirect_uri: &str,
+        login_hint: Option<&str>,
+    ) -> Result<Start, Failure> {
+        let metadata = self.metadata(p.issuer).await?;
+        let client = Self::client(&metadata, p, redirect_uri)?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("profile".into()))
+            .set_pkce_challenge(challenge);
+        if let Some(hint) = login_hint {
+            request = request.add_extra_param("login_hint", hint.to_owned());
+        }
+        let (url, state, nonce) = request.url();
+        Ok(Start {
+            url: url.to_string(),
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        })
+    }
+
+    /// Finishes a sign-in: exchanges the code (with the PKCE verifier) and checks the id token.
+    pub async fn finish(
+        &self,
+        p: &Provider<'_>,
+        redirect_uri: &str,
+        cb: Callback<'_>,
+    ) -> Result<Identity, Failure> {
+        let metadata = self.metadata(p.issuer).await?;
+        if let Some(iss) = cb.iss
+            && iss.trim_end_matches('/') != metadata.issuer().as_str().trim_end_matches('/')
+        {
+            return Err(Failure::new(
+                Check::Issuer,
+                format!("the callback names issuer {iss:?}, not {}", p.issuer),
+            ));
+        }
+        let client = Self::client(&metadata, p, redirect_uri)?;
+        let http = |r| self.http.send(r);
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(cb.code.to_owned()))
+            .map_err(|e| Failure::new(Check::TokenExchange, e.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(cb.pkce_verifier.to_owned()))
+            .request_async(&http)
+            .await
+            .map_err(|e| Failure::new(Check::TokenExchange, token_error(&e)))?;
+        let id_token = tokens.id_token().ok_or_else(|| {
+            Failure::new(Check::TokenExchange, "the token answer holds no id_token")
+        })?;
+        let nonce = Nonce::new(cb.nonce.to_owned());
+        let claims = match verify(&client, id_token, &nonce) {
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => match self.refresh_keys(p.issuer).await? {
+                Some(fresh) => {
+                    let client = Self::client(&fresh, p, redirect_uri)?;
+                    verify(&client, id_token, &nonce)
+                }
+                None => Err(ClaimsVerificationError::SignatureVerification(
+                    SignatureVerificationError::NoMatchingKey,
+                )),
+            },
+            other => other,
+        }
+        .map_err(refusal)?;
+        let email = claims
+            .email()
+            .map(|e| e.as_str().to_owned())
+            .ok_or_else(|| Failure::new(Check::Email, "the id token has no email claim"))?;
+        Ok(Identity {
+            email_verified: claims.email_verified().unwrap_or(false),
+            email,
+            subject: claims.subject().as_str().to_owned(),
+        })
+    }
+}
+
+fn verify<HA, HD, HI, HR, HT, HU>(
+    client: &CoreClient<HA, HD, HI, HR, HT, HU>,
+    token: &CoreIdToken,
+    nonce: &Nonce,
+) -> Result<CoreIdTokenClaims, ClaimsVerificationError>
+where
+    HA: openidconnect::EndpointState,
+    HD: openidconnect::EndpointState,
+    HI: openidconnect::EndpointState,
+    HR: openidconnect::EndpointState,
+    HT: openidconnect::EndpointState,
+    HU: openidconnect::EndpointState,
+{
+    let verifier = client
+        .id_token_verifier()
+        .set_time_fn(|| chrono::Utc::now() - CLOCK_SKEW);
+    token.claims(&verifier, nonce).cloned()
+}
+
+/// Which check an id token failed.
+fn refusal(e: ClaimsVerificationError) -> Failure {
+    let check = match &e {
+        ClaimsVerificationError::Expired(_) => Check::Validity,
+        ClaimsVerificationError::InvalidAudience(_) => Check::Audience,
+        ClaimsVerificationError::InvalidIssuer(_) => Check::Issuer,
+        ClaimsVerificationError::InvalidNonce(_) => Check::Request,
+        _ => Check::Signature,
+    };
+    Failure::new(check, e.to_string())
+}
+
+/// A token endpoint's refusal, without anything secret (the provider's error code and text).
+fn token_error<E: std::error::Error>(
+    e: &openidconnect::RequestTokenError<E, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
+) -> String {
+    match e {
+        openidconnect::RequestTokenError::ServerResponse(r) => format!(
+            "the provider refused the code: {}{}",
+            r.error(),
+            r.error_description()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        ),
+        openidconnect::RequestTokenError::Request(e) => format!("the provider could not be reached: {e}"),
+        other => format!("the provider's token answer is not valid: {other}"),
+    }
+}
