@@ -125,6 +125,7 @@ impl Rig {
         let server = tokio::spawn(switchboard_web::serve(listener, state, async {
             let _ = stopped.await;
         }));
+        switchboard_service::use_ring_for_tls();
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(clients)
             .build()?;
@@ -133,10 +134,17 @@ impl Rig {
             .await
             .map_err(svc)?;
         services.deliver_mail().await.map_err(svc)?;
+        let ctx = switchboard_service::RequestInfo {
+            request_id: "bench".into(),
+        };
         let (admin, session) = services
-            .verify_sign_in(DEMO_ADMIN, &newest_code(&dir)?, LOOPBACK)
+            .verify_sign_in(DEMO_ADMIN, &newest_code(&dir)?, LOOPBACK, &ctx)
             .await
             .map_err(svc)?;
+        let admin = switchboard_service::auth::Session {
+            user: admin,
+            only_org: None,
+        };
         let org = services.me(&admin, &session.token).await.map_err(svc)?.orgs[0]
             .id
             .clone();

@@ -239,6 +239,13 @@ async fn run() -> anyhow::Result<()> {
                     format!("can't listen on {listen} (is another process using it? choose another with --listen)")
                 })?;
             let addr = listener.local_addr()?;
+            let base_url = public_url
+                .as_ref()
+                .map(|u| u.origin().to_owned())
+                .unwrap_or_else(|| format!("http://{addr}"));
+            // SSO redirect URIs, SAML entity ids and ACS URLs are made from it.
+            let mut services = services;
+            services.config.base_url = base_url.clone();
             let services_for_billing = services.clone();
             let state = AppState {
                 services,
@@ -246,10 +253,6 @@ async fn run() -> anyhow::Result<()> {
                 public_url: public_url.clone(),
             };
             tracing::info!(%addr, "serving");
-            let base_url = public_url
-                .as_ref()
-                .map(|u| u.origin().to_owned())
-                .unwrap_or_else(|| format!("http://{addr}"));
             println!("Switchboard is serving at {base_url}");
             if demo {
                 println!("{}", demo::sign_in_hint(&base_url, &cli.mail));

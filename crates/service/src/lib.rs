@@ -38,6 +38,7 @@ pub mod write;
 pub use error::{ServiceError, ServiceResult};
 pub use problem_code::ProblemCode;
 pub use standing::OrgCaller;
+pub use switchboard_sso::use_ring_for_tls;
 use switchboard_store::Store;
 
 /// Tunables of sign-in. Defaults suit production; tests shorten or loosen them.
@@ -105,6 +106,7 @@ pub struct RequestInfo {
 
 impl Services {
     pub fn new(store: Store, mailer: mail::Mailer, config: Config) -> Self {
+        use_ring_for_tls();
         let secrets = secrets::Secrets::from_passphrase(&config.secret_key);
         let window = std::time::Duration::from_millis(config.throttle_window_ms.max(1) as u64);
         let limit =

@@ -24,8 +24,7 @@ pub(crate) struct Http {
 
 impl Http {
     pub(crate) fn new() -> Self {
-        // The mailer's TLS uses ring too; one provider for the process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::use_ring_for_tls();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
@@ -67,5 +66,17 @@ impl Http {
             return Err(HttpError::Build(format!("answered {}", res.status())));
         }
         String::from_utf8(res.into_body()).map_err(|e| HttpError::Build(e.to_string()))
+    }
+}
+
+/// openidconnect sends its requests through this (a named future type keeps the callers `Send`).
+impl<'c> openidconnect::AsyncHttpClient<'c> for Http {
+    type Error = HttpError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<http::Response<Vec<u8>>, HttpError>> + Send + 'c>,
+    >;
+
+    fn call(&'c self, request: http::Request<Vec<u8>>) -> Self::Future {
+        Box::pin(self.send(request))
     }
 }

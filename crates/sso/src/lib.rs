@@ -24,3 +24,9 @@ pub struct Identity {
     /// The provider's stable subject (`sub`, or the SAML NameID).
     pub subject: String,
 }
+
+/// Makes ring the process's TLS crypto provider (the mailer's TLS uses ring too). Every HTTP
+/// client of the process needs one chosen before it is built; calling this again is harmless.
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

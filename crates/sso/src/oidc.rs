@@ -23,8 +23,6 @@ use std::time::{Duration, Instant};
 
 /// How long a provider's discovery document and keys are used before they are fetched again.
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
-/// Unknown keys fetch the key set again at most this often per provider.
-const JWKS_REFRESH_MIN: Duration = Duration::from_secs(1);
 /// Tolerated clock difference with the provider on an id token's expiry.
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(60);
 
@@ -57,7 +55,6 @@ pub struct Callback<'a> {
 
 struct Cached {
     fetched: Instant,
-    keys_fetched: Instant,
     metadata: Arc<CoreProviderMetadata>,
 }
 
@@ -96,8 +93,7 @@ impl Oidc {
         }
         let url = IssuerUrl::new(issuer.to_owned())
             .map_err(|e| Failure::new(Check::Provider, format!("issuer {issuer:?}: {e}")))?;
-        let http = |r| self.http.send(r);
-        let metadata = CoreProviderMetadata::discover_async(url, &http)
+        let metadata = CoreProviderMetadata::discover_async(url, &self.http)
             .await
             .map_err(|e| Failure::new(Check::Provider, format!("discovery at {issuer}: {e}")))?;
         let metadata = Arc::new(metadata);
@@ -109,32 +105,28 @@ impl Oidc {
                 issuer.to_owned(),
                 Cached {
                     fetched: now,
-                    keys_fetched: now,
                     metadata: metadata.clone(),
                 },
             );
         Ok(metadata)
     }
 
-    /// Fetches the provider's keys again (after a token signed with a key we don't know).
-    /// `None` when they were fetched a moment ago.
+    /// Fetches the provider's keys again, after a token signed with a key we don't know. (Only
+    /// the provider's own token endpoint hands us tokens, so this can't be driven by strangers.)
     async fn refresh_keys(&self, issuer: &str) -> Result<Option<Arc<CoreProviderMetadata>>, Failure> {
         let current = {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             match cache.get(issuer) {
-                Some(c) if c.keys_fetched.elapsed() < JWKS_REFRESH_MIN => return Ok(None),
                 Some(c) => c.metadata.clone(),
                 None => return Ok(None),
             }
         };
-        let http = |r| self.http.send(r);
-        let keys = CoreJsonWebKeySet::fetch_async(current.jwks_uri(), &http)
+        let keys = CoreJsonWebKeySet::fetch_async(current.jwks_uri(), &self.http)
             .await
             .map_err(|e| Failure::new(Check::Provider, format!("keys of {issuer}: {e}")))?;
         let metadata = Arc::new((*current).clone().set_jwks(keys));
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.get_mut(issuer) {
-            c.keys_fetched = Instant::now();
             c.metadata = metadata.clone();
         }
         tracing::info!(%issuer, "fetched the provider's keys again (unknown key id)");
@@ -215,12 +207,11 @@ impl Oidc {
             ));
         }
         let client = Self::client(&metadata, p, redirect_uri)?;
-        let http = |r| self.http.send(r);
         let tokens = client
             .exchange_code(AuthorizationCode::new(cb.code.to_owned()))
             .map_err(|e| Failure::new(Check::TokenExchange, e.to_string()))?
             .set_pkce_verifier(PkceCodeVerifier::new(cb.pkce_verifier.to_owned()))
-            .request_async(&http)
+            .request_async(&self.http)
             .await
             .map_err(|e| Failure::new(Check::TokenExchange, token_error(&e)))?;
         let id_token = tokens.id_token().ok_or_else(|| {
@@ -282,7 +273,11 @@ fn refusal(e: ClaimsVerificationError) -> Failure {
         ClaimsVerificationError::InvalidNonce(_) => Check::Request,
         _ => Check::Signature,
     };
-    Failure::new(check, e.to_string())
+    let detail = match std::error::Error::source(&e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    };
+    Failure::new(check, detail)
 }
 
 /// A token endpoint's refusal, without anything secret (the provider's error code and text).

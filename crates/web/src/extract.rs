@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use switchboard_domain::ids::{RequestId, UserId};
 use switchboard_service::ProblemCode;
+use switchboard_service::auth::Session;
 use switchboard_service::{OrgCaller, RequestInfo};
 
 /// The session cookie's name.
@@ -229,6 +230,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AppToken {
 /// A signed-in user.
 pub struct SignedIn {
     pub user: UserId,
+    pub session: Session,
     pub token: String,
 }
 
@@ -238,12 +240,13 @@ impl FromRequestParts<AppState> for SignedIn {
         let credential = credential(parts)
             .filter(|c| !c.token().is_empty())
             .ok_or_else(unauthenticated)?;
-        let user = state.services.authenticate(credential.token()).await?;
+        let session = state.services.authenticate(credential.token()).await?;
         if let Credential::Cookie(token) = &credential {
             check_csrf(parts, state, token)?;
         }
         Ok(SignedIn {
-            user,
+            user: session.user.clone(),
+            session,
             token: credential.token().to_owned(),
         })
     }
@@ -263,7 +266,7 @@ impl FromRequestParts<AppState> for InOrg {
             .get("org")
             .ok_or_else(|| ApiError::not_found("organization"))?;
         Ok(InOrg(
-            state.services.org_caller(&signed_in.user, org).await?,
+            state.services.org_caller(&signed_in.session, org).await?,
         ))
     }
 }

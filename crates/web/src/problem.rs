@@ -95,6 +95,10 @@ impl From<ServiceError> for ApiError {
             NotPermitted(d) => Self::new(ProblemCode::Forbidden, d.to_string()),
             Conflict { code, detail } | AppRefused { code, detail } => Self::new(code, detail),
             Unauthenticated(detail) => Self::new(ProblemCode::Unauthorized, detail),
+            Sso(f) => Self::new(
+                ProblemCode::SsoFailed,
+                format!("{} (check: {:?})", f.check.message(), f.check),
+            ),
             Throttled { retry_after } => Self {
                 retry_after: Some(retry_after.as_secs().max(1)),
                 ..Self::new(ProblemCode::RateLimited, e.to_string())

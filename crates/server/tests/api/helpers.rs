@@ -160,9 +160,13 @@ impl TestApp {
         let mail_file = dir.join("mail.jsonl");
         let mailer = mailer
             .unwrap_or_else(|| Mailer::from_url(&format!("file:{}", mail_file.display())).unwrap());
-        let services = Services::new(store.clone(), mailer, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = Config {
+            base_url: base.clone(),
+            ..config
+        };
+        let services = Services::new(store.clone(), mailer, config);
         let state = AppState {
             services: services.clone(),
             operator_token: Some(OPERATOR_TOKEN.into()),

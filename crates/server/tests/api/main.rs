@@ -3,6 +3,7 @@
 //! DESIGN.md they check.
 
 mod helpers;
+mod idp;
 mod invitations;
 
 mod apps;
@@ -22,6 +23,7 @@ mod schema;
 mod seats_property;
 mod serving;
 mod settings;
+mod sso_oidc;
 mod teams;
 mod tenancy;
 mod users;

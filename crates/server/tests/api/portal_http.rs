@@ -8,6 +8,7 @@ use crate::helpers::TestApp;
 use reqwest::redirect::Policy;
 
 fn browser() -> reqwest::Client {
+    switchboard_service::use_ring_for_tls();
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()

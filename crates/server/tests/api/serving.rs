@@ -24,6 +24,7 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
+    switchboard_service::use_ring_for_tls();
     let client = reqwest::Client::new();
     let mut up = false;
     for _ in 0..100 {

@@ -159,7 +159,11 @@ impl Services {
         let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
         let domains = req.allowed_domains.as_deref().map(shape::domains).transpose()?;
         let break_glass = req.break_glass_emails.as_deref().map(shape::check_break_glass).transpose()?;
-        let email_attribute = shape::optional("email_attribute", req.email_attribute.as_deref())?;
+        // A blank attribute clears it (the NameID gives the email again).
+        let email_attribute = shape::optional(
+            "email_attribute",
+            req.email_attribute.as_deref().map(str::trim).filter(|a| !a.is_empty()),
+        )?;
         let metadata = if req.idp_metadata_url.is_some() || req.idp_metadata_xml.is_some() {
             Some(shape::import_metadata(req.idp_metadata_url.as_deref(), req.idp_metadata_xml.as_deref()).await?)
         } else {

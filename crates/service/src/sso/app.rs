@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn rfc7636_appendix_b_s256() {
         assert_eq!(
-            s256("dBjftJeZ4CVP-mB92K27uhbUJU-p0Ksj-P0y-aHQ-pM"),
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGlSxRYsWM"
         );
     }

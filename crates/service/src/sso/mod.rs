@@ -24,6 +24,7 @@ pub use finish::{CheckOutcome, CheckResult, SsoOutcome};
 pub use oidc::OidcCallback;
 pub use saml::SamlPost;
 pub use start::SsoRedirect;
+pub use switchboard_sso::{Check, Failure};
 pub(crate) use policy::{domains_of, options_of};
 
 use crate::auth::sha256_hex;

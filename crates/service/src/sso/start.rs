@@ -178,3 +178,23 @@ impl Services {
         format!("{}/auth/oidc/callback", self.config.base_url)
     }
 }
+
+impl Services {
+    /// Whether the email's domain signs in through an identity provider (the sign-in page then
+    /// says so). Depends on the domain only, never on whether the email has an account.
+    pub async fn sso_offered(&self, email: &str) -> bool {
+        let Ok(email) = Email::parse(email) else {
+            return false;
+        };
+        let domain = email.as_str().rsplit_once('@').map_or("", |(_, d)| d);
+        let Ok(mut c) = self.store.read().await else {
+            return false;
+        };
+        store::policies_for_domain(&mut c, domain)
+            .await
+            .is_ok_and(|rows| {
+                rows.iter()
+                    .any(|r| domain_allowed(email.as_str(), &super::policy::domains_of(r)))
+            })
+    }
+}

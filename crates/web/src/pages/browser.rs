@@ -21,6 +21,9 @@ const FLASH_COOKIE: &str = "sb_flash";
 /// A signed-in person. Without a live session, a page redirects to `/sign-in?next=…`.
 pub struct Browser {
     pub user: UserId,
+    /// Who the session is, and the organization it is limited to (an SSO sign-in).
+    pub signed_in: switchboard_service::auth::Session,
+    /// The session token.
     pub session: String,
     pub csrf_token: String,
     /// What the previous request did, to show once.
@@ -44,13 +47,14 @@ impl FromRequestParts<AppState> for Browser {
         let Some(session) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
             return Err(PageError::SignIn { next });
         };
-        let user = match state.services.authenticate(&session).await {
-            Ok(u) => u,
+        let signed_in = match state.services.authenticate(&session).await {
+            Ok(s) => s,
             Err(ServiceError::Unauthenticated(_)) => return Err(PageError::SignIn { next }),
             Err(e) => return Err(e.into()),
         };
         Ok(Browser {
-            user,
+            user: signed_in.user.clone(),
+            signed_in,
             csrf_token: state.services.csrf_token(&session),
             session,
             flash: flash_of(&parts.headers),
@@ -73,7 +77,7 @@ impl FromRequestParts<AppState> for OrgPage {
             .await
             .map_err(|_| PageError::not_found())?;
         let org = params.get("org").cloned().unwrap_or_default();
-        let who = state.services.org_caller(&browser.user, &org).await?;
+        let who = state.services.org_caller(&browser.signed_in, &org).await?;
         Ok(OrgPage { browser, who })
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Map: [`browser`] (the signed-in person, CSRF on forms, flash messages, errors as pages),
 //! [`shell`] (the layout every page shares: top bar, navigation by role), and one module per
-//! area: [`sign_in`], [`teams`], [`users`], [`admins`], [`billing`], [`settings`],
+//! area: [`sign_in`], [`sso_sign_in`], [`teams`], [`users`], [`admins`], [`billing`], [`settings`],
 //! [`audit`].
 
 pub mod admins;
@@ -16,6 +16,7 @@ pub mod settings;
 pub mod shell;
 pub mod sign_in;
 pub mod sso;
+pub mod sso_sign_in;
 pub mod teams;
 pub mod users;
 
@@ -37,6 +38,14 @@ pub fn router() -> Router<AppState> {
             get(sign_in::sign_out_page).post(sign_in::sign_out),
         )
         .route("/assets/portal.css", get(stylesheet))
+        .route("/auth/sso/start", get(sso_sign_in::start))
+        .route("/auth/oidc/callback", get(sso_sign_in::oidc_callback))
+        .route("/auth/saml/{policy}/acs", post(sso_sign_in::saml_acs))
+        .route("/auth/saml/{policy}/metadata", get(sso_sign_in::saml_metadata))
+        .route(
+            "/orgs/{org}/settings/sso/{pol}/test",
+            post(sso_sign_in::test_start),
+        )
         .route("/orgs/{org}", get(teams::org_home))
         .route(
             "/orgs/{org}/onboarding",

@@ -61,7 +61,7 @@ pub fn org_display_name(name: Option<&str>) -> String {
 impl Shell {
     /// The frame for a page outside any organization (the chooser).
     pub async fn plain(state: &AppState, b: &Browser, title: &str) -> Result<Self, PageError> {
-        let me = state.services.me(&b.user, &b.session).await?;
+        let me = state.services.me(&b.signed_in, &b.session).await?;
         Ok(Self {
             title: format!("{title} · Switchboard"),
             email: me.user.email,
@@ -90,7 +90,7 @@ impl Shell {
     ) -> Result<Self, PageError> {
         let me = state
             .services
-            .me(&p.browser.user, &p.browser.session)
+            .me(&p.browser.signed_in, &p.browser.session)
             .await?;
         let org = p.who.org.as_str();
         let this = me.orgs.iter().find(|o| o.id == org);

@@ -5,7 +5,7 @@
 use super::browser::{Browser, FieldError, FormError, PageForm, PageResult, done, page, render};
 use super::shell::{OrgLink, Shell, org_display_name};
 use crate::AppState;
-use crate::extract::{ClientIp, SESSION_COOKIE};
+use crate::extract::{ClientIp, InRequest, SESSION_COOKIE};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,6 +30,8 @@ struct SignInPage {
     csrf_token: String,
     flash: Option<String>,
     error: Option<FormError>,
+    /// The email's domain signs in through an identity provider (R24): say so, and offer it.
+    sso: bool,
 }
 
 /// Only a path of this site may follow sign-in (never `//elsewhere` or a full URL).
@@ -63,6 +65,7 @@ pub async fn form(
 ) -> Response {
     let email = q.email.unwrap_or_default();
     let flash = super::browser::flash_of(&headers);
+    let sso = !email.is_empty() && state.services.sso_offered(&email).await;
     let mut resp = render(&SignInPage {
         code_step: !email.is_empty(),
         email,
@@ -70,6 +73,7 @@ pub async fn form(
         csrf_token: csrf_of(&state, &headers),
         flash: flash.clone(),
         error: None,
+        sso,
     });
     if flash.is_some() {
         super::browser::clear_flash(&mut resp);
@@ -81,12 +85,14 @@ pub async fn form(
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    InRequest(ctx): InRequest,
     headers: HeaderMap,
     PageForm(form): PageForm,
 ) -> PageResult {
     let email = form.get("email").trim().to_owned();
     let code = form.get("code").trim().to_owned();
     let next = safe_next(Some(form.get("next")));
+    let sso = state.services.sso_offered(&email).await;
     let again = |error: FormError, code_step: bool| SignInPage {
         email: email.clone(),
         code_step,
@@ -94,24 +100,29 @@ pub async fn submit(
         csrf_token: csrf_of(&state, &headers),
         flash: None,
         error: Some(error),
+        sso,
     };
     if code.is_empty() {
         if let Err(e) = state.services.start_sign_in(&email, ip).await {
             return Ok(render(&again(FormError::from_service(e)?, false)));
         }
         return Ok(render(&SignInPage {
-            flash: Some(format!(
-                "If {email} has an account, a sign-in code is on its way. It works for 10 minutes."
-            )),
+            flash: Some(if sso {
+                format!("Your organization signs in with SSO: continue with SSO. (Org Admins and break-glass emails get a code at {email}; it works for 10 minutes.)")
+            } else {
+                format!("If {email} has an account, a sign-in code is on its way. It works for 10 minutes.")
+            }),
             email,
             code_step: true,
             next,
             csrf_token: csrf_of(&state, &headers),
             error: None,
+            sso,
         }));
     }
-    match state.services.verify_sign_in(&email, &code, ip).await {
+    match state.services.verify_sign_in(&email, &code, ip, &ctx).await {
         Ok((_, session)) => {
+            crate::routes::auth::end_previous_session(&state, &headers).await;
             let max_age = state.services.config.session_ttl_ms / 1000;
             let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut().append(
@@ -127,6 +138,25 @@ pub async fn submit(
             Ok(render(&again(error, true)))
         }
     }
+}
+
+/// The sign-in page with an error about the email (an SSO start that could not begin).
+pub(crate) fn sign_in_with_error(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &SignInQuery,
+    mut error: FormError,
+) -> Response {
+    error.field = error.field.or(Some("email".into()));
+    render(&SignInPage {
+        email: q.email.clone().unwrap_or_default(),
+        code_step: false,
+        next: safe_next(q.next.as_deref()),
+        csrf_token: csrf_of(state, headers),
+        flash: None,
+        error: Some(error),
+        sso: false,
+    })
 }
 
 #[derive(askama::Template)]
@@ -180,7 +210,7 @@ struct ChooseOrgPage {
 
 /// `/`: the person's organization, a chooser when they have several, or a word when none.
 pub async fn home(State(state): State<AppState>, b: Browser) -> PageResult {
-    let me = state.services.me(&b.user, &b.session).await?;
+    let me = state.services.me(&b.signed_in, &b.session).await?;
     if let [only] = me.orgs.as_slice() {
         return Ok(Redirect::to(&format!("/orgs/{}", only.id)).into_response());
     }

@@ -1,6 +1,9 @@
-//! SSO policies in the portal (`/orgs/{org}/settings/sso`): an identity provider (issuer, client
-//! id and secret — the secret is write-only), the email domains it vouches for, and the
-//! email-login teams it applies to (at most one SSO policy per team, R24).
+//! SSO policies in the portal (`/orgs/{org}/settings/sso`): an identity provider — OIDC (issuer,
+//! client id and secret; the secret is write-only) or SAML 2.0 (the IdP's metadata, by URL or
+//! pasted; our SP metadata and ACS URL to copy) — the email domains it vouches for, the
+//! email-login teams it applies to (at most one SSO policy per team, R24), just-in-time
+//! membership and break-glass emails; and Test connection, which runs the sign-in and shows each
+//! check (its result page is [`test_result`]).
 
 use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
 use super::shell::{Section, Shell};
@@ -8,6 +11,8 @@ use crate::AppState;
 use crate::extract::InRequest;
 use axum::extract::{Path, State};
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
+use switchboard_domain::sso::{Jit, SsoProtocol};
 use switchboard_domain::team::LoginType;
 use switchboard_service::settings::{CreateSsoPolicy, SsoPolicyView, UpdateSsoPolicy};
 use switchboard_service::teams::TeamChoice;
@@ -16,40 +21,78 @@ use switchboard_service::teams::TeamChoice;
 #[derive(Default)]
 struct SsoForm {
     name: String,
+    protocol: SsoProtocol,
     issuer: String,
     client_id: String,
+    idp_metadata_url: String,
+    allow_idp_initiated: bool,
+    email_attribute: String,
     allowed_domains: String,
     team_ids: Vec<String>,
+    jit_enabled: bool,
+    jit_team_id: String,
+    break_glass_emails: String,
+}
+
+/// Words as people type lists: commas, spaces or new lines between.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl SsoForm {
     fn from_form(f: &FormData) -> Self {
         Self {
             name: f.get("name").to_owned(),
+            protocol: SsoProtocol::parse(f.get("protocol")).unwrap_or_default(),
             issuer: f.get("issuer").to_owned(),
             client_id: f.get("client_id").to_owned(),
+            idp_metadata_url: f.get("idp_metadata_url").to_owned(),
+            allow_idp_initiated: f.checked("allow_idp_initiated"),
+            email_attribute: f.get("email_attribute").to_owned(),
             allowed_domains: f.get("allowed_domains").to_owned(),
             team_ids: f.all("team_ids"),
+            jit_enabled: f.checked("jit.enabled"),
+            jit_team_id: f.get("jit.team_id").to_owned(),
+            break_glass_emails: f.get("break_glass_emails").to_owned(),
         }
     }
 
     fn of(p: &SsoPolicyView) -> Self {
         Self {
             name: p.name.clone(),
+            protocol: p.protocol,
             issuer: p.issuer.clone(),
             client_id: p.client_id.clone(),
+            idp_metadata_url: p.idp_metadata_url.clone().unwrap_or_default(),
+            allow_idp_initiated: p.allow_idp_initiated,
+            email_attribute: p.email_attribute.clone().unwrap_or_default(),
             allowed_domains: p.allowed_domains.join(", "),
             team_ids: p.team_ids.iter().map(ToString::to_string).collect(),
+            jit_enabled: p.jit.enabled,
+            jit_team_id: p.jit.team_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+            break_glass_emails: p.break_glass_emails.join(", "),
         }
     }
 
-    /// Domains as people type them: commas, spaces or new lines between.
-    fn domains(&self) -> Vec<String> {
-        self.allowed_domains
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned)
-            .collect()
+    fn saml(&self) -> bool {
+        self.protocol == SsoProtocol::Saml
+    }
+
+    fn jit(&self) -> Jit {
+        Jit {
+            enabled: self.jit_enabled,
+            team_id: (!self.jit_team_id.is_empty())
+                .then(|| TeamId::try_from(self.jit_team_id.clone()).ok())
+                .flatten(),
+        }
+    }
+
+    /// The provider's fields for its protocol (the other protocol's are not sent).
+    fn text(&self, oidc: bool, v: &str) -> Option<String> {
+        (oidc != self.saml() && !v.trim().is_empty()).then(|| v.to_owned())
     }
 }
 
@@ -114,11 +157,18 @@ pub async fn create(
     let form = SsoForm::from_form(&f);
     let create = CreateSsoPolicy {
         name: form.name.clone(),
-        issuer: form.issuer.clone(),
-        client_id: form.client_id.clone(),
-        client_secret: f.get("client_secret").to_owned(),
-        allowed_domains: form.domains(),
+        protocol: Some(form.protocol),
+        issuer: form.text(true, &form.issuer),
+        client_id: form.text(true, &form.client_id),
+        client_secret: form.text(true, f.get("client_secret")),
+        idp_metadata_url: form.text(false, &form.idp_metadata_url),
+        idp_metadata_xml: form.text(false, f.get("idp_metadata_xml")),
+        allow_idp_initiated: Some(form.saml() && form.allow_idp_initiated),
+        email_attribute: form.text(false, &form.email_attribute),
+        allowed_domains: words(&form.allowed_domains),
         team_ids: form.team_ids.clone(),
+        jit: Some(form.jit()),
+        break_glass_emails: Some(words(&form.break_glass_emails)),
     };
     match state.services.create_sso_policy(&p.who, &req, create).await {
         Ok(pol) => Ok(done(
@@ -157,14 +207,25 @@ pub async fn update(
 ) -> PageResult {
     let pol = state.services.get_sso_policy(&p.who, &id).await?;
     let form = SsoForm::from_form(&f);
+    let oidc = !form.saml();
     let update = UpdateSsoPolicy {
         name: Some(form.name.clone()),
-        issuer: Some(form.issuer.clone()),
-        client_id: Some(form.client_id.clone()),
-        // Blank keeps the stored secret: it is never shown, so it can't be re-sent.
-        client_secret: f.optional("client_secret"),
-        allowed_domains: Some(form.domains()),
+        protocol: Some(form.protocol),
+        issuer: oidc.then(|| form.issuer.clone()),
+        client_id: oidc.then(|| form.client_id.clone()),
+        // Blank keeps the stored secret (it is never shown, so it can't be re-sent), and blank
+        // metadata keeps the imported metadata.
+        client_secret: form.text(true, f.get("client_secret")),
+        idp_metadata_url: form
+            .text(false, &form.idp_metadata_url)
+            .filter(|u| Some(u) != pol.idp_metadata_url.as_ref() || f.checked("reimport")),
+        idp_metadata_xml: form.text(false, f.get("idp_metadata_xml")),
+        allow_idp_initiated: Some(form.saml() && form.allow_idp_initiated),
+        email_attribute: Some(form.email_attribute.trim().to_owned()),
+        allowed_domains: Some(words(&form.allowed_domains)),
         team_ids: Some(form.team_ids.clone()),
+        jit: Some(form.jit()),
+        break_glass_emails: Some(words(&form.break_glass_emails)),
     };
     match state
         .services

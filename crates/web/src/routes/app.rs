@@ -1,7 +1,7 @@
 //! The app API: sign-in, team choice, device enrollment, and the entitlement answer with its ETag.
 
 use crate::AppState;
-use crate::extract::{AppToken, Body, ClientIp, InRequest};
+use crate::extract::{AppToken, Body, ClientIp, InRequest, Params};
 use crate::problem::{ApiResult, Problem};
 use crate::routes::auth::{Accepted, StartEmail};
 use axum::Json;
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::TypedHeader;
 use axum_extra::headers::{ETag, IfNoneMatch};
 use switchboard_service::apps::{AppSession, AppTeam, AppVerify, Enroll, Enrolled};
+use switchboard_service::sso::{AppSsoStart, AppSsoToken};
 use switchboard_service::views::Page;
 
 /// Mail a sign-in code to an agent (as the portal does; always 202 for a well-formed email).
@@ -107,4 +108,30 @@ pub async fn entitlement(
         answer.body.clone(),
     )
         .into_response())
+}
+
+/// Start an app's sign-in through the organization's identity provider (RFC 8252): open this in
+/// the system browser; it redirects to the provider, and at the end to `redirect_uri` with
+/// `code` (one-time, a minute) and your `state`.
+#[utoipa::path(get, path = "/app/v1/sign-in/sso/start", tag = "app", params(AppSsoStart),
+    responses((status = 303, description = "To the identity provider"), (status = 422, body = Problem), (status = 429, body = Problem), (status = 502, body = Problem)))]
+pub async fn sso_start(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Params(q): Params<AppSsoStart>,
+) -> ApiResult<Response> {
+    let r = state.services.app_sso_start(q, ip).await?;
+    Ok(crate::pages::sso_sign_in::to_provider(&state, r))
+}
+
+/// Exchange the one-time code from the loopback redirect, with the PKCE verifier, for the app
+/// token — which may run in the SSO teams of the organization whose provider signed you in.
+#[utoipa::path(post, path = "/app/v1/sign-in/sso/token", tag = "app", request_body = AppSsoToken,
+    responses((status = 200, body = AppSession), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn sso_token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Body(req): Body<AppSsoToken>,
+) -> ApiResult<Json<AppSession>> {
+    Ok(Json(state.services.app_sso_token(req, ip).await?))
 }

@@ -1,7 +1,7 @@
 //! Sign-in by emailed code, sign-out, and `me`.
 
 use crate::AppState;
-use crate::extract::{Body, ClientIp, SESSION_COOKIE, SignedIn};
+use crate::extract::{Body, ClientIp, InRequest, SESSION_COOKIE, SignedIn};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::State;
@@ -45,6 +45,14 @@ pub(crate) fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderVal
     HeaderValue::from_str(&c.to_string()).expect("tokens and the cookie's attributes are ASCII")
 }
 
+/// Signing in replaces the session the browser held, if any: it ends on the server (a session
+/// is never carried across a sign-in, so one planted before can't be promoted).
+pub(crate) async fn end_previous_session(state: &AppState, headers: &HeaderMap) {
+    if let Some(c) = axum_extra::extract::CookieJar::from_headers(headers).get(SESSION_COOKIE) {
+        let _ = state.services.sign_out(c.value()).await;
+    }
+}
+
 /// Mail a sign-in code. Always 202 for a well-formed email, whether or not it has an account.
 #[utoipa::path(post, path = "/api/v1/auth/email/start", tag = "sign-in", request_body = StartEmail,
     responses((status = 202, body = Accepted), (status = 422, body = Problem), (status = 429, body = Problem)))]
@@ -68,12 +76,15 @@ pub async fn start_email(
 pub async fn verify_email(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    InRequest(ctx): InRequest,
+    previous: HeaderMap,
     Body(req): Body<VerifyEmail>,
 ) -> ApiResult<(HeaderMap, Json<SessionView>)> {
     let (_, session) = state
         .services
-        .verify_sign_in(&req.email, &req.code, ip)
+        .verify_sign_in(&req.email, &req.code, ip, &ctx)
         .await?;
+    end_previous_session(&state, &previous).await;
     let mut headers = HeaderMap::new();
     let max_age = state.services.config.session_ttl_ms / 1000;
     headers.insert(header::SET_COOKIE, cookie(&state, &session.token, max_age));
@@ -97,5 +108,5 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", tag = "sign-in", security(("session" = [])),
     responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, who: SignedIn) -> ApiResult<Json<MeView>> {
-    Ok(Json(state.services.me(&who.user, &who.token).await?))
+    Ok(Json(state.services.me(&who.session, &who.token).await?))
 }

@@ -86,6 +86,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(devices::rename_device, devices::remove_device))
         .routes(routes!(app::start))
         .routes(routes!(app::verify))
+        .routes(routes!(app::sso_start))
+        .routes(routes!(app::sso_token))
         .routes(routes!(app::teams))
         .routes(routes!(app::select_team))
         .routes(routes!(app::enroll))
