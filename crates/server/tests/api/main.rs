@@ -22,6 +22,7 @@ mod rule_checks;
 mod schema;
 mod seats_property;
 mod serving;
+mod sessions;
 mod settings;
 mod sso_app;
 mod sso_oidc;

@@ -55,7 +55,7 @@ impl Services {
             tx.commit().await?;
             return Err(ended());
         }
-        if now - last >= TOUCH_EVERY_MS {
+        if now - last >= TOUCH_EVERY_MS.min(self.config.session_idle_ms / 2) {
             let mut tx = self.store.write().await?;
             signin::touch_session(&mut tx, &hash, now).await?;
             tx.commit().await?;
