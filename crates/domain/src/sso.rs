@@ -48,6 +48,8 @@ pub struct SsoOptions {
     pub email_attribute: Option<String>,
 }
 
+// `text_enum!` writes the enum's derives, so its default is written out here.
+#[allow(clippy::derivable_impls)]
 impl Default for SsoProtocol {
     fn default() -> Self {
         SsoProtocol::Oidc

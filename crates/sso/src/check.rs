@@ -104,7 +104,9 @@ impl Check {
             Check::Seat => {
                 "Single sign-on worked, but your team has no free seat, so you could not be added. Ask your admin to free or add a seat."
             }
-            _ => "The sign-in answer from your identity provider was not valid, so you are not signed in. Try again; if it persists, tell your admin.",
+            _ => {
+                "The sign-in answer from your identity provider was not valid, so you are not signed in. Try again; if it persists, tell your admin."
+            }
         }
     }
 }

@@ -73,7 +73,11 @@ impl Http {
 impl<'c> openidconnect::AsyncHttpClient<'c> for Http {
     type Error = HttpError;
     type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<http::Response<Vec<u8>>, HttpError>> + Send + 'c>,
+        Box<
+            dyn std::future::Future<Output = Result<http::Response<Vec<u8>>, HttpError>>
+                + Send
+                + 'c,
+        >,
     >;
 
     fn call(&'c self, request: http::Request<Vec<u8>>) -> Self::Future {

@@ -5,9 +5,9 @@
 //! token is checked by openidconnect (signature with an advertised algorithm, issuer, audience,
 //! expiry, nonce); expiry with a minute of clock skew.
 
+use crate::Identity;
 use crate::check::{Check, Failure};
 use crate::http::Http;
-use crate::Identity;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
     CoreProviderMetadata,
@@ -98,22 +98,22 @@ impl Oidc {
             .map_err(|e| Failure::new(Check::Provider, format!("discovery at {issuer}: {e}")))?;
         let metadata = Arc::new(metadata);
         let now = Instant::now();
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                issuer.to_owned(),
-                Cached {
-                    fetched: now,
-                    metadata: metadata.clone(),
-                },
-            );
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            issuer.to_owned(),
+            Cached {
+                fetched: now,
+                metadata: metadata.clone(),
+            },
+        );
         Ok(metadata)
     }
 
     /// Fetches the provider's keys again, after a token signed with a key we don't know. (Only
     /// the provider's own token endpoint hands us tokens, so this can't be driven by strangers.)
-    async fn refresh_keys(&self, issuer: &str) -> Result<Option<Arc<CoreProviderMetadata>>, Failure> {
+    async fn refresh_keys(
+        &self,
+        issuer: &str,
+    ) -> Result<Option<Arc<CoreProviderMetadata>>, Failure> {
         let current = {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             match cache.get(issuer) {
@@ -282,7 +282,10 @@ fn refusal(e: ClaimsVerificationError) -> Failure {
 
 /// A token endpoint's refusal, without anything secret (the provider's error code and text).
 fn token_error<E: std::error::Error>(
-    e: &openidconnect::RequestTokenError<E, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
+    e: &openidconnect::RequestTokenError<
+        E,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
 ) -> String {
     match e {
         openidconnect::RequestTokenError::ServerResponse(r) => format!(
@@ -292,7 +295,9 @@ fn token_error<E: std::error::Error>(
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default()
         ),
-        openidconnect::RequestTokenError::Request(e) => format!("the provider could not be reached: {e}"),
+        openidconnect::RequestTokenError::Request(e) => {
+            format!("the provider could not be reached: {e}")
+        }
         other => format!("the provider's token answer is not valid: {other}"),
     }
 }

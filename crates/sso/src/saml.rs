@@ -11,9 +11,9 @@
 //! Replay of an assertion id is the caller's (it needs storage): [`Verified`] hands back the id
 //! and how long to remember it.
 
+use crate::Identity;
 use crate::check::{Check, Failure};
 use crate::http::Http;
-use crate::Identity;
 use base64::Engine;
 use samael::crypto::AllowedSignatureAlgorithm;
 use samael::metadata::{EntityDescriptor, HTTP_REDIRECT_BINDING};
@@ -87,10 +87,12 @@ pub async fn fetch_metadata(url: &str) -> Result<(String, IdpMetadata), String> 
 }
 
 fn service_provider(sp: &Sp<'_>) -> Result<ServiceProvider, Failure> {
-    let idp: EntityDescriptor = sp
-        .idp_metadata_xml
-        .parse()
-        .map_err(|e| Failure::new(Check::Provider, format!("the IdP metadata can't be read: {e}")))?;
+    let idp: EntityDescriptor = sp.idp_metadata_xml.parse().map_err(|e| {
+        Failure::new(
+            Check::Provider,
+            format!("the IdP metadata can't be read: {e}"),
+        )
+    })?;
     ServiceProviderBuilder::default()
         .entity_id(sp.entity_id.to_owned())
         .metadata_url(sp.entity_id.to_owned())
@@ -158,9 +160,15 @@ pub fn verify_response(
     email_attribute: Option<&str>,
 ) -> Result<Verified, Failure> {
     if encoded.len() > MAX_RESPONSE {
-        return Err(Failure::new(Check::Signature, "the SAMLResponse is too large"));
+        return Err(Failure::new(
+            Check::Signature,
+            "the SAMLResponse is too large",
+        ));
     }
-    let compact: String = encoded.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = encoded
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     let raw = base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
         .map_err(|_| Failure::new(Check::Signature, "the SAMLResponse is not base64"))?;
@@ -175,7 +183,9 @@ pub fn verify_response(
     if assertions != 1 {
         return Err(Failure::new(
             Check::Signature,
-            format!("the response holds {assertions} assertions, not one (a signature-wrapping attempt?)"),
+            format!(
+                "the response holds {assertions} assertions, not one (a signature-wrapping attempt?)"
+            ),
         ));
     }
     let provider = service_provider(sp)?;
@@ -189,9 +199,9 @@ pub fn verify_response(
         .parse_base64_response(&compact, possible)
         .map_err(|e| refusal(e.as_ref()))?;
     let conditions = assertion.conditions.as_ref();
-    if !conditions
+    if conditions
         .and_then(|c| c.audience_restrictions.as_ref())
-        .is_some_and(|a| !a.is_empty())
+        .is_none_or(|a| a.is_empty())
     {
         return Err(Failure::new(
             Check::Audience,

@@ -20,8 +20,8 @@ pub mod outbox;
 pub mod people;
 pub mod settings;
 pub mod signin;
-pub mod sso;
 mod sql;
+pub mod sso;
 pub mod user_list;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -157,13 +157,16 @@ impl utoipa::Modify for Constraints {
     }
 }
 
-/// An SSO policy's issuer is https (plain http only on loopback); domains look like example.com.
+/// An SSO policy's issuer and IdP metadata URL are https (plain http only on loopback); domains
+/// look like example.com.
 fn constrain_sso(object: &mut Object) {
-    if let Some(RefOr::T(Schema::Object(s))) = object.properties.get_mut("issuer") {
-        s.pattern = Some(
-            r"^(https://[^/\s]+|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?)(/\S*)?$"
-                .into(),
-        );
+    for url in ["issuer", "idp_metadata_url"] {
+        if let Some(RefOr::T(Schema::Object(s))) = object.properties.get_mut(url) {
+            s.pattern = Some(
+                r"^(https://[^/\s]+|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?)(/\S*)?$"
+                    .into(),
+            );
+        }
     }
     if let Some(RefOr::T(Schema::Array(Array {
         items: utoipa::openapi::schema::ArrayItems::RefOrSchema(item),

@@ -162,7 +162,11 @@ impl Agent {
                 return View { url, status, text };
             }
             let location = r.headers()["location"].to_str().unwrap().to_owned();
-            let next = reqwest::Url::parse(&url).unwrap().join(&location).unwrap().to_string();
+            let next = reqwest::Url::parse(&url)
+                .unwrap()
+                .join(&location)
+                .unwrap()
+                .to_string();
             if stop_at.is_some_and(|s| next.starts_with(s)) {
                 return View {
                     url: next,
@@ -181,7 +185,12 @@ impl Agent {
     }
 
     /// Submits the page's first form (its action, its hidden fields, plus `fields`).
-    pub async fn submit(&self, page: &View, fields: &[(&str, &str)], stop_at: Option<&str>) -> View {
+    pub async fn submit(
+        &self,
+        page: &View,
+        fields: &[(&str, &str)],
+        stop_at: Option<&str>,
+    ) -> View {
         self.submit_form(page, "", fields, stop_at).await
     }
 
@@ -202,17 +211,31 @@ impl Agent {
                 let html = &html[..html.find("</form>").unwrap_or(html.len())];
                 let head = &html[..html.find('>')?];
                 let action = attr(head, "action").unwrap_or_default();
-                action.contains(action_part).then(|| (action, html.to_owned()))
+                action
+                    .contains(action_part)
+                    .then(|| (action, html.to_owned()))
             })
-            .unwrap_or_else(|| panic!("no form with action {action_part:?} on {}:\n{}", page.url, page.text));
-        let action = reqwest::Url::parse(&page.url).unwrap().join(&action).unwrap().to_string();
+            .unwrap_or_else(|| {
+                panic!(
+                    "no form with action {action_part:?} on {}:\n{}",
+                    page.url, page.text
+                )
+            });
+        let action = reqwest::Url::parse(&page.url)
+            .unwrap()
+            .join(&action)
+            .unwrap()
+            .to_string();
         let mut all: Vec<(String, String)> = hidden_inputs(&form_html);
         for (k, v) in fields {
             all.retain(|(n, _)| n != k);
             all.push(((*k).to_owned(), (*v).to_owned()));
         }
         let form: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let origin = reqwest::Url::parse(&page.url).unwrap().origin().ascii_serialization();
+        let origin = reqwest::Url::parse(&page.url)
+            .unwrap()
+            .origin()
+            .ascii_serialization();
         self.go_from(Method::POST, &action, &form, stop_at, Some(origin))
             .await
     }
@@ -271,7 +294,12 @@ pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
             let end = html[i..].find('>')? + i;
             let element = &html[i..end];
             let hidden = attr(element, "type").is_some_and(|t| t.eq_ignore_ascii_case("hidden"));
-            hidden.then(|| Some((attr(element, "name")?, attr(element, "value").unwrap_or_default())))?
+            hidden.then(|| {
+                Some((
+                    attr(element, "name")?,
+                    attr(element, "value").unwrap_or_default(),
+                ))
+            })?
         })
         .collect()
 }

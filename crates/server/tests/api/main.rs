@@ -25,6 +25,7 @@ mod serving;
 mod sessions;
 mod settings;
 mod sso_app;
+mod sso_browser;
 mod sso_oidc;
 mod sso_saml;
 mod teams;

@@ -8,8 +8,13 @@ use serde_json::json;
 
 /// Signs in by code sending `cookie` (a session the browser already holds); the new token.
 async fn sign_in_over(app: &TestApp, email: &str, cookie: Option<&str>) -> String {
-    app.call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": email})))
-        .await;
+    app.call(
+        Method::POST,
+        "/api/v1/auth/email/start",
+        None,
+        Some(json!({"email": email})),
+    )
+    .await;
     let code = app.last_code(email).await.unwrap();
     let mut req = app
         .client
@@ -33,14 +38,18 @@ async fn sessions_rotate_on_sign_in_and_end_on_sign_out(app: TestApp) {
     // Signing in again from the browser that holds `first` ends `first`.
     let second = sign_in_over(&app, &org.admin_email, Some(&first)).await;
     assert_ne!(first, second);
-    app.get("/api/v1/me", &first).await.problem(401, "unauthorized");
+    app.get("/api/v1/me", &first)
+        .await
+        .problem(401, "unauthorized");
     assert_eq!(app.get("/api/v1/me", &second).await.status, StatusCode::OK);
     // Logout revokes on the server: the token is dead even if someone kept a copy.
     let r = app
         .call(Method::POST, "/api/v1/auth/logout", Some(&second), None)
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    app.get("/api/v1/me", &second).await.problem(401, "unauthorized");
+    app.get("/api/v1/me", &second)
+        .await
+        .problem(401, "unauthorized");
 }
 
 async fn sessions_end_after_their_idle_time_and_their_lifetime(app: TestApp) {
@@ -55,7 +64,9 @@ async fn sessions_end_after_their_idle_time_and_their_lifetime(app: TestApp) {
     // Idle: unused for longer than the idle time.
     let idle = sign_in_over(&app, &org.admin_email, None).await;
     tokio::time::sleep(std::time::Duration::from_millis(1_700)).await;
-    app.get("/api/v1/me", &idle).await.problem(401, "unauthorized");
+    app.get("/api/v1/me", &idle)
+        .await
+        .problem(401, "unauthorized");
     // Used often enough it stays, until its absolute lifetime ends.
     let busy = sign_in_over(&app, &org.admin_email, None).await;
     for _ in 0..5 {
@@ -63,7 +74,9 @@ async fn sessions_end_after_their_idle_time_and_their_lifetime(app: TestApp) {
         assert_eq!(app.get("/api/v1/me", &busy).await.status, StatusCode::OK);
     }
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
-    app.get("/api/v1/me", &busy).await.problem(401, "unauthorized");
+    app.get("/api/v1/me", &busy)
+        .await
+        .problem(401, "unauthorized");
 }
 
 db_tests!(

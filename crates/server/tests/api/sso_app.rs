@@ -28,9 +28,19 @@ async fn loopback_code(app: &TestApp, who: &str, verifier: &str) -> String {
     );
     let at_idp = agent.get(&start).await;
     assert_eq!(at_idp.status, StatusCode::OK, "{}", at_idp.text);
-    let landed = agent.submit(&at_idp, &[("login", who)], Some(LOOPBACK)).await;
-    assert!(landed.url.starts_with(LOOPBACK), "{}: {}", landed.url, landed.text);
-    assert_eq!(query_param(&landed.url, "state").as_deref(), Some("app-state-1"));
+    let landed = agent
+        .submit(&at_idp, &[("login", who)], Some(LOOPBACK))
+        .await;
+    assert!(
+        landed.url.starts_with(LOOPBACK),
+        "{}: {}",
+        landed.url,
+        landed.text
+    );
+    assert_eq!(
+        query_param(&landed.url, "state").as_deref(),
+        Some("app-state-1")
+    );
     query_param(&landed.url, "code").expect("a one-time code")
 }
 
@@ -46,15 +56,23 @@ async fn token(app: &TestApp, code: &str, verifier: &str, redirect: &str) -> cra
 
 async fn r24_app_sso_loopback_code_with_pkce(app: TestApp) {
     let (org, _idp, _) = oidc_org(&app).await;
-    let m = format!("agent-{}@example.com", ulid::Ulid::new().to_string().to_lowercase());
+    let m = format!(
+        "agent-{}@example.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
     member(&app, &org, &org.initial_team, &m).await;
     let verifier = "a-verifier-that-is-long-enough-for-rfc7636-0123456789";
 
     // A wrong verifier spends the code; the code can't be used again either.
     let code = loopback_code(&app, &m, verifier).await;
-    token(&app, &code, "another-verifier-of-sufficient-length-0123456789", LOOPBACK)
-        .await
-        .problem(401, "unauthorized");
+    token(
+        &app,
+        &code,
+        "another-verifier-of-sufficient-length-0123456789",
+        LOOPBACK,
+    )
+    .await
+    .problem(401, "unauthorized");
     token(&app, &code, verifier, LOOPBACK)
         .await
         .problem(401, "unauthorized");
@@ -77,9 +95,18 @@ async fn r24_app_sso_takes_only_loopback_redirects_and_s256(app: TestApp) {
     let (_org, _idp, _) = oidc_org(&app).await;
     let good = challenge("a-verifier-that-is-long-enough-for-rfc7636-0123456789");
     for (query, field) in [
-        (format!("redirect_uri=https://evil.example/cb&code_challenge={good}"), "redirect_uri"),
-        (format!("redirect_uri=http://localhost:9/cb&code_challenge={good}"), "redirect_uri"),
-        (format!("redirect_uri={LOOPBACK}&code_challenge=short"), "code_challenge"),
+        (
+            format!("redirect_uri=https://evil.example/cb&code_challenge={good}"),
+            "redirect_uri",
+        ),
+        (
+            format!("redirect_uri=http://localhost:9/cb&code_challenge={good}"),
+            "redirect_uri",
+        ),
+        (
+            format!("redirect_uri={LOOPBACK}&code_challenge=short"),
+            "code_challenge",
+        ),
         (
             format!("redirect_uri={LOOPBACK}&code_challenge={good}&code_challenge_method=plain"),
             "code_challenge_method",

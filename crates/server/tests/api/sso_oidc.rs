@@ -54,7 +54,10 @@ pub(crate) async fn oidc_sign_in(app: &TestApp, agent: &Agent, hint: &str, login
 }
 
 fn email(tag: &str) -> String {
-    format!("{tag}-{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+    format!(
+        "{tag}-{}@example.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
 }
 
 async fn audit_count(app: &TestApp, org: &Org) -> usize {
@@ -76,14 +79,26 @@ async fn r24_oidc_sign_in_reaches_only_the_policys_organization(app: TestApp) {
         .provision("Other", "email", &other_admin, "enterprise", 5)
         .await;
     let other_token = app.sign_in(&other_admin).await;
-    app.add_users(&other.org, &other_token, &other.team, "member", &[&m], Some(false))
-        .await
-        .ok();
+    app.add_users(
+        &other.org,
+        &other_token,
+        &other.team,
+        "member",
+        &[&m],
+        Some(false),
+    )
+    .await
+    .ok();
 
     let agent = Agent::new();
     let end = oidc_sign_in(&app, &agent, &m, &m).await;
     // The org's page itself is for admins; a member's session is what matters here.
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
     let (status, me) = agent.me(&app.base).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["user"]["email"], m.as_str());
@@ -108,8 +123,13 @@ async fn r24_sso_only_people_get_no_code_and_the_page_says_sso(app: TestApp) {
     let org = app.established_org(20).await;
     member(&app, &org, &org.initial_team, &before).await;
     // A code asked for before the team moved under SSO.
-    app.call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": before})))
-        .await;
+    app.call(
+        Method::POST,
+        "/api/v1/auth/email/start",
+        None,
+        Some(json!({"email": before})),
+    )
+    .await;
     let early_code = app.last_code(&before).await.expect("mailed before SSO");
     let idp = Idp::oidc(CLIENT, SECRET, &format!("{}/auth/oidc/callback", app.base)).await;
     app.post(
@@ -123,16 +143,31 @@ async fn r24_sso_only_people_get_no_code_and_the_page_says_sso(app: TestApp) {
     member(&app, &org, &org.initial_team, &sso_only).await;
     member(&app, &org, &org.initial_team, &both).await;
     // The second team has no subscription, so no app access there.
-    app.add_users(&org.id, &org.admin, &org.second_team, "member", &[&both], Some(false))
-        .await
-        .ok();
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "member",
+        &[&both],
+        Some(false),
+    )
+    .await
+    .ok();
 
     // 202 as for anyone, and no code is sent.
     let r = app
-        .call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": sso_only})))
+        .call(
+            Method::POST,
+            "/api/v1/auth/email/start",
+            None,
+            Some(json!({"email": sso_only})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
-    assert!(app.last_code(&sso_only).await.is_none(), "no code for an SSO-only person");
+    assert!(
+        app.last_code(&sso_only).await.is_none(),
+        "no code for an SSO-only person"
+    );
     // The code sent before no longer signs in.
     app.call(
         Method::POST,
@@ -147,19 +182,38 @@ async fn r24_sso_only_people_get_no_code_and_the_page_says_sso(app: TestApp) {
     let (_, page) = agent
         .fetch(&format!("{}/sign-in?email={sso_only}", app.base))
         .await;
-    assert!(page.contains("Your organization signs in with SSO"), "{page}");
+    assert!(
+        page.contains("Your organization signs in with SSO"),
+        "{page}"
+    );
     assert!(page.contains("Continue with SSO"));
     let (_, page) = agent
-        .fetch(&format!("{}/sign-in?email=someone@unknown-domain.org", app.base))
+        .fetch(&format!(
+            "{}/sign-in?email=someone@unknown-domain.org",
+            app.base
+        ))
         .await;
     assert!(!page.contains("Your organization signs in with SSO"));
 
     // With a team outside SSO the code still works, but its app token never reaches the SSO team.
-    app.call(Method::POST, "/app/v1/sign-in/email/start", None, Some(json!({"email": both})))
-        .await;
-    let code = app.last_code(&both).await.expect("a code: one team is not under SSO");
+    app.call(
+        Method::POST,
+        "/app/v1/sign-in/email/start",
+        None,
+        Some(json!({"email": both})),
+    )
+    .await;
+    let code = app
+        .last_code(&both)
+        .await
+        .expect("a code: one team is not under SSO");
     let s = app
-        .call(Method::POST, "/app/v1/sign-in/email/verify", None, Some(json!({"email": both, "code": code})))
+        .call(
+            Method::POST,
+            "/app/v1/sign-in/email/verify",
+            None,
+            Some(json!({"email": both, "code": code})),
+        )
         .await;
     let teams: Vec<&str> = s.ok()["teams"]
         .as_array()
@@ -187,11 +241,19 @@ async fn r24_break_glass_org_admins_and_listed_emails_keep_codes_audited(app: Te
     // The Org Admin (a member of the SSO team) and the listed email still get codes.
     app.sign_in(&org.admin_email).await;
     app.sign_in(&listed).await;
-    app.call(Method::POST, "/api/v1/auth/email/start", None, Some(json!({"email": unlisted})))
-        .await;
+    app.call(
+        Method::POST,
+        "/api/v1/auth/email/start",
+        None,
+        Some(json!({"email": unlisted})),
+    )
+    .await;
     assert!(app.last_code(&unlisted).await.is_none());
     let entries = app
-        .get(&org.path("/audit-log?action=signin.break_glass"), &org.admin)
+        .get(
+            &org.path("/audit-log?action=signin.break_glass"),
+            &org.admin,
+        )
         .await;
     let names: Vec<&str> = entries.ok()["items"]
         .as_array()
@@ -215,7 +277,10 @@ async fn r24a_just_in_time_members_take_a_seat_or_are_refused_whole(app: TestApp
     .ok();
     // Leave exactly one seat free.
     let sub = app
-        .get(&org.path(&format!("/subscriptions/{}", org.subscription)), &org.admin)
+        .get(
+            &org.path(&format!("/subscriptions/{}", org.subscription)),
+            &org.admin,
+        )
         .await;
     let free = sub.ok()["free"].as_i64().unwrap();
     for i in 0..free - 1 {
@@ -224,15 +289,26 @@ async fn r24a_just_in_time_members_take_a_seat_or_are_refused_whole(app: TestApp
     let first = email("newcomer");
     let agent = Agent::new();
     let end = oidc_sign_in(&app, &agent, &first, &first).await;
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
     let users = app
         .get(&org.path(&format!("/users?q={first}")), &org.admin)
         .await;
     let joined = &users.ok()["items"][0];
-    assert_eq!(joined["memberships"][0]["team_id"], org.initial_team.as_str());
+    assert_eq!(
+        joined["memberships"][0]["team_id"],
+        org.initial_team.as_str()
+    );
     assert_eq!(joined["memberships"][0]["app_access"], true);
     let audit = app
-        .get(&org.path("/audit-log?action=membership.join_sso"), &org.admin)
+        .get(
+            &org.path("/audit-log?action=membership.join_sso"),
+            &org.admin,
+        )
         .await;
     assert_eq!(audit.ok()["items"].as_array().unwrap().len(), 1);
 
@@ -255,7 +331,11 @@ async fn r24a_just_in_time_members_take_a_seat_or_are_refused_whole(app: TestApp
 /// A refused sign-in: a page naming the check, no session.
 async fn refused(app: &TestApp, agent: &Agent, end: &View, status: StatusCode, check: &str) {
     assert_eq!(end.status, status, "{}", end.text);
-    assert!(end.text.contains(check), "expected {check:?} in {}", end.text);
+    assert!(
+        end.text.contains(check),
+        "expected {check:?} in {}",
+        end.text
+    );
     assert_eq!(agent.me(&app.base).await.0, StatusCode::UNAUTHORIZED);
 }
 
@@ -269,7 +349,10 @@ async fn r24_oidc_refusals_are_pages_and_change_nothing(app: TestApp) {
     let forbidden = StatusCode::FORBIDDEN;
     for (mode, check) in [
         ("wrong_audience", "Issued for Switchboard (audience)"),
-        ("wrong_nonce", "Answers the sign-in request Switchboard sent"),
+        (
+            "wrong_nonce",
+            "Answers the sign-in request Switchboard sent",
+        ),
         ("expired", "Within its validity period"),
         ("bad_signature", "Signed by the identity provider"),
         ("wrong_issuer", "Issued by the configured identity provider"),
@@ -282,7 +365,8 @@ async fn r24_oidc_refusals_are_pages_and_change_nothing(app: TestApp) {
     idp.control("/__test/mode", json!({"mode": null})).await;
 
     // An email the provider did not verify; a domain the policy does not allow; a stranger.
-    idp.control("/__test/unverified", json!({"email": unverified})).await;
+    idp.control("/__test/unverified", json!({"email": unverified}))
+        .await;
     let agent = Agent::new();
     let end = oidc_sign_in(&app, &agent, &unverified, &unverified).await;
     refused(&app, &agent, &end, forbidden, "Names a verified email").await;
@@ -296,29 +380,57 @@ async fn r24_oidc_refusals_are_pages_and_change_nothing(app: TestApp) {
     // A callback with no pending sign-in, and a forged state from another browser.
     let agent = Agent::new();
     let end = agent
-        .get(&format!("{}/auth/oidc/callback?state=abc&code=xyz", app.base))
+        .get(&format!(
+            "{}/auth/oidc/callback?state=abc&code=xyz",
+            app.base
+        ))
         .await;
     refused(&app, &agent, &end, forbidden, "Answers the sign-in request").await;
     let victim = Agent::new();
     let first = victim
-        .go(Method::GET, &format!("{}/auth/sso/start?email={m}", app.base), &[], Some(&idp.url))
+        .go(
+            Method::GET,
+            &format!("{}/auth/sso/start?email={m}", app.base),
+            &[],
+            Some(&idp.url),
+        )
         .await;
     let state = query_param(&first.url, "state").expect("the provider's address carries state");
     let forger = Agent::new();
     let end = forger
-        .get(&format!("{}/auth/oidc/callback?state={state}&code=forged", app.base))
+        .get(&format!(
+            "{}/auth/oidc/callback?state={state}&code=forged",
+            app.base
+        ))
         .await;
-    refused(&app, &forger, &end, forbidden, "Answers the sign-in request").await;
+    refused(
+        &app,
+        &forger,
+        &end,
+        forbidden,
+        "Answers the sign-in request",
+    )
+    .await;
     // …and the real browser's sign-in is untouched by the attempt.
     let at_idp = victim.get(&first.url).await;
     let end = victim.submit(&at_idp, &[("login", &m)], None).await;
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
 
     // Key rotation: the provider signs with a key we have not seen; we fetch its keys again.
     idp.control("/__test/rotate", json!({})).await;
     let agent = Agent::new();
     let end = oidc_sign_in(&app, &agent, &m, &m).await;
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
 
     // The provider goes down between the login and the code exchange.
     let agent = Agent::new();
@@ -326,10 +438,19 @@ async fn r24_oidc_refusals_are_pages_and_change_nothing(app: TestApp) {
         .get(&format!("{}/auth/sso/start?email={m}", app.base))
         .await;
     let callback = format!("{}/auth/oidc/callback", app.base);
-    let back = agent.submit(&at_idp, &[("login", &m)], Some(&callback)).await;
+    let back = agent
+        .submit(&at_idp, &[("login", &m)], Some(&callback))
+        .await;
     idp.control("/__test/down", json!({"down": true})).await;
     let end = agent.get(&back.url).await;
-    refused(&app, &agent, &end, StatusCode::BAD_GATEWAY, "could not be reached").await;
+    refused(
+        &app,
+        &agent,
+        &end,
+        StatusCode::BAD_GATEWAY,
+        "could not be reached",
+    )
+    .await;
     idp.control("/__test/down", json!({"down": false})).await;
 
     // Nothing a refusal did is in the organization's log.
@@ -350,13 +471,25 @@ async fn r24_a_provider_that_never_answers_is_a_clear_page(app: TestApp) {
     let end = agent
         .get(&format!("{}/auth/sso/start?email={}", app.base, email("x")))
         .await;
-    refused(&app, &agent, &end, StatusCode::BAD_GATEWAY, "could not be reached").await;
+    refused(
+        &app,
+        &agent,
+        &end,
+        StatusCode::BAD_GATEWAY,
+        "could not be reached",
+    )
+    .await;
     // An email whose domain has no SSO: the sign-in page, with the reason beside the email.
     let end = agent
         .get(&format!("{}/auth/sso/start?email=ana@nosso.org", app.base))
         .await;
     assert_eq!(end.status, StatusCode::OK);
-    assert!(end.text.contains("No single sign-on is set up for this email"), "{}", end.text);
+    assert!(
+        end.text
+            .contains("No single sign-on is set up for this email"),
+        "{}",
+        end.text
+    );
 }
 
 async fn r24_test_connection_shows_each_check(app: TestApp) {
@@ -376,13 +509,19 @@ async fn r24_test_connection_shows_each_check(app: TestApp) {
     let policy_page = admin
         .get(&format!("{}/orgs/{}/settings/sso/{pol}", app.base, org.id))
         .await;
-    assert!(policy_page.text.contains("Test connection"), "{}", policy_page.text);
-    let at_idp = admin
-        .submit_form(&policy_page, "/test", &[], None)
-        .await;
+    assert!(
+        policy_page.text.contains("Test connection"),
+        "{}",
+        policy_page.text
+    );
+    let at_idp = admin.submit_form(&policy_page, "/test", &[], None).await;
     let result = admin.submit(&at_idp, &[("login", &m)], None).await;
     assert_eq!(result.status, StatusCode::OK, "{}", result.text);
-    assert!(result.text.contains("Every check passed"), "{}", result.text);
+    assert!(
+        result.text.contains("Every check passed"),
+        "{}",
+        result.text
+    );
     assert!(!result.text.contains("Failed"));
     // The admin's own session is untouched: a test signs nobody in.
     let (_, me) = admin.me(&app.base).await;

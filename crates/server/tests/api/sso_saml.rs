@@ -30,7 +30,10 @@ async fn saml_org(app: &TestApp) -> (Org, Idp, serde_json::Value) {
 }
 
 fn email(tag: &str) -> String {
-    format!("{tag}-{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+    format!(
+        "{tag}-{}@example.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
 }
 
 /// Starts the sign-in and logs in at the IdP: the IdP's auto-posting page (SAMLResponse).
@@ -46,7 +49,11 @@ async fn to_acs_form(app: &TestApp, agent: &Agent, hint: &str, login: &str) -> V
 
 async fn refused(app: &TestApp, agent: &Agent, end: &View, check: &str) {
     assert_eq!(end.status, StatusCode::FORBIDDEN, "{}", end.text);
-    assert!(end.text.contains(check), "expected {check:?} in {}", end.text);
+    assert!(
+        end.text.contains(check),
+        "expected {check:?} in {}",
+        end.text
+    );
     assert_eq!(agent.me(&app.base).await.0, StatusCode::UNAUTHORIZED);
 }
 
@@ -70,7 +77,12 @@ async fn r24_saml_sign_in_through_a_real_idp(app: TestApp) {
     member(&app, &org, &org.initial_team, &m).await;
     let posting = to_acs_form(&app, &agent, &m, &m).await;
     let end = agent.submit(&posting, &[], None).await;
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
     let (status, me) = agent.me(&app.base).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["user"]["email"], m.as_str());
@@ -88,13 +100,14 @@ async fn r24_saml_sign_in_through_a_real_idp(app: TestApp) {
     let again = Agent::new();
     let posting = to_acs_form(&app, &again, &m, &m).await;
     let end = again.submit(&posting, &[], None).await;
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
     // Metadata without a signing certificate, or not metadata at all, is refused on import.
-    let unsigned = idp_xml
-        .split("<KeyDescriptor")
-        .next()
-        .unwrap()
-        .to_owned()
+    let unsigned = idp_xml.split("<KeyDescriptor").next().unwrap().to_owned()
         + "</IDPSSODescriptor></EntityDescriptor>";
     for bad in [unsigned.as_str(), "<not-metadata/>"] {
         app.patch(
@@ -158,12 +171,18 @@ async fn r24_saml_refusals_change_nothing(app: TestApp) {
     let agent = Agent::new();
     let posting = agent.get(&unsolicited).await;
     let end = agent.submit(&posting, &[], None).await;
-    assert_eq!(end.url, format!("{}/orgs/{}", app.base, org.id), "{}", end.text);
+    assert_eq!(
+        end.url,
+        format!("{}/orgs/{}", app.base, org.id),
+        "{}",
+        end.text
+    );
     let replay = Agent::new();
     let end = replay.submit(&posting, &[], None).await;
     refused(&app, &replay, &end, "Not used before").await;
     // Opting in to IdP-initiated responses does not loosen SP-initiated ones.
-    idp.control("/__test/mode", json!({"mode": "wrong_in_response_to"})).await;
+    idp.control("/__test/mode", json!({"mode": "wrong_in_response_to"}))
+        .await;
     let agent = Agent::new();
     let posting = to_acs_form(&app, &agent, &m, &m).await;
     let end = agent.submit(&posting, &[], None).await;
@@ -178,7 +197,8 @@ async fn r24_saml_wrapping_never_signs_in_the_injected_subject(app: TestApp) {
     // The attacker's address is a member too: a wrapped response must not reach either.
     let attacker = format!("attacker@{}", m.split('@').nth(1).unwrap());
     member(&app, &org, &org.initial_team, &attacker).await;
-    idp.control("/__test/mode", json!({"mode": "wrapping"})).await;
+    idp.control("/__test/mode", json!({"mode": "wrapping"}))
+        .await;
     let agent = Agent::new();
     let posting = to_acs_form(&app, &agent, &m, &m).await;
     let end = agent.submit(&posting, &[], None).await;

@@ -160,7 +160,8 @@ impl Services {
         ))?;
         let teams = {
             let mut c = self.store.read().await?;
-            self.app_teams(&mut c, &user, row.sso_org_id.as_ref()).await?
+            self.app_teams(&mut c, &user, row.sso_org_id.as_ref())
+                .await?
         };
         let chosen = teams
             .iter()

@@ -1,8 +1,8 @@
 //! The signed-in user, their organizations, memberships and org roles.
 
+use super::Session;
 use crate::views::{MeOrg, MeUser, MeView, membership_view, status_of};
 use crate::{ServiceError, ServiceResult, Services};
-use super::Session;
 use switchboard_store::people;
 
 impl Services {

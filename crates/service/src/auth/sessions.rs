@@ -1,8 +1,8 @@
 //! Sessions: who a token belongs to, its CSRF token, signing out.
 
 use super::hash_token;
-use crate::{ServiceError, ServiceResult, Services};
 use crate::views::{SessionView, rfc3339};
+use crate::{ServiceError, ServiceResult, Services};
 use rand::Rng;
 use switchboard_domain::ids::{OrgId, UserId};
 use switchboard_store::Conn;
@@ -46,7 +46,9 @@ impl Services {
         let now = now_ms();
         let row = {
             let mut c = self.store.read().await?;
-            signin::session(&mut c, &hash, now).await?.ok_or_else(ended)?
+            signin::session(&mut c, &hash, now)
+                .await?
+                .ok_or_else(ended)?
         };
         let last = row.last_seen_at.unwrap_or(now);
         if now - last >= self.config.session_idle_ms {

@@ -38,7 +38,9 @@ impl Services {
         // R24: no code for someone who signs in through their organization's provider only; the
         // answer is the same either way.
         let code_allowed = match &user {
-            Some(u) => crate::sso::enforce::email_sign_in_of(&mut tx, u).await? != EmailSignIn::SsoOnly,
+            Some(u) => {
+                crate::sso::enforce::email_sign_in_of(&mut tx, u).await? != EmailSignIn::SsoOnly
+            }
             None => false,
         };
         if code_allowed {

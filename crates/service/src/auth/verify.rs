@@ -1,15 +1,15 @@
 //! Checking a code (single-use, burned after five wrong guesses) and opening a session.
 
 use super::MAX_FAILED_ATTEMPTS;
+use crate::RequestInfo;
 use crate::views::SessionView;
 use crate::write::Actor;
-use crate::RequestInfo;
-use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::sso::EmailSignIn;
 use crate::{ServiceError, ServiceResult, Services};
 use std::net::IpAddr;
+use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
+use switchboard_domain::sso::EmailSignIn;
 use switchboard_store::{Tx, now_ms, people, signin};
 
 impl Services {

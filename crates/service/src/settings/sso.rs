@@ -5,7 +5,6 @@ use super::{
     CreateSsoPolicy, SSO, SsoPolicyView, UpdateSsoPolicy, load_teams, not_found_policy,
     require_teams,
 };
-use switchboard_domain::sso::{SsoOptions, SsoProtocol};
 use crate::ProblemCode;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -13,6 +12,7 @@ use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::PolicyId;
 use switchboard_domain::ids::TeamId;
+use switchboard_domain::sso::{SsoOptions, SsoProtocol};
 use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::settings::{self as store, PolicyRow};
 use switchboard_store::{Conn, now_ms};
@@ -85,7 +85,8 @@ impl Services {
         let name = Name::parse("name", &req.name)?;
         let protocol = req.protocol.unwrap_or_default();
         let domains = shape::domains(&req.allowed_domains)?;
-        let break_glass = shape::check_break_glass(req.break_glass_emails.as_deref().unwrap_or_default())?;
+        let break_glass =
+            shape::check_break_glass(req.break_glass_emails.as_deref().unwrap_or_default())?;
         let mut options = SsoOptions {
             protocol,
             break_glass_emails: break_glass,
@@ -93,9 +94,15 @@ impl Services {
             email_attribute: shape::optional("email_attribute", req.email_attribute.as_deref())?,
             ..SsoOptions::default()
         };
-        if protocol == SsoProtocol::Saml || req.idp_metadata_url.is_some() || req.idp_metadata_xml.is_some() {
-            let (url, xml) =
-                shape::import_metadata(req.idp_metadata_url.as_deref(), req.idp_metadata_xml.as_deref()).await?;
+        if protocol == SsoProtocol::Saml
+            || req.idp_metadata_url.is_some()
+            || req.idp_metadata_xml.is_some()
+        {
+            let (url, xml) = shape::import_metadata(
+                req.idp_metadata_url.as_deref(),
+                req.idp_metadata_xml.as_deref(),
+            )
+            .await?;
             options.idp_metadata_url = url;
             options.idp_metadata_xml = Some(xml);
         }
@@ -157,15 +164,32 @@ impl Services {
         let issuer = shape::oidc_fields(req.issuer.as_deref())?;
         let client_id = shape::optional("client_id", req.client_id.as_deref())?;
         let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
-        let domains = req.allowed_domains.as_deref().map(shape::domains).transpose()?;
-        let break_glass = req.break_glass_emails.as_deref().map(shape::check_break_glass).transpose()?;
+        let domains = req
+            .allowed_domains
+            .as_deref()
+            .map(shape::domains)
+            .transpose()?;
+        let break_glass = req
+            .break_glass_emails
+            .as_deref()
+            .map(shape::check_break_glass)
+            .transpose()?;
         // A blank attribute clears it (the NameID gives the email again).
         let email_attribute = shape::optional(
             "email_attribute",
-            req.email_attribute.as_deref().map(str::trim).filter(|a| !a.is_empty()),
+            req.email_attribute
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty()),
         )?;
         let metadata = if req.idp_metadata_url.is_some() || req.idp_metadata_xml.is_some() {
-            Some(shape::import_metadata(req.idp_metadata_url.as_deref(), req.idp_metadata_xml.as_deref()).await?)
+            Some(
+                shape::import_metadata(
+                    req.idp_metadata_url.as_deref(),
+                    req.idp_metadata_xml.as_deref(),
+                )
+                .await?,
+            )
         } else {
             None
         };

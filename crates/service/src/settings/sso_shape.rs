@@ -217,16 +217,28 @@ pub(crate) fn check_provider(row: &PolicyRow, options: &SsoOptions) -> ServiceRe
     match options.protocol {
         SsoProtocol::Oidc => {
             if row.issuer.is_none() {
-                return Err(ServiceError::invalid("issuer", "an OIDC policy needs its provider's issuer"));
+                return Err(ServiceError::invalid(
+                    "issuer",
+                    "an OIDC policy needs its provider's issuer",
+                ));
             }
             if row.client_id.is_none() {
-                return Err(ServiceError::invalid("client_id", "an OIDC policy needs a client id"));
+                return Err(ServiceError::invalid(
+                    "client_id",
+                    "an OIDC policy needs a client id",
+                ));
             }
             if row.client_secret_enc.is_none() {
-                return Err(ServiceError::invalid("client_secret", "an OIDC policy needs a client secret"));
+                return Err(ServiceError::invalid(
+                    "client_secret",
+                    "an OIDC policy needs a client secret",
+                ));
             }
             if options.idp_metadata_xml.is_some() {
-                return Err(ServiceError::invalid("idp_metadata_url", "applies to SAML policies only"));
+                return Err(ServiceError::invalid(
+                    "idp_metadata_url",
+                    "applies to SAML policies only",
+                ));
             }
         }
         SsoProtocol::Saml => {
@@ -237,7 +249,10 @@ pub(crate) fn check_provider(row: &PolicyRow, options: &SsoOptions) -> ServiceRe
                 ));
             }
             if row.issuer.is_some() || row.client_id.is_some() || row.client_secret_enc.is_some() {
-                return Err(ServiceError::invalid("issuer", "issuer and client fields apply to OIDC policies only"));
+                return Err(ServiceError::invalid(
+                    "issuer",
+                    "issuer and client fields apply to OIDC policies only",
+                ));
             }
         }
     }
@@ -248,7 +263,10 @@ pub(crate) fn check_provider(row: &PolicyRow, options: &SsoOptions) -> ServiceRe
 /// from allowed domains, so the policy must name some.
 pub(crate) fn check_jit(jit: &Jit, teams: &[TeamId], domains: &[String]) -> ServiceResult<Jit> {
     if !jit.enabled {
-        return Ok(Jit { enabled: false, team_id: jit.team_id.clone() });
+        return Ok(Jit {
+            enabled: false,
+            team_id: jit.team_id.clone(),
+        });
     }
     if domains.is_empty() {
         return Err(ServiceError::invalid(
@@ -259,20 +277,27 @@ pub(crate) fn check_jit(jit: &Jit, teams: &[TeamId], domains: &[String]) -> Serv
     let team = match &jit.team_id {
         Some(t) if teams.contains(t) => t.clone(),
         Some(_) => {
-            return Err(ServiceError::invalid("jit", "jit.team_id must be one of the policy's team_ids"));
+            return Err(ServiceError::invalid(
+                "jit",
+                "jit.team_id must be one of the policy's team_ids",
+            ));
         }
-        None => teams.first().cloned().ok_or_else(|| ServiceError::invalid("team_ids", "must name at least one team"))?,
+        None => teams
+            .first()
+            .cloned()
+            .ok_or_else(|| ServiceError::invalid("team_ids", "must name at least one team"))?,
     };
-    Ok(Jit { enabled: true, team_id: Some(team) })
+    Ok(Jit {
+        enabled: true,
+        team_id: Some(team),
+    })
 }
 
 pub(crate) fn optional(field: &'static str, v: Option<&str>) -> ServiceResult<Option<String>> {
     v.map(|v| required(field, v)).transpose()
 }
 
-pub(crate) fn oidc_fields(
-    issuer: Option<&str>,
-) -> ServiceResult<Option<String>> {
+pub(crate) fn oidc_fields(issuer: Option<&str>) -> ServiceResult<Option<String>> {
     issuer.map(check_issuer).transpose()
 }
 

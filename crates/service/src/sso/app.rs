@@ -4,8 +4,8 @@
 //! exchanges with its PKCE verifier at `POST /app/v1/sign-in/sso/token` for its app token. The
 //! token may run in the SSO teams of the organization whose provider signed the user in.
 
-use super::start::{FlowFor, SsoRedirect};
 use super::secret_hash;
+use super::start::{FlowFor, SsoRedirect};
 use crate::apps::AppSession;
 use crate::{ServiceError, ServiceResult, Services};
 use serde::Deserialize;
@@ -64,7 +64,10 @@ fn check_loopback(uri: &str) -> ServiceResult<String> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         _ => false,
     };
-    if url.scheme() != "http" || !loopback || url.port().is_none() || url.fragment().is_some()
+    if url.scheme() != "http"
+        || !loopback
+        || url.port().is_none()
+        || url.fragment().is_some()
         || uri.len() > 500
     {
         return Err(bad());
@@ -80,7 +83,11 @@ fn s256(verifier: &str) -> String {
 
 impl Services {
     /// Starts an app's sign-in through its organization's provider.
-    pub async fn app_sso_start(&self, q: AppSsoStart, client_ip: IpAddr) -> ServiceResult<SsoRedirect> {
+    pub async fn app_sso_start(
+        &self,
+        q: AppSsoStart,
+        client_ip: IpAddr,
+    ) -> ServiceResult<SsoRedirect> {
         self.start_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
@@ -103,7 +110,10 @@ impl Services {
             ));
         }
         if q.state.as_ref().is_some_and(|s| s.len() > 500) {
-            return Err(ServiceError::invalid("state", "must be at most 500 characters"));
+            return Err(ServiceError::invalid(
+                "state",
+                "must be at most 500 characters",
+            ));
         }
         let email = Email::parse(&q.email)?;
         let policy = self.policy_for_email(&email).await?;
@@ -118,7 +128,11 @@ impl Services {
     }
 
     /// Exchanges an app's one-time code (with its PKCE verifier) for its app token.
-    pub async fn app_sso_token(&self, req: AppSsoToken, client_ip: IpAddr) -> ServiceResult<AppSession> {
+    pub async fn app_sso_token(
+        &self,
+        req: AppSsoToken,
+        client_ip: IpAddr,
+    ) -> ServiceResult<AppSession> {
         self.verify_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
@@ -129,7 +143,9 @@ impl Services {
         };
         let now = now_ms();
         let mut tx = self.store.write().await?;
-        let code = store::take_app_code(&mut tx, &secret_hash("app sso code", req.code.trim()), now).await?;
+        let code =
+            store::take_app_code(&mut tx, &secret_hash("app sso code", req.code.trim()), now)
+                .await?;
         // The code is spent whatever follows: a wrong verifier can't be retried.
         tx.commit().await?;
         let code = code.ok_or_else(refused)?;
@@ -141,9 +157,18 @@ impl Services {
             return Err(refused());
         }
         let mut tx = self.store.write().await?;
-        let teams = self.app_teams(&mut tx, &code.user_id, Some(&code.org_id)).await?;
+        let teams = self
+            .app_teams(&mut tx, &code.user_id, Some(&code.org_id))
+            .await?;
         let session = self
-            .issue_app_token(&mut tx, &code.user_id, teams, req.team_id.as_deref(), Some(&code.org_id), now)
+            .issue_app_token(
+                &mut tx,
+                &code.user_id,
+                teams,
+                req.team_id.as_deref(),
+                Some(&code.org_id),
+                now,
+            )
             .await?;
         tx.commit().await?;
         Ok(session)

@@ -155,7 +155,9 @@ impl Services {
             }
             None => refuse(
                 Check::Account,
-                format!("{email} is not a member of the policy's teams, and just-in-time membership is off"),
+                format!(
+                    "{email} is not a member of the policy's teams, and just-in-time membership is off"
+                ),
             ),
         }
     }
@@ -172,7 +174,9 @@ impl Services {
         } else if !policy.options.jit.enabled {
             Some(Failure::new(
                 Check::Account,
-                format!("{email} is not a member of the policy's teams and just-in-time membership is off, so they could not sign in"),
+                format!(
+                    "{email} is not a member of the policy's teams and just-in-time membership is off, so they could not sign in"
+                ),
             ))
         } else {
             match self.jit_seat_free(policy).await {

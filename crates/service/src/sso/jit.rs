@@ -46,7 +46,11 @@ impl Services {
     }
 
     /// Loads the just-in-time team and checks a seat is free for one more person.
-    async fn check_jit_seat(&self, c: &mut Conn, policy: &SignInPolicy) -> ServiceResult<orgs::TeamRow> {
+    async fn check_jit_seat(
+        &self,
+        c: &mut Conn,
+        policy: &SignInPolicy,
+    ) -> ServiceResult<orgs::TeamRow> {
         let team_id = Self::jit_team(policy)?;
         let team = orgs::get_team(c, &policy.org, &team_id)
             .await?

@@ -22,10 +22,10 @@ mod start;
 pub use app::{AppSsoStart, AppSsoToken};
 pub use finish::{CheckOutcome, CheckResult, SsoOutcome};
 pub use oidc::OidcCallback;
+pub(crate) use policy::{domains_of, options_of};
 pub use saml::SamlPost;
 pub use start::SsoRedirect;
 pub use switchboard_sso::{Check, Failure};
-pub(crate) use policy::{domains_of, options_of};
 
 use crate::auth::sha256_hex;
 

@@ -59,7 +59,11 @@ impl Services {
         Sp {
             entity_id,
             acs_url: acs,
-            idp_metadata_xml: policy.options.idp_metadata_xml.as_deref().unwrap_or_default(),
+            idp_metadata_xml: policy
+                .options
+                .idp_metadata_xml
+                .as_deref()
+                .unwrap_or_default(),
             allow_idp_initiated: policy.options.allow_idp_initiated,
         }
     }
@@ -77,7 +81,10 @@ impl Services {
         policy: &SignInPolicy,
         relay_state: &str,
     ) -> ServiceResult<(String, String)> {
-        let (entity, acs) = (self.saml_entity_id(&policy.id), self.saml_acs_url(&policy.id));
+        let (entity, acs) = (
+            self.saml_entity_id(&policy.id),
+            self.saml_acs_url(&policy.id),
+        );
         saml::authn_request(&self.sp(policy, &entity, &acs), relay_state).map_err(ServiceError::Sso)
     }
 
@@ -149,7 +156,13 @@ impl Services {
         let identity = match verified {
             Ok(v) => {
                 let mut tx = self.store.write().await?;
-                let fresh = store::remember_assertion(&mut tx, &p.org, &v.assertion_id, v.valid_until_ms.max(now_ms() + 60_000)).await?;
+                let fresh = store::remember_assertion(
+                    &mut tx,
+                    &p.org,
+                    &v.assertion_id,
+                    v.valid_until_ms.max(now_ms() + 60_000),
+                )
+                .await?;
                 tx.commit().await?;
                 if fresh {
                     Ok(v.identity)

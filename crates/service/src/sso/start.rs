@@ -62,20 +62,26 @@ impl Services {
     }
 
     /// An Org Admin's Test connection: the same flow, which ends on a page listing each check.
-    pub async fn sso_test_start(&self, who: &OrgCaller, policy: &str) -> ServiceResult<SsoRedirect> {
+    pub async fn sso_test_start(
+        &self,
+        who: &OrgCaller,
+        policy: &str,
+    ) -> ServiceResult<SsoRedirect> {
         who.may(Action::ManagePolicies)?;
         let id = PolicyId::parse(policy).ok_or(ServiceError::NotFound { what: "policy" })?;
         let policy = {
             let mut c = self.store.read().await?;
-            let row = switchboard_store::settings::get_policy(&mut c, &who.org, &id, PolicyKind::Sso)
-                .await?
-                .ok_or(ServiceError::NotFound { what: "policy" })?;
-            let teams = switchboard_store::settings::policy_teams(&mut c, &who.org, PolicyKind::Sso)
-                .await?
-                .into_iter()
-                .filter(|(p, _)| *p == id)
-                .map(|(_, t)| t)
-                .collect();
+            let row =
+                switchboard_store::settings::get_policy(&mut c, &who.org, &id, PolicyKind::Sso)
+                    .await?
+                    .ok_or(ServiceError::NotFound { what: "policy" })?;
+            let teams =
+                switchboard_store::settings::policy_teams(&mut c, &who.org, PolicyKind::Sso)
+                    .await?
+                    .into_iter()
+                    .filter(|(p, _)| *p == id)
+                    .map(|(_, t)| t)
+                    .collect();
             self.loaded(row, teams)
         };
         let flow = FlowFor {
@@ -152,7 +158,11 @@ impl Services {
             SsoProtocol::Oidc => {
                 let start = self
                     .oidc
-                    .start(&policy.oidc(), &self.oidc_redirect_uri(), flow.hint.as_deref())
+                    .start(
+                        &policy.oidc(),
+                        &self.oidc_redirect_uri(),
+                        flow.hint.as_deref(),
+                    )
                     .await
                     .map_err(ServiceError::Sso)?;
                 row.nonce = Some(start.nonce);

@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/auth/sso/start", get(sso_sign_in::start))
         .route("/auth/oidc/callback", get(sso_sign_in::oidc_callback))
         .route("/auth/saml/{policy}/acs", post(sso_sign_in::saml_acs))
-        .route("/auth/saml/{policy}/metadata", get(sso_sign_in::saml_metadata))
+        .route(
+            "/auth/saml/{policy}/metadata",
+            get(sso_sign_in::saml_metadata),
+        )
         .route(
             "/orgs/{org}/settings/sso/{pol}/test",
             post(sso_sign_in::test_start),

@@ -108,9 +108,13 @@ pub async fn submit(
         }
         return Ok(render(&SignInPage {
             flash: Some(if sso {
-                format!("Your organization signs in with SSO: continue with SSO. (Org Admins and break-glass emails get a code at {email}; it works for 10 minutes.)")
+                format!(
+                    "Your organization signs in with SSO: continue with SSO. (Org Admins and break-glass emails get a code at {email}; it works for 10 minutes.)"
+                )
             } else {
-                format!("If {email} has an account, a sign-in code is on its way. It works for 10 minutes.")
+                format!(
+                    "If {email} has an account, a sign-in code is on its way. It works for 10 minutes."
+                )
             }),
             email,
             code_step: true,

@@ -72,7 +72,12 @@ impl SsoForm {
             allowed_domains: p.allowed_domains.join(", "),
             team_ids: p.team_ids.iter().map(ToString::to_string).collect(),
             jit_enabled: p.jit.enabled,
-            jit_team_id: p.jit.team_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+            jit_team_id: p
+                .jit
+                .team_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             break_glass_emails: p.break_glass_emails.join(", "),
         }
     }

@@ -20,8 +20,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use switchboard_service::ServiceError;
-use switchboard_service::sso::{CheckOutcome, CheckResult, OidcCallback, SamlPost, SsoOutcome, SsoRedirect};
 use switchboard_service::sso::{Check, Failure};
+use switchboard_service::sso::{
+    CheckOutcome, CheckResult, OidcCallback, SamlPost, SsoOutcome, SsoRedirect,
+};
 
 /// The cookie that binds a sign-in at the provider to this browser.
 const STATE_COOKIE: &str = "sb_sso_state";
@@ -85,7 +87,11 @@ pub async fn start(
     Query(q): Query<SignInQuery>,
 ) -> PageResult {
     let email = q.email.clone().unwrap_or_default();
-    match state.services.sso_start(&email, q.next.as_deref(), ip).await {
+    match state
+        .services
+        .sso_start(&email, q.next.as_deref(), ip)
+        .await
+    {
         Ok(r) => Ok(to_provider(&state, r)),
         Err(ServiceError::Sso(f)) => Ok(failed(&f)),
         Err(e) => {
@@ -125,7 +131,10 @@ pub async fn saml_acs(
 }
 
 /// `GET /auth/saml/{policy}/metadata`: our SP metadata, for the IdP.
-pub async fn saml_metadata(State(state): State<AppState>, Path(policy): Path<String>) -> PageResult {
+pub async fn saml_metadata(
+    State(state): State<AppState>,
+    Path(policy): Path<String>,
+) -> PageResult {
     let xml = state.services.saml_sp_metadata(&policy).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
