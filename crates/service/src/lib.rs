@@ -56,6 +56,10 @@ pub struct Config {
     pub starts_per_ip: i64,
     /// Code checks (portal and app) allowed per client address within `throttle_window_ms`.
     pub verifies_per_ip: i64,
+    /// SSO sign-in steps (start, callback, ACS, app code exchange) per client address within
+    /// `throttle_window_ms`: generous, since a whole call center may sign in from one address
+    /// at the start of a shift, and the provider authenticates people, not this limit.
+    pub sso_per_ip: i64,
     pub throttle_window_ms: i64,
     /// Encrypts secrets at rest (`SWITCHBOARD_SECRET_KEY`).
     pub secret_key: String,
@@ -71,6 +75,7 @@ impl Default for Config {
             starts_per_email: 5,
             starts_per_ip: 30,
             verifies_per_ip: 60,
+            sso_per_ip: 6000,
             throttle_window_ms: 15 * 60 * 1000,
             secret_key: String::new(),
         }
@@ -92,6 +97,7 @@ pub struct Services {
     /// Per-address limits of sign-in starts and code checks, in memory ([`throttle`]).
     start_limiter: throttle::AddressLimiter,
     verify_limiter: throttle::AddressLimiter,
+    sso_limiter: throttle::AddressLimiter,
     /// Wakes the mail delivery worker after a commit that queued mail ([`outbox`]).
     mail_waker: std::sync::Arc<tokio::sync::Notify>,
     /// The OpenID Connect relying party, with its cache of providers' documents ([`sso`]).
@@ -114,6 +120,7 @@ impl Services {
         Self {
             start_limiter: limit(config.starts_per_ip),
             verify_limiter: limit(config.verifies_per_ip),
+            sso_limiter: limit(config.sso_per_ip),
             store,
             mailer,
             config,

@@ -79,6 +79,7 @@ impl Idp {
 
     /// Posts to a test control (`/__test/…`).
     pub async fn control(&self, path: &str, body: Value) {
+        switchboard_service::use_ring_for_tls();
         let r = reqwest::Client::new()
             .post(format!("{}{path}", self.url))
             .json(&body)

@@ -260,6 +260,7 @@ async fn serve_demo_always_says_how_to_sign_in_and_logs_each_request() {
         )),
         "{printed}"
     );
+    switchboard_service::use_ring_for_tls();
     let r = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
         .await
         .unwrap();

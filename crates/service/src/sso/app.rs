@@ -88,7 +88,7 @@ impl Services {
         q: AppSsoStart,
         client_ip: IpAddr,
     ) -> ServiceResult<SsoRedirect> {
-        self.start_limiter
+        self.sso_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
         let redirect_uri = check_loopback(&q.redirect_uri)?;
@@ -133,7 +133,7 @@ impl Services {
         req: AppSsoToken,
         client_ip: IpAddr,
     ) -> ServiceResult<AppSession> {
-        self.verify_limiter
+        self.sso_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
         let refused = || {
@@ -183,7 +183,7 @@ mod tests {
     fn rfc7636_appendix_b_s256() {
         assert_eq!(
             s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGlSxRYsWM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

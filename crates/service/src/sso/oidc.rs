@@ -46,8 +46,12 @@ impl Services {
         &self,
         q: OidcCallback,
         browser_state: Option<&str>,
+        client_ip: std::net::IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<SsoOutcome> {
+        self.sso_limiter
+            .check(client_ip)
+            .map_err(ServiceError::throttled)?;
         let state = q.state.as_deref().unwrap_or_default();
         let same_browser = browser_state
             .is_some_and(|b| !state.is_empty() && bool::from(b.as_bytes().ct_eq(state.as_bytes())));

@@ -93,8 +93,13 @@ impl Services {
         &self,
         policy: &str,
         post: SamlPost,
+        client_ip: std::net::IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<SsoOutcome> {
+        // Before any parsing: verification costs CPU.
+        self.sso_limiter
+            .check(client_ip)
+            .map_err(ServiceError::throttled)?;
         let p = self.saml_policy(policy).await?;
         let flow = match post.relay_state.as_deref().filter(|s| !s.is_empty()) {
             Some(state) => {

@@ -48,7 +48,7 @@ impl Services {
         next: Option<&str>,
         client_ip: IpAddr,
     ) -> ServiceResult<SsoRedirect> {
-        self.start_limiter
+        self.sso_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
         let email = Email::parse(email)?;

@@ -108,8 +108,9 @@ pub async fn submit(
         }
         return Ok(render(&SignInPage {
             flash: Some(if sso {
+                // Org Admins and break-glass emails still get a code (R24); others use SSO.
                 format!(
-                    "Your organization signs in with SSO: continue with SSO. (Org Admins and break-glass emails get a code at {email}; it works for 10 minutes.)"
+                    "If {email} may sign in with a code, a sign-in code is on its way. It works for 10 minutes."
                 )
             } else {
                 format!(

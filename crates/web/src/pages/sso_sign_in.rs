@@ -104,6 +104,7 @@ pub async fn start(
 /// `GET /auth/oidc/callback`.
 pub async fn oidc_callback(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
     Query(q): Query<OidcCallback>,
@@ -112,7 +113,7 @@ pub async fn oidc_callback(
     let browser_state = jar.get(STATE_COOKIE).map(|c| c.value().to_owned());
     let outcome = state
         .services
-        .oidc_callback(q, browser_state.as_deref(), &ctx)
+        .oidc_callback(q, browser_state.as_deref(), ip, &ctx)
         .await;
     ending(&state, &headers, outcome).await
 }
@@ -121,12 +122,13 @@ pub async fn oidc_callback(
 /// origin or CSRF check: the signed response answering our pending request is the proof).
 pub async fn saml_acs(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
     Path(policy): Path<String>,
     Form(post): Form<SamlPost>,
 ) -> PageResult {
-    let outcome = state.services.saml_acs(&policy, post, &ctx).await;
+    let outcome = state.services.saml_acs(&policy, post, ip, &ctx).await;
     ending(&state, &headers, outcome).await
 }
 
