@@ -19,16 +19,25 @@ use utoipa::{IntoParams, ToSchema};
 
 /// `GET /app/v1/sign-in/sso/start`'s query.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppSsoStart {
     /// The person's email (finds their organization's provider).
+    #[param(format = Email, max_length = 254)]
     pub email: String,
     /// The app's loopback address: `http://127.0.0.1:PORT/…` or `http://[::1]:PORT/…`.
+    #[param(
+        pattern = "^http://(127\\.0\\.0\\.1|\\[::1\\]):[0-9]{1,5}(/[^#\\s]*)?$",
+        max_length = 500
+    )]
     pub redirect_uri: String,
     /// BASE64URL(SHA-256(code_verifier)), 43 characters.
+    #[param(pattern = "^[A-Za-z0-9_-]{43}$")]
     pub code_challenge: String,
     /// `S256` (the only method).
+    #[param(pattern = "^S256$")]
     pub code_challenge_method: Option<String>,
     /// Handed back unchanged on the redirect, for the app to match.
+    #[param(max_length = 500)]
     pub state: Option<String>,
 }
 

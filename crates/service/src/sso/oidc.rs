@@ -12,7 +12,7 @@ use switchboard_sso::{Check, Failure};
 use switchboard_store::{now_ms, sso as store};
 
 /// What the provider sends back to the redirect URI.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct OidcCallback {
     pub state: Option<String>,
     pub code: Option<String>,
