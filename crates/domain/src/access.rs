@@ -31,6 +31,38 @@ pub struct Standing {
     pub org_established: bool,
     /// R1: the organization's initial team.
     pub initial_team: Option<TeamId>,
+    /// Set when the caller is an organization's API token rather than a person: what its scopes
+    /// allow replaces the role columns.
+    pub token: Option<TokenScopes>,
+}
+
+crate::text_enum!(
+    /// One scope of an API token.
+    ApiScope, "scopes", { Read = "read", Write = "write", Scim = "scim" });
+
+/// What an API token may do (§1): `read` is what an Org Analyst reads; `write` is the Org
+/// Admin's API, except API tokens and payment methods; `scim` is what SCIM provisioning changes
+/// (users, their memberships, teams as groups), only through `/scim/v2`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenScopes {
+    pub read: bool,
+    pub write: bool,
+    pub scim: bool,
+}
+
+impl TokenScopes {
+    pub fn of(scopes: &[ApiScope]) -> Self {
+        TokenScopes {
+            read: scopes.contains(&ApiScope::Read),
+            write: scopes.contains(&ApiScope::Write),
+            scim: scopes.contains(&ApiScope::Scim),
+        }
+    }
+
+    /// Whether the token may use `/api/v1` at all.
+    pub fn api(self) -> bool {
+        self.read || self.write
+    }
 }
 
 impl Standing {
@@ -71,6 +103,8 @@ pub enum Action<'a> {
     ViewAnalytics,
     ViewAudit,
     ManageApiTokens,
+    /// A subscription's payment method (never through an API token).
+    SetPaymentMethod,
     /// Enrollment keys and devices of a device-login team.
     ManageDevices(&'a TeamId),
 }
@@ -109,9 +143,40 @@ pub const ORG_ROLE_HOLDER: Denied = Denied(
     "This user holds an org role (Org Admin or Org Analyst); only an Org Admin may change their memberships.",
 );
 
+/// §1: what no API token may do, whatever its scopes.
+pub const NEVER_BY_TOKEN: Denied =
+    Denied("API tokens can't manage API tokens or payment methods; an Org Admin does that in the portal.");
+/// §1: the token's scopes don't cover the action.
+pub const NOT_YOUR_SCOPE: Denied = Denied("This API token's scopes don't allow this.");
+
+/// What an API token may do, by its scopes.
+fn decide_token(t: TokenScopes, action: Action<'_>) -> Result<Scope, Denied> {
+    use Action::*;
+    match action {
+        ManageApiTokens | SetPaymentMethod => Err(NEVER_BY_TOKEN),
+        _ if t.write => Ok(Scope::Org),
+        ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | ViewOrgRoles | ViewTeamSettings(_)
+        | ViewPolicies | ViewAnalytics
+            if t.read =>
+        {
+            Ok(Scope::Org)
+        }
+        ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | CreateTeam | EditTeam(_)
+        | DeleteTeam(_) | ManageMembership(_) | ChangeMembership(..) | RemoveFromOrg
+            if t.scim =>
+        {
+            Ok(Scope::Org)
+        }
+        _ => Err(NOT_YOUR_SCOPE),
+    }
+}
+
 /// The permission table. Read it as DESIGN.md §1, column by column.
 pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
     use Action::*;
+    if let Some(t) = who.token {
+        return decide_token(t, action);
+    }
     let admin = who.org_role == Some(OrgRole::OrgAdmin);
     let analyst = who.org_role == Some(OrgRole::OrgAnalyst);
     let own_teams = || Scope::Teams(who.team_admin_of.clone());
@@ -194,6 +259,34 @@ mod tests {
             initial_team: Some(t),
             ..Default::default()
         }
+    }
+
+    fn token(read: bool, write: bool, scim: bool) -> Standing {
+        Standing {
+            token: Some(TokenScopes { read, write, scim }),
+            org_established: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn tokens_act_by_scope_and_never_on_tokens_or_payment() {
+        let t = team(1);
+        let read = token(true, false, false);
+        assert!(decide(&read, Action::ViewUsers).is_ok());
+        assert_eq!(decide(&read, Action::CreateTeam), Err(NOT_YOUR_SCOPE));
+        assert_eq!(decide(&read, Action::ViewAudit), Err(NOT_YOUR_SCOPE));
+        assert_eq!(decide(&read, Action::ViewBilling), Err(NOT_YOUR_SCOPE));
+        let write = token(false, true, false);
+        assert!(decide(&write, Action::ManageBilling).is_ok());
+        assert!(decide(&write, Action::ViewAudit).is_ok());
+        assert_eq!(decide(&write, Action::ManageApiTokens), Err(NEVER_BY_TOKEN));
+        assert_eq!(decide(&write, Action::SetPaymentMethod), Err(NEVER_BY_TOKEN));
+        let scim = token(false, false, true);
+        assert!(decide(&scim, Action::ManageMembership(&t)).is_ok());
+        assert!(decide(&scim, Action::RemoveFromOrg).is_ok());
+        assert_eq!(decide(&scim, Action::ManageBilling), Err(NOT_YOUR_SCOPE));
+        assert_eq!(decide(&scim, Action::ManagePolicies), Err(NOT_YOUR_SCOPE));
     }
 
     #[test]

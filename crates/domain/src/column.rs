@@ -49,6 +49,7 @@ text_column!(
     InvoiceId,
     DeviceId,
     EnrollmentKeyId,
+    ApiTokenId,
     RequestId,
     LoginType,
     TeamRole,

@@ -114,3 +114,6 @@ mod tests {
         assert!(a < b);
     }
 }
+typed_id!(
+    /// An organization's API token (its secret is shown once and stored as a hash).
+    ApiTokenId, "tok");

@@ -6,14 +6,18 @@
 use crate::auth::Session;
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
-use switchboard_domain::ids::{OrgId, UserId};
+use switchboard_domain::ids::{ApiTokenId, OrgId, UserId};
 use switchboard_domain::role::TeamRole;
 use switchboard_store::{Conn, orgs, people};
 
 /// A signed-in user acting inside one organization.
 #[derive(Debug, Clone)]
 pub struct OrgCaller {
+    /// The person acting — for an API token, the Org Admin who created it (recorded where a
+    /// change keeps its author); the token itself is the audit log's actor.
     pub user: UserId,
+    /// Set when an organization API token acts: its standing comes from its scopes.
+    pub token: Option<ApiTokenId>,
     pub org: OrgId,
     pub standing: Standing,
 }
@@ -49,6 +53,7 @@ pub(crate) async fn load(
         member_of: memberships.iter().map(|m| m.team_id.clone()).collect(),
         org_established: row.established_at.is_some(),
         initial_team: Some(row.initial_team_id),
+        token: None,
     }))
 }
 
@@ -67,6 +72,7 @@ impl Services {
         let mut c = self.store.read().await?;
         let standing = load(&mut c, &org, user).await?.ok_or_else(not_found)?;
         Ok(OrgCaller {
+            token: None,
             user: user.clone(),
             org,
             standing,

@@ -16,7 +16,7 @@
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::{EnrollmentKeyId, OrgId, TeamId, UserId};
+use switchboard_domain::ids::{ApiTokenId, EnrollmentKeyId, OrgId, TeamId, UserId};
 use switchboard_store::audit::{self, NewEntry};
 use switchboard_store::{Conn, Tx, now_ms};
 
@@ -31,6 +31,8 @@ pub enum Actor {
     System,
     /// A device enrolling with a key.
     EnrollmentKey(EnrollmentKeyId),
+    /// An organization API token (its name is the entry's actor name).
+    ApiToken { id: ApiTokenId, name: String },
 }
 
 impl Actor {
@@ -41,12 +43,14 @@ impl Actor {
             Actor::Operator => "operator".into(),
             Actor::System => "system".into(),
             Actor::EnrollmentKey(k) => format!("enrollment_key:{k}"),
+            Actor::ApiToken { id, .. } => format!("api_token:{id}"),
         }
     }
 
     fn name(&self) -> Option<&str> {
         match self {
             Actor::User { email, .. } => Some(email),
+            Actor::ApiToken { name, .. } => Some(name),
             _ => None,
         }
     }
@@ -72,6 +76,27 @@ impl Services {
     /// "not found" to them, as it would be for a new request.
     pub(crate) async fn write(&self, who: &OrgCaller, ctx: &RequestInfo) -> ServiceResult<Write> {
         let (mut tx, _) = self.store.write_org(&who.org).await?;
+        if let Some(token) = &who.token {
+            // An API token: still live under the lock (revoked meanwhile: as if never valid).
+            let row = switchboard_store::api_tokens::live_by_id(&mut tx, &who.org, token, now_ms())
+                .await?
+                .ok_or(ServiceError::Unauthenticated(
+                    "The API token was revoked or has expired.",
+                ))?;
+            let standing = crate::api_tokens::standing_of(&row, who.standing.org_established);
+            return Ok(Write {
+                tx,
+                org: who.org.clone(),
+                actor: Actor::ApiToken {
+                    id: row.id,
+                    name: row.name,
+                },
+                request_id: ctx.request_id.clone(),
+                standing: Some(standing),
+                touched: Vec::new(),
+                recorded: 0,
+            });
+        }
         let standing = crate::standing::load(&mut tx, &who.org, &who.user)
             .await?
             .ok_or(ServiceError::NotFound {

@@ -12,6 +12,7 @@
 //! throttling, sessions), [`audit`] (the chained log), [`settings`] (team settings, policies), [`apps`] (enrollment
 //! keys, devices, app tokens).
 
+pub mod api_tokens;
 pub mod apps;
 pub mod audit;
 pub mod billing;

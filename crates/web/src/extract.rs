@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use switchboard_domain::ids::{RequestId, UserId};
 use switchboard_service::ProblemCode;
+use switchboard_service::api_tokens::{TOKEN_PREFIX, TokenUse};
 use switchboard_service::auth::Session;
 use switchboard_service::{OrgCaller, RequestInfo};
 
@@ -258,13 +259,25 @@ pub struct InOrg(pub OrgCaller);
 impl FromRequestParts<AppState> for InOrg {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let signed_in = SignedIn::from_request_parts(parts, state).await?;
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::not_found("organization"))?;
         let org = params
             .get("org")
             .ok_or_else(|| ApiError::not_found("organization"))?;
+        // An organization API token (a bearer `sbk_…`) acts with its scopes, in its own
+        // organization only.
+        if let Some(Credential::Bearer(token)) = credential(parts)
+            && token.starts_with(TOKEN_PREFIX)
+        {
+            return Ok(InOrg(
+                state
+                    .services
+                    .api_token_caller(&token, Some(org), TokenUse::Api)
+                    .await?,
+            ));
+        }
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
         Ok(InOrg(
             state.services.org_caller(&signed_in.session, org).await?,
         ))

@@ -194,6 +194,25 @@ impl AuditEvent {
                 json!({"role": before}),
                 json!({"role": after}),
             ),
+            ApiTokenCreated {
+                token,
+                name,
+                scopes,
+                expires_at,
+            } => p(
+                "api_token.create",
+                token,
+                Some(name),
+                Value::Null,
+                json!({"scopes": scopes, "expires_at": expires_at}),
+            ),
+            ApiTokenRevoked { token, name } => p(
+                "api_token.revoke",
+                token,
+                Some(name),
+                json!({"revoked": false}),
+                json!({"revoked": true}),
+            ),
             BreakGlassSignIn { user, email } => p(
                 "signin.break_glass",
                 user,

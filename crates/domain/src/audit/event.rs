@@ -4,6 +4,7 @@
 
 use crate::billing::Period;
 use crate::ids::{
+    ApiTokenId,
     DeviceId, EnrollmentKeyId, InvoiceId, OrgId, PolicyId, SubscriptionId, TeamId, UserId,
 };
 use crate::role::OrgRole;
@@ -105,6 +106,14 @@ pub enum AuditEvent {
     },
     /// An invitation mailed again to a user who has not signed in yet.
     InvitationResent { user: UserId, email: String },
+    /// An API token was created (its secret is never recorded).
+    ApiTokenCreated {
+        token: ApiTokenId,
+        name: String,
+        scopes: Vec<String>,
+        expires_at: Option<String>,
+    },
+    ApiTokenRevoked { token: ApiTokenId, name: String },
     /// R24: an Org Admin or a break-glass email signed in by emailed code although all their
     /// email teams sign in through SSO.
     BreakGlassSignIn { user: UserId, email: String },

@@ -6,6 +6,7 @@ mod helpers;
 mod idp;
 mod invitations;
 
+mod api_tokens;
 mod apps;
 mod audit;
 mod auth;

@@ -16,10 +16,14 @@ enum Actor {
     TeamAdminOther,
     Member,
     OtherOrgAdmin,
+    /// Organization API tokens, one per scope.
+    ReadToken,
+    WriteToken,
+    ScimToken,
 }
 use Actor::*;
 
-const ACTORS: [Actor; 7] = [
+const ACTORS: [Actor; 10] = [
     Anonymous,
     Operator,
     OrgAdmin,
@@ -27,7 +31,31 @@ const ACTORS: [Actor; 7] = [
     TeamAdminOther,
     Member,
     OtherOrgAdmin,
+    ReadToken,
+    WriteToken,
+    ScimToken,
 ];
+
+/// §1 for API tokens, in an organization's routes: `read` is what an Org Analyst reads, `write`
+/// the Org Admin's API except API tokens and payment methods, `scim` nothing here. Elsewhere (me,
+/// the catalog, sign-out) a token is not a session.
+fn token_may(actor: Actor, method: &str, path: &str) -> bool {
+    let Some(rule) = allowed(method, path).flatten() else {
+        return false;
+    };
+    if !path.starts_with("/api/v1/orgs/{org}") {
+        return false;
+    }
+    match actor {
+        ReadToken => rule.contains(&OrgAnalyst),
+        WriteToken => {
+            rule.contains(&OrgAdmin)
+                && !path.contains("/api-tokens")
+                && !path.ends_with("/payment-method")
+        }
+        _ => false,
+    }
+}
 
 /// Who may call each route. `None` marks a public route (any actor; only "no 5xx" is checked).
 fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
@@ -64,6 +92,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("patch", "/api/v1/orgs/{org}/admins/{user}")
         | ("delete", "/api/v1/orgs/{org}/admins/{user}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/audit-log") => Some(ADMIN),
+        (_, p) if p.starts_with("/api/v1/orgs/{org}/api-tokens") => Some(ADMIN),
         ("get", "/api/v1/settings/catalog") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN_ANALYST),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN),
@@ -141,6 +170,7 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
             "client_id": "c", "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.initial_team]})
         }
         ("patch", "/api/v1/orgs/{org}/sso-policies/{pol}") => json!({"name": "S2"}),
+        ("post", "/api/v1/orgs/{org}/api-tokens") => json!({"name": "Matrix", "scopes": ["read"]}),
         ("post", "/api/v1/orgs/{org}/teams/{team}/enrollment-keys") => json!({}),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/devices/{device}") => json!({"name": "PC"}),
         _ if method == "get" || method == "delete" => return None,
@@ -159,6 +189,8 @@ struct Objects {
     invoice: String,
     /// A user with an org role, for the org-role routes.
     role_holder: String,
+    /// An API token to revoke.
+    api_token: String,
 }
 
 impl Objects {
@@ -236,7 +268,15 @@ impl Objects {
             )
             .await;
         let role_holder = r.ok()["user_id"].as_str().unwrap().to_owned();
+        let api_token = id(app
+            .post(
+                &org.path("/api-tokens"),
+                &org.admin,
+                json!({"name": "To revoke", "scopes": ["read"]}),
+            )
+            .await);
         Objects {
+            api_token,
             policy,
             sso_policy,
             device_team,
@@ -338,6 +378,21 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 Some(app.sign_in(&email).await)
             }
             OtherOrgAdmin => Some(app.established_org(5).await.admin),
+            ReadToken | WriteToken | ScimToken => {
+                let scope = match actor {
+                    ReadToken => "read",
+                    WriteToken => "write",
+                    _ => "scim",
+                };
+                let r = app
+                    .post(
+                        &org.path("/api-tokens"),
+                        &org.admin,
+                        json!({"name": format!("{scope} token"), "scopes": [scope]}),
+                    )
+                    .await;
+                Some(r.ok()["token"].as_str().unwrap().to_owned())
+            }
         };
         let real = Objects::make(&app, &org).await;
         for (method, template) in &routes {
@@ -371,6 +426,7 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 .replace("{invoice}", &real.invoice)
                 .replace("{pol}", pol)
                 .replace("{key}", &real.key)
+                .replace("{token}", &real.api_token)
                 .replace("{device}", &real.device);
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = app
@@ -382,6 +438,23 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 "{actor:?} {method} {template}: {status} {}",
                 r.text
             );
+            let is_token = matches!(actor, ReadToken | WriteToken | ScimToken);
+            if is_token {
+                if allowed(method, template).unwrap().is_none() {
+                    continue;
+                }
+                if token_may(actor, method, template) {
+                    assert!(
+                        ![401, 403, 404].contains(&status),
+                        "{actor:?} may {method} {template} but got {status}: {}",
+                        r.text
+                    );
+                } else {
+                    let want = if template.starts_with("/api/v1/orgs/") { 403 } else { 401 };
+                    assert_eq!(status, want, "{actor:?} {method} {template}: {}", r.text);
+                }
+                continue;
+            }
             match allowed(method, template).unwrap() {
                 None => {}
                 Some(who) if who.contains(&actor) => {

@@ -46,7 +46,7 @@ impl Services {
             (i64::from(today.year()), today.month() as i64),
         )?;
         let mut w = self.write(who, ctx).await?;
-        w.may(Action::ManageBilling)?;
+        w.may(Action::SetPaymentMethod)?;
         let row = load_subscription(w.db(), &who.org, sub).await?;
         let stored = PaymentMethodRow {
             provider_token: pm.provider_token,

@@ -1,6 +1,7 @@
 //! Every route, grouped by area. Each group lists its handlers with `routes!`, which registers
 //! the route and its OpenAPI operation together.
 
+pub mod api_tokens;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -48,6 +49,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(roles::list_roles, roles::assign_role))
         .routes(routes!(roles::change_role, roles::revoke_role))
         .routes(routes!(audit::audit_log))
+        .routes(routes!(api_tokens::list_tokens, api_tokens::create_token))
+        .routes(routes!(api_tokens::revoke_token))
         .routes(routes!(billing::list_subscriptions))
         .routes(routes!(
             billing::get_subscription,

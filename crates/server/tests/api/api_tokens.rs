@@ -1,0 +1,136 @@
+//! Organization API tokens (§1): shown once, stored as a hash, listed without their secret; they
+//! act in their organization only, with their scopes, audited as the token; revoked or expired
+//! they stop at once.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use serde_json::json;
+
+async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
+    let org = app.established_org(10).await;
+    let other = app.established_org(5).await;
+    let created = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": "HR sync", "scopes": ["write"]}),
+        )
+        .await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+    let secret = created.body["token"].as_str().unwrap().to_owned();
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("sbk_"));
+    assert!(secret.starts_with(created.body["prefix"].as_str().unwrap()));
+    // Listed without the secret; the database keeps only a hash.
+    let list = app.get(&org.path("/api-tokens"), &org.admin).await;
+    assert!(!list.text.contains(&secret));
+    assert_eq!(list.ok()["items"][0]["created_by"], org.admin_user.as_str());
+    let dump = switchboard_store::api_tokens::list(
+        &mut app.store.read().await.unwrap(),
+        &crate::helpers::typed(&org.id),
+    )
+    .await
+    .unwrap();
+    assert!(dump.iter().all(|t| !format!("{t:?}").contains(&secret[4..])));
+
+    // It writes as the Org Admin's API does, audited as itself.
+    let r = app
+        .post(
+            &org.path("/teams"),
+            &secret,
+            json!({"name": "Made by a token", "login_type": "email"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    let log = app
+        .get(&org.path("/audit-log?action=team.create"), &org.admin)
+        .await;
+    let entry = &log.ok()["items"][0];
+    assert_eq!(entry["actor"], format!("api_token:{id}"));
+    assert_eq!(entry["actor_name"], "HR sync");
+    // Its last use is recorded.
+    let list = app.get(&org.path("/api-tokens"), &org.admin).await;
+    assert!(list.ok()["items"][0]["last_used_at"].is_string());
+    // Another organization's routes: 404, as for a stranger. Not a session: /me is 401.
+    app.get(&other.path("/teams"), &secret)
+        .await
+        .problem(404, "not_found");
+    app.get("/api/v1/me", &secret)
+        .await
+        .problem(401, "unauthorized");
+    // Never tokens nor payment methods.
+    app.post(
+        &org.path("/api-tokens"),
+        &secret,
+        json!({"name": "x", "scopes": ["read"]}),
+    )
+    .await
+    .problem(403, "forbidden");
+
+    // Revoked: refused at once.
+    let r = app
+        .delete(&org.path(&format!("/api-tokens/{id}")), &org.admin)
+        .await;
+    assert_eq!(r.status.as_u16(), 204);
+    app.get(&org.path("/teams"), &secret)
+        .await
+        .problem(401, "unauthorized");
+    let log = app
+        .get(&org.path("/audit-log?action=api_token.revoke"), &org.admin)
+        .await;
+    assert_eq!(log.ok()["items"].as_array().unwrap().len(), 1);
+}
+
+async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
+    let org = app.established_org(10).await;
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1500);
+    let soon = soon
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": "Short", "scopes": ["read"], "expires_at": soon}),
+        )
+        .await;
+    let secret = r.ok()["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get(&org.path("/users"), &secret).await.status.as_u16(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
+    app.get(&org.path("/users"), &secret)
+        .await
+        .problem(401, "unauthorized");
+    for (body, field) in [
+        (json!({"name": "x", "scopes": []}), "scopes"),
+        (json!({"name": "x", "scopes": ["admin"]}), "scopes"),
+        (json!({"name": " ", "scopes": ["read"]}), "name"),
+        (json!({"name": "x", "scopes": ["read"], "expires_at": "2020-01-01T00:00:00Z"}), "expires_at"),
+        (json!({"name": "x", "scopes": ["read"], "expires_at": "tomorrow"}), "expires_at"),
+    ] {
+        let r = app.post(&org.path("/api-tokens"), &org.admin, body).await;
+        r.problem(422, "validation_failed");
+        // The field at fault (`scopes[0]` for a bad word in the list).
+        assert!(
+            r.body["field"].as_str().unwrap().starts_with(field),
+            "{}",
+            r.text
+        );
+    }
+    // A SCIM token is not an API token.
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": "IdP", "scopes": ["scim"]}),
+        )
+        .await;
+    let scim = r.ok()["token"].as_str().unwrap().to_owned();
+    app.get(&org.path("/users"), &scim)
+        .await
+        .problem(403, "forbidden");
+}
+
+db_tests!(
+    api_tokens_act_with_their_scopes_in_their_org_only,
+    api_tokens_expire_and_bad_input_is_refused,
+);

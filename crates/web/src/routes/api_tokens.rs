@@ -1,0 +1,55 @@
+//! Organization API tokens: list, create (the secret is in the answer, once), revoke.
+
+use crate::AppState;
+use crate::extract::{Body, InOrg, InRequest};
+use crate::problem::{ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_service::api_tokens::{ApiTokenView, CreateApiToken, CreatedApiToken};
+use switchboard_service::views::Page;
+
+/// The organization's API tokens (never their secrets). Org Admins only.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/api-tokens", tag = "api tokens", security(("session" = [])),
+    params(("org" = String, Path)),
+    responses((status = 200, body = Page<ApiTokenView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+) -> ApiResult<Json<Page<ApiTokenView>>> {
+    Ok(Json(Page {
+        items: state.services.list_api_tokens(&who).await?,
+        next_cursor: None,
+    }))
+}
+
+/// Create an API token; its secret (`token`) is in this answer only.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/api-tokens", tag = "api tokens", security(("session" = [])),
+    params(("org" = String, Path)), request_body = CreateApiToken,
+    responses((status = 201, body = CreatedApiToken), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    InRequest(ctx): InRequest,
+    Body(req): Body<CreateApiToken>,
+) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_api_token(&who, &ctx, req).await?),
+    ))
+}
+
+/// Revoke an API token: it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/api-tokens/{token}", tag = "api tokens", security(("session" = [])),
+    params(("org" = String, Path), ("token" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    InRequest(ctx): InRequest,
+    Path((_org, token)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.revoke_api_token(&who, &ctx, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
