@@ -134,3 +134,41 @@ db_tests!(
     api_tokens_act_with_their_scopes_in_their_org_only,
     api_tokens_expire_and_bad_input_is_refused,
 );
+
+/// The portal's API tokens page in a real browser: create (the secret shown once), list, revoke.
+async fn api_tokens_page_in_a_real_browser(app: TestApp) {
+    use crate::chrome::Chrome;
+    let org = app.established_org(5).await;
+    let b = Chrome::start(&format!("api-tokens-{}", app.backend())).await;
+    b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id)).await;
+    b.fill("#email", &org.admin_email).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    let code = app.last_code(&org.admin_email).await.unwrap();
+    b.fill("#code", &code).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/orgs/{}/api-tokens", org.id));
+    let mut violations = b.audit("api-tokens").await;
+    // A refused form says what is wrong beside the field.
+    b.check("input[name=scopes][value=read]", false).await;
+    b.fill("#name", "Okta provisioning").await;
+    b.click("form[action$='/api-tokens'] button[type=submit]").await;
+    assert!(b.body().await.contains("at least one of read, write, scim"), "{}", b.body().await);
+    b.check("input[name=scopes][value=scim]", true).await;
+    b.click("form[action$='/api-tokens'] button[type=submit]").await;
+    let secret = b.text("#new-token").await;
+    assert!(secret.starts_with("sbk_"), "{secret}");
+    violations.extend(b.audit("api-token-created").await);
+    // The secret works where its scope allows, and the list shows only its prefix.
+    let scim_only = app.get(&org.path("/users"), &secret).await;
+    assert_eq!(scim_only.status.as_u16(), 403);
+    b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id)).await;
+    assert!(!b.body().await.contains(&secret));
+    assert!(b.body().await.contains(&secret[..12]));
+    b.click("form[action$='/delete'] button").await;
+    assert!(b.body().await.contains("The API token is revoked"));
+    assert!(b.body().await.contains("No API tokens yet"));
+    b.close().await;
+    assert!(violations.is_empty(), "axe: {violations:#?}");
+}
+
+db_tests!(api_tokens_page_in_a_real_browser);

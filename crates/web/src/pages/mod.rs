@@ -8,6 +8,7 @@
 //! [`audit`].
 
 pub mod admins;
+pub mod api_tokens;
 pub mod audit;
 pub mod billing;
 pub mod browser;
@@ -44,6 +45,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/auth/saml/{policy}/metadata",
             get(sso_sign_in::saml_metadata),
+        )
+        .route(
+            "/orgs/{org}/api-tokens",
+            get(api_tokens::list).post(api_tokens::create),
+        )
+        .route(
+            "/orgs/{org}/api-tokens/{token}/delete",
+            post(api_tokens::revoke),
         )
         .route(
             "/orgs/{org}/settings/sso/{pol}/test",

@@ -50,6 +50,7 @@ pub enum Section {
     Settings,
     Policies,
     Sso,
+    ApiTokens,
     Audit,
 }
 
@@ -140,6 +141,12 @@ impl Shell {
             nav.push(NavGroup {
                 label: "Settings",
                 items: settings,
+            });
+        }
+        if may(Action::ManageApiTokens) {
+            nav.push(NavGroup {
+                label: "Integrations",
+                items: vec![item(Section::ApiTokens, "/api-tokens", "API tokens")],
             });
         }
         if may(Action::ViewAudit) {
