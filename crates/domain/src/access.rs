@@ -144,8 +144,9 @@ pub const ORG_ROLE_HOLDER: Denied = Denied(
 );
 
 /// §1: what no API token may do, whatever its scopes.
-pub const NEVER_BY_TOKEN: Denied =
-    Denied("API tokens can't manage API tokens or payment methods; an Org Admin does that in the portal.");
+pub const NEVER_BY_TOKEN: Denied = Denied(
+    "API tokens can't manage API tokens or payment methods; an Org Admin does that in the portal.",
+);
 /// §1: the token's scopes don't cover the action.
 pub const NOT_YOUR_SCOPE: Denied = Denied("This API token's scopes don't allow this.");
 
@@ -281,7 +282,10 @@ mod tests {
         assert!(decide(&write, Action::ManageBilling).is_ok());
         assert!(decide(&write, Action::ViewAudit).is_ok());
         assert_eq!(decide(&write, Action::ManageApiTokens), Err(NEVER_BY_TOKEN));
-        assert_eq!(decide(&write, Action::SetPaymentMethod), Err(NEVER_BY_TOKEN));
+        assert_eq!(
+            decide(&write, Action::SetPaymentMethod),
+            Err(NEVER_BY_TOKEN)
+        );
         let scim = token(false, false, true);
         assert!(decide(&scim, Action::ManageMembership(&t)).is_ok());
         assert!(decide(&scim, Action::RemoveFromOrg).is_ok());

@@ -19,8 +19,7 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "org_id, id, name, prefix, scopes, created_by, created_at, last_used_at, expires_at, revoked_at";
+const COLUMNS: &str = "org_id, id, name, prefix, scopes, created_by, created_at, last_used_at, expires_at, revoked_at";
 
 pub async fn insert(c: &mut Conn, t: &ApiTokenRow, token_hash: &str) -> Result<()> {
     sqlx::query(

@@ -4,8 +4,8 @@
 
 use crate::billing::Period;
 use crate::ids::{
-    ApiTokenId,
-    DeviceId, EnrollmentKeyId, InvoiceId, OrgId, PolicyId, SubscriptionId, TeamId, UserId,
+    ApiTokenId, DeviceId, EnrollmentKeyId, InvoiceId, OrgId, PolicyId, SubscriptionId, TeamId,
+    UserId,
 };
 use crate::role::OrgRole;
 use crate::team::LoginType;
@@ -105,7 +105,10 @@ pub enum AuditEvent {
         role: OrgRole,
     },
     /// An invitation mailed again to a user who has not signed in yet.
-    InvitationResent { user: UserId, email: String },
+    InvitationResent {
+        user: UserId,
+        email: String,
+    },
     /// An API token was created (its secret is never recorded).
     ApiTokenCreated {
         token: ApiTokenId,
@@ -113,10 +116,16 @@ pub enum AuditEvent {
         scopes: Vec<String>,
         expires_at: Option<String>,
     },
-    ApiTokenRevoked { token: ApiTokenId, name: String },
+    ApiTokenRevoked {
+        token: ApiTokenId,
+        name: String,
+    },
     /// R24: an Org Admin or a break-glass email signed in by emailed code although all their
     /// email teams sign in through SSO.
-    BreakGlassSignIn { user: UserId, email: String },
+    BreakGlassSignIn {
+        user: UserId,
+        email: String,
+    },
     /// R24a: a person the identity provider vouched for joined a team just in time.
     JoinedJustInTime {
         user: UserId,

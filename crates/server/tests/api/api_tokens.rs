@@ -31,7 +31,10 @@ async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
     )
     .await
     .unwrap();
-    assert!(dump.iter().all(|t| !format!("{t:?}").contains(&secret[4..])));
+    assert!(
+        dump.iter()
+            .all(|t| !format!("{t:?}").contains(&secret[4..]))
+    );
 
     // It writes as the Org Admin's API does, audited as itself.
     let r = app
@@ -95,7 +98,10 @@ async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
         )
         .await;
     let secret = r.ok()["token"].as_str().unwrap().to_owned();
-    assert_eq!(app.get(&org.path("/users"), &secret).await.status.as_u16(), 200);
+    assert_eq!(
+        app.get(&org.path("/users"), &secret).await.status.as_u16(),
+        200
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
     app.get(&org.path("/users"), &secret)
         .await
@@ -104,8 +110,14 @@ async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
         (json!({"name": "x", "scopes": []}), "scopes"),
         (json!({"name": "x", "scopes": ["admin"]}), "scopes"),
         (json!({"name": " ", "scopes": ["read"]}), "name"),
-        (json!({"name": "x", "scopes": ["read"], "expires_at": "2020-01-01T00:00:00Z"}), "expires_at"),
-        (json!({"name": "x", "scopes": ["read"], "expires_at": "tomorrow"}), "expires_at"),
+        (
+            json!({"name": "x", "scopes": ["read"], "expires_at": "2020-01-01T00:00:00Z"}),
+            "expires_at",
+        ),
+        (
+            json!({"name": "x", "scopes": ["read"], "expires_at": "tomorrow"}),
+            "expires_at",
+        ),
     ] {
         let r = app.post(&org.path("/api-tokens"), &org.admin, body).await;
         r.problem(422, "validation_failed");
@@ -140,7 +152,8 @@ async fn api_tokens_page_in_a_real_browser(app: TestApp) {
     use crate::chrome::Chrome;
     let org = app.established_org(5).await;
     let b = Chrome::start(&format!("api-tokens-{}", app.backend())).await;
-    b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id)).await;
+    b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id))
+        .await;
     b.fill("#email", &org.admin_email).await;
     b.click("form[action='/sign-in'] button[type=submit]").await;
     let code = app.last_code(&org.admin_email).await.unwrap();
@@ -151,17 +164,24 @@ async fn api_tokens_page_in_a_real_browser(app: TestApp) {
     // A refused form says what is wrong beside the field.
     b.check("input[name=scopes][value=read]", false).await;
     b.fill("#name", "Okta provisioning").await;
-    b.click("form[action$='/api-tokens'] button[type=submit]").await;
-    assert!(b.body().await.contains("at least one of read, write, scim"), "{}", b.body().await);
+    b.click("form[action$='/api-tokens'] button[type=submit]")
+        .await;
+    assert!(
+        b.body().await.contains("at least one of read, write, scim"),
+        "{}",
+        b.body().await
+    );
     b.check("input[name=scopes][value=scim]", true).await;
-    b.click("form[action$='/api-tokens'] button[type=submit]").await;
+    b.click("form[action$='/api-tokens'] button[type=submit]")
+        .await;
     let secret = b.text("#new-token").await;
     assert!(secret.starts_with("sbk_"), "{secret}");
     violations.extend(b.audit("api-token-created").await);
     // The secret works where its scope allows, and the list shows only its prefix.
     let scim_only = app.get(&org.path("/users"), &secret).await;
     assert_eq!(scim_only.status.as_u16(), 403);
-    b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id)).await;
+    b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id))
+        .await;
     assert!(!b.body().await.contains(&secret));
     assert!(b.body().await.contains(&secret[..12]));
     b.click("form[action$='/delete'] button").await;

@@ -450,7 +450,11 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                         r.text
                     );
                 } else {
-                    let want = if template.starts_with("/api/v1/orgs/") { 403 } else { 401 };
+                    let want = if template.starts_with("/api/v1/orgs/") {
+                        403
+                    } else {
+                        401
+                    };
                     assert_eq!(status, want, "{actor:?} {method} {template}: {}", r.text);
                 }
                 continue;
