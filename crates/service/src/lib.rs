@@ -25,6 +25,7 @@ pub mod operator;
 pub mod outbox;
 pub mod problem_code;
 pub mod roles;
+pub mod scim;
 pub mod seats;
 pub mod secrets;
 pub mod settings;

@@ -73,6 +73,8 @@ problem_codes! {
     NoTeam = "no_team", 403, "The user is in no email-login team, so the app has nothing to run in.";
     EnrollmentKeyInvalid = "enrollment_key_invalid", 403, "The enrollment key is unknown, revoked, expired or used up.";
     SsoRequired = "sso_required", 403, "The user's teams sign in through SSO: an app token for them is issued only after SSO (R24).";
+    PreconditionFailed = "precondition_failed", 412, "`If-Match` names a version that is no longer current: read it again.";
+    UserNameTaken = "user_name_taken", 409, "SCIM: another user of the organization has this userName or email.";
     SsoFailed = "sso_failed", 401, "A sign-in through the identity provider was refused; `check` names the check that failed.";
 }
 

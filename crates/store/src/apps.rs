@@ -237,3 +237,13 @@ pub async fn bind_app_token(
         .await?;
     Ok(())
 }
+
+/// Ends a user's app tokens in one organization (deactivated there).
+pub async fn delete_user_tokens_in_org(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<()> {
+    sqlx::query("DELETE FROM app_tokens WHERE user_id = $1 AND (org_id = $2 OR sso_org_id = $2)")
+        .bind(user)
+        .bind(org)
+        .execute(c)
+        .await?;
+    Ok(())
+}

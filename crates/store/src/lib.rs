@@ -19,6 +19,7 @@ pub mod billing;
 pub mod orgs;
 pub mod outbox;
 pub mod people;
+pub mod scim;
 pub mod settings;
 pub mod signin;
 mod sql;

@@ -158,3 +158,12 @@ pub async fn prune(c: &mut Conn, starts_before: i64, now: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Ends every session of a user (deactivated by their identity provider).
+pub async fn delete_sessions_of_user(c: &mut Conn, user: &UserId) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user)
+        .execute(c)
+        .await?;
+    Ok(())
+}

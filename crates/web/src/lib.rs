@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod routes;
+pub mod scim;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -139,6 +140,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .merge(pages::router())
+        .nest("/scim/v2", scim::router())
         .fallback(problem::no_route)
         .route_layer(axum::middleware::from_fn(observe::route_template))
         .with_state(state)

@@ -213,6 +213,29 @@ impl AuditEvent {
                 json!({"revoked": false}),
                 json!({"revoked": true}),
             ),
+            ScimUserUpdated {
+                user,
+                email,
+                active_before,
+                active_after,
+            } => p(
+                "user.scim_update",
+                user,
+                Some(email),
+                json!({"active": active_before}),
+                json!({"active": active_after}),
+            ),
+            ScimGroupUpdated {
+                team,
+                team_name,
+                external_id,
+            } => p(
+                "team.scim_update",
+                team,
+                Some(team_name),
+                Value::Null,
+                json!({"external_id": external_id}),
+            ),
             BreakGlassSignIn { user, email } => p(
                 "signin.break_glass",
                 user,

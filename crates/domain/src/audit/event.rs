@@ -120,6 +120,19 @@ pub enum AuditEvent {
         token: ApiTokenId,
         name: String,
     },
+    /// SCIM changed what the identity provider says about a user (and their app access).
+    ScimUserUpdated {
+        user: UserId,
+        email: String,
+        active_before: bool,
+        active_after: bool,
+    },
+    /// SCIM changed a group's (team's) external id.
+    ScimGroupUpdated {
+        team: TeamId,
+        team_name: String,
+        external_id: Option<String>,
+    },
     /// R24: an Org Admin or a break-glass email signed in by emailed code although all their
     /// email teams sign in through SSO.
     BreakGlassSignIn {

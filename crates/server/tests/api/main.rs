@@ -21,6 +21,7 @@ mod portal_http;
 mod roles;
 mod rule_checks;
 mod schema;
+mod scim;
 mod seats_property;
 mod serving;
 mod sessions;
