@@ -199,6 +199,16 @@ fn set_attribute(
 ) -> Result<(), ScimError> {
     let key = key_of(obj, attr);
     match (op, sub) {
+        // Entra ID removes members by listing them as the value of a remove.
+        (Op::Remove, None) if value.is_array() => {
+            if let (Some(Value::Array(items)), Value::Array(gone)) = (obj.get_mut(&key), &value) {
+                let ids = |v: &Value| v.get("value").cloned();
+                items.retain(|i| !gone.iter().any(|g| ids(g).is_some() && ids(g) == ids(i)));
+                if items.is_empty() {
+                    obj.remove(&key);
+                }
+            }
+        }
         (Op::Remove, None) => {
             obj.remove(&key);
         }
@@ -297,6 +307,15 @@ mod tests {
         let g = patched(
             g,
             json!([{"op": "remove", "path": "members[value eq \"u1\"]"}]),
+        );
+        assert_eq!(g["members"], json!([{"value": "u2"}]));
+        let g = patched(
+            g,
+            json!([{"op": "add", "path": "members", "value": [{"value": "u3"}]}]),
+        );
+        let g = patched(
+            g,
+            json!([{"op": "Remove", "path": "members", "value": [{"value": "u3"}]}]),
         );
         assert_eq!(g["members"], json!([{"value": "u2"}]));
         let g = patched(g, json!([{"op": "remove", "path": "members"}]));

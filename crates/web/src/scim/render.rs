@@ -17,14 +17,20 @@ fn meta(kind: &str, location: String, created: i64, updated: i64, version: i64) 
     })
 }
 
-/// What a client may set, from what it sent: not `id`, `meta` or `schemas`; of extensions, ours
-/// with its `appAccess` only (an empty one is none).
+/// What a client may set, from what it sent: not `id`, `meta`, `schemas`, `password` or
+/// `groups`; of extensions, ours with its `appAccess` only (an empty one is none).
 pub fn client_attributes(mut v: Value) -> Value {
     let ext = USER_EXTENSION.to_ascii_lowercase();
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| {
             let k = k.to_ascii_lowercase();
-            !(k == "id" || k == "meta" || k == "schemas" || (k.starts_with("urn:") && k != ext))
+            // `password` is never kept (nor answered); `groups` is ours to say.
+            !(k == "id"
+                || k == "meta"
+                || k == "schemas"
+                || k == "password"
+                || k == "groups"
+                || (k.starts_with("urn:") && k != ext))
         });
         let key = m
             .keys()
