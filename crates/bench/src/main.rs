@@ -6,12 +6,13 @@
 //!
 //! Map: [`users`] (the users page, search, bulk adds), [`toggles`] (seat-checked writes),
 //! [`entitlement`] (the app's answer), [`flood`] (admin writes under a sign-in flood), [`pages`]
-//! (every portal page's server time).
+//! (every portal page's server time), [`scim`] (SCIM provisioning against the JSON API's adds).
 
 mod entitlement;
 mod flood;
 mod pages;
 mod rig;
+mod scim;
 mod toggles;
 mod users;
 
@@ -70,6 +71,11 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         requests: usize,
     },
+    /// 2,000 users provisioned through SCIM by 4 clients, against the same adds through the API.
+    Scim {
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+    },
     /// An Org Admin's writes while one address floods sign-in starts, against the same writes idle.
     SignInFlood {
         #[arg(long, default_value_t = 2000)]
@@ -120,5 +126,6 @@ async fn main() -> anyhow::Result<()> {
             flooders,
             rate,
         } => flood::run(db, users, teams, writes, flooders, rate).await,
+        Command::Scim { users } => scim::run(db, users).await,
     }
 }
