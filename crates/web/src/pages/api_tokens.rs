@@ -21,6 +21,8 @@ struct TokensPage {
     name: String,
     scopes: Vec<String>,
     error: Option<FormError>,
+    /// Where identity providers provision users (with a `scim` token).
+    scim_url: String,
 }
 
 async fn tokens_page(
@@ -43,6 +45,7 @@ async fn tokens_page(
             name: form.0,
             scopes: form.1,
             error,
+            scim_url: format!("{}/scim/v2", state.services.config.base_url),
         },
     ))
 }

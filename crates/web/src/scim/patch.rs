@@ -135,7 +135,7 @@ fn apply_path(resource: &mut Value, op: Op, path: &str, value: Value) -> Result<
                     .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.path)))
                     .is_some_and(|(_, v)| match v {
                         Value::String(s) => s == &c.value,
-                        other => other.to_string() == c.value,
+                        other => serde_json::to_string(other).is_ok_and(|t| t == c.value),
                     })
             })
         };
