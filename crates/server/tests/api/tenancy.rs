@@ -426,7 +426,7 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 .replace("{invoice}", &real.invoice)
                 .replace("{pol}", pol)
                 .replace("{key}", &real.key)
-                .replace("{token}", &real.api_token)
+                .replace("{api_token}", &real.api_token)
                 .replace("{device}", &real.device);
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = app
