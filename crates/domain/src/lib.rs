@@ -31,5 +31,6 @@ pub mod sso;
 pub mod team;
 pub mod text;
 pub mod text_enum;
+pub mod usage;
 
 pub use error::DomainError;

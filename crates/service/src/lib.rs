@@ -11,6 +11,7 @@
 //! entitlement answer), [`secrets`] (encryption at rest), [`views`] (the shapes the API returns),
 //! [`mail`] (sign-in mail), [`error`].
 
+pub mod analytics;
 pub mod api_tokens;
 pub mod apps;
 pub mod audit;

@@ -69,6 +69,7 @@ problem_codes! {
     SsoPolicyConflict = "sso_policy_conflict", 409, "The team already has an SSO policy.";
     TeamChoiceRequired = "team_choice_required", 409, "The app's user is in several teams and has not chosen one.";
     AppAccessOff = "app_access_off", 403, "App access is off for the user in the team.";
+    UsageAnalyticsOff = "usage_analytics_off", 403, "The team's usage_analytics setting is off: the app sends no usage, and none is taken.";
     MembershipRemoved = "membership_removed", 403, "The app's team membership (or team) is gone.";
     NoTeam = "no_team", 403, "The user is in no email-login team, so the app has nothing to run in.";
     EnrollmentKeyInvalid = "enrollment_key_invalid", 403, "The enrollment key is unknown, revoked, expired or used up.";

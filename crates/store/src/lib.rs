@@ -24,6 +24,7 @@ pub mod settings;
 pub mod signin;
 mod sql;
 pub mod sso;
+pub mod usage;
 pub mod user_list;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -6,7 +6,7 @@ use crate::helpers::{Resp, TestApp};
 use reqwest::Method;
 use serde_json::json;
 
-async fn app_sign_in(app: &TestApp, email: &str, team: Option<&str>) -> Resp {
+pub(crate) async fn app_sign_in(app: &TestApp, email: &str, team: Option<&str>) -> Resp {
     let r = app
         .call(
             Method::POST,

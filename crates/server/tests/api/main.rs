@@ -32,4 +32,5 @@ mod sso_oidc;
 mod sso_saml;
 mod teams;
 mod tenancy;
+mod usage;
 mod users;

@@ -93,6 +93,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         | ("delete", "/api/v1/orgs/{org}/admins/{user}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/audit-log") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/orgs/{org}/api-tokens") => Some(ADMIN),
+        ("get", "/api/v1/orgs/{org}/analytics/teams") => Some(READERS),
         ("get", "/api/v1/settings/catalog") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN_ANALYST),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN),

@@ -8,6 +8,8 @@ mod devices;
 mod enrollment;
 mod entitlement;
 mod sign_in;
+mod usage;
+pub use usage::{EventOutcome, EventResult, UsageBatch, UsageReceipt};
 
 use crate::teams::load_team;
 use crate::views::rfc3339;

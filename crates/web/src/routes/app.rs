@@ -10,7 +10,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::TypedHeader;
 use axum_extra::headers::{ETag, IfNoneMatch};
-use switchboard_service::apps::{AppSession, AppTeam, AppVerify, Enroll, Enrolled};
+use switchboard_service::apps::{
+    AppSession, AppTeam, AppVerify, Enroll, Enrolled, UsageBatch, UsageReceipt,
+};
 use switchboard_service::sso::{AppSsoStart, AppSsoToken};
 use switchboard_service::views::Page;
 
@@ -134,4 +136,16 @@ pub async fn sso_token(
     Body(req): Body<AppSsoToken>,
 ) -> ApiResult<Json<AppSession>> {
     Ok(Json(state.services.app_sso_token(req, ip).await?))
+}
+
+/// Report usage: up to 1,000 events; each is accepted, a duplicate (counted once), or rejected
+/// with its reason — a bad event never refuses the others.
+#[utoipa::path(post, path = "/app/v1/usage", tag = "app", security(("app" = [])), request_body = UsageBatch,
+    responses((status = 200, body = UsageReceipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn usage(
+    State(state): State<AppState>,
+    AppToken(token): AppToken,
+    Body(batch): Body<UsageBatch>,
+) -> ApiResult<Json<UsageReceipt>> {
+    Ok(Json(state.services.ingest_usage(&token, batch).await?))
 }

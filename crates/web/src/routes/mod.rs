@@ -1,6 +1,7 @@
 //! Every route, grouped by area. Each group lists its handlers with `routes!`, which registers
 //! the route and its OpenAPI operation together.
 
+pub mod analytics;
 pub mod api_tokens;
 pub mod app;
 pub mod audit;
@@ -91,6 +92,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(app::verify))
         .routes(routes!(app::sso_start))
         .routes(routes!(app::sso_token))
+        .routes(routes!(app::usage))
+        .routes(routes!(analytics::teams))
         .routes(routes!(app::teams))
         .routes(routes!(app::select_team))
         .routes(routes!(app::enroll))

@@ -1,0 +1,243 @@
+//! R26: usage from the apps — each event counted once (also when two instances take the same
+//! event at the same moment), a bad event rejected alone with its reason, the team at ingest
+//! time kept, analytics off refused — and the per-team figures beside the previous period's,
+//! Team Admins seeing only their own teams.
+
+use crate::apps::app_sign_in;
+use crate::db_tests;
+use crate::helpers::TestApp;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn call(id: &str, ended_at: &str, seconds: i64) -> Value {
+    json!({"id": id, "type": "call", "ended_at": ended_at, "duration_s": seconds,
+        "features_s": {"accent_conversion": seconds / 2, "outbound_noise_cancellation": seconds}})
+}
+
+async fn send(app: &TestApp, token: &str, events: Value) -> Value {
+    let r = app
+        .call(
+            Method::POST,
+            "/app/v1/usage",
+            Some(token),
+            Some(json!({"events": events})),
+        )
+        .await;
+    r.ok()["events"].clone()
+}
+
+/// A moment `offset_days` ago (an hour before now, so never in the future), and its UTC day.
+fn day(offset_days: i64) -> (String, String) {
+    let t = time::OffsetDateTime::now_utc()
+        - time::Duration::days(offset_days)
+        - time::Duration::hours(1);
+    let at = t
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    (t.date().to_string(), at)
+}
+
+async fn r26_events_count_once_and_bad_ones_are_refused_alone(app: TestApp) {
+    let org = app.established_org(10).await;
+    let agent = "agent-usage@example.com";
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &[agent],
+        Some(true),
+    )
+    .await
+    .ok();
+    let token = app_sign_in(&app, agent, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (today, at) = day(0);
+    let results = send(
+        &app,
+        &token,
+        json!([
+            call("c1", &at, 300),
+            call("c1", &at, 300),
+            {"id": "s1", "type": "app_start", "at": at},
+            {"id": "bad", "type": "call", "ended_at": at, "duration_s": -5},
+            {"id": "x", "type": "call", "ended_at": at, "duration_s": 5, "features_s": {"teleport": 5}},
+            {"id": "late", "type": "call", "ended_at": "2099-01-01T00:00:00Z", "duration_s": 5},
+            {"type": "call"},
+            call("c2", &at, 120),
+        ]),
+    )
+    .await;
+    let outcomes: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "accepted",
+            "duplicate",
+            "accepted",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "accepted"
+        ]
+    );
+    assert!(
+        results[3]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("negative duration")
+    );
+    assert!(
+        results[4]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unknown feature")
+    );
+    assert!(results[5]["reason"].as_str().unwrap().contains("future"));
+    assert!(results[6]["reason"].as_str().unwrap().contains("id"));
+    // Sent again from a second instance, at the same moment as from the first: still once.
+    let second = app.second_instance().await;
+    let (a, b) = tokio::join!(
+        send(&app, &token, json!([call("c3", &at, 60)])),
+        send(&second, &token, json!([call("c3", &at, 60)]))
+    );
+    let mut both = [a[0]["outcome"].clone(), b[0]["outcome"].clone()];
+    both.sort_by_key(|v| v.to_string());
+    assert_eq!(both, [json!("accepted"), json!("duplicate")]);
+
+    let figures = app
+        .get(
+            &org.path(&format!("/analytics/teams?from={today}&to={today}")),
+            &org.admin,
+        )
+        .await;
+    let team = figures.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team_id"] == org.initial_team.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(team["calls"], 3, "{team}");
+    assert_eq!(team["call_minutes"], 8.0, "300 + 120 + 60 seconds");
+    assert_eq!(team["active_users"], 1);
+    assert_eq!(team["feature_minutes"]["accent_conversion"], 4.0);
+    assert_eq!(team["previous"]["calls"], 0);
+    assert!(team["adoption"].as_f64().unwrap() > 0.0);
+}
+
+async fn r26_figures_compare_with_the_previous_period_and_follow_the_role(app: TestApp) {
+    let org = app.established_org(10).await;
+    let agent = "agent-trend@example.com";
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &[agent],
+        Some(true),
+    )
+    .await
+    .ok();
+    let token = app_sign_in(&app, agent, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Two calls last week, one this week.
+    let (_, last_week) = day(8);
+    let (today, now) = day(0);
+    let (week_start, _) = day(6);
+    send(
+        &app,
+        &token,
+        json!([
+            call("w1", &last_week, 60),
+            call("w2", &last_week, 60),
+            call("n1", &now, 60)
+        ]),
+    )
+    .await;
+    let r = app
+        .get(
+            &org.path(&format!("/analytics/teams?from={week_start}&to={today}")),
+            &org.admin,
+        )
+        .await;
+    let body = r.ok().clone();
+    let team = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team_id"] == org.initial_team.as_str())
+        .unwrap();
+    assert_eq!(team["calls"], 1);
+    assert_eq!(team["previous"]["calls"], 2);
+    assert!(body["previous_to"].as_str().unwrap() < week_start.as_str());
+    // A Team Admin of the other team sees only that team; bad periods are 422s naming the field.
+    let ta = "ta-analytics@example.com";
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "team_admin",
+        &[ta],
+        None,
+    )
+    .await
+    .ok();
+    let ta = app.sign_in(ta).await;
+    let r = app
+        .get(
+            &org.path(&format!("/analytics/teams?from={week_start}&to={today}")),
+            &ta,
+        )
+        .await;
+    let ids: Vec<&str> = r.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["team_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [org.second_team.as_str()]);
+    for (q, field) in [
+        ("from=2026-13-01&to=2026-01-01", "from"),
+        (&format!("from={today}&to={week_start}"), "to"),
+    ] {
+        let r = app
+            .get(&org.path(&format!("/analytics/teams?{q}")), &org.admin)
+            .await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["field"], field);
+    }
+    // The team turns usage analytics off: its apps' events are refused with a clear code.
+    app.patch(
+        &org.path(&format!("/teams/{}/settings", org.initial_team)),
+        &org.admin,
+        json!({"usage_analytics": false}),
+    )
+    .await
+    .ok();
+    app.call(
+        Method::POST,
+        "/app/v1/usage",
+        Some(&token),
+        Some(json!({"events": [call("off", &now, 5)]})),
+    )
+    .await
+    .problem(403, "usage_analytics_off");
+}
+
+db_tests!(
+    r26_events_count_once_and_bad_ones_are_refused_alone,
+    r26_figures_compare_with_the_previous_period_and_follow_the_role,
+);

@@ -1,0 +1,157 @@
+//! Per-team analytics for a period (`from..=to`, days in the organization's time zone) and the
+//! period of the same length just before it: members, seats held, active users (at least one
+//! event), calls, call minutes, minutes per feature, adoption (active users / seats held).
+//! Members and seats are today's (they are not kept per day).
+
+use crate::{OrgCaller, ServiceError, ServiceResult, Services};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
+use switchboard_store::{orgs, usage};
+use utoipa::ToSchema;
+
+/// The longest period one request may ask for.
+const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct TeamFigures {
+    pub members: i64,
+    pub seats_held: i64,
+    pub active_users: i64,
+    pub calls: i64,
+    pub call_minutes: f64,
+    /// Catalog key → minutes.
+    pub feature_minutes: BTreeMap<String, f64>,
+    /// Active users / seats held (0 without seats).
+    pub adoption: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamAnalytics {
+    pub team_id: TeamId,
+    pub team_name: String,
+    #[serde(flatten)]
+    pub figures: TeamFigures,
+    /// The same figures for the previous period of the same length.
+    pub previous: TeamFigures,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamsAnalytics {
+    pub from: String,
+    pub to: String,
+    pub previous_from: String,
+    pub previous_to: String,
+    pub items: Vec<TeamAnalytics>,
+}
+
+fn date(field: &'static str, s: &str) -> ServiceResult<jiff::civil::Date> {
+    s.parse::<jiff::civil::Date>()
+        .map_err(|_| ServiceError::invalid(field, "must be a calendar day like 2026-11-30"))
+}
+
+fn minutes(seconds: i64) -> f64 {
+    (seconds as f64 / 6.0).round() / 10.0
+}
+
+impl Services {
+    pub async fn team_analytics(
+        &self,
+        who: &OrgCaller,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> ServiceResult<TeamsAnalytics> {
+        let scope = who.may(Action::ViewAnalytics)?;
+        let t = match to {
+            Some(to) => date("to", to)?,
+            None => {
+                let mut c = self.store.read().await?;
+                let tz = usage::time_zone(&mut c, &who.org)
+                    .await?
+                    .unwrap_or_else(|| "UTC".into());
+                switchboard_domain::usage::day_of(switchboard_store::now_ms(), &tz)
+                    .parse()
+                    .map_err(|_| ServiceError::invalid("to", "today could not be read"))?
+            }
+        };
+        let f = match from {
+            Some(from) => date("from", from)?,
+            None => t
+                .checked_sub(jiff::Span::new().days(29))
+                .map_err(|_| ServiceError::invalid("to", "is too early"))?,
+        };
+        let days = (t - f).get_days() + 1;
+        if days < 1 {
+            return Err(ServiceError::invalid("to", "must be on or after from"));
+        }
+        if i64::from(days) > MAX_DAYS {
+            return Err(ServiceError::invalid(
+                "to",
+                format!("a period is at most {MAX_DAYS} days"),
+            ));
+        }
+        let prev_to = f
+            .yesterday()
+            .map_err(|_| ServiceError::invalid("from", "is too early"))?;
+        let prev_from = prev_to
+            .checked_sub(jiff::Span::new().days(days - 1))
+            .map_err(|_| ServiceError::invalid("from", "is too early"))?;
+        let mut c = self.store.read().await?;
+        let teams: Vec<orgs::TeamRow> = orgs::list_teams(&mut c, &who.org)
+            .await?
+            .into_iter()
+            .filter(|team| scope.includes(&team.id))
+            .collect();
+        let period = |a: jiff::civil::Date, b: jiff::civil::Date| (a.to_string(), b.to_string());
+        let (now_from, now_to) = period(f, t);
+        let (was_from, was_to) = period(prev_from, prev_to);
+        let mut figures = Vec::new();
+        for (a, b) in [(&now_from, &now_to), (&was_from, &was_to)] {
+            let totals = usage::team_totals(&mut c, &who.org, a, b).await?;
+            let features = usage::feature_totals(&mut c, &who.org, a, b).await?;
+            figures.push((totals, features));
+        }
+        let mut items = Vec::new();
+        for team in teams {
+            let members = orgs::member_count(&mut c, &who.org, &team.id).await?;
+            let of = |i: usize| {
+                let (totals, features) = &figures[i];
+                let (active, calls, seconds) = totals
+                    .iter()
+                    .find(|(id, ..)| *id == team.id)
+                    .map_or((0, 0, 0), |(_, a, c, s)| (*a, *c, *s));
+                TeamFigures {
+                    members,
+                    seats_held: team.seats_used,
+                    active_users: active,
+                    calls,
+                    call_minutes: minutes(seconds),
+                    feature_minutes: features
+                        .iter()
+                        .filter(|(id, ..)| *id == team.id)
+                        .map(|(_, k, s)| (k.clone(), minutes(*s)))
+                        .collect(),
+                    adoption: if team.seats_used > 0 {
+                        (active as f64 / team.seats_used as f64 * 1000.0).round() / 1000.0
+                    } else {
+                        0.0
+                    },
+                }
+            };
+            items.push(TeamAnalytics {
+                figures: of(0),
+                previous: of(1),
+                team_id: team.id,
+                team_name: team.name,
+            });
+        }
+        Ok(TeamsAnalytics {
+            from: now_from,
+            to: now_to,
+            previous_from: was_from,
+            previous_to: was_to,
+            items,
+        })
+    }
+}

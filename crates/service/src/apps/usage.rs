@@ -1,0 +1,129 @@
+//! Usage from the apps (R26): `POST /app/v1/usage` takes up to 1,000 events from an app or
+//! device token. Each event is checked on its own — a bad one is rejected with its reason and
+//! never refuses its neighbours — and recorded once per (subject, id): sending it again, also
+//! from two instances at the same moment, answers `duplicate`. The event belongs to the token's
+//! team at ingest time, so a later move doesn't rewrite history. Rollups move in the same
+//! transaction. Taking events never waits for the organization's write lock.
+
+use crate::{ProblemCode, ServiceError, ServiceResult, Services};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchboard_domain::ids::{OrgId, TeamId};
+use switchboard_domain::usage::{DEFAULT_RETENTION_DAYS, MAX_BATCH, check_event, day_of};
+use switchboard_store::now_ms;
+use switchboard_store::usage::{self as store, NewEvent};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageBatch {
+    /// Up to 1,000 events: `{"id", "type": "call", "ended_at", "duration_s", "features_s"}` or
+    /// `{"id", "type": "app_start", "at"}`.
+    #[schema(value_type = Vec<Object>, max_items = 1000)]
+    pub events: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventOutcome {
+    Accepted,
+    Duplicate,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventResult {
+    /// The event's id, as sent (null when it had none).
+    pub id: Option<String>,
+    pub outcome: EventOutcome,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UsageReceipt {
+    /// One per event, in the order sent.
+    pub events: Vec<EventResult>,
+}
+
+impl Services {
+    pub async fn ingest_usage(
+        &self,
+        token: &str,
+        batch: UsageBatch,
+    ) -> ServiceResult<UsageReceipt> {
+        if batch.events.len() > MAX_BATCH {
+            return Err(ServiceError::invalid(
+                "events",
+                format!(
+                    "holds {} events; at most {MAX_BATCH} per batch",
+                    batch.events.len()
+                ),
+            ));
+        }
+        // The entitlement says who the token is, in which team, and whether analytics is on.
+        let answer = self.entitlement(token).await?;
+        let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        if body["settings"]["usage_analytics"] == Value::Bool(false) {
+            return Err(ServiceError::AppRefused {
+                code: ProblemCode::UsageAnalyticsOff,
+                detail: "Usage analytics is off for this team: the app should send no usage."
+                    .into(),
+            });
+        }
+        let (Some(org), Some(team), Some(subject)) = (
+            body["org"]["id"].as_str().and_then(OrgId::parse),
+            body["team"]["id"].as_str().and_then(TeamId::parse),
+            body["subject"]["id"].as_str(),
+        ) else {
+            return Err(ServiceError::Unauthenticated("The token names no team."));
+        };
+        let now = now_ms();
+        let oldest = now - DEFAULT_RETENTION_DAYS * 86_400_000;
+        let mut tx = self.store.write().await?;
+        let tz = store::time_zone(&mut tx, &org)
+            .await?
+            .unwrap_or_else(|| "UTC".into());
+        let mut results = Vec::with_capacity(batch.events.len());
+        for raw in &batch.events {
+            let sent_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
+            match check_event(raw, now, oldest) {
+                Err(reason) => results.push(EventResult {
+                    id: sent_id,
+                    outcome: EventOutcome::Rejected,
+                    reason: Some(reason),
+                }),
+                Ok(e) => {
+                    let features: Vec<(String, i64)> = e.features_s.into_iter().collect();
+                    let fresh = store::record(
+                        &mut tx,
+                        &NewEvent {
+                            org: &org,
+                            team: &team,
+                            subject,
+                            id: &e.id,
+                            kind: e.kind.as_str(),
+                            at: e.at,
+                            day: &day_of(e.at, &tz),
+                            duration_s: e.duration_s,
+                            features: &features,
+                            now,
+                        },
+                    )
+                    .await?;
+                    results.push(EventResult {
+                        id: Some(e.id),
+                        outcome: if fresh {
+                            EventOutcome::Accepted
+                        } else {
+                            EventOutcome::Duplicate
+                        },
+                        reason: None,
+                    });
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(UsageReceipt { events: results })
+    }
+}

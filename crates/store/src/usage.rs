@@ -1,0 +1,127 @@
+//! Usage events and their rollups (R26). An event is inserted once per (organization, subject,
+//! id) — a second copy, also one arriving at the same moment on another instance, inserts
+//! nothing — and only an inserted event moves the rollups, in the same transaction.
+
+use crate::{Conn, Result};
+use switchboard_domain::ids::{OrgId, TeamId};
+
+/// An event to record.
+pub struct NewEvent<'a> {
+    pub org: &'a OrgId,
+    pub team: &'a TeamId,
+    pub subject: &'a str,
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub at: i64,
+    pub day: &'a str,
+    pub duration_s: i64,
+    pub features: &'a [(String, i64)],
+    pub now: i64,
+}
+
+/// Records an event and moves the rollups; `false` when it was recorded before.
+pub async fn record(c: &mut Conn, e: &NewEvent<'_>) -> Result<bool> {
+    let features_json = serde_json::to_string(
+        &e.features
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .unwrap_or_else(|_| "{}".into());
+    let done = sqlx::query(
+        "INSERT INTO usage_events (org_id, subject_id, event_id, team_id, kind, at, duration_s, features_json, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, subject_id, event_id) DO NOTHING",
+    )
+    .bind(e.org)
+    .bind(e.subject)
+    .bind(e.id)
+    .bind(e.team)
+    .bind(e.kind)
+    .bind(e.at)
+    .bind(e.duration_s)
+    .bind(features_json)
+    .bind(e.now)
+    .execute(&mut *c)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let call = i64::from(e.kind == "call");
+    sqlx::query(
+        "INSERT INTO usage_subject_days (org_id, team_id, subject_id, day, calls, call_seconds, app_starts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, team_id, subject_id, day) DO UPDATE SET \
+         calls = usage_subject_days.calls + $5, call_seconds = usage_subject_days.call_seconds + $6, \
+         app_starts = usage_subject_days.app_starts + $7",
+    )
+    .bind(e.org)
+    .bind(e.team)
+    .bind(e.subject)
+    .bind(e.day)
+    .bind(call)
+    .bind(e.duration_s)
+    .bind(1 - call)
+    .execute(&mut *c)
+    .await?;
+    for (feature, seconds) in e.features {
+        sqlx::query(
+            "INSERT INTO usage_feature_days (org_id, team_id, day, feature, seconds) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, team_id, day, feature) DO UPDATE SET seconds = usage_feature_days.seconds + $5",
+        )
+        .bind(e.org)
+        .bind(e.team)
+        .bind(e.day)
+        .bind(feature)
+        .bind(seconds)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Per team over the days `from..=to`: active subjects, calls, call seconds.
+pub async fn team_totals(
+    c: &mut Conn,
+    org: &OrgId,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(TeamId, i64, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT team_id, CAST(COUNT(DISTINCT subject_id) AS BIGINT), CAST(SUM(calls) AS BIGINT), \
+         CAST(SUM(call_seconds) AS BIGINT) FROM usage_subject_days \
+         WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY team_id",
+    )
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Per team and feature over the days `from..=to`: seconds.
+pub async fn feature_totals(
+    c: &mut Conn,
+    org: &OrgId,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(TeamId, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT team_id, feature, CAST(SUM(seconds) AS BIGINT) FROM usage_feature_days \
+         WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY team_id, feature",
+    )
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await?)
+}
+
+/// The organization's time zone (IANA), if set.
+pub async fn time_zone(c: &mut Conn, org: &OrgId) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT time_zone FROM orgs WHERE id = $1")
+            .bind(org)
+            .fetch_optional(c)
+            .await?
+            .flatten(),
+    )
+}
