@@ -80,6 +80,8 @@ impl Standing {
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
     ViewOrg,
+    /// The organization's own settings (its time zone).
+    EditOrg,
     ViewTeams,
     ViewTeam(&'a TeamId),
     CreateTeam,

@@ -29,6 +29,8 @@ pub struct OrgView {
     pub name: Option<String>,
     pub established: bool,
     pub initial_team_id: String,
+    /// The IANA time zone analytics count calendar days in (R26).
+    pub time_zone: String,
     pub created_at: String,
 }
 

@@ -125,3 +125,21 @@ pub async fn time_zone(c: &mut Conn, org: &OrgId) -> Result<Option<String>> {
             .flatten(),
     )
 }
+
+/// Drops raw events older than `before` (the retention window); rollups are kept.
+pub async fn prune(c: &mut Conn, before: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM usage_events WHERE at < $1")
+        .bind(before)
+        .execute(c)
+        .await?
+        .rows_affected())
+}
+
+pub async fn set_time_zone(c: &mut Conn, org: &OrgId, tz: &str) -> Result<()> {
+    sqlx::query("UPDATE orgs SET time_zone = $2 WHERE id = $1")
+        .bind(org)
+        .bind(tz)
+        .execute(c)
+        .await?;
+    Ok(())
+}

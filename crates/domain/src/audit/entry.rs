@@ -213,6 +213,13 @@ impl AuditEvent {
                 json!({"revoked": false}),
                 json!({"revoked": true}),
             ),
+            OrgTimeZoneChanged { org, before, after } => p(
+                "org.time_zone",
+                org,
+                None,
+                json!({"time_zone": before}),
+                json!({"time_zone": after}),
+            ),
             ScimUserUpdated {
                 user,
                 email,

@@ -120,6 +120,12 @@ pub enum AuditEvent {
         token: ApiTokenId,
         name: String,
     },
+    /// R26: the time zone analytics count days in.
+    OrgTimeZoneChanged {
+        org: OrgId,
+        before: String,
+        after: String,
+    },
     /// SCIM changed what the identity provider says about a user (and their app access).
     ScimUserUpdated {
         user: UserId,

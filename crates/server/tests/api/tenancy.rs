@@ -74,6 +74,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         (_, p) if p.starts_with("/api/v1/orgs/{org}/subscriptions") => Some(ADMIN),
         ("post", "/api/v1/auth/logout") | ("get", "/api/v1/me") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}") => Some(READERS),
+        ("patch", "/api/v1/orgs/{org}") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/teams") => Some(READERS),
         ("post", "/api/v1/orgs/{org}/teams") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/teams/{team}") => Some(ADMIN_ANALYST),
@@ -131,6 +132,7 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
             json!({"name": "Matrix Team", "login_type": "email"})
         }
         ("patch", "/api/v1/orgs/{org}/teams/{team}") => json!({"description": "edited"}),
+        ("patch", "/api/v1/orgs/{org}") => json!({"time_zone": "Europe/Berlin"}),
         ("post", "/api/v1/orgs/{org}/users") => {
             json!({"team_id": org.initial_team, "team_role": "member",
             "emails": ["fresh@example.com"], "app_access": false})
@@ -427,7 +429,7 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 .replace("{invoice}", &real.invoice)
                 .replace("{pol}", pol)
                 .replace("{key}", &real.key)
-                .replace("{api_token}", &real.api_token)
+                .replace("{id}", &real.api_token)
                 .replace("{device}", &real.device);
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = app

@@ -241,3 +241,126 @@ db_tests!(
     r26_events_count_once_and_bad_ones_are_refused_alone,
     r26_figures_compare_with_the_previous_period_and_follow_the_role,
 );
+
+/// The analytics page in a real browser: the period picker, the table with trends, the chart.
+async fn r26_analytics_page_in_a_real_browser(app: TestApp) {
+    use crate::chrome::Chrome;
+    let org = app.established_org(10).await;
+    let agent = "agent-page@example.com";
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &[agent],
+        Some(true),
+    )
+    .await
+    .ok();
+    let token = app_sign_in(&app, agent, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (today, now) = day(0);
+    send(&app, &token, json!([call("p1", &now, 600)])).await;
+    let b = Chrome::start(&format!("analytics-{}", app.backend())).await;
+    b.goto(&format!("{}/orgs/{}/analytics", app.base, org.id))
+        .await;
+    b.fill("#email", &org.admin_email).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    let code = app.last_code(&org.admin_email).await.unwrap();
+    b.fill("#code", &code).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/orgs/{}/analytics", org.id));
+    let table = b.text("table").await;
+    assert!(table.contains("10.0"), "{table}");
+    assert!(table.contains("▲"), "{table}");
+    assert!(b.body().await.contains("10.0 call minutes"));
+    let mut violations = b.audit("analytics").await;
+    // A period the other way round says so beside the field.
+    b.fill("#from", "").await;
+    b.goto(&format!(
+        "{}/orgs/{}/analytics?from={today}&to=2020-01-01",
+        app.base, org.id
+    ))
+    .await;
+    assert!(
+        b.body().await.contains("on or after from"),
+        "{}",
+        b.body().await
+    );
+    violations.extend(b.audit("analytics-error").await);
+    b.close().await;
+    assert!(violations.is_empty(), "axe: {violations:#?}");
+}
+
+db_tests!(r26_analytics_page_in_a_real_browser);
+
+/// Days are calendar days in the organization's time zone (an Org Admin's setting, audited).
+async fn r26_days_follow_the_organizations_time_zone(app: TestApp) {
+    let org = app.established_org(10).await;
+    let r = app
+        .patch(
+            &org.path(""),
+            &org.admin,
+            json!({"time_zone": "America/New_York"}),
+        )
+        .await;
+    assert_eq!(r.ok()["time_zone"], "America/New_York");
+    app.patch(
+        &org.path(""),
+        &org.admin,
+        json!({"time_zone": "Mars/Olympus"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let agent = "agent-tz@example.com";
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &[agent],
+        Some(true),
+    )
+    .await
+    .ok();
+    let token = app_sign_in(&app, agent, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // 03:30 UTC two days ago is still the day before in New York.
+    let utc_day = (time::OffsetDateTime::now_utc() - time::Duration::days(2)).date();
+    let ny_day = utc_day.previous_day().unwrap();
+    send(
+        &app,
+        &token,
+        json!([call("tz1", &format!("{utc_day}T03:30:00Z"), 60)]),
+    )
+    .await;
+    let calls = |from: time::Date| {
+        let path = org.path(&format!("/analytics/teams?from={from}&to={from}"));
+        let app = &app;
+        let admin = org.admin.clone();
+        let team = org.initial_team.clone();
+        async move {
+            let r = app.get(&path, &admin).await;
+            r.ok()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["team_id"] == team.as_str())
+                .unwrap()["calls"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(calls(ny_day).await, 1);
+    assert_eq!(calls(utc_day).await, 0);
+    let log = app
+        .get(&org.path("/audit-log?action=org.time_zone"), &org.admin)
+        .await;
+    assert_eq!(log.ok()["items"].as_array().unwrap().len(), 1);
+}
+
+db_tests!(r26_days_follow_the_organizations_time_zone);

@@ -3,5 +3,7 @@
 //! team; a Team Admin their own.
 
 mod teams;
+mod time_zone;
+pub use time_zone::UpdateOrg;
 
 pub use teams::{TeamAnalytics, TeamFigures, TeamsAnalytics};

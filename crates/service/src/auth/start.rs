@@ -66,11 +66,18 @@ impl Services {
     }
 
     /// Drops sign-in records too old to count for anything: starts outside the throttle window,
-    /// expired codes and sessions, SSO flows, app codes and remembered SAML assertions.
+    /// expired codes and sessions, SSO flows, app codes and remembered SAML assertions, and raw
+    /// usage events past their retention.
     pub async fn prune_sign_in_records(&self, now: i64) -> ServiceResult<()> {
         let mut tx = self.store.write().await?;
         signin::prune(&mut tx, now - self.config.throttle_window_ms, now).await?;
         switchboard_store::sso::prune(&mut tx, now).await?;
+        // R26: raw usage events past the retention window (rollups are kept).
+        switchboard_store::usage::prune(
+            &mut tx,
+            now - switchboard_domain::usage::DEFAULT_RETENTION_DAYS * 86_400_000,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -15,7 +15,11 @@ impl Services {
             .ok_or(ServiceError::NotFound {
                 what: "organization",
             })?;
+        let time_zone = switchboard_store::usage::time_zone(&mut c, &who.org)
+            .await?
+            .unwrap_or_else(|| "UTC".into());
         Ok(OrgView {
+            time_zone,
             id: o.id.into(),
             name: o.name,
             established: o.established_at.is_some(),

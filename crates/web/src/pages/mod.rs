@@ -8,6 +8,7 @@
 //! [`audit`].
 
 pub mod admins;
+pub mod analytics;
 pub mod api_tokens;
 pub mod audit;
 pub mod billing;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
             "/auth/saml/{policy}/metadata",
             get(sso_sign_in::saml_metadata),
         )
+        .route("/orgs/{org}/analytics", get(analytics::show))
         .route(
             "/orgs/{org}/api-tokens",
             get(api_tokens::list).post(api_tokens::create),

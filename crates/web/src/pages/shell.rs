@@ -51,6 +51,7 @@ pub enum Section {
     Policies,
     Sso,
     ApiTokens,
+    Analytics,
     Audit,
 }
 
@@ -116,6 +117,9 @@ impl Shell {
         }
         if may(Action::ViewOrgRoles) {
             organization.push(item(Section::Admins, "/admins", "Admins"));
+        }
+        if may(Action::ViewAnalytics) {
+            organization.push(item(Section::Analytics, "/analytics", "Analytics"));
         }
         if !organization.is_empty() {
             nav.push(NavGroup {

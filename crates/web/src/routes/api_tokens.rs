@@ -41,8 +41,8 @@ pub async fn create_token(
 }
 
 /// Revoke an API token: it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/api-tokens/{api_token}", tag = "api tokens", security(("session" = [])),
-    params(("org" = String, Path), ("api_token" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/api-tokens/{id}", tag = "api tokens", security(("session" = [])),
+    params(("org" = String, Path), ("id" = String, Path, description = "The token's id (`tok_…`), not its secret")),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn revoke_token(
     State(state): State<AppState>,

@@ -35,7 +35,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::verify_email))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
-        .routes(routes!(org::get_org))
+        .routes(routes!(org::get_org, org::update_org))
         .routes(routes!(teams::list_teams, teams::create_team))
         .routes(routes!(
             teams::get_team,
