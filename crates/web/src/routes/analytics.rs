@@ -26,7 +26,7 @@ pub struct Period {
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/teams", tag = "analytics", security(("session" = [])),
     params(("org" = String, Path), Period),
     responses((status = 200, body = TeamsAnalytics), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn teams(
+pub async fn team_analytics(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     Params(p): Params<Period>,

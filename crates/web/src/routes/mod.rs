@@ -93,7 +93,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(app::sso_start))
         .routes(routes!(app::sso_token))
         .routes(routes!(app::usage))
-        .routes(routes!(analytics::teams))
+        .routes(routes!(analytics::team_analytics))
         .routes(routes!(app::teams))
         .routes(routes!(app::select_team))
         .routes(routes!(app::enroll))
