@@ -143,3 +143,94 @@ pub async fn set_time_zone(c: &mut Conn, org: &OrgId, tz: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Per day over `from..=to` (optionally one team): active subjects, calls, call seconds.
+pub async fn daily(
+    c: &mut Conn,
+    org: &OrgId,
+    team: Option<&TeamId>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT day, CAST(COUNT(DISTINCT subject_id) AS BIGINT), CAST(SUM(calls) AS BIGINT), \
+         CAST(SUM(call_seconds) AS BIGINT) FROM usage_subject_days \
+         WHERE org_id = $1 AND day >= $2 AND day <= $3 AND ($4 = '' OR team_id = $4) GROUP BY day ORDER BY day",
+    )
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .bind(team.map(|t| t.to_string()).unwrap_or_default())
+    .fetch_all(c)
+    .await?)
+}
+
+/// The (day, subject) pairs with activity over `from..=to` (for distinct counts over weeks).
+pub async fn active_pairs(
+    c: &mut Conn,
+    org: &OrgId,
+    team: Option<&TeamId>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT day, subject_id FROM usage_subject_days \
+         WHERE org_id = $1 AND day >= $2 AND day <= $3 AND ($4 = '' OR team_id = $4)",
+    )
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .bind(team.map(|t| t.to_string()).unwrap_or_default())
+    .fetch_all(c)
+    .await?)
+}
+
+/// Per day over `from..=to` (optionally one team): seconds of one feature.
+pub async fn feature_daily(
+    c: &mut Conn,
+    org: &OrgId,
+    team: Option<&TeamId>,
+    feature: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT day, CAST(SUM(seconds) AS BIGINT) FROM usage_feature_days \
+         WHERE org_id = $1 AND day >= $2 AND day <= $3 AND feature = $4 AND ($5 = '' OR team_id = $5) \
+         GROUP BY day ORDER BY day",
+    )
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .bind(feature)
+    .bind(team.map(|t| t.to_string()).unwrap_or_default())
+    .fetch_all(c)
+    .await?)
+}
+
+/// Per subject over `from..=to`: calls and call seconds; and each subject's last active day.
+pub async fn per_subject(
+    c: &mut Conn,
+    org: &OrgId,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT subject_id, CAST(SUM(calls) AS BIGINT), CAST(SUM(call_seconds) AS BIGINT) \
+         FROM usage_subject_days WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY subject_id",
+    )
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await?)
+}
+
+pub async fn last_active(c: &mut Conn, org: &OrgId) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT subject_id, MAX(day) FROM usage_subject_days WHERE org_id = $1 GROUP BY subject_id",
+    )
+    .bind(org)
+    .fetch_all(c)
+    .await?)
+}

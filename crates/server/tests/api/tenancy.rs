@@ -95,6 +95,9 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/api/v1/orgs/{org}/audit-log") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/orgs/{org}/api-tokens") => Some(ADMIN),
         ("get", "/api/v1/orgs/{org}/analytics/teams") => Some(READERS),
+        ("get", "/api/v1/orgs/{org}/analytics/series")
+        | ("get", "/api/v1/orgs/{org}/analytics/users") => Some(READERS),
+        ("post", "/api/v1/orgs/{org}/analytics/report") => Some(READERS),
         ("get", "/api/v1/settings/catalog") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN_ANALYST),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN),

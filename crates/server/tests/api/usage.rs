@@ -364,3 +364,145 @@ async fn r26_days_follow_the_organizations_time_zone(app: TestApp) {
 }
 
 db_tests!(r26_days_follow_the_organizations_time_zone);
+
+/// The series, per-person figures, CSV exports and the mailed report.
+async fn r26_series_people_csv_and_report(app: TestApp) {
+    let org = app.established_org(10).await;
+    let (agent, idle) = ("agent-series@example.com", "idle-series@example.com");
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &[agent, idle],
+        Some(true),
+    )
+    .await
+    .ok();
+    let token = app_sign_in(&app, agent, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (today, now) = day(0);
+    let (yesterday, before) = day(1);
+    send(
+        &app,
+        &token,
+        json!([
+            call("s1", &now, 120),
+            call("s2", &before, 60),
+            call("s3", &before, 60)
+        ]),
+    )
+    .await;
+    let q = format!("from={yesterday}&to={today}");
+    let s = app
+        .get(
+            &org.path(&format!("/analytics/series?metric=calls&{q}")),
+            &org.admin,
+        )
+        .await;
+    let points: Vec<(String, f64)> = s.ok()["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["start"].as_str().unwrap().to_owned(),
+                p["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(points, vec![(yesterday.clone(), 2.0), (today.clone(), 1.0)]);
+    let s = app
+        .get(
+            &org.path(&format!(
+                "/analytics/series?metric=feature_minutes:accent_conversion&{q}"
+            )),
+            &org.admin,
+        )
+        .await;
+    assert_eq!(s.ok()["points"][1]["value"], 1.0);
+    let w = app
+        .get(
+            &org.path(&format!(
+                "/analytics/series?metric=active_users&interval=week&{q}"
+            )),
+            &org.admin,
+        )
+        .await;
+    let total: f64 = w.ok()["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (1.0..=2.0).contains(&total),
+        "one person, in one or two weeks: {w:?}",
+        w = w.text
+    );
+    for bad in [
+        "metric=sleep",
+        "metric=feature_minutes:teleport",
+        "metric=calls&from=2020-01-01&to=2026-01-01",
+    ] {
+        app.get(&org.path(&format!("/analytics/series?{bad}")), &org.admin)
+            .await
+            .problem(422, "validation_failed");
+    }
+    // People: the agent first (most calls), the idle member last, with no last day.
+    let u = app
+        .get(&org.path(&format!("/analytics/users?{q}")), &org.admin)
+        .await;
+    let items = u.ok()["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["email"], agent);
+    assert_eq!(items[0]["calls"], 3);
+    assert_eq!(items[0]["last_active"], today.as_str());
+    let idle_row = items.iter().find(|i| i["email"] == idle).unwrap();
+    assert!(idle_row["last_active"].is_null());
+    // CSV, formulas neutralized.
+    app.patch(
+        &org.path(&format!("/teams/{}", org.initial_team)),
+        &org.admin,
+        json!({"name": "=SUM(A1)"}),
+    )
+    .await
+    .ok();
+    let r = app
+        .client
+        .get(format!(
+            "{}{}",
+            app.base,
+            org.path(&format!("/analytics/teams?{q}&format=csv"))
+        ))
+        .bearer_auth(&org.admin)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = r.text().await.unwrap();
+    assert!(text.starts_with("team_id,team_name,members"), "{text}");
+    assert!(text.contains("'=SUM(A1)"), "{text}");
+    // The report goes to the caller's mailbox.
+    let r = app
+        .post(&org.path("/analytics/report"), &org.admin, json!({}))
+        .await;
+    assert_eq!(r.status.as_u16(), 202, "{}", r.text);
+    let mail = app
+        .mails()
+        .await
+        .into_iter()
+        .rev()
+        .find(|m| m["to"] == org.admin_email.as_str())
+        .unwrap();
+    assert!(mail["subject"].as_str().unwrap().contains("usage report"));
+    assert!(mail["body"].as_str().unwrap().contains("3 calls"), "{mail}");
+}
+
+db_tests!(r26_series_people_csv_and_report);

@@ -11,9 +11,6 @@ use switchboard_domain::ids::TeamId;
 use switchboard_store::{orgs, usage};
 use utoipa::ToSchema;
 
-/// The longest period one request may ask for.
-const MAX_DAYS: i64 = 366;
-
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct TeamFigures {
     pub members: i64,
@@ -46,12 +43,7 @@ pub struct TeamsAnalytics {
     pub items: Vec<TeamAnalytics>,
 }
 
-fn date(field: &'static str, s: &str) -> ServiceResult<jiff::civil::Date> {
-    s.parse::<jiff::civil::Date>()
-        .map_err(|_| ServiceError::invalid(field, "must be a calendar day like 2026-11-30"))
-}
-
-fn minutes(seconds: i64) -> f64 {
+pub(crate) fn minutes(seconds: i64) -> f64 {
     (seconds as f64 / 6.0).round() / 10.0
 }
 
@@ -63,34 +55,8 @@ impl Services {
         to: Option<&str>,
     ) -> ServiceResult<TeamsAnalytics> {
         let scope = who.may(Action::ViewAnalytics)?;
-        let t = match to {
-            Some(to) => date("to", to)?,
-            None => {
-                let mut c = self.store.read().await?;
-                let tz = usage::time_zone(&mut c, &who.org)
-                    .await?
-                    .unwrap_or_else(|| "UTC".into());
-                switchboard_domain::usage::day_of(switchboard_store::now_ms(), &tz)
-                    .parse()
-                    .map_err(|_| ServiceError::invalid("to", "today could not be read"))?
-            }
-        };
-        let f = match from {
-            Some(from) => date("from", from)?,
-            None => t
-                .checked_sub(jiff::Span::new().days(29))
-                .map_err(|_| ServiceError::invalid("to", "is too early"))?,
-        };
+        let (f, t) = self.period(who, from, to).await?;
         let days = (t - f).get_days() + 1;
-        if days < 1 {
-            return Err(ServiceError::invalid("to", "must be on or after from"));
-        }
-        if i64::from(days) > MAX_DAYS {
-            return Err(ServiceError::invalid(
-                "to",
-                format!("a period is at most {MAX_DAYS} days"),
-            ));
-        }
         let prev_to = f
             .yesterday()
             .map_err(|_| ServiceError::invalid("from", "is too early"))?;
