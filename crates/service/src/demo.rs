@@ -7,8 +7,8 @@ use crate::operator::{NewSubscription, NewTeam, ProvisionRequest};
 use crate::roles::AssignRole;
 use crate::teams::CreateTeam;
 use crate::users::BulkAdd;
-use crate::{RequestInfo, ServiceResult, Services};
-use switchboard_domain::ids::UserId;
+use crate::{RequestInfo, ServiceError, ServiceResult, Services};
+use switchboard_domain::ids::{OrgId, UserId};
 use switchboard_domain::role::{OrgRole, TeamRole};
 use switchboard_domain::team::LoginType;
 use switchboard_store::{now_ms, orgs, people};
@@ -207,11 +207,76 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         )
         .await?;
     }
+    demo_usage(s, &provisioned.org_id).await?;
     s.store.analyze().await?;
     Ok(format!(
         "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.",
         provisioned.org_id
     ))
+}
+
+/// 90 days of plausible usage, written as the daily rollups the analytics read: calls on
+/// weekdays (a few on Saturdays), one team that adopts late (from day 45), and accent conversion
+/// switched on mid-period (from day 60).
+async fn demo_usage(s: &Services, org: &str) -> ServiceResult<()> {
+    let org = OrgId::from_db(org.to_owned());
+    let mut rng = Seq(0x0a11_ca11_5eed);
+    let mut tx = s.store.write().await?;
+    let teams: Vec<_> = orgs::list_teams(&mut tx, &org)
+        .await?
+        .into_iter()
+        .filter(|t| t.login_type == LoginType::Email && t.subscription_id.is_some())
+        .collect();
+    let members = switchboard_store::scim::team_members(&mut tx, &org).await?;
+    let today = switchboard_domain::usage::day_of(switchboard_store::now_ms(), "UTC")
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| ServiceError::invalid("day", "today could not be read"))?;
+    for back in (0..90_i64).rev() {
+        let Ok(day) = today.checked_sub(jiff::Span::new().days(back)) else {
+            continue;
+        };
+        let n = 89 - back; // days since the start
+        let weekday = day.weekday().to_monday_zero_offset();
+        let rate = match weekday {
+            0..=4 => 80,
+            5 => 15,
+            _ => 0,
+        };
+        for (i, team) in teams.iter().enumerate() {
+            let late = i == 2;
+            if late && n < 45 {
+                continue;
+            }
+            for (_, user) in members.iter().filter(|(t, _)| *t == team.id) {
+                if rng.below(100) >= rate {
+                    continue;
+                }
+                let calls = 2 + rng.below(6) as i64;
+                let seconds = calls * (120 + rng.below(300) as i64);
+                let mut features = vec![("outbound_noise_cancellation".to_owned(), seconds)];
+                if n >= 60 {
+                    features.push(("accent_conversion".to_owned(), seconds / 3));
+                }
+                if rng.below(3) == 0 {
+                    features.push(("agent_assist".to_owned(), seconds / 2));
+                }
+                switchboard_store::usage::add_to_rollups(
+                    &mut tx,
+                    &org,
+                    &team.id,
+                    user.as_str(),
+                    &day.to_string(),
+                    calls,
+                    seconds,
+                    1,
+                    &features,
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How to sign in to the demo as its Org Admin, given the address served and where mail goes.

@@ -47,35 +47,63 @@ pub async fn record(c: &mut Conn, e: &NewEvent<'_>) -> Result<bool> {
         return Ok(false);
     }
     let call = i64::from(e.kind == "call");
+    add_to_rollups(
+        c,
+        e.org,
+        e.team,
+        e.subject,
+        e.day,
+        call,
+        e.duration_s,
+        1 - call,
+        e.features,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Adds to a subject's and a team's day (the rollups analytics read).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_to_rollups(
+    c: &mut Conn,
+    org: &OrgId,
+    team: &TeamId,
+    subject: &str,
+    day: &str,
+    calls: i64,
+    call_seconds: i64,
+    app_starts: i64,
+    features: &[(String, i64)],
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO usage_subject_days (org_id, team_id, subject_id, day, calls, call_seconds, app_starts) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, team_id, subject_id, day) DO UPDATE SET \
          calls = usage_subject_days.calls + $5, call_seconds = usage_subject_days.call_seconds + $6, \
          app_starts = usage_subject_days.app_starts + $7",
     )
-    .bind(e.org)
-    .bind(e.team)
-    .bind(e.subject)
-    .bind(e.day)
-    .bind(call)
-    .bind(e.duration_s)
-    .bind(1 - call)
+    .bind(org)
+    .bind(team)
+    .bind(subject)
+    .bind(day)
+    .bind(calls)
+    .bind(call_seconds)
+    .bind(app_starts)
     .execute(&mut *c)
     .await?;
-    for (feature, seconds) in e.features {
+    for (feature, seconds) in features {
         sqlx::query(
             "INSERT INTO usage_feature_days (org_id, team_id, day, feature, seconds) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (org_id, team_id, day, feature) DO UPDATE SET seconds = usage_feature_days.seconds + $5",
         )
-        .bind(e.org)
-        .bind(e.team)
-        .bind(e.day)
+        .bind(org)
+        .bind(team)
+        .bind(day)
         .bind(feature)
         .bind(seconds)
         .execute(&mut *c)
         .await?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Per team over the days `from..=to`: active subjects, calls, call seconds.
