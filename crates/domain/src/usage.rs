@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub const MAX_BATCH: usize = 1000;
 /// How far in the future an event may end (clock skew between an agent's PC and us).
 pub const FUTURE_SKEW_MS: i64 = 5 * 60 * 1000;
+/// The longest call one event may report (a day).
+pub const MAX_CALL_S: i64 = 86_400;
 /// How long raw events are kept by default; older ones are refused.
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
 
@@ -83,6 +85,9 @@ pub fn check_event(v: &Value, now: i64, oldest: i64) -> Result<UsageEvent, Strin
             .ok_or("duration_s must be a whole number of seconds")?;
         if duration_s < 0 {
             return Err("negative duration".into());
+        }
+        if duration_s > MAX_CALL_S {
+            return Err("duration_s is longer than a day".into());
         }
         if let Some(f) = obj.get("features_s") {
             let f = f.as_object().ok_or("features_s must be an object")?;

@@ -83,7 +83,13 @@ impl Services {
                 .ok_or(ServiceError::Unauthenticated(
                     "The API token was revoked or has expired.",
                 ))?;
-            let standing = crate::api_tokens::standing_of(&row, who.standing.org_established);
+            let mut standing = crate::api_tokens::standing_of(&row, who.standing.org_established);
+            // What the door it came through allows (see `api_token_caller`), and no more.
+            if let (Some(t), Some(door)) = (standing.token.as_mut(), who.standing.token) {
+                t.read &= door.read;
+                t.write &= door.write;
+                t.scim &= door.scim;
+            }
             return Ok(Write {
                 tx,
                 org: who.org.clone(),

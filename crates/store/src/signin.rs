@@ -159,10 +159,12 @@ pub async fn prune(c: &mut Conn, starts_before: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a user (deactivated by their identity provider).
-pub async fn delete_sessions_of_user(c: &mut Conn, user: &UserId) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+/// Ends a user's sessions limited to one organization (deactivated there by its identity
+/// provider); sessions that reach other organizations are theirs to keep.
+pub async fn delete_sessions_in_org(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND org_id = $2")
         .bind(user)
+        .bind(org)
         .execute(c)
         .await?;
     Ok(())

@@ -236,20 +236,23 @@ pub async fn feature_daily(
     .await?)
 }
 
-/// Per subject over `from..=to`: calls and call seconds; and each subject's last active day.
+/// Per subject over `from..=to` (optionally in one team): calls and call seconds.
 pub async fn per_subject(
     c: &mut Conn,
     org: &OrgId,
+    team: Option<&TeamId>,
     from: &str,
     to: &str,
 ) -> Result<Vec<(String, i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT subject_id, CAST(SUM(calls) AS BIGINT), CAST(SUM(call_seconds) AS BIGINT) \
-         FROM usage_subject_days WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY subject_id",
+         FROM usage_subject_days WHERE org_id = $1 AND day >= $2 AND day <= $3 \
+         AND ($4 = '' OR team_id = $4) GROUP BY subject_id",
     )
     .bind(org)
     .bind(from)
     .bind(to)
+    .bind(team.map(|t| t.to_string()).unwrap_or_default())
     .fetch_all(c)
     .await?)
 }

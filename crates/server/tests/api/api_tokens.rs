@@ -128,6 +128,35 @@ async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
             r.text
         );
     }
+    // A token acts through one door at a time: read + scim writes nothing through /api/v1.
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": "mixed", "scopes": ["read", "scim"]}),
+        )
+        .await;
+    let mixed = r.ok()["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get(&org.path("/users"), &mixed).await.status.as_u16(),
+        200
+    );
+    app.delete(&org.path(&format!("/teams/{}", org.second_team)), &mixed)
+        .await
+        .problem(403, "forbidden");
+    // R1 holds for tokens too: never the initial team (refused before anything else is asked).
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": "writer", "scopes": ["write"]}),
+        )
+        .await;
+    let writer = r.ok()["token"].as_str().unwrap().to_owned();
+    let r = app
+        .delete(&org.path(&format!("/teams/{}", org.initial_team)), &writer)
+        .await;
+    r.problem(409, "initial_team");
     // A SCIM token is not an API token.
     let r = app
         .post(

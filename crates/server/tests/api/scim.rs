@@ -164,8 +164,13 @@ async fn scim_okta_provisioning_sequence(app: TestApp) {
         org.initial_team.as_str()
     );
     assert_eq!(user.body["memberships"][0]["app_access"], true);
-    // Deactivate (Okta: a path-less replace) ends app access, sessions and app tokens.
+    // Deactivate (Okta: a path-less replace) ends app access and the app's token here; a
+    // portal session from an emailed code reaches other organizations too, and stays.
     let session = app.sign_in(ana).await;
+    let app_token = crate::apps::app_sign_in(&app, ana, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (s, _) = scim(
         &app,
         &token,
@@ -181,9 +186,10 @@ async fn scim_okta_provisioning_sequence(app: TestApp) {
         .get(&org.path(&format!("/users/{id}")), &org.admin)
         .await;
     assert_eq!(user.ok()["memberships"][0]["app_access"], false);
-    app.get("/api/v1/me", &session)
+    app.get("/app/v1/entitlement", &app_token)
         .await
         .problem(401, "unauthorized");
+    assert_eq!(app.get("/api/v1/me", &session).await.status.as_u16(), 200);
     // Reactivate: app access again (a seat is free).
     let (s, back) = scim(
         &app,
@@ -461,6 +467,27 @@ async fn scim_refusals_are_scim_errors_and_change_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(s, 404);
+    let (_, one) = scim(
+        &app,
+        &token,
+        "GET",
+        "/Users?filter=userName%20eq%20%22one@acme.example%22",
+        None,
+    )
+    .await;
+    let one_id = one["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let (s, err) = scim(
+        &app,
+        &token,
+        "PATCH",
+        &format!("/Users/{one_id}"),
+        Some(patch_op(
+            json!([{"op": "replace", "path": "emails][", "value": "x"}]),
+        )),
+    )
+    .await;
+    assert_eq!(s, 400, "{err}");
+    assert_eq!(err["scimType"], "invalidPath");
     // R10: never the last Org Admin.
     let (s, err) = scim(
         &app,

@@ -91,7 +91,14 @@ async fn r24_oidc_sign_in_reaches_only_the_policys_organization(app: TestApp) {
     .ok();
 
     let agent = Agent::new();
-    let end = oidc_sign_in(&app, &agent, &m, &m).await;
+    // A `next` that would lead off the site (a tab browsers drop: `//evil.example`) is ignored.
+    let at_idp = agent
+        .get(&format!(
+            "{}/auth/sso/start?email={m}&next=/%09/evil.example",
+            app.base
+        ))
+        .await;
+    let end = agent.submit(&at_idp, &[("login", &m)], None).await;
     // The org's page itself is for admins; a member's session is what matters here.
     assert_eq!(
         end.url,

@@ -67,6 +67,7 @@ async fn r26_events_count_once_and_bad_ones_are_refused_alone(app: TestApp) {
             {"id": "bad", "type": "call", "ended_at": at, "duration_s": -5},
             {"id": "x", "type": "call", "ended_at": at, "duration_s": 5, "features_s": {"teleport": 5}},
             {"id": "late", "type": "call", "ended_at": "2099-01-01T00:00:00Z", "duration_s": 5},
+            {"id": "long", "type": "call", "ended_at": at, "duration_s": 9_223_372_036_854_775_807_i64},
             {"type": "call"},
             call("c2", &at, 120),
         ]),
@@ -88,6 +89,7 @@ async fn r26_events_count_once_and_bad_ones_are_refused_alone(app: TestApp) {
             "rejected",
             "rejected",
             "rejected",
+            "rejected",
             "accepted"
         ]
     );
@@ -104,7 +106,13 @@ async fn r26_events_count_once_and_bad_ones_are_refused_alone(app: TestApp) {
             .contains("unknown feature")
     );
     assert!(results[5]["reason"].as_str().unwrap().contains("future"));
-    assert!(results[6]["reason"].as_str().unwrap().contains("id"));
+    assert!(
+        results[6]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("longer than a day")
+    );
+    assert!(results[7]["reason"].as_str().unwrap().contains("id"));
     // Sent again from a second instance, at the same moment as from the first: still once.
     let second = app.second_instance().await;
     let (a, b) = tokio::join!(

@@ -65,11 +65,12 @@ impl Services {
             .into_iter()
             .collect();
         let (a, b) = (f.to_string(), t.to_string());
-        let figures: HashMap<String, (i64, i64)> = usage::per_subject(&mut c, &who.org, &a, &b)
-            .await?
-            .into_iter()
-            .map(|(s, calls, secs)| (s, (calls, secs)))
-            .collect();
+        let figures: HashMap<String, (i64, i64)> =
+            usage::per_subject(&mut c, &who.org, team.as_ref(), &a, &b)
+                .await?
+                .into_iter()
+                .map(|(s, calls, secs)| (s, (calls, secs)))
+                .collect();
         let last: HashMap<String, String> = usage::last_active(&mut c, &who.org)
             .await?
             .into_iter()

@@ -217,14 +217,13 @@ impl Services {
             .await?;
         }
         let now = now_ms();
-        if row.as_ref().and_then(|g| g.external_id.as_ref()) != external_id.as_ref() {
-            w.record(AuditEvent::ScimGroupUpdated {
-                team: id.clone(),
-                team_name: name.as_str().to_owned(),
-                external_id: external_id.clone(),
-            })
-            .await?;
-        }
+        // Every replacement is recorded (the IdP's request), whatever it changed.
+        w.record(AuditEvent::ScimGroupUpdated {
+            team: id.clone(),
+            team_name: name.as_str().to_owned(),
+            external_id: external_id.clone(),
+        })
+        .await?;
         store::put_group(
             w.db(),
             &who.org,

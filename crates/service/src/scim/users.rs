@@ -313,7 +313,7 @@ async fn set_app_access(w: &mut Write, org: &OrgId, user: &UserId, on: bool) -> 
         }
     }
     if !on {
-        signin::delete_sessions_of_user(w.db(), user).await?;
+        signin::delete_sessions_in_org(w.db(), org, user).await?;
         apps::delete_user_tokens_in_org(w.db(), org, user).await?;
     }
     Ok(())

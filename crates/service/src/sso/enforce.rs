@@ -21,6 +21,11 @@ pub(crate) async fn email_sign_in_of(c: &mut Conn, user: &UserRow) -> ServiceRes
         .await?
         .into_iter()
         .filter(|o| o.org_role == Some(OrgRole::OrgAdmin))
+        // An Org Admin of another organization is no admin where SSO covers them.
+        .filter(|o| {
+            rows.iter()
+                .any(|r| r.org_id == o.org_id && r.policy_id.is_some())
+        })
         .map(|o| o.org_id)
         .collect();
     let mut break_glass = false;

@@ -101,8 +101,11 @@ impl Services {
             .iter()
             .any(|t| t.org_id == policy.org && policy.teams.contains(&t.team_id))
         {
-            let outcome = self.grant(w.db(), flow, policy, &id, now).await?;
-            w.commit().await?;
+            // Nothing to join (and so nothing to record): sign in as an existing member does.
+            drop(w);
+            let mut tx = self.store.write().await?;
+            let outcome = self.grant(&mut tx, flow, policy, &id, now).await?;
+            tx.commit().await?;
             return Ok(outcome);
         }
         let team = self.check_jit_seat(w.db(), policy).await?;

@@ -36,8 +36,13 @@ pub(crate) struct FlowFor {
 /// A path of this site to go back to after signing in; anything else (another site, `//host`)
 /// is ignored.
 pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+    .map(str::to_owned)
 }
 
 impl Services {

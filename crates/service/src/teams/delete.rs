@@ -19,10 +19,11 @@ impl Services {
         let row = load_team(w.db(), who, team).await?;
         let team_id = row.id.clone();
         w.may(Action::DeleteTeam(&team_id))?;
-        if w.standing()
-            .and_then(|s| s.initial_team.as_ref())
-            .is_some_and(|t| *t == team_id)
-        {
+        // From the organization itself: an API token's standing names no initial team.
+        let initial = orgs::get_org(w.db(), &who.org)
+            .await?
+            .map(|o| o.initial_team_id);
+        if initial.as_ref() == Some(&team_id) {
             return Err(ServiceError::conflict(
                 ProblemCode::InitialTeam,
                 "The organization's initial team can't be deleted.",

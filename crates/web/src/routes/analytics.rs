@@ -26,6 +26,7 @@ pub struct Period {
     #[param(format = Date)]
     pub to: Option<String>,
     /// `csv` for a spreadsheet.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<ExportFormat>,
 }
 
@@ -106,6 +107,8 @@ pub struct SeriesQuery {
     pub to: Option<String>,
     /// `day` (default) or `week` (weeks start on Monday).
     pub interval: Option<Interval>,
+    /// `csv` for a spreadsheet.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<ExportFormat>,
 }
 
@@ -154,6 +157,8 @@ pub struct UsersQuery {
     /// `calls` (default), `minutes`, `last_active` or `email`.
     pub sort: Option<String>,
     pub cursor: Option<String>,
+    /// `csv` for a spreadsheet.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<ExportFormat>,
 }
 

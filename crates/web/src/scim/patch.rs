@@ -117,6 +117,7 @@ fn apply_path(resource: &mut Value, op: Op, path: &str, value: Value) -> Result<
     if let Some(open) = path.find('[') {
         let close = path
             .rfind(']')
+            .filter(|c| *c > open)
             .ok_or_else(|| path_error("A [ in the path is not closed."))?;
         let attr = &path[..open];
         let clauses = super::filter::parse(&path[open + 1..close])
