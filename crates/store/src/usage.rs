@@ -1,65 +1,37 @@
 //! Usage events and their rollups (R26). An event is inserted once per (organization, subject,
 //! id) — a second copy, also one arriving at the same moment on another instance, inserts
-//! nothing — and only an inserted event moves the rollups, in the same transaction.
+//! nothing — and only inserted events move the rollups, in the same transaction.
 
 use crate::{Conn, Result};
 use switchboard_domain::ids::{OrgId, TeamId};
+use switchboard_domain::usage::UsageEvent;
 
-/// An event to record.
-pub struct NewEvent<'a> {
-    pub org: &'a OrgId,
-    pub team: &'a TeamId,
-    pub subject: &'a str,
-    pub id: &'a str,
-    pub kind: &'a str,
-    pub at: i64,
-    pub day: &'a str,
-    pub duration_s: i64,
-    pub features: &'a [(String, i64)],
-    pub now: i64,
-}
-
-/// Records an event and moves the rollups; `false` when it was recorded before.
-pub async fn record(c: &mut Conn, e: &NewEvent<'_>) -> Result<bool> {
-    let features_json = serde_json::to_string(
-        &e.features
-            .iter()
-            .cloned()
-            .collect::<std::collections::BTreeMap<_, _>>(),
-    )
-    .unwrap_or_else(|_| "{}".into());
+/// Records a raw event once per (organization, subject, id); `false` when it was there already
+/// (also when another transaction inserted it first: it waits for that one).
+pub async fn insert_event(
+    c: &mut Conn,
+    org: &OrgId,
+    team: &TeamId,
+    subject: &str,
+    e: &UsageEvent,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO usage_events (org_id, subject_id, event_id, team_id, kind, at, duration_s, features_json, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, subject_id, event_id) DO NOTHING",
     )
-    .bind(e.org)
-    .bind(e.subject)
-    .bind(e.id)
-    .bind(e.team)
-    .bind(e.kind)
+    .bind(org)
+    .bind(subject)
+    .bind(&e.id)
+    .bind(team)
+    .bind(e.kind.as_str())
     .bind(e.at)
     .bind(e.duration_s)
-    .bind(features_json)
-    .bind(e.now)
-    .execute(&mut *c)
+    .bind(serde_json::to_string(&e.features_s).unwrap_or_else(|_| "{}".into()))
+    .bind(now)
+    .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let call = i64::from(e.kind == "call");
-    add_to_rollups(
-        c,
-        e.org,
-        e.team,
-        e.subject,
-        e.day,
-        call,
-        e.duration_s,
-        1 - call,
-        e.features,
-    )
-    .await?;
-    Ok(true)
+    Ok(done.rows_affected() == 1)
 }
 
 /// Adds to a subject's and a team's day (the rollups analytics read).

@@ -514,3 +514,118 @@ async fn r26_series_people_csv_and_report(app: TestApp) {
 }
 
 db_tests!(r26_series_people_csv_and_report);
+
+/// R26, as a property: random batches with repeats, sent by several clients at once (to two
+/// instances), leave rollups equal to what the raw events add up to — each event counted once.
+async fn r26_concurrent_batches_with_repeats_roll_up_exactly(app: TestApp) {
+    let org = app.established_org(10).await;
+    let agent = "agent-property@example.com";
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.initial_team,
+        "member",
+        &[agent],
+        Some(true),
+    )
+    .await
+    .ok();
+    let token = app_sign_in(&app, agent, None).await.ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app.second_instance().await;
+    // 60 distinct events over 5 days; each client sends a random selection, repeats included.
+    let events: Vec<Value> = (0..60)
+        .map(|i| {
+            let (_, at) = day(i % 5);
+            call(&format!("p{i}"), &at, 30 + i * 7)
+        })
+        .collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut batches = Vec::new();
+    for _ in 0..8 {
+        let n = 20 + (next() % 40) as usize;
+        let batch: Vec<Value> = (0..n)
+            .map(|_| events[(next() % 60) as usize].clone())
+            .collect();
+        batches.push(batch);
+    }
+    let sent: std::collections::BTreeSet<String> = batches
+        .iter()
+        .flatten()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut tasks = Vec::new();
+    for (i, batch) in batches.into_iter().enumerate() {
+        let target = if i % 2 == 0 {
+            app.base.clone()
+        } else {
+            second.base.clone()
+        };
+        let client = app.client.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(format!("{target}/app/v1/usage"))
+                .bearer_auth(&token)
+                .json(&json!({"events": batch}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body = r.json::<Value>().await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            body["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["outcome"] == "accepted")
+                .count()
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        accepted += t.await.unwrap();
+    }
+    assert_eq!(
+        accepted,
+        sent.len(),
+        "each distinct event accepted exactly once"
+    );
+    // The rollups equal the raw events, summed.
+    let (calls, seconds) = events
+        .iter()
+        .filter(|e| sent.contains(e["id"].as_str().unwrap()))
+        .fold((0, 0), |(c, s), e| {
+            (c + 1, s + e["duration_s"].as_i64().unwrap())
+        });
+    let (first, _) = day(4);
+    let (last, _) = day(0);
+    let r = app
+        .get(
+            &org.path(&format!("/analytics/teams?from={first}&to={last}")),
+            &org.admin,
+        )
+        .await;
+    let team = r.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team_id"] == org.initial_team.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(team["calls"], calls);
+    assert_eq!(
+        team["call_minutes"],
+        ((seconds as f64 / 6.0).round() / 10.0)
+    );
+}
+
+db_tests!(r26_concurrent_batches_with_repeats_roll_up_exactly);

@@ -8,10 +8,13 @@
 use crate::{ProblemCode, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use switchboard_domain::ids::{OrgId, TeamId};
-use switchboard_domain::usage::{DEFAULT_RETENTION_DAYS, MAX_BATCH, check_event, day_of};
+use switchboard_domain::usage::{
+    DEFAULT_RETENTION_DAYS, EventKind, MAX_BATCH, UsageEvent, check_event, day_of,
+};
 use switchboard_store::now_ms;
-use switchboard_store::usage::{self as store, NewEvent};
+use switchboard_store::usage as store;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -80,12 +83,17 @@ impl Services {
         };
         let now = now_ms();
         let oldest = now - DEFAULT_RETENTION_DAYS * 86_400_000;
-        let mut tx = self.store.write().await?;
-        let tz = store::time_zone(&mut tx, &org)
-            .await?
-            .unwrap_or_else(|| "UTC".into());
-        let mut results = Vec::with_capacity(batch.events.len());
-        for raw in &batch.events {
+        let tz = {
+            let mut c = self.store.read().await?;
+            store::time_zone(&mut c, &org)
+                .await?
+                .unwrap_or_else(|| "UTC".into())
+        };
+        // Check every event; the first copy of an id in the batch is the one that counts.
+        let mut results: Vec<EventResult> = Vec::with_capacity(batch.events.len());
+        let mut candidates: Vec<(usize, UsageEvent)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, raw) in batch.events.iter().enumerate() {
             let sent_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
             match check_event(raw, now, oldest) {
                 Err(reason) => results.push(EventResult {
@@ -94,34 +102,51 @@ impl Services {
                     reason: Some(reason),
                 }),
                 Ok(e) => {
-                    let features: Vec<(String, i64)> = e.features_s.into_iter().collect();
-                    let fresh = store::record(
-                        &mut tx,
-                        &NewEvent {
-                            org: &org,
-                            team: &team,
-                            subject,
-                            id: &e.id,
-                            kind: e.kind.as_str(),
-                            at: e.at,
-                            day: &day_of(e.at, &tz),
-                            duration_s: e.duration_s,
-                            features: &features,
-                            now,
-                        },
-                    )
-                    .await?;
+                    let outcome = if seen.insert(e.id.clone()) {
+                        candidates.push((i, e.clone()));
+                        EventOutcome::Accepted
+                    } else {
+                        EventOutcome::Duplicate
+                    };
                     results.push(EventResult {
                         id: Some(e.id),
-                        outcome: if fresh {
-                            EventOutcome::Accepted
-                        } else {
-                            EventOutcome::Duplicate
-                        },
+                        outcome,
                         reason: None,
                     });
                 }
             }
+        }
+        // Rows are locked in one order by every batch — events by id, then rollups by day and
+        // feature — so concurrent batches that share events wait for each other, never deadlock.
+        candidates.sort_by(|x, y| x.1.id.cmp(&y.1.id));
+        let mut days: BTreeMap<String, (i64, i64, i64, BTreeMap<String, i64>)> = BTreeMap::new();
+        // The first statement writes: on SQLite a transaction that reads first can't wait for
+        // another process's writer.
+        let mut tx = self.store.write().await?;
+        for (i, e) in &candidates {
+            let fresh = store::insert_event(&mut tx, &org, &team, subject, e, now).await?;
+            if !fresh {
+                results[*i].outcome = EventOutcome::Duplicate;
+                continue;
+            }
+            let d = days.entry(day_of(e.at, &tz)).or_default();
+            match e.kind {
+                EventKind::Call => {
+                    d.0 += 1;
+                    d.1 += e.duration_s;
+                }
+                EventKind::AppStart => d.2 += 1,
+            }
+            for (k, v) in &e.features_s {
+                *d.3.entry(k.clone()).or_default() += v;
+            }
+        }
+        for (day, (calls, seconds, starts, features)) in days {
+            let features: Vec<(String, i64)> = features.into_iter().collect();
+            store::add_to_rollups(
+                &mut tx, &org, &team, subject, &day, calls, seconds, starts, &features,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(UsageReceipt { events: results })
