@@ -24,7 +24,7 @@ pub use finish::{CheckOutcome, CheckResult, SsoOutcome};
 pub use oidc::OidcCallback;
 pub(crate) use policy::{domains_of, options_of};
 pub use saml::SamlPost;
-pub use start::SsoRedirect;
+pub use start::{SsoRedirect, safe_next};
 pub use switchboard_sso::{Check, Failure};
 
 use crate::auth::sha256_hex;

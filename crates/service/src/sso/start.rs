@@ -33,9 +33,9 @@ pub(crate) struct FlowFor {
     pub user: Option<UserId>,
 }
 
-/// A path of this site to go back to after signing in; anything else (another site, `//host`)
-/// is ignored.
-pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
+/// A path of this site to go back to after signing in (by code or through a provider); anything
+/// else (another site, `//host`, control characters browsers drop) is ignored.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
     next.filter(|n| {
         n.starts_with('/')
             && !n.starts_with("//")

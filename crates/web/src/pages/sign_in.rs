@@ -36,17 +36,7 @@ struct SignInPage {
 
 /// Only a path of this site may follow sign-in (never `//elsewhere` or a full URL).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    switchboard_service::sso::safe_next(next).unwrap_or_else(|| "/".to_owned())
 }
 
 /// The CSRF token of whatever session cookie the browser already holds (the form checks it).
