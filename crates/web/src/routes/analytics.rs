@@ -4,10 +4,11 @@
 
 use crate::AppState;
 use crate::extract::{InOrg, Params};
+use crate::pages::browser::csv_download;
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,20 +29,6 @@ pub struct Period {
     /// `csv` for a spreadsheet.
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<ExportFormat>,
-}
-
-fn csv(filename: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// Per team: members, seats held, active users, calls, call minutes, minutes per feature and
@@ -89,7 +76,7 @@ pub async fn team_analytics(
             "previous_calls",
             "previous_call_minutes",
         ];
-        return Ok(csv("team-analytics.csv", to_csv(&header, rows)));
+        return Ok(csv_download("team-analytics.csv", to_csv(&header, rows)));
     }
     Ok(Json(a).into_response())
 }
@@ -138,7 +125,7 @@ pub async fn series(
             .points
             .iter()
             .map(|p| vec![p.start.clone(), p.value.to_string()]);
-        return Ok(csv(
+        return Ok(csv_download(
             "analytics-series.csv",
             to_csv(&["start", s.metric.as_str()], rows),
         ));
@@ -195,7 +182,7 @@ pub async fn users(
             ]
         });
         let header = ["user_id", "email", "last_active", "calls", "call_minutes"];
-        return Ok(csv("analytics-users.csv", to_csv(&header, rows)));
+        return Ok(csv_download("analytics-users.csv", to_csv(&header, rows)));
     }
     Ok(Json(u).into_response())
 }
