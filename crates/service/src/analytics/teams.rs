@@ -78,9 +78,13 @@ impl Services {
             let features = usage::feature_totals(&mut c, &who.org, a, b).await?;
             figures.push((totals, features));
         }
+        let counts = orgs::member_counts(&mut c, &who.org).await?;
         let mut items = Vec::new();
         for team in teams {
-            let members = orgs::member_count(&mut c, &who.org, &team.id).await?;
+            let members = counts
+                .iter()
+                .find(|(t, _)| *t == team.id)
+                .map_or(0, |(_, n)| *n);
             let of = |i: usize| {
                 let (totals, features) = &figures[i];
                 let (active, calls, seconds) = totals
