@@ -100,14 +100,8 @@ impl Services {
     /// one over a team the person is a member of. Which one depends on the domain and on
     /// memberships only when several organizations claim the domain.
     pub(crate) async fn policy_for_email(&self, email: &Email) -> ServiceResult<SignInPolicy> {
-        let domain = email.as_str().rsplit_once('@').map_or("", |(_, d)| d);
         let mut c = self.store.read().await?;
-        let mut candidates = Vec::new();
-        for row in store::policies_for_domain(&mut c, domain).await? {
-            if domain_allowed(email.as_str(), &super::policy::domains_of(&row)) {
-                candidates.push(row);
-            }
-        }
+        let mut candidates = policies_claiming(&mut c, email).await?;
         if candidates.is_empty() {
             return Err(ServiceError::invalid(
                 "email",
@@ -201,15 +195,24 @@ impl Services {
         let Ok(email) = Email::parse(email) else {
             return false;
         };
-        let domain = email.as_str().rsplit_once('@').map_or("", |(_, d)| d);
         let Ok(mut c) = self.store.read().await else {
             return false;
         };
-        store::policies_for_domain(&mut c, domain)
+        policies_claiming(&mut c, &email)
             .await
-            .is_ok_and(|rows| {
-                rows.iter()
-                    .any(|r| domain_allowed(email.as_str(), &super::policy::domains_of(r)))
-            })
+            .is_ok_and(|rows| !rows.is_empty())
     }
+}
+
+/// The SSO policies, in every organization, whose allowed domains name the email's domain.
+async fn policies_claiming(
+    c: &mut switchboard_store::Conn,
+    email: &Email,
+) -> ServiceResult<Vec<switchboard_store::settings::PolicyRow>> {
+    let domain = email.as_str().rsplit_once('@').map_or("", |(_, d)| d);
+    Ok(store::policies_for_domain(c, domain)
+        .await?
+        .into_iter()
+        .filter(|r| domain_allowed(email.as_str(), &super::policy::domains_of(r)))
+        .collect())
 }
