@@ -170,3 +170,19 @@ pub(crate) fn membership_view(m: &switchboard_store::people::MembershipRow) -> M
         app_access: m.app_access != 0,
     }
 }
+
+/// An RFC 3339 time in the future, as epoch milliseconds.
+pub(crate) fn future_time(field: &'static str, s: &str) -> crate::ServiceResult<i64> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            crate::ServiceError::invalid(
+                field,
+                "must be an RFC 3339 time like 2027-01-31T00:00:00Z",
+            )
+        })?;
+    let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
+    if ms <= switchboard_store::now_ms() {
+        return Err(crate::ServiceError::invalid(field, "is in the past"));
+    }
+    Ok(ms)
+}

@@ -10,19 +10,6 @@ use switchboard_domain::team::Name;
 use switchboard_store::api_tokens::{self as store, ApiTokenRow};
 use switchboard_store::now_ms;
 
-/// An RFC 3339 time in the future, as epoch milliseconds.
-fn future_time(field: &'static str, s: &str) -> ServiceResult<i64> {
-    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            ServiceError::invalid(field, "must be an RFC 3339 time like 2027-01-31T00:00:00Z")
-        })?;
-    let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
-    if ms <= now_ms() {
-        return Err(ServiceError::invalid(field, "is in the past"));
-    }
-    Ok(ms)
-}
-
 impl Services {
     pub async fn create_api_token(
         &self,
@@ -43,7 +30,7 @@ impl Services {
         let expires_at = req
             .expires_at
             .as_deref()
-            .map(|s| future_time("expires_at", s))
+            .map(|s| crate::views::future_time("expires_at", s))
             .transpose()?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageApiTokens)?;

@@ -19,24 +19,11 @@ impl Services {
         team: &str,
         req: CreateEnrollmentKey,
     ) -> ServiceResult<EnrollmentKeyView> {
-        let expires_at = match &req.expires_at {
-            Some(s) => {
-                let t =
-                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                        .map_err(|_| {
-                            ServiceError::invalid(
-                                "expires_at",
-                                "must be an RFC 3339 time like 2027-01-31T00:00:00Z",
-                            )
-                        })?;
-                let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
-                if ms <= now_ms() {
-                    return Err(ServiceError::invalid("expires_at", "is in the past"));
-                }
-                Some(ms)
-            }
-            None => None,
-        };
+        let expires_at = req
+            .expires_at
+            .as_deref()
+            .map(|s| crate::views::future_time("expires_at", s))
+            .transpose()?;
         if req.max_uses.is_some_and(|n| !(1..=100_000).contains(&n)) {
             return Err(ServiceError::invalid(
                 "max_uses",
