@@ -38,6 +38,11 @@ pub use sqlx;
 
 /// A database connection of either engine.
 pub type Conn = sqlx::AnyConnection;
+/// Whether the connection is SQLite's, for the few statements the engines spell differently.
+pub(crate) fn is_sqlite(c: &Conn) -> bool {
+    c.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 

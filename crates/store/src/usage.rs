@@ -2,36 +2,70 @@
 //! id) — a second copy, also one arriving at the same moment on another instance, inserts
 //! nothing — and only inserted events move the rollups, in the same transaction.
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Sql, is_sqlite};
+use std::collections::HashSet;
 use switchboard_domain::ids::{OrgId, TeamId};
 use switchboard_domain::usage::UsageEvent;
 
-/// Records a raw event once per (organization, subject, id); `false` when it was there already
-/// (also when another transaction inserted it first: it waits for that one).
-pub async fn insert_event(
+/// Records raw events once per (organization, subject, id), and answers the ids that were new:
+/// an id there already — also one another transaction inserted first, which this one waits
+/// for — inserts nothing. The ids go first, in the caller's order (sorted, so concurrent batches
+/// lock them in one order), then the new events, each in one statement.
+pub async fn insert_events(
     c: &mut Conn,
     org: &OrgId,
     team: &TeamId,
     subject: &str,
-    e: &UsageEvent,
+    events: &[&UsageEvent],
     now: i64,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO usage_events (org_id, subject_id, event_id, team_id, kind, at, duration_s, features_json, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, subject_id, event_id) DO NOTHING",
-    )
-    .bind(org)
-    .bind(subject)
-    .bind(&e.id)
-    .bind(team)
-    .bind(e.kind.as_str())
-    .bind(e.at)
-    .bind(e.duration_s)
-    .bind(serde_json::to_string(&e.features_s).unwrap_or_else(|_| "{}".into()))
-    .bind(now)
-    .execute(c)
-    .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<HashSet<String>> {
+    if events.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut q = Sql::new("INSERT INTO usage_event_ids (org_id, subject_id, event_id, at) VALUES ");
+    for (i, e) in events.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(org.to_string())
+            .push(", ")
+            .bind(subject.to_owned())
+            .push(", ");
+        q.bind(e.id.clone()).push(", ").bind(e.at).push(")");
+    }
+    q.push(" ON CONFLICT (org_id, subject_id, event_id) DO NOTHING RETURNING event_id");
+    let (text, args) = q.build();
+    let fresh: HashSet<String> = sqlx::query_scalar_with::<_, String, _>(&text, args)
+        .fetch_all(&mut *c)
+        .await?
+        .into_iter()
+        .collect();
+    let new: Vec<&&UsageEvent> = events.iter().filter(|e| fresh.contains(&e.id)).collect();
+    if !new.is_empty() {
+        let mut q = Sql::new(
+            "INSERT INTO usage_events (org_id, subject_id, event_id, team_id, kind, at, duration_s, \
+             features_json, received_at) VALUES ",
+        );
+        for (i, e) in new.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(org.to_string())
+                .push(", ")
+                .bind(subject.to_owned())
+                .push(", ");
+            q.bind(e.id.clone())
+                .push(", ")
+                .bind(team.to_string())
+                .push(", ");
+            q.bind(e.kind.as_str().to_owned())
+                .push(", ")
+                .bind(e.at)
+                .push(", ");
+            q.bind(e.duration_s).push(", ");
+            q.bind(serde_json::to_string(&e.features_s).unwrap_or_else(|_| "{}".into()));
+            q.push(", ").bind(now).push(")");
+        }
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+    }
+    Ok(fresh)
 }
 
 /// Adds to a subject's and a team's day (the rollups analytics read).
@@ -126,13 +160,59 @@ pub async fn time_zone(c: &mut Conn, org: &OrgId) -> Result<Option<String>> {
     )
 }
 
-/// Drops raw events older than `before` (the retention window); rollups are kept.
+/// Drops raw events, and their ids, older than `before` (the retention window); rollups are
+/// kept. On PostgreSQL whole months go first, by dropping their partitions.
 pub async fn prune(c: &mut Conn, before: i64) -> Result<u64> {
+    if !is_sqlite(c) {
+        sqlx::query("SELECT usage_events_drop_months_before($1)")
+            .bind(before)
+            .execute(&mut *c)
+            .await?;
+    }
+    sqlx::query("DELETE FROM usage_event_ids WHERE at < $1")
+        .bind(before)
+        .execute(&mut *c)
+        .await?;
     Ok(sqlx::query("DELETE FROM usage_events WHERE at < $1")
         .bind(before)
         .execute(c)
         .await?
         .rows_affected())
+}
+
+/// On PostgreSQL, creates the monthly partitions of the raw events for every month from the
+/// one holding `oldest` (the retention window's start) to the one after `now`'s, ahead of the
+/// events (a no-op on SQLite, whose table is one). Answers how many it created.
+pub async fn ensure_partitions(c: &mut Conn, oldest: i64, now: i64) -> Result<usize> {
+    if is_sqlite(c) {
+        return Ok(0);
+    }
+    const DAY: i64 = 86_400_000;
+    // Steps of 28 days visit every month; some day 28 to 31 days on is in the next month.
+    let mut days: Vec<i64> = (oldest..=now).step_by(28 * DAY as usize).collect();
+    days.extend([now, now + 28 * DAY, now + 31 * DAY]);
+    let mut created = 0;
+    for at in days {
+        let made: bool = sqlx::query_scalar("SELECT usage_events_ensure_month($1)")
+            .bind(at)
+            .fetch_one(&mut *c)
+            .await?;
+        created += usize::from(made);
+    }
+    Ok(created)
+}
+
+/// The monthly partitions of the raw events, oldest first (PostgreSQL; none on SQLite).
+pub async fn partitions(c: &mut Conn) -> Result<Vec<String>> {
+    if is_sqlite(c) {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(c.relname AS TEXT) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = CAST('usage_events' AS regclass) ORDER BY 1",
+    )
+    .fetch_all(c)
+    .await?)
 }
 
 pub async fn set_time_zone(c: &mut Conn, org: &OrgId, tz: &str) -> Result<()> {

@@ -2,7 +2,7 @@
 //! substring of email or name, with the search text kept on each user and the full-text index
 //! that finds the few users holding a rare substring.
 
-use crate::{Conn, Result, Sql};
+use crate::{Conn, Result, Sql, is_sqlite};
 use sqlx::FromRow;
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
 use switchboard_domain::role::{OrgRole, TeamRole};
@@ -77,10 +77,6 @@ fn like_pattern(q: &str) -> String {
 /// Matches the index may return for the page to be built from them; beyond, `q` is common, and
 /// walking the organization in order finds a page of matches within a few thousand rows.
 pub const SPARSE_MATCHES: usize = 2000;
-
-fn is_sqlite(c: &Conn) -> bool {
-    c.backend_name().eq_ignore_ascii_case("sqlite")
-}
 
 /// The FTS5 query that finds the users holding `needle`. One or two characters: the single
 /// trigram of `search_spread` that holds exactly them. Three and more: the needle's first and

@@ -33,4 +33,5 @@ mod sso_saml;
 mod teams;
 mod tenancy;
 mod usage;
+mod usage_input;
 mod users;

@@ -123,9 +123,10 @@ impl Services {
         // The first statement writes: on SQLite a transaction that reads first can't wait for
         // another process's writer.
         let mut tx = self.store.write().await?;
+        let events: Vec<&UsageEvent> = candidates.iter().map(|(_, e)| e).collect();
+        let fresh = store::insert_events(&mut tx, &org, &team, subject, &events, now).await?;
         for (i, e) in &candidates {
-            let fresh = store::insert_event(&mut tx, &org, &team, subject, e, now).await?;
-            if !fresh {
+            if !fresh.contains(&e.id) {
                 results[*i].outcome = EventOutcome::Duplicate;
                 continue;
             }

@@ -73,11 +73,10 @@ impl Services {
         signin::prune(&mut tx, now - self.config.throttle_window_ms, now).await?;
         switchboard_store::sso::prune(&mut tx, now).await?;
         // R26: raw usage events past the retention window (rollups are kept).
-        switchboard_store::usage::prune(
-            &mut tx,
-            now - switchboard_domain::usage::DEFAULT_RETENTION_DAYS * 86_400_000,
-        )
-        .await?;
+        let oldest = now - switchboard_domain::usage::DEFAULT_RETENTION_DAYS * 86_400_000;
+        switchboard_store::usage::prune(&mut tx, oldest).await?;
+        // On PostgreSQL, this month's and the next month's partitions, ahead of their events.
+        switchboard_store::usage::ensure_partitions(&mut tx, oldest, now).await?;
         tx.commit().await?;
         Ok(())
     }
