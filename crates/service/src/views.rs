@@ -66,6 +66,9 @@ pub struct UserView {
     pub status: UserStatus,
     /// When the user was last invited to the organization (null: never, or added without one).
     pub invited_at: Option<String>,
+    /// The last calendar day (organization's time zone, `YYYY-MM-DD`) the user used the app;
+    /// null: never (R26).
+    pub last_active: Option<String>,
     pub org_role: Option<OrgRole>,
     pub memberships: Vec<MembershipView>,
 }

@@ -317,3 +317,18 @@ pub async fn last_active(c: &mut Conn, org: &OrgId) -> Result<Vec<(String, Strin
     .fetch_all(c)
     .await?)
 }
+
+/// The last day a subject used the app, if ever.
+pub async fn subject_last_active(
+    c: &mut Conn,
+    org: &OrgId,
+    subject: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(day) FROM usage_subject_days WHERE org_id = $1 AND subject_id = $2",
+    )
+    .bind(org)
+    .bind(subject)
+    .fetch_one(c)
+    .await?)
+}

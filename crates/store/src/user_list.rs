@@ -42,6 +42,8 @@ pub struct UserFilter {
     pub org_role: Option<Option<OrgRole>>,
     pub signed_in: Option<bool>,
     pub app_access: Option<bool>,
+    /// Users who have (`true`) or have never (`false`) reported usage from the app (R26).
+    pub used_app: Option<bool>,
     /// Only users with a membership in one of these teams.
     pub scope: Option<Vec<TeamId>>,
     /// Only users whose id sorts after this one (the cursor).
@@ -58,6 +60,8 @@ pub struct UserListRow {
     pub org_role: Option<OrgRole>,
     /// When the user was last invited to the organization.
     pub invited_at: Option<i64>,
+    /// The last day (in the organization's time zone) the user used the app (R26).
+    pub last_active: Option<String>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
@@ -157,7 +161,9 @@ fn pg_candidates(needle: &str) -> (&'static str, String) {
 /// memberships in user order (the primary key), so its cost follows the team's size, not the org's.
 pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
     let mut q = Sql::new(
-        "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role, om.invited_at FROM org_members om JOIN users u ON u.id = om.user_id",
+        "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role, om.invited_at, \
+         (SELECT MAX(d.day) FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id) AS last_active \
+         FROM org_members om JOIN users u ON u.id = om.user_id",
     );
     let membership_conds = |q: &mut Sql, alias: &str| {
         if let Some(r) = &f.team_role {
@@ -229,6 +235,14 @@ pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
             q.push(" AND u.first_signed_in_at IS NULL");
         }
         None => {}
+    }
+    if let Some(used) = f.used_app {
+        q.push(if used {
+            " AND EXISTS"
+        } else {
+            " AND NOT EXISTS"
+        });
+        q.push(" (SELECT 1 FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id)");
     }
     // Order by the driving table's key so the engine walks its index instead of sorting.
     let key = if f.team.is_some() {
@@ -334,6 +348,8 @@ pub struct UserCounts {
     pub users: i64,
     /// Of them, those who have never signed in.
     pub not_signed_in: i64,
+    /// Of them, those who have never used the app (no usage reported, R26).
+    pub never_used_app: i64,
 }
 
 /// Counts the organization's users, or only those with a membership in one of `scope`'s teams.
@@ -344,7 +360,9 @@ pub async fn user_counts(
 ) -> Result<UserCounts> {
     let mut q = Sql::new(
         "SELECT CAST(COUNT(*) AS BIGINT) AS users, \
-         CAST(COALESCE(SUM(CASE WHEN u.first_signed_in_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_signed_in \
+         CAST(COALESCE(SUM(CASE WHEN u.first_signed_in_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_signed_in, \
+         CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM usage_subject_days d \
+         WHERE d.org_id = om.org_id AND d.subject_id = om.user_id) THEN 0 ELSE 1 END), 0) AS BIGINT) AS never_used_app \
          FROM org_members om JOIN users u ON u.id = om.user_id WHERE om.org_id = ",
     );
     q.bind(org.clone());

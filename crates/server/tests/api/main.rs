@@ -34,4 +34,5 @@ mod teams;
 mod tenancy;
 mod usage;
 mod usage_input;
+mod usage_people;
 mod users;

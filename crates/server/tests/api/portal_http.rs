@@ -24,7 +24,7 @@ fn csrf_of(html: &str) -> String {
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
-async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
     let r = browser()
         .get(format!("{}{path}", app.base))
         .header("cookie", format!("sb_session={session}"))
@@ -309,7 +309,7 @@ async fn r9_an_org_analyst_reads_the_portal_and_changes_nothing(app: TestApp) {
 }
 
 /// The number a counter of the users page shows.
-fn counter(html: &str, label: &str) -> i64 {
+pub(crate) fn counter(html: &str, label: &str) -> i64 {
     let end = html
         .find(&format!("</span>{label}</div>"))
         .expect("the counter");

@@ -53,6 +53,8 @@ pub struct UserQuery {
     pub status: Option<UserStatus>,
     /// `true` or `false` (with `team`, in that team).
     pub app_access: Option<bool>,
+    /// `true`: users who have used the app (reported usage); `false`: those who never have.
+    pub used_app: Option<bool>,
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^(usr_[0-9a-z]{26})?$")]
     pub cursor: Option<String>,
@@ -237,6 +239,7 @@ fn user_view(u: people::UserListRow, memberships: Vec<MembershipView>) -> UserVi
     UserView {
         status: status_of(u.first_signed_in_at),
         invited_at: u.invited_at.map(crate::views::rfc3339),
+        last_active: u.last_active,
         org_role: u.org_role,
         id: u.id.into(),
         email: u.email,
@@ -302,6 +305,7 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         org_role,
         signed_in,
         app_access: q.app_access,
+        used_app: q.used_app,
         scope: match scope {
             Scope::Org => None,
             Scope::Teams(ts) => Some(ts.clone()),

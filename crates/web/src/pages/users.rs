@@ -28,6 +28,7 @@ struct Filters {
     org_role: String,
     status: String,
     app_access: String,
+    used_app: String,
 }
 
 impl Filters {
@@ -42,6 +43,7 @@ impl Filters {
                 "org_role" => f.org_role = v,
                 "status" => f.status = v,
                 "app_access" => f.app_access = v,
+                "used_app" => f.used_app = v,
                 _ => {}
             }
         }
@@ -58,6 +60,7 @@ impl Filters {
             ("org_role", &self.org_role),
             ("status", &self.status),
             ("app_access", &self.app_access),
+            ("used_app", &self.used_app),
         ] {
             if !v.trim().is_empty() {
                 s.append_pair(k, v);
@@ -277,6 +280,7 @@ pub async fn export(
                 u.status.to_string(),
                 u.memberships.iter().any(|m| m.app_access).to_string(),
                 u.id,
+                u.last_active.unwrap_or_default(),
             ]);
         }
         match page.next_cursor {
@@ -293,6 +297,7 @@ pub async fn export(
             "status",
             "app_access",
             "id",
+            "last_active",
         ],
         rows,
     );
