@@ -283,8 +283,72 @@ async fn r26_analytics_page_in_a_real_browser(app: TestApp) {
     let table = b.text("table").await;
     assert!(table.contains("10.0"), "{table}");
     assert!(table.contains("▲"), "{table}");
-    assert!(b.body().await.contains("10.0 call minutes"));
+    // Each chart has its numbers beside it: per team, per day, per feature.
+    let per_team = b.text("#per-team-caption").await;
+    assert!(per_team.contains("Call minutes per team"), "{per_team}");
+    let beside = b.text(".chart-pair .numbers").await;
+    assert!(beside.contains("10.0"), "{beside}");
+    let body = b.body().await;
+    assert!(body.contains(&today), "the day's row: {body}");
+    assert!(
+        body.contains("Accent conversion") && body.contains("Outbound noise cancellation"),
+        "{body}"
+    );
     let mut violations = b.audit("analytics").await;
+    // The team filter: the second team made no calls.
+    let teams = app.get(&org.path("/teams"), &org.admin).await;
+    let name_of = |id: &str| {
+        teams.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (first, second) = (name_of(&org.initial_team), name_of(&org.second_team));
+    b.select("team", &second).await;
+    b.click("form[aria-label='Choose the period'] button[type=submit]")
+        .await;
+    let table = b.text("table").await;
+    assert!(
+        table.contains(&second) && !table.contains(&first),
+        "{table}"
+    );
+    let body = b.body().await;
+    assert!(body.contains("No calls in this period."), "{body}");
+    assert!(body.contains("No feature was used in this period."));
+    violations.extend(b.audit("analytics-team").await);
+    // The CSV links answer the same period and team.
+    let (_, html) = crate::portal_http::page(
+        &app,
+        &format!("/orgs/{}/analytics?team={}", org.id, org.initial_team),
+        &org.admin,
+    )
+    .await;
+    let link = |path: &str| {
+        html.split("href=\"")
+            .find(|h| h.contains(path))
+            .and_then(|h| h.split('"').next())
+            .unwrap_or_else(|| panic!("no {path} link"))
+            .replace("&amp;", "&")
+            .replace("&#38;", "&")
+    };
+    let (status, csv) =
+        crate::portal_http::page(&app, &link("/analytics/teams?"), &org.admin).await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(csv.starts_with("team_id,"), "{csv}");
+    let people = link("/analytics/users?");
+    assert!(
+        people.contains(&format!("team={}", org.initial_team)),
+        "{people}"
+    );
+    let (status, people) = crate::portal_http::page(&app, &people, &org.admin).await;
+    assert_eq!(status, 200, "{people}");
+    assert!(people.contains(agent), "{people}");
+    assert!(csv.contains(&first), "{csv}");
     // A period the other way round says so beside the field.
     b.fill("#from", "").await;
     b.goto(&format!(

@@ -25,6 +25,14 @@ fn date(field: &'static str, s: &str) -> ServiceResult<Date> {
         .map_err(|_| ServiceError::invalid(field, "must be a calendar day like 2026-11-30"))
 }
 
+/// How many days `from..=to` holds (0 when either is not a day).
+pub fn period_days(from: &str, to: &str) -> i64 {
+    match (from.parse::<Date>(), to.parse::<Date>()) {
+        (Ok(f), Ok(t)) => i64::from((t - f).get_days()) + 1,
+        _ => 0,
+    }
+}
+
 impl Services {
     /// A period `from..=to` (default: the 30 days ending today in the organization's time zone),
     /// checked: `to` not before `from`, at most [`MAX_DAYS`] days.

@@ -1,14 +1,22 @@
-//! Org analytics in the portal (`/orgs/{org}/analytics`, R26): a period picker (`from`, `to`),
-//! a per-team table with each figure's trend against the previous period of the same length,
-//! and a chart of call minutes per team — SVG drawn by the server from the same numbers, with the
-//! table beside it, so it reads without JavaScript and with a screen reader.
+//! Org analytics in the portal (`/orgs/{org}/analytics`, R26): a period picker (`from`, `to`)
+//! and a team filter (`team`), a per-team table with each figure's trend against the previous
+//! period of the same length, and charts — call minutes per team, call minutes over time (per
+//! day, per week beyond 62 days), minutes per feature — SVG drawn by the server, each with its
+//! numbers in a table beside it, so the page reads without JavaScript and with a screen reader.
+//! CSV downloads are the API's `format=csv` answers for the same period and team.
 
 use super::browser::{FieldError, FormError, OrgPage, PageResult, page};
+use super::charts::{Bars, feature_words};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use axum::extract::{Query, State};
 use serde::Deserialize;
-use switchboard_service::analytics::{TeamAnalytics, TeamsAnalytics};
+use switchboard_domain::access::{Action, Scope};
+use switchboard_service::analytics::{Interval, TeamAnalytics, period_days};
+use switchboard_service::teams::TeamChoice;
+
+/// Periods longer than this are charted per week.
+const DAILY_UP_TO: i64 = 62;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodQuery {
@@ -16,6 +24,8 @@ pub struct PeriodQuery {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
 }
 
 /// One figure and how it moved.
@@ -52,20 +62,12 @@ pub struct Row {
     pub calls: Trend,
     pub minutes: Trend,
     pub adoption: Trend,
-    /// The bar's width in the chart (0–100).
-    pub bar: f64,
-    pub bar_label: String,
 }
 
-fn rows(a: &TeamsAnalytics) -> Vec<Row> {
-    let most = a
-        .items
+fn rows(items: &[&TeamAnalytics]) -> Vec<Row> {
+    items
         .iter()
-        .map(|t| t.figures.call_minutes)
-        .fold(0.0_f64, f64::max);
-    a.items
-        .iter()
-        .map(|t: &TeamAnalytics| {
+        .map(|t| {
             let n = |v: f64| format!("{v:.0}");
             let m = |v: f64| format!("{v:.1}");
             let pct = |v: f64| format!("{:.0}%", v * 100.0);
@@ -81,15 +83,26 @@ fn rows(a: &TeamsAnalytics) -> Vec<Row> {
                 calls: trend(t.figures.calls as f64, t.previous.calls as f64, n),
                 minutes: trend(t.figures.call_minutes, t.previous.call_minutes, m),
                 adoption: trend(t.figures.adoption, t.previous.adoption, pct),
-                bar: if most > 0.0 && t.figures.call_minutes > 0.0 {
-                    (t.figures.call_minutes / most * 100.0).max(0.5)
-                } else {
-                    0.0
-                },
-                bar_label: format!("{:.1} call minutes", t.figures.call_minutes),
             }
         })
         .collect()
+}
+
+/// Minutes per feature over the shown teams, largest first.
+fn feature_bars(items: &[&TeamAnalytics]) -> Bars {
+    let mut sums: std::collections::BTreeMap<&str, f64> = Default::default();
+    for t in items {
+        for (k, v) in &t.figures.feature_minutes {
+            *sums.entry(k.as_str()).or_default() += v;
+        }
+    }
+    let mut pairs: Vec<(String, f64)> = sums
+        .into_iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(k, v)| (feature_words(k), v))
+        .collect();
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Bars::new(pairs, |v| format!("{v:.1}"))
 }
 
 #[derive(askama::Template)]
@@ -102,32 +115,96 @@ struct AnalyticsPage {
     previous: String,
     /// The period the figures are for (the default one when the asked one is refused).
     shown: String,
+    teams: Vec<TeamChoice>,
+    /// The chosen team's id (blank: every team the caller sees).
+    team: String,
+    /// What the charts cover: "all teams" or the team's name.
+    scope: String,
     rows: Vec<Row>,
+    per_team: Bars,
+    over_time: Bars,
+    /// "day" or "week".
+    interval: &'static str,
+    features: Bars,
+    /// The query for the CSV links: the shown period, and with the team the charts are of.
+    period: String,
+    with_team: String,
     error: Option<FormError>,
 }
 
-/// `/orgs/{org}/analytics?from=…&to=…` (default: the last 30 days).
+/// `/orgs/{org}/analytics?from=…&to=…&team=…` (default: the last 30 days, every team).
 pub async fn show(
     State(state): State<AppState>,
     p: OrgPage,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let (from, to) = (blank(q.from), blank(q.to));
+    let (from, to, asked_team) = (blank(q.from), blank(q.to), blank(q.team));
     let shell = Shell::for_org(&state, &p, "Analytics", Section::Analytics).await?;
-    let (data, error) = match state
+    let teams = state.services.team_choices(&p.who).await?;
+    let mut error = None;
+    let team = match asked_team {
+        Some(t) if !teams.iter().any(|c| c.id == t) => {
+            error = Some(FormError {
+                field: Some("team".into()),
+                detail: "Choose one of the teams in the list.".into(),
+            });
+            None
+        }
+        t => t,
+    };
+    let data = match state
         .services
         .team_analytics(&p.who, from.as_deref(), to.as_deref())
         .await
     {
-        Ok(a) => (a, None),
+        Ok(a) => a,
         Err(e) => {
-            let error = FormError::from_service(e)?;
-            (
-                state.services.team_analytics(&p.who, None, None).await?,
-                Some(error),
-            )
+            error = error.or(Some(FormError::from_service(e)?));
+            state.services.team_analytics(&p.who, None, None).await?
         }
+    };
+    let shown: Vec<&TeamAnalytics> = data
+        .items
+        .iter()
+        .filter(|t| team.as_ref().is_none_or(|id| t.team_id.as_str() == id))
+        .collect();
+    // A Team Admin's charts over time are of one of their teams: the chosen one, else the first.
+    let series_team = team.clone().or_else(|| {
+        (p.who.may(Action::ViewAnalytics).ok() != Some(Scope::Org))
+            .then(|| teams.first().map(|t| t.id.clone()))
+            .flatten()
+    });
+    let interval = if period_days(&data.from, &data.to) > DAILY_UP_TO {
+        Interval::Week
+    } else {
+        Interval::Day
+    };
+    let series = state
+        .services
+        .analytics_series(
+            &p.who,
+            Some("call_minutes"),
+            series_team.as_deref(),
+            Some(&data.from),
+            Some(&data.to),
+            interval,
+        )
+        .await?;
+    let scope = match &series_team {
+        Some(id) => teams
+            .iter()
+            .find(|t| &t.id == id)
+            .map_or_else(String::new, |t| t.name.clone()),
+        None => "all teams".into(),
+    };
+    let period = form_urlencoded::Serializer::new(String::new())
+        .append_pair("from", &data.from)
+        .append_pair("to", &data.to)
+        .finish();
+    let with_team = match &series_team {
+        Some(t) => format!("{period}&team={t}"),
+        None => period.clone(),
     };
     Ok(page(
         &p.browser,
@@ -138,7 +215,33 @@ pub async fn show(
             to: to.unwrap_or_else(|| data.to.clone()),
             previous: format!("{} to {}", data.previous_from, data.previous_to),
             shown: format!("{} to {}", data.from, data.to),
-            rows: rows(&data),
+            team: team.unwrap_or_default(),
+            scope,
+            per_team: Bars::new(
+                shown
+                    .iter()
+                    .map(|t| (t.team_name.clone(), t.figures.call_minutes))
+                    .collect(),
+                |v| format!("{v:.1}"),
+            ),
+            over_time: Bars::new(
+                series
+                    .points
+                    .iter()
+                    .map(|pt| (pt.start.clone(), pt.value))
+                    .collect(),
+                |v| format!("{v:.1}"),
+            ),
+            interval: if interval == Interval::Week {
+                "week"
+            } else {
+                "day"
+            },
+            features: feature_bars(&shown),
+            rows: rows(&shown),
+            teams,
+            period,
+            with_team,
             error,
         },
     ))

@@ -13,6 +13,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod billing;
 pub mod browser;
+pub mod charts;
 pub mod devices;
 pub mod settings;
 pub mod shell;
