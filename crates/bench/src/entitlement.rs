@@ -1,12 +1,11 @@
 //! `entitlement`: the app's entitlement answer (200 and 304) against `/healthz`, p99 at half the
 //! maximum rate, and the first request after a policy edit.
 
-use crate::rig::{LOOPBACK, Rig, ms, paced, rate, rss_mib, svc};
+use crate::rig::{Rig, ms, paced, rate, rss_mib, svc};
 use anyhow::Context;
 use serde_json::json;
 use std::time::Instant;
 use switchboard_service::RequestInfo;
-use switchboard_service::users::UserQuery;
 
 /// The entitlement answer on an organization with 20 policies.
 pub async fn run(
@@ -59,47 +58,12 @@ pub async fn run(
         );
     }
     // One agent per worker, each with an app token bound to a team under a policy.
-    let page = services
-        .list_users(
-            caller,
-            &UserQuery {
-                limit: Some(200),
-                app_access: Some(true),
-                org_role: Some(switchboard_service::users::OrgRoleFilter::None),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(svc)?;
-    let mut tokens = Vec::new();
-    for u in page.items.iter().take(workers) {
-        let team = u
-            .memberships
-            .iter()
-            .find(|m| m.app_access)
-            .map(|m| m.team_id.clone());
-        services
-            .start_sign_in(&u.email, LOOPBACK)
-            .await
-            .map_err(svc)?;
-        services.deliver_mail().await.map_err(svc)?;
-        let verify = switchboard_service::apps::AppVerify {
-            email: u.email.clone(),
-            code: rig.last_code()?,
-            team_id: team,
-        };
-        tokens.push(
-            services
-                .app_verify(verify, LOOPBACK)
-                .await
-                .map_err(svc)?
-                .token,
-        );
-    }
-    anyhow::ensure!(
-        tokens.len() == workers,
-        "not enough agents for {workers} workers"
-    );
+    let tokens: Vec<String> = rig
+        .agents(workers)
+        .await?
+        .into_iter()
+        .map(|a| a.token)
+        .collect();
     let url = format!("{}/app/v1/entitlement", rig.base);
     let mut etags = Vec::new();
     for t in &tokens {

@@ -6,7 +6,8 @@
 //!
 //! Map: [`users`] (the users page, search, bulk adds), [`toggles`] (seat-checked writes),
 //! [`entitlement`] (the app's answer), [`flood`] (admin writes under a sign-in flood), [`pages`]
-//! (every portal page's server time), [`scim`] (SCIM provisioning against the JSON API's adds).
+//! (every portal page's server time), [`scim`] (SCIM provisioning against the JSON API's adds), [`usage`] (usage ingest against
+//! direct writes, and the 90-day analytics summary).
 
 mod entitlement;
 mod flood;
@@ -14,6 +15,7 @@ mod pages;
 mod rig;
 mod scim;
 mod toggles;
+mod usage;
 mod users;
 
 use clap::{Parser, Subcommand};
@@ -76,6 +78,17 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         users: usize,
     },
+    /// Usage ingest (8 apps, batches of 500) against direct writes, and the 90-day team summary
+    /// on an organization whose users were all active every day.
+    Usage {
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 50)]
+        teams: usize,
+        /// Batches per client and round.
+        #[arg(long, default_value_t = 10)]
+        batches: usize,
+    },
     /// An Org Admin's writes while one address floods sign-in starts, against the same writes idle.
     SignInFlood {
         #[arg(long, default_value_t = 2000)]
@@ -127,5 +140,10 @@ async fn main() -> anyhow::Result<()> {
             rate,
         } => flood::run(db, users, teams, writes, flooders, rate).await,
         Command::Scim { users } => scim::run(db, users).await,
+        Command::Usage {
+            users,
+            teams,
+            batches,
+        } => usage::run(db, users, teams, batches).await,
     }
 }

@@ -6,6 +6,7 @@ use anyhow::{Context, anyhow};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_service::demo::{self, DEMO_ADMIN};
+use switchboard_service::users::UserQuery;
 use switchboard_service::{Config, OrgCaller, ServiceError, Services, mail::Mailer};
 use switchboard_store::{Store, now_ms};
 use switchboard_web::AppState;
@@ -56,6 +57,13 @@ fn newest_code(dir: &std::path::Path) -> anyhow::Result<String> {
     let mail = std::fs::read_to_string(dir.join("mail.jsonl"))?;
     let m: serde_json::Value = serde_json::from_str(mail.lines().last().unwrap_or("{}"))?;
     Ok(m["code"].as_str().unwrap_or_default().to_owned())
+}
+
+/// An agent signed in to the app.
+pub struct Agent {
+    pub token: String,
+    pub user: String,
+    pub team: String,
 }
 
 /// A seeded database, its demo Org Admin signed in, and the server running on a loopback port.
@@ -161,6 +169,56 @@ impl Rig {
             stop,
             server,
         })
+    }
+
+    /// `n` agents with app access (not admins), each signed in to the app: their app tokens,
+    /// user ids and the teams the tokens are bound to.
+    pub async fn agents(&self, n: usize) -> anyhow::Result<Vec<Agent>> {
+        let page = self
+            .services
+            .list_users(
+                &self.caller,
+                &UserQuery {
+                    limit: Some(200),
+                    app_access: Some(true),
+                    org_role: Some(switchboard_service::users::OrgRoleFilter::None),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(svc)?;
+        let mut agents = Vec::new();
+        for u in page.items.iter().take(n) {
+            let team = u
+                .memberships
+                .iter()
+                .find(|m| m.app_access)
+                .map(|m| m.team_id.clone())
+                .ok_or_else(|| anyhow!("an agent with app access has a team"))?;
+            self.services
+                .start_sign_in(&u.email, LOOPBACK)
+                .await
+                .map_err(svc)?;
+            self.services.deliver_mail().await.map_err(svc)?;
+            let verify = switchboard_service::apps::AppVerify {
+                email: u.email.clone(),
+                code: self.last_code()?,
+                team_id: Some(team.clone()),
+            };
+            let token = self
+                .services
+                .app_verify(verify, LOOPBACK)
+                .await
+                .map_err(svc)?
+                .token;
+            agents.push(Agent {
+                token,
+                user: u.id.clone(),
+                team,
+            });
+        }
+        anyhow::ensure!(agents.len() == n, "not enough agents for {n} clients");
+        Ok(agents)
     }
 
     pub fn last_code(&self) -> anyhow::Result<String> {

@@ -8,7 +8,8 @@ use crate::roles::AssignRole;
 use crate::teams::CreateTeam;
 use crate::users::BulkAdd;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
-use switchboard_domain::ids::{OrgId, UserId};
+use std::collections::BTreeMap;
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
 use switchboard_domain::role::{OrgRole, TeamRole};
 use switchboard_domain::team::LoginType;
 use switchboard_store::{now_ms, orgs, people};
@@ -231,6 +232,8 @@ async fn demo_usage(s: &Services, org: &str) -> ServiceResult<()> {
     let today = switchboard_domain::usage::day_of(switchboard_store::now_ms(), "UTC")
         .parse::<jiff::civil::Date>()
         .map_err(|_| ServiceError::invalid("day", "today could not be read"))?;
+    let mut subjects = Vec::new();
+    let mut features: BTreeMap<(TeamId, String, &str), i64> = BTreeMap::new();
     for back in (0..90_i64).rev() {
         let Ok(day) = today.checked_sub(jiff::Span::new().days(back)) else {
             continue;
@@ -253,28 +256,34 @@ async fn demo_usage(s: &Services, org: &str) -> ServiceResult<()> {
                 }
                 let calls = 2 + rng.below(6) as i64;
                 let seconds = calls * (120 + rng.below(300) as i64);
-                let mut features = vec![("outbound_noise_cancellation".to_owned(), seconds)];
+                let mut add = |feature: &'static str, s: i64| {
+                    *features
+                        .entry((team.id.clone(), day.to_string(), feature))
+                        .or_default() += s;
+                };
+                add("outbound_noise_cancellation", seconds);
                 if n >= 60 {
-                    features.push(("accent_conversion".to_owned(), seconds / 3));
+                    add("accent_conversion", seconds / 3);
                 }
                 if rng.below(3) == 0 {
-                    features.push(("agent_assist".to_owned(), seconds / 2));
+                    add("agent_assist", seconds / 2);
                 }
-                switchboard_store::usage::add_to_rollups(
-                    &mut tx,
-                    &org,
-                    &team.id,
-                    user.as_str(),
-                    &day.to_string(),
+                subjects.push((
+                    team.id.clone(),
+                    user.to_string(),
+                    day.to_string(),
                     calls,
                     seconds,
                     1,
-                    &features,
-                )
-                .await?;
+                ));
             }
         }
     }
+    let features: Vec<_> = features
+        .into_iter()
+        .map(|((team, day, feature), s)| (team, day, feature.to_owned(), s))
+        .collect();
+    switchboard_store::usage::insert_rollups(&mut tx, &org, &subjects, &features).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -690,6 +690,32 @@ async fn r26_concurrent_batches_with_repeats_roll_up_exactly(app: TestApp) {
         team["call_minutes"],
         ((seconds as f64 / 6.0).round() / 10.0)
     );
+    assert_eq!(team["active_users"], 1);
+    // The team rollups equal the subjects' days: sums per team and day, and each subject's span.
+    let mut c = app.store.read().await.unwrap();
+    for check in [
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM usage_team_days t WHERE t.org_id = $1 AND \
+         (t.calls, t.call_seconds) <> (SELECT SUM(s.calls), SUM(s.call_seconds) FROM usage_subject_days s \
+          WHERE s.org_id = t.org_id AND s.team_id = t.team_id AND s.day = t.day)",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM usage_team_subjects t WHERE t.org_id = $1 AND \
+         (t.first_day, t.last_day) <> (SELECT MIN(s.day), MAX(s.day) FROM usage_subject_days s \
+          WHERE s.org_id = t.org_id AND s.team_id = t.team_id AND s.subject_id = t.subject_id)",
+    ] {
+        let wrong: i64 = switchboard_store::sqlx::query_scalar(check)
+            .bind(org.id.clone())
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(wrong, 0, "{check}");
+    }
+    let rows: i64 = switchboard_store::sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM usage_team_days WHERE org_id = $1",
+    )
+    .bind(org.id.clone())
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(rows, 5, "one row per day of the five");
 }
 
 db_tests!(r26_concurrent_batches_with_repeats_roll_up_exactly);

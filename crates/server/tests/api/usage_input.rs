@@ -260,3 +260,56 @@ db_tests!(
     r26_bad_usage_input_is_refused_and_counts_nothing,
     r26_raw_events_are_pruned_past_retention_and_rollups_stay,
 );
+
+/// A user active before and after a period, but not in it, is not active in it (their span of
+/// days reaches past both ends, so their days are looked at); inside, at either end, they are.
+async fn r26_active_means_a_day_inside_the_period(app: TestApp) {
+    let org = app.established_org(10).await;
+    let token = agent_token(&app, &org, "agent-gap@example.com").await;
+    let when = |days: i64| {
+        let t =
+            time::OffsetDateTime::now_utc() - time::Duration::days(days) - time::Duration::hours(1);
+        let at = t
+            .replace_nanosecond(0)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        (t.date().to_string(), at)
+    };
+    let (day10, at10) = when(10);
+    let (day0, at0) = when(0);
+    let events = json!({"events": [
+        {"id": "g1", "type": "call", "ended_at": at10, "duration_s": 60},
+        {"id": "g2", "type": "call", "ended_at": at0, "duration_s": 60},
+    ]});
+    usage(&app, Some(&token), events).await.ok();
+    let active = |from: String, to: String| {
+        let (app, org) = (&app, &org);
+        async move {
+            let r = get(app, org, &format!("teams?from={from}&to={to}")).await;
+            r.ok()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["team_id"] == org.initial_team.as_str())
+                .unwrap()["active_users"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(active(when(7).0, when(3).0).await, 0, "in the gap");
+    assert_eq!(
+        active(day10.clone(), when(5).0).await,
+        1,
+        "the first day inside"
+    );
+    assert_eq!(
+        active(when(5).0, day0.clone()).await,
+        1,
+        "the last day inside"
+    );
+    assert_eq!(active(when(12).0, when(11).0).await, 0, "before the span");
+    assert_eq!(active(day10, day0).await, 1);
+}
+
+db_tests!(r26_active_means_a_day_inside_the_period);

@@ -142,6 +142,9 @@ impl Services {
                 *d.3.entry(k.clone()).or_default() += v;
             }
         }
+        if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
+            store::touch_team_subject(&mut tx, &org, &team, subject, first, last).await?;
+        }
         for (day, (calls, seconds, starts, features)) in days {
             let features: Vec<(String, i64)> = features.into_iter().collect();
             store::add_to_rollups(

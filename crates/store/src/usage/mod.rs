@@ -1,6 +1,15 @@
 //! Usage events and their rollups (R26). An event is inserted once per (organization, subject,
 //! id) — a second copy, also one arriving at the same moment on another instance, inserts
-//! nothing — and only inserted events move the rollups, in the same transaction.
+//! nothing — and only inserted events move the rollups, in the same transaction. Rollups: per
+//! subject and day (`usage_subject_days`), per team and day (`usage_team_days`), per team, day
+//! and feature (`usage_feature_days`), and each subject's span of active days in a team
+//! (`usage_team_subjects`). Reads for analytics are in [`read`], bulk seeding in [`seed`].
+
+mod read;
+mod seed;
+
+pub use read::*;
+pub use seed::*;
 
 use crate::{Conn, Result, Sql, is_sqlite};
 use std::collections::HashSet;
@@ -68,7 +77,9 @@ pub async fn insert_events(
     Ok(fresh)
 }
 
-/// Adds to a subject's and a team's day (the rollups analytics read).
+/// Adds to a subject's and its team's day, and to the team's day per feature (the rollups
+/// analytics read). Called per day in ascending order, after [`touch_team_subject`], so
+/// concurrent batches lock rollup rows in one order.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_to_rollups(
     c: &mut Conn,
@@ -96,6 +107,20 @@ pub async fn add_to_rollups(
     .bind(app_starts)
     .execute(&mut *c)
     .await?;
+    sqlx::query(
+        "INSERT INTO usage_team_days (org_id, team_id, day, calls, call_seconds, app_starts) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, team_id, day) DO UPDATE SET \
+         calls = usage_team_days.calls + $4, call_seconds = usage_team_days.call_seconds + $5, \
+         app_starts = usage_team_days.app_starts + $6",
+    )
+    .bind(org)
+    .bind(team)
+    .bind(day)
+    .bind(calls)
+    .bind(call_seconds)
+    .bind(app_starts)
+    .execute(&mut *c)
+    .await?;
     for (feature, seconds) in features {
         sqlx::query(
             "INSERT INTO usage_feature_days (org_id, team_id, day, feature, seconds) VALUES ($1, $2, $3, $4, $5) \
@@ -112,41 +137,32 @@ pub async fn add_to_rollups(
     Ok(())
 }
 
-/// Per team over the days `from..=to`: active subjects, calls, call seconds.
-pub async fn team_totals(
+/// Widens the span of days a subject was active in a team (`first..=last`), once per batch and
+/// before its days' rollups: the team summary counts active subjects from these spans.
+pub async fn touch_team_subject(
     c: &mut Conn,
     org: &OrgId,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(TeamId, i64, i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT team_id, CAST(COUNT(DISTINCT subject_id) AS BIGINT), CAST(SUM(calls) AS BIGINT), \
-         CAST(SUM(call_seconds) AS BIGINT) FROM usage_subject_days \
-         WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY team_id",
+    team: &TeamId,
+    subject: &str,
+    first: &str,
+    last: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO usage_team_subjects (org_id, team_id, subject_id, first_day, last_day) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, team_id, subject_id) DO UPDATE SET \
+         first_day = CASE WHEN excluded.first_day < usage_team_subjects.first_day \
+           THEN excluded.first_day ELSE usage_team_subjects.first_day END, \
+         last_day = CASE WHEN excluded.last_day > usage_team_subjects.last_day \
+           THEN excluded.last_day ELSE usage_team_subjects.last_day END",
     )
     .bind(org)
-    .bind(from)
-    .bind(to)
-    .fetch_all(c)
-    .await?)
-}
-
-/// Per team and feature over the days `from..=to`: seconds.
-pub async fn feature_totals(
-    c: &mut Conn,
-    org: &OrgId,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(TeamId, String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT team_id, feature, CAST(SUM(seconds) AS BIGINT) FROM usage_feature_days \
-         WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY team_id, feature",
-    )
-    .bind(org)
-    .bind(from)
-    .bind(to)
-    .fetch_all(c)
-    .await?)
+    .bind(team)
+    .bind(subject)
+    .bind(first)
+    .bind(last)
+    .execute(c)
+    .await?;
+    Ok(())
 }
 
 /// The organization's time zone (IANA), if set.
@@ -222,113 +238,4 @@ pub async fn set_time_zone(c: &mut Conn, org: &OrgId, tz: &str) -> Result<()> {
         .execute(c)
         .await?;
     Ok(())
-}
-
-/// Per day over `from..=to` (optionally one team): active subjects, calls, call seconds.
-pub async fn daily(
-    c: &mut Conn,
-    org: &OrgId,
-    team: Option<&TeamId>,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, i64, i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT day, CAST(COUNT(DISTINCT subject_id) AS BIGINT), CAST(SUM(calls) AS BIGINT), \
-         CAST(SUM(call_seconds) AS BIGINT) FROM usage_subject_days \
-         WHERE org_id = $1 AND day >= $2 AND day <= $3 AND ($4 = '' OR team_id = $4) GROUP BY day ORDER BY day",
-    )
-    .bind(org)
-    .bind(from)
-    .bind(to)
-    .bind(team.map(|t| t.to_string()).unwrap_or_default())
-    .fetch_all(c)
-    .await?)
-}
-
-/// The (day, subject) pairs with activity over `from..=to` (for distinct counts over weeks).
-pub async fn active_pairs(
-    c: &mut Conn,
-    org: &OrgId,
-    team: Option<&TeamId>,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT DISTINCT day, subject_id FROM usage_subject_days \
-         WHERE org_id = $1 AND day >= $2 AND day <= $3 AND ($4 = '' OR team_id = $4)",
-    )
-    .bind(org)
-    .bind(from)
-    .bind(to)
-    .bind(team.map(|t| t.to_string()).unwrap_or_default())
-    .fetch_all(c)
-    .await?)
-}
-
-/// Per day over `from..=to` (optionally one team): seconds of one feature.
-pub async fn feature_daily(
-    c: &mut Conn,
-    org: &OrgId,
-    team: Option<&TeamId>,
-    feature: &str,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT day, CAST(SUM(seconds) AS BIGINT) FROM usage_feature_days \
-         WHERE org_id = $1 AND day >= $2 AND day <= $3 AND feature = $4 AND ($5 = '' OR team_id = $5) \
-         GROUP BY day ORDER BY day",
-    )
-    .bind(org)
-    .bind(from)
-    .bind(to)
-    .bind(feature)
-    .bind(team.map(|t| t.to_string()).unwrap_or_default())
-    .fetch_all(c)
-    .await?)
-}
-
-/// Per subject over `from..=to` (optionally in one team): calls and call seconds.
-pub async fn per_subject(
-    c: &mut Conn,
-    org: &OrgId,
-    team: Option<&TeamId>,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT subject_id, CAST(SUM(calls) AS BIGINT), CAST(SUM(call_seconds) AS BIGINT) \
-         FROM usage_subject_days WHERE org_id = $1 AND day >= $2 AND day <= $3 \
-         AND ($4 = '' OR team_id = $4) GROUP BY subject_id",
-    )
-    .bind(org)
-    .bind(from)
-    .bind(to)
-    .bind(team.map(|t| t.to_string()).unwrap_or_default())
-    .fetch_all(c)
-    .await?)
-}
-
-pub async fn last_active(c: &mut Conn, org: &OrgId) -> Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT subject_id, MAX(day) FROM usage_subject_days WHERE org_id = $1 GROUP BY subject_id",
-    )
-    .bind(org)
-    .fetch_all(c)
-    .await?)
-}
-
-/// The last day a subject used the app, if ever.
-pub async fn subject_last_active(
-    c: &mut Conn,
-    org: &OrgId,
-    subject: &str,
-) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT MAX(day) FROM usage_subject_days WHERE org_id = $1 AND subject_id = $2",
-    )
-    .bind(org)
-    .bind(subject)
-    .fetch_one(c)
-    .await?)
 }
