@@ -66,6 +66,12 @@ pub struct Config {
     pub throttle_window_ms: i64,
     /// Encrypts secrets at rest (`SWITCHBOARD_SECRET_KEY`).
     pub secret_key: String,
+    /// How often each instance reads the organization versions it keeps (the backstop for lost
+    /// change notifications); an entitlement answer is never older than twice this.
+    pub version_poll_ms: u64,
+    /// On PostgreSQL, listen for other instances' changes (`LISTEN`); off, the poll alone keeps
+    /// the bound (tests use this to show the backstop holds it).
+    pub listen_for_changes: bool,
 }
 
 impl Default for Config {
@@ -81,6 +87,8 @@ impl Default for Config {
             sso_per_ip: 6000,
             throttle_window_ms: 15 * 60 * 1000,
             secret_key: String::new(),
+            version_poll_ms: 50,
+            listen_for_changes: true,
         }
     }
 }
@@ -120,6 +128,10 @@ impl Services {
         let window = std::time::Duration::from_millis(config.throttle_window_ms.max(1) as u64);
         let limit =
             |n: i64| throttle::AddressLimiter::new(n.clamp(1, i64::from(u32::MAX)) as u32, window);
+        let entitlements = apps::EntitlementCache::new(apps::VersionWatch::new(
+            std::time::Duration::from_millis(config.version_poll_ms),
+            config.listen_for_changes,
+        ));
         Self {
             start_limiter: limit(config.starts_per_ip),
             verify_limiter: limit(config.verifies_per_ip),
@@ -128,7 +140,7 @@ impl Services {
             mailer,
             config,
             secrets,
-            entitlements: Default::default(),
+            entitlements,
             user_counts: Default::default(),
             mail_waker: Default::default(),
             oidc: Default::default(),

@@ -67,6 +67,11 @@ pub struct Write {
     standing: Option<Standing>,
     /// Other organizations whose version this write moved, and so holds the lock of.
     touched: Vec<OrgId>,
+    /// Every organization whose version this write moved, and to what: noted in this
+    /// instance's version watch once the change commits, so this instance answers from the
+    /// change at once (other instances hear of it, or poll for it).
+    moved: Vec<(OrgId, i64)>,
+    versions: crate::apps::VersionWatch,
     recorded: usize,
 }
 
@@ -75,7 +80,7 @@ impl Services {
     /// under the organization's write lock; if they no longer have any, the organization is
     /// "not found" to them, as it would be for a new request.
     pub(crate) async fn write(&self, who: &OrgCaller, ctx: &RequestInfo) -> ServiceResult<Write> {
-        let (mut tx, _) = self.store.write_org(&who.org).await?;
+        let (mut tx, version) = self.store.write_org(&who.org).await?;
         if let Some(token) = &who.token {
             // An API token: still live under the lock (revoked meanwhile: as if never valid).
             let row = switchboard_store::api_tokens::live_by_id(&mut tx, &who.org, token, now_ms())
@@ -100,6 +105,8 @@ impl Services {
                 request_id: ctx.request_id.clone(),
                 standing: Some(standing),
                 touched: Vec::new(),
+                moved: vec![(who.org.clone(), version)],
+                versions: self.entitlements.versions.clone(),
                 recorded: 0,
             });
         }
@@ -122,6 +129,8 @@ impl Services {
             request_id: ctx.request_id.clone(),
             standing: Some(standing),
             touched: Vec::new(),
+            moved: vec![(who.org.clone(), version)],
+            versions: self.entitlements.versions.clone(),
             recorded: 0,
         })
     }
@@ -143,6 +152,8 @@ impl Services {
             request_id: ctx.request_id.clone(),
             standing: None,
             touched: Vec::new(),
+            moved: Vec::new(),
+            versions: self.entitlements.versions.clone(),
             recorded: 0,
         })
     }
@@ -155,7 +166,7 @@ impl Services {
         actor: Actor,
         ctx: &RequestInfo,
     ) -> ServiceResult<Write> {
-        let (tx, _) = self.store.write_org(org).await?;
+        let (tx, version) = self.store.write_org(org).await?;
         Ok(Write {
             tx,
             org: org.clone(),
@@ -163,6 +174,8 @@ impl Services {
             request_id: ctx.request_id.clone(),
             standing: None,
             touched: Vec::new(),
+            moved: vec![(org.clone(), version)],
+            versions: self.entitlements.versions.clone(),
             recorded: 0,
         })
     }
@@ -196,8 +209,9 @@ impl Write {
     /// locks in id order (open the write on the lower id), so two such writes never wait on
     /// each other.
     pub async fn touch_org(&mut self, other: &OrgId) -> ServiceResult<()> {
-        switchboard_store::orgs::bump_version(&mut self.tx, other).await?;
+        let version = switchboard_store::orgs::bump_version(&mut self.tx, other).await?;
         self.touched.push(other.clone());
+        self.moved.push((other.clone(), version));
         Ok(())
     }
 
@@ -248,6 +262,9 @@ impl Write {
             tracing::error!(org = %self.org, "a write committed without an audit entry");
         }
         self.tx.commit().await?;
+        for (org, version) in &self.moved {
+            self.versions.advance(org, *version);
+        }
         Ok(())
     }
 

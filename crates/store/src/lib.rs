@@ -16,6 +16,7 @@ pub mod api_tokens;
 pub mod apps;
 pub mod audit;
 pub mod billing;
+pub mod changes;
 pub mod orgs;
 pub mod outbox;
 pub mod people;
@@ -106,6 +107,9 @@ pub struct Store {
     /// as `read`.
     write: AnyPool,
     backend: Backend,
+    /// The URL connected to (for PostgreSQL's change listener, which needs a connection of
+    /// its own).
+    url: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -154,6 +158,7 @@ impl Store {
                     read,
                     write,
                     backend,
+                    url: url.as_str().into(),
                 }
             }
             Backend::Postgres => {
@@ -166,6 +171,7 @@ impl Store {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    url: url.as_str().into(),
                 }
             }
         };
@@ -182,6 +188,16 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// On PostgreSQL, a listener for organization version changes: every change of `orgs.version`
+    /// notifies channel [`changes::CHANNEL`] after its commit (migration 1004). `None` on SQLite,
+    /// where a second process on the file is noticed by polling.
+    pub async fn listen_for_changes(&self) -> Result<Option<changes::Listener>> {
+        match self.backend {
+            Backend::Sqlite => Ok(None),
+            Backend::Postgres => Ok(Some(changes::Listener::connect(&self.url).await?)),
+        }
     }
 
     /// A connection for reads.

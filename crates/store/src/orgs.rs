@@ -227,12 +227,14 @@ pub async fn versions(c: &mut Conn, orgs: &[OrgId]) -> Result<Vec<(OrgId, i64)>>
 
 /// Bumps an organization's version outside a `write_org` transaction (a change that concerns it
 /// but happens in another organization's transaction, like an app token moving between them).
-pub async fn bump_version(c: &mut Conn, org: &OrgId) -> Result<()> {
-    sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
-        .bind(org)
-        .execute(c)
-        .await?;
-    Ok(())
+/// Answers the new version.
+pub async fn bump_version(c: &mut Conn, org: &OrgId) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING version")
+            .bind(org)
+            .fetch_one(c)
+            .await?,
+    )
 }
 
 /// The seat totals of a subscription's teams, summed by the database in one row.

@@ -139,9 +139,14 @@ impl TestApp {
 
     /// A second server instance over the same database (its own caches), like a second machine.
     pub async fn second_instance(&self) -> TestApp {
+        self.second_instance_with(Self::config()).await
+    }
+
+    /// Another server over the same database, with other tunables.
+    pub async fn second_instance_with(&self, config: Config) -> TestApp {
         let dir = std::env::temp_dir().join(unique("switchboard-test-"));
         std::fs::create_dir_all(&dir).unwrap();
-        Self::start(self.database_url.clone(), dir, Self::config()).await
+        Self::start(self.database_url.clone(), dir, config).await
     }
 
     async fn start(database_url: String, dir: PathBuf, config: Config) -> TestApp {

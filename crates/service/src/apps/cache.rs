@@ -1,16 +1,16 @@
 //! The entitlement cache. Answers are kept per app token (bounded, `quick_cache`), each with the
 //! organization version it was built at. Every change to an organization bumps its version in
 //! the same transaction (see `switchboard_store::Store::write_org`), so a request that finds its
-//! organization at another version rebuilds, on any server instance. Versions are read in
-//! batches: one reader task per instance takes every request queued since its last read and
-//! answers them all with one `SELECT … WHERE id IN (…)`; a request only ever joins a read that
-//! starts after it arrived, so it sees every commit made before it came in.
+//! organization at another version rebuilds, on any server instance. The version comes from
+//! memory ([`VersionWatch`]: never older than its bound, 100 ms by default). Refusals an app
+//! keeps asking about (no team chosen, app access off, membership removed) are kept too, so an
+//! error on the hot path costs what a success does.
 
-use crate::{ServiceError, ServiceResult};
+use super::versions::VersionWatch;
+use crate::{ProblemCode, ServiceError, ServiceResult};
 use std::sync::Arc;
 use switchboard_domain::ids::OrgId;
 use switchboard_store::apps::AppTokenRow;
-use switchboard_store::orgs;
 
 /// Answers kept at most (a bound on memory, not a freshness rule): the least recently used go.
 const CACHE_CAPACITY: usize = 200_000;
@@ -22,25 +22,59 @@ pub struct EntitlementAnswer {
     pub etag: String,
 }
 
-/// One cached answer: the token it is for, the organization version it was built at.
+/// A refusal kept like an answer: the app is told the same until the organization changes.
+#[derive(Debug, Clone)]
+pub(super) enum Refusal {
+    /// 409: the app must choose a team first.
+    Conflict(ProblemCode, Arc<str>),
+    /// 403: the app may not run, for the reason the code names.
+    AppRefused(ProblemCode, Arc<str>),
+}
+
+impl Refusal {
+    /// The refusals worth keeping: those that hold until the organization changes.
+    pub(super) fn of(e: &ServiceError) -> Option<Self> {
+        match e {
+            ServiceError::Conflict { code, detail } => {
+                Some(Self::Conflict(*code, detail.as_str().into()))
+            }
+            ServiceError::AppRefused { code, detail } => {
+                Some(Self::AppRefused(*code, detail.as_str().into()))
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn error(&self) -> ServiceError {
+        match self {
+            Self::Conflict(code, detail) => ServiceError::conflict(*code, detail.as_ref()),
+            Self::AppRefused(code, detail) => ServiceError::AppRefused {
+                code: *code,
+                detail: detail.to_string(),
+            },
+        }
+    }
+}
+
+/// One cached answer (or refusal): the token it is for, the organization version it was built at.
 pub(super) struct Cached {
     pub token: AppTokenRow,
     pub version: i64,
-    pub answer: Arc<EntitlementAnswer>,
+    pub answer: Result<Arc<EntitlementAnswer>, Refusal>,
 }
 
-/// Answers per app token hash, and the batcher that reads organization versions.
+/// Answers per app token hash, and the organization versions they are checked against.
 #[derive(Clone)]
 pub struct EntitlementCache {
     answers: Arc<quick_cache::sync::Cache<String, Arc<Cached>>>,
-    versions: Arc<tokio::sync::OnceCell<VersionReader>>,
+    pub(crate) versions: VersionWatch,
 }
 
-impl Default for EntitlementCache {
-    fn default() -> Self {
+impl EntitlementCache {
+    pub fn new(versions: VersionWatch) -> Self {
         Self {
             answers: Arc::new(quick_cache::sync::Cache::new(CACHE_CAPACITY)),
-            versions: Default::default(),
+            versions,
         }
     }
 }
@@ -62,72 +96,12 @@ impl EntitlementCache {
         self.answers.remove(hash);
     }
 
-    /// The organization's version now, from a batched read.
+    /// The organization's version, never older than the watch's bound.
     pub(super) async fn version(
         &self,
         store: &switchboard_store::Store,
         org: &OrgId,
     ) -> ServiceResult<Option<i64>> {
-        let store = store.clone();
-        let reader = self
-            .versions
-            .get_or_init(|| async move { VersionReader::start(store) })
-            .await;
-        reader.version(org).await
-    }
-}
-
-type VersionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, String>>;
-
-/// Reads organization versions for many requests at once. A request waits for the next read
-/// that starts after it arrived (never one already in flight), so it always sees every commit
-/// made before it came in; under load one read answers every request that queued meanwhile.
-#[derive(Clone)]
-struct VersionReader {
-    queue: tokio::sync::mpsc::UnboundedSender<(OrgId, VersionReply)>,
-}
-
-impl VersionReader {
-    fn start(store: switchboard_store::Store) -> Self {
-        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(OrgId, VersionReply)>();
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while let Ok(next) = rx.try_recv() {
-                    batch.push(next);
-                }
-                let mut orgs: Vec<OrgId> = batch.iter().map(|(o, _)| o.clone()).collect();
-                orgs.sort();
-                orgs.dedup();
-                let read = async {
-                    let mut c = store.read().await?;
-                    orgs::versions(&mut c, &orgs).await
-                };
-                let result = read.await.map_err(|e| e.to_string());
-                for (org, reply) in batch {
-                    let answer = match &result {
-                        Ok(rows) => Ok(rows.iter().find(|(id, _)| *id == org).map(|(_, v)| *v)),
-                        Err(e) => Err(e.clone()),
-                    };
-                    let _ = reply.send(answer);
-                }
-            }
-        });
-        Self { queue }
-    }
-
-    async fn version(&self, org: &OrgId) -> ServiceResult<Option<i64>> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let failed = |e: String| {
-            ServiceError::Store(switchboard_store::StoreError::Database(
-                switchboard_store::sqlx::Error::Protocol(e),
-            ))
-        };
-        self.queue
-            .send((org.clone(), tx))
-            .map_err(|_| failed("the version reader stopped".into()))?;
-        rx.await
-            .map_err(|_| failed("the version reader stopped".into()))?
-            .map_err(failed)
+        self.versions.version(store, org).await
     }
 }

@@ -1,6 +1,6 @@
 //! The entitlement answer: may this app run, with which settings — from the cache while the organization's version holds.
 
-use super::cache::{Cached, EntitlementAnswer};
+use super::cache::{Cached, EntitlementAnswer, Refusal};
 use super::{app_token_hash, unauthenticated};
 use crate::ProblemCode;
 use crate::settings::effective_settings;
@@ -19,12 +19,13 @@ impl Services {
     /// version has not moved since it was built. A known token costs one batched version read.
     pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<EntitlementAnswer>> {
         let hash = app_token_hash(token);
+        self.entitlements.versions.start(&self.store);
         if let Some(cached) = self.entitlements.get(&hash)
             && cached.token.expires_at > now_ms()
             && let Some(org) = &cached.token.org_id
             && self.entitlements.version(&self.store, org).await? == Some(cached.version)
         {
-            return Ok(cached.answer.clone());
+            return cached.answer.clone().map_err(|r| r.error());
         }
         // Unknown token, or the organization changed: read the token again and rebuild.
         let row = {
@@ -35,30 +36,38 @@ impl Services {
             self.entitlements.forget(&hash);
             return Err(unauthenticated());
         };
-        let (Some(org), Some(team), Some(version)) =
-            (row.org_id.clone(), row.team_id.clone(), row.org_version)
-        else {
-            return Err(ServiceError::conflict(
+        let choose = || {
+            ServiceError::conflict(
                 ProblemCode::TeamChoiceRequired,
                 "This user is in several teams: list them with GET /app/v1/teams and choose one with POST /app/v1/teams/{team}/select.",
-            ));
+            )
         };
-        let answer = match self.build_entitlement(&org, &team, &row).await {
-            Ok(a) => Arc::new(a),
-            Err(e) => {
-                self.entitlements.forget(&hash);
-                return Err(e);
+        let (Some(org), Some(version)) = (row.org_id.clone(), row.org_version) else {
+            // No organization yet: nothing whose version could tell when to ask again.
+            self.entitlements.forget(&hash);
+            return Err(choose());
+        };
+        self.entitlements.versions.advance(&org, version);
+        let answer = match &row.team_id {
+            None => Err(choose()),
+            Some(team) => self.build_entitlement(&org, team, &row).await.map(Arc::new),
+        };
+        // Answers and lasting refusals are kept until the organization's version moves.
+        match answer.as_ref().map_err(Refusal::of) {
+            Err(None) => self.entitlements.forget(&hash),
+            kept => {
+                let kept = kept.map(Arc::clone).map_err(|r| r.expect("matched above"));
+                self.entitlements.put(
+                    hash,
+                    Cached {
+                        token: row,
+                        version,
+                        answer: kept,
+                    },
+                );
             }
-        };
-        self.entitlements.put(
-            hash,
-            Cached {
-                token: row,
-                version,
-                answer: answer.clone(),
-            },
-        );
-        Ok(answer)
+        }
+        answer
     }
 
     pub(crate) async fn build_entitlement(

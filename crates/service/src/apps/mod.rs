@@ -9,6 +9,7 @@ mod enrollment;
 mod entitlement;
 mod sign_in;
 mod usage;
+mod versions;
 pub use usage::{EventOutcome, EventResult, UsageBatch, UsageReceipt};
 
 use crate::teams::load_team;
@@ -24,6 +25,7 @@ use switchboard_store::apps::{self as store, DeviceRow, EnrollmentKeyRow};
 use utoipa::ToSchema;
 
 pub use cache::{EntitlementAnswer, EntitlementCache};
+pub use versions::VersionWatch;
 
 /// User app tokens live 90 days; device tokens until the device is removed (ten years).
 const USER_TOKEN_TTL_MS: i64 = 90 * 24 * 3600 * 1000;

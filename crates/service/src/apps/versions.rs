@@ -1,0 +1,257 @@
+//! Organization versions without a database read per request (R19's freshness, at memory speed).
+//!
+//! Every change to an organization bumps its version in the change's transaction; an answer
+//! cached at another version is rebuilt. This instance keeps the versions it has seen, and keeps
+//! them current three ways:
+//! - its own commits advance them at once ([`VersionWatch::advance`] from the write path);
+//! - on PostgreSQL, a `LISTEN` connection hears every other instance's commits a moment later;
+//! - a poll every [`Config::version_poll_ms`](crate::Config) reads every version it keeps — the
+//!   backstop for a lost notification, a reconnect, or another process on the same SQLite file.
+//!
+//! The bound: a kept version is used only while the last successful poll *started* less than
+//! two poll intervals ago (100 ms by default). Such a poll saw every commit made before it
+//! started, so an answer is never older than the bound; when polls fail or fall behind, requests
+//! fall back to reading versions from the database (batched: one read answers every request
+//! queued meanwhile), which is as fresh as a read can be.
+
+use crate::{ServiceError, ServiceResult};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+use switchboard_domain::ids::OrgId;
+use switchboard_store::changes::Heard;
+use switchboard_store::{Store, orgs};
+
+/// The versions this instance has seen, and how fresh they are.
+#[derive(Clone)]
+pub struct VersionWatch(Arc<Inner>);
+
+struct Inner {
+    known: RwLock<HashMap<OrgId, i64>>,
+    /// When the last successful poll started, in µs since `epoch` (0: none yet).
+    confirmed_us: AtomicU64,
+    epoch: Instant,
+    poll: Duration,
+    listen: bool,
+    started: std::sync::Once,
+    reader: tokio::sync::OnceCell<VersionReader>,
+    /// Wakes the poller early (a lost notification).
+    poll_now: Arc<tokio::sync::Notify>,
+}
+
+impl VersionWatch {
+    pub fn new(poll: Duration, listen: bool) -> Self {
+        Self(Arc::new(Inner {
+            known: Default::default(),
+            confirmed_us: AtomicU64::new(0),
+            epoch: Instant::now(),
+            poll: poll.max(Duration::from_millis(1)),
+            listen,
+            started: std::sync::Once::new(),
+            reader: Default::default(),
+            poll_now: Default::default(),
+        }))
+    }
+
+    /// How stale a version used from memory may be.
+    pub fn bound(&self) -> Duration {
+        self.0.poll * 2
+    }
+
+    /// The organization's version: from memory while the watch is fresh, else read.
+    pub async fn version(&self, store: &Store, org: &OrgId) -> ServiceResult<Option<i64>> {
+        self.start(store);
+        if self.fresh()
+            && let Some(v) = self.0.known.read().expect("not poisoned").get(org)
+        {
+            return Ok(Some(*v));
+        }
+        let store = store.clone();
+        let reader = self
+            .0
+            .reader
+            .get_or_init(|| async move { VersionReader::start(store) })
+            .await;
+        let v = reader.version(org).await?;
+        if let Some(v) = v {
+            self.advance(org, v);
+        }
+        Ok(v)
+    }
+
+    /// Notes a version seen (a commit here, a notification, a read): versions only grow.
+    pub fn advance(&self, org: &OrgId, version: i64) {
+        let mut known = self.0.known.write().expect("not poisoned");
+        let v = known.entry(org.clone()).or_insert(version);
+        *v = (*v).max(version);
+    }
+
+    fn now_us(&self) -> u64 {
+        self.0.epoch.elapsed().as_micros() as u64
+    }
+
+    fn fresh(&self) -> bool {
+        let confirmed = self.0.confirmed_us.load(Ordering::Acquire);
+        confirmed > 0 && self.now_us() < confirmed + self.bound().as_micros() as u64
+    }
+
+    /// Starts the poller (and the listener on PostgreSQL) once, on first use.
+    pub(crate) fn start(&self, store: &Store) {
+        self.0.started.call_once(|| {
+            let weak = Arc::downgrade(&self.0);
+            tokio::spawn(poll(weak.clone(), store.clone()));
+            if self.0.listen {
+                tokio::spawn(listen(weak, store.clone()));
+            }
+        });
+    }
+}
+
+/// Every `poll` interval: reads the versions kept, and notes when the read started.
+async fn poll(watch: Weak<Inner>, store: Store) {
+    loop {
+        let (interval, orgs) = {
+            let Some(inner) = watch.upgrade() else { return };
+            (
+                inner.poll,
+                inner
+                    .known
+                    .read()
+                    .expect("not poisoned")
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let started_us = {
+            let Some(inner) = watch.upgrade() else { return };
+            VersionWatch(inner).now_us().max(1)
+        };
+        let mut read = Vec::with_capacity(orgs.len());
+        let mut failed = None;
+        match store.read().await {
+            Ok(mut c) => {
+                for chunk in orgs.chunks(500) {
+                    match orgs::versions(&mut c, chunk).await {
+                        Ok(rows) => read.extend(rows),
+                        Err(e) => {
+                            failed = Some(e.to_string());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => failed = Some(e.to_string()),
+        }
+        let Some(inner) = watch.upgrade() else { return };
+        let w = VersionWatch(inner.clone());
+        match failed {
+            None => {
+                for (org, v) in read {
+                    w.advance(&org, v);
+                }
+                inner.confirmed_us.fetch_max(started_us, Ordering::AcqRel);
+            }
+            Some(e) => tracing::warn!(error = %e, "reading organization versions failed"),
+        }
+        drop(w);
+        let wake = inner.poll_now.clone();
+        drop(inner);
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = wake.notified() => {}
+        }
+    }
+}
+
+/// On PostgreSQL: applies every version notification as it comes; a lost connection wakes the
+/// poller at once (notifications meanwhile are gone).
+async fn listen(watch: Weak<Inner>, store: Store) {
+    let mut listener = None;
+    loop {
+        if watch.strong_count() == 0 {
+            return;
+        }
+        if listener.is_none() {
+            match store.listen_for_changes().await {
+                Ok(Some(l)) => listener = Some(l),
+                Ok(None) => return, // SQLite: the poll is the way
+                Err(e) => {
+                    tracing::warn!(error = %e, "listening for organization changes failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+        }
+        let l = listener.as_mut().expect("set above");
+        // Wake now and then to notice the watch was dropped.
+        let heard = tokio::time::timeout(Duration::from_secs(1), l.next()).await;
+        let Some(inner) = watch.upgrade() else { return };
+        match heard {
+            Err(_) => {}
+            Ok(Ok(Heard::Version(org, v))) => VersionWatch(inner).advance(&org, v),
+            Ok(Ok(Heard::Lost)) => inner.poll_now.notify_one(),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the organization change listener failed");
+                inner.poll_now.notify_one();
+                listener = None;
+            }
+        }
+    }
+}
+
+type VersionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, String>>;
+
+/// Reads organization versions for many requests at once. A request waits for the next read
+/// that starts after it arrived (never one already in flight), so it always sees every commit
+/// made before it came in; under load one read answers every request that queued meanwhile.
+#[derive(Clone)]
+struct VersionReader {
+    queue: tokio::sync::mpsc::UnboundedSender<(OrgId, VersionReply)>,
+}
+
+impl VersionReader {
+    fn start(store: Store) -> Self {
+        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<(OrgId, VersionReply)>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while let Ok(next) = rx.try_recv() {
+                    batch.push(next);
+                }
+                let mut ids: Vec<OrgId> = batch.iter().map(|(o, _)| o.clone()).collect();
+                ids.sort();
+                ids.dedup();
+                let read = async {
+                    let mut c = store.read().await?;
+                    orgs::versions(&mut c, &ids).await
+                };
+                let result = read.await.map_err(|e| e.to_string());
+                for (org, reply) in batch {
+                    let answer = match &result {
+                        Ok(rows) => Ok(rows.iter().find(|(id, _)| *id == org).map(|(_, v)| *v)),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    async fn version(&self, org: &OrgId) -> ServiceResult<Option<i64>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let failed = |e: String| {
+            ServiceError::Store(switchboard_store::StoreError::Database(
+                switchboard_store::sqlx::Error::Protocol(e),
+            ))
+        };
+        self.queue
+            .send((org.clone(), tx))
+            .map_err(|_| failed("the version reader stopped".into()))?;
+        rx.await
+            .map_err(|_| failed("the version reader stopped".into()))?
+            .map_err(failed)
+    }
+}
