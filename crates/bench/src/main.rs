@@ -10,6 +10,7 @@
 //! direct writes, and the 90-day analytics summary).
 
 mod entitlement;
+mod external;
 mod flood;
 mod pages;
 mod rig;

@@ -33,18 +33,6 @@ pub fn stats(mut t: Vec<Duration>) -> Stats {
     }
 }
 
-/// This process's resident memory in MiB (Linux), for benches that watch memory over a long run.
-pub fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
@@ -274,41 +262,4 @@ where
         ok,
         total,
     ))
-}
-
-/// Latencies of requests sent at a fixed total rate (open loop) for `secs` seconds.
-pub async fn paced<F>(
-    client: &reqwest::Client,
-    workers: usize,
-    per_second: f64,
-    secs: f64,
-    make: F,
-) -> anyhow::Result<Stats>
-where
-    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let make = Arc::new(make);
-    let interval = Duration::from_secs_f64(workers as f64 / per_second);
-    let count = (per_second * secs / workers as f64).max(1.0) as usize;
-    let mut tasks = Vec::new();
-    for w in 0..workers {
-        let (client, make) = (client.clone(), make.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            let mut lat = Vec::with_capacity(count);
-            for _ in 0..count {
-                tick.tick().await;
-                let t = Instant::now();
-                make(&client, w).send().await?.bytes().await?;
-                lat.push(t.elapsed());
-            }
-            anyhow::Ok(lat)
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await??);
-    }
-    Ok(stats(all))
 }

@@ -4,25 +4,67 @@
 //! The id is always made here: a client's `X-Request-Id` is never trusted as ours (it could be
 //! huge, impersonate another request, or carry a spreadsheet formula into an export). A client
 //! value that is short and plain is kept beside ours in the log line only, for correlation.
+//!
+//! Kept cheap, since every request pays it: the route template travels as the router's own
+//! shared string, the metric handles of each (route, method, status) are registered once and
+//! then only added to, and the log line is written by a writer thread (see the server's main).
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 use std::time::Instant;
 use switchboard_domain::ids::RequestId;
+
+/// A request's counter and duration histogram.
+type Handles = (metrics::Counter, metrics::Histogram);
+
+/// Handles per route template, then per (method, status): a handful each.
+type HandleTable = HashMap<String, Vec<(Method, u16, Handles)>>;
+static HANDLES: LazyLock<RwLock<HandleTable>> = LazyLock::new(Default::default);
+
+/// The metric handles of this route, method and status, registered on first use.
+fn handles(route: &str, method: &Method, status: u16) -> Handles {
+    let found = HANDLES
+        .read()
+        .expect("not poisoned")
+        .get(route)
+        .and_then(|v| {
+            v.iter()
+                .find(|(m, s, _)| m == method && *s == status)
+                .map(|(_, _, h)| h.clone())
+        });
+    if let Some(h) = found {
+        return h;
+    }
+    let labels = [
+        ("route", route.to_owned()),
+        ("method", method.as_str().to_owned()),
+        ("status", status.to_string()),
+    ];
+    let h = (
+        metrics::counter!("http_requests_total", &labels),
+        metrics::histogram!("http_request_duration_seconds", &labels),
+    );
+    HANDLES
+        .write()
+        .expect("not poisoned")
+        .entry(route.to_owned())
+        .or_default()
+        .push((method.clone(), status, h.clone()));
+    h
+}
 
 /// The route template a request matched (e.g. `/api/v1/orgs/{org}/users`), carried from the router
 /// out to [`observe`] on the response.
 #[derive(Clone)]
-struct RouteTemplate(String);
+struct RouteTemplate(MatchedPath);
 
 /// Inside the router: notes which route template matched.
 pub async fn route_template(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let mut resp = next.run(req).await;
     if let Some(route) = route {
         resp.extensions_mut().insert(RouteTemplate(route));
@@ -67,12 +109,8 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         client_request_id = client_id.as_deref(),
         "request"
     );
-    let labels = [
-        ("route", route.to_owned()),
-        ("method", method.as_str().to_owned()),
-        ("status", status.to_string()),
-    ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    let (count, duration) = handles(route, &method, status);
+    count.increment(1);
+    duration.record(elapsed.as_secs_f64());
     resp
 }

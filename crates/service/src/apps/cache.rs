@@ -8,17 +8,18 @@
 
 use super::versions::VersionWatch;
 use crate::{ProblemCode, ServiceError, ServiceResult};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use switchboard_domain::ids::OrgId;
 use switchboard_store::apps::AppTokenRow;
 
 /// Answers kept at most (a bound on memory, not a freshness rule): the least recently used go.
 const CACHE_CAPACITY: usize = 200_000;
 
-/// A built entitlement answer: the JSON body and its strong ETag.
+/// A built entitlement answer: the JSON body (shared, so answering copies no bytes) and its
+/// strong ETag.
 #[derive(Debug)]
 pub struct EntitlementAnswer {
-    pub body: String,
+    pub body: bytes::Bytes,
     pub etag: String,
 }
 
@@ -82,9 +83,16 @@ impl EntitlementCache {
 impl EntitlementCache {
     /// The cached answer for a token hash, counted as a hit or a miss.
     pub(super) fn get(&self, hash: &str) -> Option<Arc<Cached>> {
+        // The counters' handles, registered once: a labelled lookup per request would cost more
+        // than the cache lookup it counts.
+        static HIT: LazyLock<metrics::Counter> = LazyLock::new(
+            || metrics::counter!("entitlement_cache_lookups_total", "outcome" => "hit"),
+        );
+        static MISS: LazyLock<metrics::Counter> = LazyLock::new(
+            || metrics::counter!("entitlement_cache_lookups_total", "outcome" => "miss"),
+        );
         let found = self.answers.get(hash);
-        let outcome = if found.is_some() { "hit" } else { "miss" };
-        metrics::counter!("entitlement_cache_lookups_total", "outcome" => outcome).increment(1);
+        if found.is_some() { &HIT } else { &MISS }.increment(1);
         found
     }
 

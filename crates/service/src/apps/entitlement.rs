@@ -141,6 +141,9 @@ impl Services {
             "\"{}\"",
             &hex::encode(Sha256::digest(body.as_bytes()))[..32]
         );
-        Ok(EntitlementAnswer { body, etag })
+        Ok(EntitlementAnswer {
+            body: body.into(),
+            etag,
+        })
     }
 }

@@ -66,7 +66,7 @@ impl Services {
         }
         // The entitlement says who the token is, in which team, and whether analytics is on.
         let answer = self.entitlement(token).await?;
-        let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
         if body["settings"]["usage_analytics"] == Value::Bool(false) {
             return Err(ServiceError::AppRefused {
                 code: ProblemCode::UsageAnalyticsOff,

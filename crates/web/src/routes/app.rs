@@ -6,10 +6,9 @@ use crate::problem::{ApiResult, Problem};
 use crate::routes::auth::{Accepted, StartEmail};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum_extra::TypedHeader;
-use axum_extra::headers::{ETag, IfNoneMatch};
+use axum_extra::headers::{ETag, Header, IfNoneMatch};
 use switchboard_service::apps::{
     AppSession, AppTeam, AppVerify, Enroll, Enrolled, UsageBatch, UsageReceipt,
 };
@@ -89,27 +88,53 @@ pub async fn enroll(
 pub async fn entitlement(
     State(state): State<AppState>,
     AppToken(token): AppToken,
-    if_none_match: Option<TypedHeader<IfNoneMatch>>,
+    IfNoneMatchHeader(if_none_match): IfNoneMatchHeader,
 ) -> ApiResult<Response> {
     let answer = state.services.entitlement(&token).await?;
-    let matches = match (if_none_match, answer.etag.parse::<ETag>()) {
-        // `precondition_passes` is false when one of the client's tags (or `*`) matches ours.
-        (Some(TypedHeader(tags)), Ok(ours)) => !tags.precondition_passes(&ours),
-        _ => false,
+    let etag = HeaderValue::from_str(&answer.etag).expect("an ETag is ASCII");
+    // The app sends back the tag it was given: compared as bytes, answered from the cache
+    // entry's tag alone. Anything else (a list, `*`, a weak tag) is read by the rules.
+    let matches = match &if_none_match {
+        None => false,
+        Some(sent) if sent == etag => true,
+        Some(sent) => match (
+            IfNoneMatch::decode(&mut std::iter::once(sent)),
+            answer.etag.parse::<ETag>(),
+        ) {
+            // `precondition_passes` is false when one of the client's tags (or `*`) matches.
+            (Ok(tags), Ok(ours)) => !tags.precondition_passes(&ours),
+            _ => false,
+        },
     };
-    let etag = [
-        (header::ETAG, answer.etag.clone()),
-        (header::CACHE_CONTROL, "no-cache".to_owned()),
+    let headers = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
     ];
     if matches {
-        return Ok((StatusCode::NOT_MODIFIED, etag).into_response());
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
     Ok((
-        etag,
-        [(header::CONTENT_TYPE, "application/json")],
+        headers,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         answer.body.clone(),
     )
         .into_response())
+}
+
+/// The raw `If-None-Match` header, if sent.
+pub struct IfNoneMatchHeader(Option<HeaderValue>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfNoneMatchHeader {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get(header::IF_NONE_MATCH).cloned()))
+    }
 }
 
 /// Start an app's sign-in through the organization's identity provider (RFC 8252): open this in
