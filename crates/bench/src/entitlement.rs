@@ -104,8 +104,11 @@ pub async fn run(
         );
         let other = other_team.clone();
         tokio::spawn(async move {
+            if !on {
+                return;
+            }
             let mut flip = false;
-            while on {
+            loop {
                 flip = !flip;
                 let _ = client
                     .patch(format!("{base}/api/v1/orgs/{org}/teams/{other}/settings"))
