@@ -261,9 +261,12 @@ impl Write {
         if self.recorded == 0 {
             tracing::error!(org = %self.org, "a write committed without an audit entry");
         }
+        // Until it commits, this write holds the locks of the organizations it moved: their
+        // versions are current as of now, when nothing after them can have committed yet.
+        let as_of = self.versions.clock();
         self.tx.commit().await?;
         for (org, version) in &self.moved {
-            self.versions.advance(org, *version);
+            self.versions.committed(org, *version, as_of);
         }
         Ok(())
     }

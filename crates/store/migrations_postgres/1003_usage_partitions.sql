@@ -37,6 +37,8 @@ BEGIN
         RETURN FALSE;
     END IF;
     EXECUTE format('CREATE TABLE %I (LIKE usage_events INCLUDING DEFAULTS)', part);
+    -- No event may land in the default partition between the move and the attach.
+    LOCK TABLE usage_events_default IN ACCESS EXCLUSIVE MODE;
     EXECUTE format(
         'WITH moved AS (DELETE FROM usage_events_default WHERE at >= %s AND at < %s RETURNING *) '
         'INSERT INTO %I SELECT * FROM moved', lo_ms, hi_ms, part);
@@ -71,7 +73,8 @@ $$;
 INSERT INTO usage_events SELECT * FROM usage_events_unpartitioned;
 DROP TABLE usage_events_unpartitioned;
 SELECT usage_events_ensure_month(m) FROM (
-    SELECT DISTINCT at AS m FROM usage_events_default
+    SELECT MIN(at) AS m FROM usage_events_default
+        GROUP BY date_trunc('month', to_timestamp(at / 1000.0) AT TIME ZONE 'UTC')
     UNION SELECT (extract(epoch FROM now()) * 1000)::BIGINT
     UNION SELECT (extract(epoch FROM now() + INTERVAL '1 month') * 1000)::BIGINT
 ) AS months;

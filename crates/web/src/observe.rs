@@ -22,18 +22,36 @@ use switchboard_domain::ids::RequestId;
 type Handles = (metrics::Counter, metrics::Histogram);
 
 /// Handles per route template, then per (method, status): a handful each.
-type HandleTable = HashMap<String, Vec<(Method, u16, Handles)>>;
+type HandleTable = HashMap<String, Vec<(&'static str, u16, Handles)>>;
 static HANDLES: LazyLock<RwLock<HandleTable>> = LazyLock::new(Default::default);
+
+/// The method as a label; one a client made up is `other`, so labels (and the table) stay
+/// bounded.
+fn method_label(method: &Method) -> &'static str {
+    [
+        ("GET", Method::GET),
+        ("POST", Method::POST),
+        ("PUT", Method::PUT),
+        ("PATCH", Method::PATCH),
+        ("DELETE", Method::DELETE),
+        ("HEAD", Method::HEAD),
+        ("OPTIONS", Method::OPTIONS),
+    ]
+    .into_iter()
+    .find(|(_, m)| m == method)
+    .map_or("other", |(label, _)| label)
+}
 
 /// The metric handles of this route, method and status, registered on first use.
 fn handles(route: &str, method: &Method, status: u16) -> Handles {
+    let method = method_label(method);
     let found = HANDLES
         .read()
         .expect("not poisoned")
         .get(route)
         .and_then(|v| {
             v.iter()
-                .find(|(m, s, _)| m == method && *s == status)
+                .find(|(m, s, _)| *m == method && *s == status)
                 .map(|(_, _, h)| h.clone())
         });
     if let Some(h) = found {
@@ -41,7 +59,7 @@ fn handles(route: &str, method: &Method, status: u16) -> Handles {
     }
     let labels = [
         ("route", route.to_owned()),
-        ("method", method.as_str().to_owned()),
+        ("method", method.to_owned()),
         ("status", status.to_string()),
     ];
     let h = (
@@ -53,7 +71,7 @@ fn handles(route: &str, method: &Method, status: u16) -> Handles {
         .expect("not poisoned")
         .entry(route.to_owned())
         .or_default()
-        .push((method.clone(), status, h.clone()));
+        .push((method, status, h.clone()));
     h
 }
 

@@ -184,6 +184,20 @@ async fn entitlement_reflects_every_change_on_any_instance(app: TestApp) {
     eventually(&other, &token, None, |r| r.status == 403)
         .await
         .problem(403, "app_access_off");
+    // The refusal is kept like an answer — and goes when access comes back, at once here and
+    // within the bound there.
+    entitlement(&app, &token, None)
+        .await
+        .problem(403, "app_access_off");
+    app.patch(
+        &org.path(&format!("/users/{user}/memberships/{}", org.initial_team)),
+        &org.admin,
+        json!({"app_access": true}),
+    )
+    .await
+    .ok();
+    entitlement(&app, &token, None).await.ok();
+    eventually(&other, &token, None, |r| r.status == 200).await;
     app.delete(
         &org.path(&format!("/users/{user}/memberships/{}", org.initial_team)),
         &org.admin,

@@ -62,11 +62,13 @@ async fn get(app: &TestApp, org: &Org, query: &str) -> crate::helpers::Resp {
         .await
 }
 
+/// The team's calls of yesterday and today (UTC): the events, an hour old, fall on one of them.
 async fn calls_today(app: &TestApp, org: &Org) -> Value {
     let today = time::OffsetDateTime::now_utc().date();
+    let yesterday = today.previous_day().unwrap();
     let r = app
         .get(
-            &org.path(&format!("/analytics/teams?from={today}&to={today}")),
+            &org.path(&format!("/analytics/teams?from={yesterday}&to={today}")),
             &org.admin,
         )
         .await;

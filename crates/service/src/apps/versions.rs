@@ -8,15 +8,19 @@
 //! - a poll every [`Config::version_poll_ms`](crate::Config) reads every version it keeps — the
 //!   backstop for a lost notification, a reconnect, or another process on the same SQLite file.
 //!
-//! The bound: a kept version is used only while the last successful poll *started* less than
-//! two poll intervals ago (100 ms by default). Such a poll saw every commit made before it
-//! started, so an answer is never older than the bound; when polls fail or fall behind, requests
-//! fall back to reading versions from the database (batched: one read answers every request
-//! queued meanwhile), which is as fresh as a read can be.
+//! The bound: each kept version carries the moment it was known to be current — the start of
+//! the poll that read it, the start of the read that fetched it, or this instance's own commit
+//! (which held the organization's lock, so nothing committed before it) — and is used only
+//! while that moment is less than two poll intervals ago (100 ms by default). A notification
+//! moves the version up but not that moment (other commits may still be on their way). So an
+//! answer is never older than the bound; when polls fail or fall behind, requests fall back to
+//! reading versions from the database (batched: one read answers every request queued
+//! meanwhile). Organizations nobody asked about for ten minutes are dropped, so the poll reads
+//! only what this instance serves.
 
 use crate::{ServiceError, ServiceResult};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 use switchboard_domain::ids::OrgId;
@@ -27,10 +31,16 @@ use switchboard_store::{Store, orgs};
 #[derive(Clone)]
 pub struct VersionWatch(Arc<Inner>);
 
+/// One organization's version, the moment it was known to be current at (µs since the watch's
+/// epoch), and when a request last asked for it.
+struct Entry {
+    version: AtomicI64,
+    as_of_us: AtomicU64,
+    used_us: AtomicU64,
+}
+
 struct Inner {
-    known: RwLock<HashMap<OrgId, i64>>,
-    /// When the last successful poll started, in µs since `epoch` (0: none yet).
-    confirmed_us: AtomicU64,
+    known: RwLock<HashMap<OrgId, Entry>>,
     epoch: Instant,
     poll: Duration,
     listen: bool,
@@ -40,11 +50,13 @@ struct Inner {
     poll_now: Arc<tokio::sync::Notify>,
 }
 
+/// Organizations nobody asked about for this long are no longer kept (nor polled).
+const UNUSED_FOR: Duration = Duration::from_secs(600);
+
 impl VersionWatch {
     pub fn new(poll: Duration, listen: bool) -> Self {
         Self(Arc::new(Inner {
             known: Default::default(),
-            confirmed_us: AtomicU64::new(0),
             epoch: Instant::now(),
             poll: poll.max(Duration::from_millis(1)),
             listen,
@@ -59,13 +71,17 @@ impl VersionWatch {
         self.0.poll * 2
     }
 
-    /// The organization's version: from memory while the watch is fresh, else read.
+    /// The organization's version: from memory while it was confirmed current less than the
+    /// bound ago, else read from the database.
     pub async fn version(&self, store: &Store, org: &OrgId) -> ServiceResult<Option<i64>> {
         self.start(store);
-        if self.fresh()
-            && let Some(v) = self.0.known.read().expect("not poisoned").get(org)
-        {
-            return Ok(Some(*v));
+        let now = self.now_us();
+        if let Some(e) = self.0.known.read().expect("not poisoned").get(org) {
+            e.used_us.store(now, Ordering::Relaxed);
+            let as_of = e.as_of_us.load(Ordering::Acquire);
+            if as_of > 0 && now < as_of + self.bound().as_micros() as u64 {
+                return Ok(Some(e.version.load(Ordering::Acquire)));
+            }
         }
         let store = store.clone();
         let reader = self
@@ -73,27 +89,60 @@ impl VersionWatch {
             .reader
             .get_or_init(|| async move { VersionReader::start(store) })
             .await;
+        // The value read is current as of at least this moment (the read starts after it).
+        let asked = self.now_us();
         let v = reader.version(org).await?;
         if let Some(v) = v {
-            self.advance(org, v);
+            self.note(org, v, Some(asked));
         }
         Ok(v)
     }
 
-    /// Notes a version seen (a commit here, a notification, a read): versions only grow.
+    /// Now, on the watch's clock (for [`VersionWatch::committed`]).
+    pub fn clock(&self) -> u64 {
+        self.now_us()
+    }
+
+    /// Notes a version this instance's own write committed; `as_of` is a moment before the
+    /// commit, while the write still held the organization's lock (so nothing after it had
+    /// committed): the version is current as of then.
+    pub fn committed(&self, org: &OrgId, version: i64, as_of: u64) {
+        self.note(org, version, Some(as_of));
+    }
+
+    /// Notes a version read from the database (current as of when the read began, not known
+    /// here: it only moves the version up, never the time).
     pub fn advance(&self, org: &OrgId, version: i64) {
-        let mut known = self.0.known.write().expect("not poisoned");
-        let v = known.entry(org.clone()).or_insert(version);
-        *v = (*v).max(version);
+        self.note(org, version, None);
+    }
+
+    /// Versions only grow; `as_of` only moves forward.
+    fn note(&self, org: &OrgId, version: i64, as_of: Option<u64>) {
+        {
+            let known = self.0.known.read().expect("not poisoned");
+            if let Some(e) = known.get(org) {
+                e.version.fetch_max(version, Ordering::AcqRel);
+                if let Some(t) = as_of {
+                    e.as_of_us.fetch_max(t, Ordering::AcqRel);
+                }
+                return;
+            }
+        }
+        let now = self.now_us();
+        self.0
+            .known
+            .write()
+            .expect("not poisoned")
+            .entry(org.clone())
+            .or_insert_with(|| Entry {
+                version: AtomicI64::new(version),
+                as_of_us: AtomicU64::new(as_of.unwrap_or(0)),
+                used_us: AtomicU64::new(now),
+            });
     }
 
     fn now_us(&self) -> u64 {
-        self.0.epoch.elapsed().as_micros() as u64
-    }
-
-    fn fresh(&self) -> bool {
-        let confirmed = self.0.confirmed_us.load(Ordering::Acquire);
-        confirmed > 0 && self.now_us() < confirmed + self.bound().as_micros() as u64
+        self.0.epoch.elapsed().as_micros() as u64 + 1
     }
 
     /// Starts the poller (and the listener on PostgreSQL) once, on first use.
@@ -108,25 +157,18 @@ impl VersionWatch {
     }
 }
 
-/// Every `poll` interval: reads the versions kept, and notes when the read started.
+/// Every `poll` interval: forgets organizations nobody asked about lately, reads the versions
+/// of the others, and marks them current as of the moment the read started.
 async fn poll(watch: Weak<Inner>, store: Store) {
     loop {
-        let (interval, orgs) = {
+        let (interval, orgs, started_us) = {
             let Some(inner) = watch.upgrade() else { return };
-            (
-                inner.poll,
-                inner
-                    .known
-                    .read()
-                    .expect("not poisoned")
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let started_us = {
-            let Some(inner) = watch.upgrade() else { return };
-            VersionWatch(inner).now_us().max(1)
+            let w = VersionWatch(inner.clone());
+            let now = w.now_us();
+            let unused = UNUSED_FOR.as_micros() as u64;
+            let mut known = inner.known.write().expect("not poisoned");
+            known.retain(|_, e| e.used_us.load(Ordering::Relaxed) + unused > now);
+            (inner.poll, known.keys().cloned().collect::<Vec<_>>(), now)
         };
         let mut read = Vec::with_capacity(orgs.len());
         let mut failed = None;
@@ -145,17 +187,15 @@ async fn poll(watch: Weak<Inner>, store: Store) {
             Err(e) => failed = Some(e.to_string()),
         }
         let Some(inner) = watch.upgrade() else { return };
-        let w = VersionWatch(inner.clone());
         match failed {
             None => {
+                let w = VersionWatch(inner.clone());
                 for (org, v) in read {
-                    w.advance(&org, v);
+                    w.note(&org, v, Some(started_us));
                 }
-                inner.confirmed_us.fetch_max(started_us, Ordering::AcqRel);
             }
             Some(e) => tracing::warn!(error = %e, "reading organization versions failed"),
         }
-        drop(w);
         let wake = inner.poll_now.clone();
         drop(inner);
         tokio::select! {
@@ -165,8 +205,9 @@ async fn poll(watch: Weak<Inner>, store: Store) {
     }
 }
 
-/// On PostgreSQL: applies every version notification as it comes; a lost connection wakes the
-/// poller at once (notifications meanwhile are gone).
+/// On PostgreSQL: applies every version notification for an organization kept here as it comes
+/// (others are not this instance's concern); a lost connection wakes the poller at once
+/// (notifications meanwhile are gone).
 async fn listen(watch: Weak<Inner>, store: Store) {
     let mut listener = None;
     loop {
@@ -190,7 +231,11 @@ async fn listen(watch: Weak<Inner>, store: Store) {
         let Some(inner) = watch.upgrade() else { return };
         match heard {
             Err(_) => {}
-            Ok(Ok(Heard::Version(org, v))) => VersionWatch(inner).advance(&org, v),
+            Ok(Ok(Heard::Version(org, v))) => {
+                if let Some(e) = inner.known.read().expect("not poisoned").get(&org) {
+                    e.version.fetch_max(v, Ordering::AcqRel);
+                }
+            }
             Ok(Ok(Heard::Lost)) => inner.poll_now.notify_one(),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "the organization change listener failed");

@@ -72,10 +72,13 @@ impl Services {
         let mut tx = self.store.write().await?;
         signin::prune(&mut tx, now - self.config.throttle_window_ms, now).await?;
         switchboard_store::sso::prune(&mut tx, now).await?;
-        // R26: raw usage events past the retention window (rollups are kept).
+        tx.commit().await?;
+        // R26: raw usage in a transaction of its own (partitions are created and dropped there):
+        // past retention pruned, and on PostgreSQL this month's and the next month's
+        // partitions made ahead of their events.
         let oldest = now - switchboard_domain::usage::DEFAULT_RETENTION_DAYS * 86_400_000;
+        let mut tx = self.store.write().await?;
         switchboard_store::usage::prune(&mut tx, oldest).await?;
-        // On PostgreSQL, this month's and the next month's partitions, ahead of their events.
         switchboard_store::usage::ensure_partitions(&mut tx, oldest, now).await?;
         tx.commit().await?;
         Ok(())

@@ -177,23 +177,33 @@ pub async fn time_zone(c: &mut Conn, org: &OrgId) -> Result<Option<String>> {
 }
 
 /// Drops raw events, and their ids, older than `before` (the retention window); rollups are
-/// kept. On PostgreSQL whole months go first, by dropping their partitions.
+/// kept. On PostgreSQL whole months go, by dropping their partitions once they are entirely
+/// past retention (so raw events stay up to a month longer there), and the default partition is
+/// trimmed; a `DELETE` over a month's partition would cost what partitioning saves. Run it in a
+/// transaction of its own: dropping a partition locks the table for the moment it takes.
 pub async fn prune(c: &mut Conn, before: i64) -> Result<u64> {
-    if !is_sqlite(c) {
-        sqlx::query("SELECT usage_events_drop_months_before($1)")
-            .bind(before)
-            .execute(&mut *c)
-            .await?;
-    }
     sqlx::query("DELETE FROM usage_event_ids WHERE at < $1")
         .bind(before)
         .execute(&mut *c)
         .await?;
-    Ok(sqlx::query("DELETE FROM usage_events WHERE at < $1")
+    if is_sqlite(c) {
+        return Ok(sqlx::query("DELETE FROM usage_events WHERE at < $1")
+            .bind(before)
+            .execute(c)
+            .await?
+            .rows_affected());
+    }
+    sqlx::query("SELECT usage_events_drop_months_before($1)")
         .bind(before)
-        .execute(c)
-        .await?
-        .rows_affected())
+        .execute(&mut *c)
+        .await?;
+    Ok(
+        sqlx::query("DELETE FROM usage_events_default WHERE at < $1")
+            .bind(before)
+            .execute(c)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// On PostgreSQL, creates the monthly partitions of the raw events for every month from the
