@@ -6,8 +6,8 @@
 //! value that is short and plain is kept beside ours in the log line only, for correlation.
 //!
 //! Kept cheap, since every request pays it: the route template travels as the router's own
-//! shared string, the metric handles of each (route, method, status) are registered once and
-//! then only added to, and the log line is written by a writer thread (see the server's main).
+//! shared string, and the metric handles of each (route, method, status) are registered once
+//! and then only added to.
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method};
