@@ -56,7 +56,7 @@ impl Server {
         let rest = &stat[stat.rfind(')').context("a stat line")? + 2..];
         let f: Vec<&str> = rest.split_whitespace().collect();
         let ticks: u64 = f[11].parse::<u64>()? + f[12].parse::<u64>()?;
-        // SAFETY-free: the clock tick is 100 Hz on Linux unless the kernel says otherwise.
+        // Ticks of the kernel clock (getconf CLK_TCK; 100 Hz unless it says otherwise).
         let hz = clock_ticks();
         Ok(Duration::from_micros(ticks * 1_000_000 / hz))
     }
