@@ -6,7 +6,7 @@
 //! CSV downloads are the API's `format=csv` answers for the same period and team.
 
 use super::browser::{FieldError, FormError, OrgPage, PageResult, page};
-use super::charts::{Bars, feature_words};
+use super::charts::Bars;
 use super::shell::{Section, Shell};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -99,7 +99,11 @@ fn feature_bars(items: &[&TeamAnalytics]) -> Bars {
     let mut pairs: Vec<(String, f64)> = sums
         .into_iter()
         .filter(|(_, v)| *v > 0.0)
-        .map(|(k, v)| (feature_words(k), v))
+        // Feature keys are the settings catalog's keys: named by its labels.
+        .map(|(k, v)| {
+            let label = switchboard_domain::settings::spec(k).map_or(k, |s| s.label.as_str());
+            (label.to_owned(), v)
+        })
         .collect();
     pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
     Bars::new(pairs, |v| format!("{v:.1}"))

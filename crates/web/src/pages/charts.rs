@@ -53,16 +53,6 @@ impl Bars {
     }
 }
 
-/// A feature's catalog key in words: `accent_conversion` → "Accent conversion".
-pub fn feature_words(key: &str) -> String {
-    let words = key.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => words,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,11 +69,5 @@ mod tests {
         assert_eq!(b.span, 26.0);
         assert!(!b.is_empty());
         assert!(Bars::new(vec![("z".into(), 0.0)], |v| v.to_string()).is_empty());
-    }
-
-    #[test]
-    fn feature_keys_read_as_words() {
-        assert_eq!(feature_words("accent_conversion"), "Accent conversion");
-        assert_eq!(feature_words(""), "");
     }
 }
