@@ -4,7 +4,7 @@
 //! Each change is timed from the writer's answer to the first answer of the other instance that
 //! shows it, over many changes; the worst must be under the bound.
 
-use crate::apps::{app_sign_in, entitlement};
+use crate::apps::entitlement;
 use crate::db_tests;
 use crate::helpers::{Org, Resp, TestApp};
 use serde_json::json;
@@ -37,21 +37,7 @@ pub async fn eventually(
 
 /// An agent of the org's initial team, signed in to the app: their token.
 async fn agent(app: &TestApp, org: &Org) -> String {
-    let email = "fresh-agent@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[email],
-        Some(true),
-    )
-    .await
-    .ok();
-    app_sign_in(app, email, None).await.ok()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    crate::usage_input::agent_token(app, org, "fresh-agent@example.com").await
 }
 
 /// `n` changes on `a` (agent assist on, off, …), each timed until `b` answers with it.

@@ -27,7 +27,7 @@ async fn send(app: &TestApp, token: &str, events: Value) -> Value {
 }
 
 /// A moment `offset_days` ago (an hour before now, so never in the future), and its UTC day.
-fn day(offset_days: i64) -> (String, String) {
+pub(crate) fn day(offset_days: i64) -> (String, String) {
     let t = time::OffsetDateTime::now_utc()
         - time::Duration::days(offset_days)
         - time::Duration::hours(1);

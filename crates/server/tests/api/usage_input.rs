@@ -11,16 +11,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 fn call(id: &str, seconds: i64) -> Value {
-    let at = (time::OffsetDateTime::now_utc() - time::Duration::hours(1))
-        .replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
+    let (_, at) = crate::usage::day(0);
     json!({"id": id, "type": "call", "ended_at": at, "duration_s": seconds,
         "features_s": {"accent_conversion": seconds}})
 }
 
-async fn agent_token(app: &TestApp, org: &Org, email: &str) -> String {
+pub(crate) async fn agent_token(app: &TestApp, org: &Org, email: &str) -> String {
     app.add_users(
         &org.id,
         &org.admin,
@@ -268,16 +264,7 @@ db_tests!(
 async fn r26_active_means_a_day_inside_the_period(app: TestApp) {
     let org = app.established_org(10).await;
     let token = agent_token(&app, &org, "agent-gap@example.com").await;
-    let when = |days: i64| {
-        let t =
-            time::OffsetDateTime::now_utc() - time::Duration::days(days) - time::Duration::hours(1);
-        let at = t
-            .replace_nanosecond(0)
-            .unwrap()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap();
-        (t.date().to_string(), at)
-    };
+    let when = crate::usage::day;
     let (day10, at10) = when(10);
     let (day0, at0) = when(0);
     let events = json!({"events": [
