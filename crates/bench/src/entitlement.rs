@@ -3,7 +3,7 @@
 //! p50/p99 and the server's CPU per request, without and with an Org Admin writing once a
 //! second (each write moves the organization's version, so its cached answers are rebuilt).
 
-use crate::external::{Run, Server, wrk};
+use crate::external::{Placement, Run, Server, wrk};
 use crate::rig::{Rig, ms, svc};
 use anyhow::Context;
 use serde_json::json;
@@ -79,91 +79,131 @@ pub async fn run(
     rig.finish().await?;
     std::fs::create_dir_all(&dir)?;
 
-    // The real binary, from another process; wrk, from a third.
-    let server = Server::start(database_url, &dir).await?;
-    let url = format!("{}/app/v1/entitlement", server.base);
-    let client = reqwest::Client::new();
-    let r = client.get(&url).bearer_auth(&tokens[0]).send().await?;
-    anyhow::ensure!(
-        r.status().is_success(),
-        "entitlement answered {}",
-        r.status()
-    );
-    let etag = r.headers()["etag"].to_str()?.to_owned();
-    let auth = format!("Authorization: Bearer {}", tokens[0]);
-    let health = format!("{}/healthz", server.base);
-    let secs = secs.max(1.0) as u64;
-    // An Org Admin editing another team's settings once a second: each edit moves the
-    // organization's version, so every cached answer of the organization is rebuilt.
-    let writer = |on: bool| {
-        let (client, base, org, admin) = (
-            client.clone(),
-            server.base.clone(),
-            org.clone(),
-            admin.clone(),
-        );
-        let other = other_team.clone();
-        tokio::spawn(async move {
-            if !on {
-                return;
-            }
-            let mut flip = false;
-            loop {
-                flip = !flip;
-                let _ = client
-                    .patch(format!("{base}/api/v1/orgs/{org}/teams/{other}/settings"))
-                    .bearer_auth(&admin)
-                    .json(&json!({ "call_summary": flip }))
-                    .send()
-                    .await;
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        })
-    };
-    println!(
-        "\n{backend:?}, 20 policies, wrk -t2 -c{workers}, {secs} s each, the server in its own process:"
-    );
-    println!(
-        "  {:<34} {:>10} {:>9} {:>9} {:>9} {:>12}",
-        "", "req/s", "vs healthz", "p50", "p99", "CPU µs/req"
-    );
-    for writes in [false, true] {
-        let w = writer(writes);
-        // Three rounds, the three routes in turn; each figure is the median round's.
-        let mut rounds: [Vec<Run>; 3] = Default::default();
-        for _ in 0..3 {
-            rounds[0].push(wrk(&server, &health, &[], workers, secs).await?);
-            rounds[1].push(wrk(&server, &url, std::slice::from_ref(&auth), workers, secs).await?);
-            let headers = [auth.clone(), format!("If-None-Match: {etag}")];
-            rounds[2].push(wrk(&server, &url, &headers, workers, secs).await?);
-        }
-        w.abort();
-        let [base, ok, not_modified] = rounds.map(median);
-        let label = if writes { ", admin writing 1/s" } else { "" };
-        for (name, run) in [
-            (format!("GET /healthz{label}"), &base),
-            (format!("entitlement 200{label}"), &ok),
-            (format!("entitlement 304{label}"), &not_modified),
-        ] {
-            println!(
-                "  {name:<34} {:>10.0} {:>9.2}× {:>9} {:>9} {:>12.1}{}",
-                run.per_second,
-                run.per_second / base.per_second,
-                ms(run.p50),
-                ms(run.p99),
-                run.cpu_per_request.as_secs_f64() * 1e6,
-                if run.errors > 0 {
-                    format!("  ({} errors)", run.errors)
-                } else {
-                    String::new()
-                }
-            );
-        }
+    // The real binary, from another process; wrk, from a third: first with both free to use
+    // every core, then each pinned to its own.
+    for placement in Placement::available() {
+        let server = Server::start(database_url, &dir, placement).await?;
+        let run = Measured {
+            server: &server,
+            token: &tokens[0],
+            admin: &admin,
+            org: &org,
+            other_team: &other_team,
+            workers,
+            secs,
+        };
+        run.print(backend).await?;
     }
-    println!(
-        "  goals: 200 ≥ 0.8× and 304 ≥ 0.9× of /healthz; CPU per entitlement ≤ 2× /healthz's; p99 < 3 ms"
-    );
-    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// One server's measurement: its routes, with and without an admin writing.
+struct Measured<'a> {
+    server: &'a Server,
+    token: &'a str,
+    admin: &'a str,
+    org: &'a str,
+    other_team: &'a str,
+    workers: usize,
+    secs: f64,
+}
+
+impl Measured<'_> {
+    async fn print(&self, backend: impl std::fmt::Debug) -> anyhow::Result<()> {
+        let Measured {
+            server,
+            token,
+            admin,
+            org,
+            other_team,
+            workers,
+            secs,
+        } = *self;
+        let url = format!("{}/app/v1/entitlement", server.base);
+        let client = reqwest::Client::new();
+        let r = client.get(&url).bearer_auth(token).send().await?;
+        anyhow::ensure!(
+            r.status().is_success(),
+            "entitlement answered {}",
+            r.status()
+        );
+        let etag = r.headers()["etag"].to_str()?.to_owned();
+        let auth = format!("Authorization: Bearer {token}");
+        let health = format!("{}/healthz", server.base);
+        let secs = secs.max(1.0) as u64;
+        // An Org Admin editing another team's settings once a second: each edit moves the
+        // organization's version, so every cached answer of the organization is rebuilt.
+        let writer = |on: bool| {
+            let (client, base, org, admin) = (
+                client.clone(),
+                server.base.clone(),
+                org.to_owned(),
+                admin.to_owned(),
+            );
+            let other = other_team.to_owned();
+            tokio::spawn(async move {
+                if !on {
+                    return;
+                }
+                let mut flip = false;
+                loop {
+                    flip = !flip;
+                    let _ = client
+                        .patch(format!("{base}/api/v1/orgs/{org}/teams/{other}/settings"))
+                        .bearer_auth(&admin)
+                        .json(&json!({ "call_summary": flip }))
+                        .send()
+                        .await;
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            })
+        };
+        println!(
+            "\n{backend:?}, 20 policies, {workers} connections, {secs} s each, the server in its own process, {:?}:",
+            server.placement
+        );
+        println!(
+            "  {:<34} {:>10} {:>9} {:>9} {:>9} {:>12}",
+            "", "req/s", "vs healthz", "p50", "p99", "CPU µs/req"
+        );
+        for writes in [false, true] {
+            let w = writer(writes);
+            // Three rounds, the three routes in turn; each figure is the median round's.
+            let mut rounds: [Vec<Run>; 3] = Default::default();
+            for _ in 0..3 {
+                rounds[0].push(wrk(&server, &health, &[], workers, secs).await?);
+                rounds[1]
+                    .push(wrk(&server, &url, std::slice::from_ref(&auth), workers, secs).await?);
+                let headers = [auth.clone(), format!("If-None-Match: {etag}")];
+                rounds[2].push(wrk(&server, &url, &headers, workers, secs).await?);
+            }
+            w.abort();
+            let [base, ok, not_modified] = rounds.map(median);
+            let label = if writes { ", admin writing 1/s" } else { "" };
+            for (name, run) in [
+                (format!("GET /healthz{label}"), &base),
+                (format!("entitlement 200{label}"), &ok),
+                (format!("entitlement 304{label}"), &not_modified),
+            ] {
+                println!(
+                    "  {name:<34} {:>10.0} {:>9.2}× {:>9} {:>9} {:>12.1}{}",
+                    run.per_second,
+                    run.per_second / base.per_second,
+                    ms(run.p50),
+                    ms(run.p99),
+                    run.cpu_per_request.as_secs_f64() * 1e6,
+                    if run.errors > 0 {
+                        format!("  ({} errors)", run.errors)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
+        println!(
+            "  goals: 200 ≥ 0.8× and 304 ≥ 0.9× of /healthz; CPU per entitlement ≤ 2× /healthz's; p99 < 3 ms"
+        );
+        Ok(())
+    }
 }

@@ -18,19 +18,65 @@ fn server_binary() -> anyhow::Result<std::path::PathBuf> {
     Ok(path)
 }
 
+/// Where the server and the load generator run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Both anywhere on the machine's cores (wrk with two threads): they compete for every core.
+    Shared,
+    /// The server on core 0, wrk (one thread) on core 1, by `taskset`: neither steals the
+    /// other's core, so the figures are the server's and vary less from run to run. The
+    /// database server (PostgreSQL) is not pinned.
+    Pinned,
+}
+
+impl Placement {
+    /// The placements this machine can run: pinned needs two cores and `taskset`.
+    pub fn available() -> Vec<Placement> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let taskset = Command::new("taskset")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if cores >= 2 && taskset {
+            vec![Placement::Shared, Placement::Pinned]
+        } else {
+            vec![Placement::Shared]
+        }
+    }
+
+    /// `program` to run on the given core when pinned, else as itself.
+    fn command(self, core: u8, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        match self {
+            Placement::Shared => Command::new(program),
+            Placement::Pinned => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", &core.to_string()]).arg(program);
+                c
+            }
+        }
+    }
+}
+
 /// The real server, serving `database_url` on a free loopback port.
 pub struct Server {
     child: Child,
     pub base: String,
+    pub placement: Placement,
 }
 
 impl Server {
-    pub async fn start(database_url: &str, dir: &std::path::Path) -> anyhow::Result<Server> {
+    pub async fn start(
+        database_url: &str,
+        dir: &std::path::Path,
+        placement: Placement,
+    ) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let log = std::fs::File::create(dir.join("server.log"))?;
-        let child = Command::new(server_binary()?)
+        // `taskset` execs the server, so the child's id is the server's.
+        let child = placement
+            .command(0, server_binary()?)
             .args(["--database-url", database_url, "--mail"])
             .arg(format!("file:{}", dir.join("server-mail.jsonl").display()))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -42,7 +88,11 @@ impl Server {
         let client = reqwest::Client::new();
         for _ in 0..200 {
             if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                return Ok(Server { child, base });
+                return Ok(Server {
+                    child,
+                    base,
+                    placement,
+                });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -98,9 +148,13 @@ pub async fn wrk(
     connections: usize,
     secs: u64,
 ) -> anyhow::Result<Run> {
-    let mut cmd = tokio::process::Command::new("wrk");
+    let threads = match server.placement {
+        Placement::Shared => "-t2",
+        Placement::Pinned => "-t1",
+    };
+    let mut cmd = tokio::process::Command::from(server.placement.command(1, "wrk"));
     cmd.args([
-        "-t2",
+        threads,
         &format!("-c{connections}"),
         &format!("-d{secs}s"),
         "--latency",

@@ -9,7 +9,7 @@ use switchboard_service::demo::{self, DEMO_ADMIN};
 use switchboard_service::users::UserQuery;
 use switchboard_service::{Config, OrgCaller, ServiceError, Services, mail::Mailer};
 use switchboard_store::{Store, now_ms};
-use switchboard_web::AppState;
+use switchboard_web::{AppState, Shared};
 
 pub fn svc(e: ServiceError) -> anyhow::Error {
     anyhow!("{e}")
@@ -112,11 +112,11 @@ impl Rig {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let state = AppState {
+        let state = AppState::new(Shared {
             services: services.clone(),
             operator_token: None,
             public_url: None,
-        };
+        });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(switchboard_web::serve(listener, state, async {
             let _ = stopped.await;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use switchboard_service::mail::Mailer;
 use switchboard_service::{Config, Services};
 use switchboard_store::Store;
-use switchboard_web::AppState;
+use switchboard_web::{AppState, Shared};
 
 /// A typed id from an id the API answered with (tests reach into the store with these).
 pub fn typed<T: TryFrom<String>>(id: &str) -> T
@@ -172,11 +172,11 @@ impl TestApp {
             ..config
         };
         let services = Services::new(store.clone(), mailer, config);
-        let state = AppState {
+        let state = AppState::new(Shared {
             services: services.clone(),
             operator_token: Some(OPERATOR_TOKEN.into()),
             public_url: None,
-        };
+        });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             switchboard_web::serve(listener, state, async {

@@ -15,6 +15,10 @@ use switchboard_store::apps::AppTokenRow;
 /// Answers kept at most (a bound on memory, not a freshness rule): the least recently used go.
 const CACHE_CAPACITY: usize = 200_000;
 
+/// Rebuilds run one at a time per stripe of token hashes: enough stripes that unrelated tokens
+/// rarely wait on each other, few enough to be a fixed array.
+const REBUILD_STRIPES: usize = 256;
+
 /// A built entitlement answer: the JSON body (shared, so answering copies no bytes) and its
 /// strong ETag.
 #[derive(Debug)]
@@ -68,6 +72,7 @@ pub(super) struct Cached {
 #[derive(Clone)]
 pub struct EntitlementCache {
     answers: Arc<quick_cache::sync::Cache<String, Arc<Cached>>>,
+    rebuilds: Arc<[tokio::sync::Mutex<()>]>,
     pub(crate) versions: VersionWatch,
 }
 
@@ -75,6 +80,9 @@ impl EntitlementCache {
     pub fn new(versions: VersionWatch) -> Self {
         Self {
             answers: Arc::new(quick_cache::sync::Cache::new(CACHE_CAPACITY)),
+            rebuilds: (0..REBUILD_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
             versions,
         }
     }
@@ -94,6 +102,15 @@ impl EntitlementCache {
         let found = self.answers.get(hash);
         if found.is_some() { &HIT } else { &MISS }.increment(1);
         found
+    }
+
+    /// The turn to rebuild this token's answer: held while rebuilding, so the requests that
+    /// queue behind it find the new answer instead of rebuilding it again.
+    pub(super) async fn rebuild_turn(&self, hash: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = hash.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        });
+        self.rebuilds[stripe % REBUILD_STRIPES].lock().await
     }
 
     pub(super) fn put(&self, hash: String, cached: Cached) {

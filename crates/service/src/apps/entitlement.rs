@@ -19,15 +19,16 @@ impl Services {
     /// version has not moved since it was built. A known token costs one batched version read.
     pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<EntitlementAnswer>> {
         let hash = app_token_hash(token);
-        self.entitlements.versions.start(&self.store);
-        if let Some(cached) = self.entitlements.get(&hash)
-            && cached.token.expires_at > now_ms()
-            && let Some(org) = &cached.token.org_id
-            && self.entitlements.version(&self.store, org).await? == Some(cached.version)
-        {
-            return cached.answer.clone().map_err(|r| r.error());
+        if let Some(kept) = self.kept_entitlement(&hash).await? {
+            return kept;
         }
-        // Unknown token, or the organization changed: read the token again and rebuild.
+        // Unknown token, or the organization changed: read the token again and rebuild — one
+        // request per token at a time; those that queued meanwhile take its answer (after an
+        // admin's write, 32 connections of one app rebuild once, not 32 times at once).
+        let _turn = self.entitlements.rebuild_turn(&hash).await;
+        if let Some(kept) = self.kept_entitlement(&hash).await? {
+            return kept;
+        }
         let row = {
             let mut c = self.store.read().await?;
             store::app_token(&mut c, &hash, now_ms()).await?
@@ -68,6 +69,21 @@ impl Services {
             }
         }
         answer
+    }
+
+    /// The kept answer (or refusal) for a token hash, if the organization's version still holds.
+    async fn kept_entitlement(
+        &self,
+        hash: &str,
+    ) -> ServiceResult<Option<ServiceResult<Arc<EntitlementAnswer>>>> {
+        if let Some(cached) = self.entitlements.get(hash)
+            && cached.token.expires_at > now_ms()
+            && let Some(org) = &cached.token.org_id
+            && self.entitlements.version(&self.store, org).await? == Some(cached.version)
+        {
+            return Ok(Some(cached.answer.clone().map_err(|r| r.error())));
+        }
+        Ok(None)
     }
 
     pub(crate) async fn build_entitlement(

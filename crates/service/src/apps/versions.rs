@@ -77,7 +77,11 @@ impl VersionWatch {
         self.start(store);
         let now = self.now_us();
         if let Some(e) = self.0.known.read().expect("not poisoned").get(org) {
-            e.used_us.store(now, Ordering::Relaxed);
+            // Written at most once a second: a store per request would bounce the entry's cache
+            // line between the worker threads.
+            if e.used_us.load(Ordering::Relaxed) + 1_000_000 < now {
+                e.used_us.store(now, Ordering::Relaxed);
+            }
             let as_of = e.as_of_us.load(Ordering::Acquire);
             if as_of > 0 && now < as_of + self.bound().as_micros() as u64 {
                 return Ok(Some(e.version.load(Ordering::Acquire)));
