@@ -51,7 +51,7 @@ enum Command {
         teams: usize,
         #[arg(long, default_value_t = 32)]
         workers: usize,
-        #[arg(long, default_value_t = 5.0)]
+        #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
     /// App-access toggles (seat-checked durable writes) against /healthz of the same server.

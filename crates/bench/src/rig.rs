@@ -209,6 +209,44 @@ impl Rig {
         Ok(agents)
     }
 
+    /// An app token of a user in several teams who has not chosen one (its entitlement is a 409).
+    pub async fn undecided_agent(&self) -> anyhow::Result<String> {
+        let page = self
+            .services
+            .list_users(
+                &self.caller,
+                &UserQuery {
+                    limit: Some(200),
+                    org_role: Some(switchboard_service::users::OrgRoleFilter::None),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(svc)?;
+        let u = page
+            .items
+            .iter()
+            .find(|u| u.memberships.len() > 1)
+            .ok_or_else(|| anyhow!("a user in several teams"))?;
+        self.services
+            .start_sign_in(&u.email, LOOPBACK)
+            .await
+            .map_err(svc)?;
+        self.services.deliver_mail().await.map_err(svc)?;
+        let verify = switchboard_service::apps::AppVerify {
+            email: u.email.clone(),
+            code: self.last_code()?,
+            team_id: None,
+        };
+        let session = self
+            .services
+            .app_verify(verify, LOOPBACK)
+            .await
+            .map_err(svc)?;
+        anyhow::ensure!(session.team_id.is_none(), "the user chose no team");
+        Ok(session.token)
+    }
+
     pub fn last_code(&self) -> anyhow::Result<String> {
         newest_code(&self.dir)
     }

@@ -265,6 +265,7 @@ impl Write {
         // versions are current as of now, when nothing after them can have committed yet.
         let as_of = self.versions.clock();
         self.tx.commit().await?;
+        self.versions.count_commit();
         for (org, version) in &self.moved {
             self.versions.committed(org, *version, as_of);
         }

@@ -1,10 +1,11 @@
 //! R19 across instances: a change made on one instance is applied by every other within the
 //! freshness bound (100 ms with the default 50 ms poll) — through PostgreSQL's notifications, and
-//! through the poll alone when notifications are off or lost (the listening connection killed).
+//! through the poll alone when notifications are off or lost (the listening connection killed),
+//! and for a refusal kept without a version (a token in no team yet, until a team is chosen).
 //! Each change is timed from the writer's answer to the first answer of the other instance that
 //! shows it, over many changes; the worst must be under the bound.
 
-use crate::apps::entitlement;
+use crate::apps::{app_sign_in, entitlement};
 use crate::db_tests;
 use crate::helpers::{Org, Resp, TestApp};
 use serde_json::json;
@@ -130,6 +131,54 @@ async fn r19_the_poll_keeps_the_bound_when_notifications_are_lost(app: TestApp) 
     assert!(worst < BOUND, "worst {worst:?} over the bound");
 }
 
+/// A token in no team yet gets a 409 that is kept without an organization version: choosing a
+/// team applies at once on the instance that took the choice, and within the bound on another.
+async fn r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound(app: TestApp) {
+    let org = app.established_org(30).await;
+    app.put(
+        &org.path(&format!(
+            "/subscriptions/{}/teams/{}",
+            org.subscription, org.second_team
+        )),
+        &org.admin,
+        json!({}),
+    )
+    .await
+    .ok();
+    let b = app.second_instance().await;
+    let mut seen = Vec::new();
+    for i in 0..10 {
+        let email = format!("undecided{i}@example.com");
+        for team in [&org.initial_team, &org.second_team] {
+            app.add_users(&org.id, &org.admin, team, "member", &[&email], Some(true))
+                .await
+                .ok();
+        }
+        let s = app_sign_in(&app, &email, None).await;
+        let token = s.ok()["token"].as_str().unwrap().to_owned();
+        // Both instances answer (and keep) the refusal.
+        for instance in [&app, &b] {
+            entitlement(instance, &token, None)
+                .await
+                .problem(409, "team_choice_required");
+        }
+        app.post(
+            &format!("/app/v1/teams/{}/select", org.second_team),
+            &token,
+            json!({}),
+        )
+        .await
+        .ok();
+        let t0 = Instant::now();
+        assert_eq!(entitlement(&app, &token, None).await.ok()["team"]["id"], org.second_team.as_str());
+        eventually(&b, &token, None, |r| r.status == 200).await;
+        seen.push(t0.elapsed());
+    }
+    seen.sort();
+    let worst = report(&format!("{} team choices across instances", app.backend()), &seen);
+    assert!(worst < BOUND, "worst {worst:?} over the bound");
+}
+
 /// Terminates every listening connection (waiting up to 2 s for one to exist); how many.
 async fn kill_listeners(app: &TestApp) -> i64 {
     let t0 = Instant::now();
@@ -153,4 +202,5 @@ async fn kill_listeners(app: &TestApp) -> i64 {
 db_tests!(
     r19_every_instance_applies_a_change_within_the_bound,
     r19_the_poll_keeps_the_bound_when_notifications_are_lost,
+    r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound,
 );

@@ -61,11 +61,24 @@ impl Refusal {
     }
 }
 
-/// One cached answer (or refusal): the token it is for, the organization version it was built at.
+/// One cached answer (or refusal): the token it is for, and how long it holds.
 pub(super) struct Cached {
     pub token: AppTokenRow,
-    pub version: i64,
+    pub holds: Holds,
     pub answer: Result<Arc<EntitlementAnswer>, Refusal>,
+}
+
+/// How long a kept answer holds.
+pub(super) enum Holds {
+    /// While the token's organization is at this version.
+    AtVersion(i64),
+    /// A token in no organization yet: until `deadline` (the freshness bound after the read
+    /// began), and only while this instance has committed nothing since (`commits`), so its own
+    /// writes — choosing a team, removing the user — apply at once.
+    Until {
+        deadline: std::time::Instant,
+        commits: u64,
+    },
 }
 
 /// Answers per app token hash, and the organization versions they are checked against.

@@ -1,6 +1,6 @@
 //! The entitlement answer: may this app run, with which settings — from the cache while the organization's version holds.
 
-use super::cache::{Cached, EntitlementAnswer, Refusal};
+use super::cache::{Cached, EntitlementAnswer, Holds, Refusal};
 use super::{app_token_hash, unauthenticated};
 use crate::ProblemCode;
 use crate::settings::effective_settings;
@@ -8,6 +8,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use std::time::Instant;
 use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::settings::Source;
@@ -29,6 +30,8 @@ impl Services {
         if let Some(kept) = self.kept_entitlement(&hash).await? {
             return kept;
         }
+        // Before the read: a refusal kept without a version holds from here (see `Holds::Until`).
+        let (asked, commits) = (Instant::now(), self.entitlements.versions.commits());
         let row = {
             let mut c = self.store.read().await?;
             store::app_token(&mut c, &hash, now_ms()).await?
@@ -44,9 +47,23 @@ impl Services {
             )
         };
         let (Some(org), Some(version)) = (row.org_id.clone(), row.org_version) else {
-            // No organization yet: nothing whose version could tell when to ask again.
-            self.entitlements.forget(&hash);
-            return Err(choose());
+            // No organization yet (a user in several teams who hasn't chosen one): no version
+            // tells when to ask again, so the refusal is kept for the freshness bound, and only
+            // while this instance commits nothing (choosing a team here applies at once).
+            let refusal = choose();
+            let holds = Holds::Until {
+                deadline: asked + self.entitlements.versions.bound(),
+                commits,
+            };
+            self.entitlements.put(
+                hash,
+                Cached {
+                    token: row,
+                    holds,
+                    answer: Err(Refusal::of(&refusal).expect("a conflict is kept")),
+                },
+            );
+            return Err(refusal);
         };
         self.entitlements.versions.advance(&org, version);
         let answer = match &row.team_id {
@@ -62,7 +79,7 @@ impl Services {
                     hash,
                     Cached {
                         token: row,
-                        version,
+                        holds: Holds::AtVersion(version),
                         answer: kept,
                     },
                 );
@@ -71,19 +88,27 @@ impl Services {
         answer
     }
 
-    /// The kept answer (or refusal) for a token hash, if the organization's version still holds.
+    /// The kept answer (or refusal) for a token hash, if it still holds.
     async fn kept_entitlement(
         &self,
         hash: &str,
     ) -> ServiceResult<Option<ServiceResult<Arc<EntitlementAnswer>>>> {
-        if let Some(cached) = self.entitlements.get(hash)
-            && cached.token.expires_at > now_ms()
-            && let Some(org) = &cached.token.org_id
-            && self.entitlements.version(&self.store, org).await? == Some(cached.version)
-        {
-            return Ok(Some(cached.answer.clone().map_err(|r| r.error())));
+        let Some(cached) = self.entitlements.get(hash) else {
+            return Ok(None);
+        };
+        if cached.token.expires_at <= now_ms() {
+            return Ok(None);
         }
-        Ok(None)
+        let holds = match (&cached.holds, &cached.token.org_id) {
+            (Holds::AtVersion(v), Some(org)) => {
+                self.entitlements.version(&self.store, org).await? == Some(*v)
+            }
+            (Holds::AtVersion(_), None) => false,
+            (Holds::Until { deadline, commits }, _) => {
+                Instant::now() < *deadline && self.entitlements.versions.commits() == *commits
+            }
+        };
+        Ok(holds.then(|| cached.answer.clone().map_err(|r| r.error())))
     }
 
     pub(crate) async fn build_entitlement(

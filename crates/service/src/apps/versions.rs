@@ -48,6 +48,8 @@ struct Inner {
     reader: tokio::sync::OnceCell<VersionReader>,
     /// Wakes the poller early (a lost notification).
     poll_now: Arc<tokio::sync::Notify>,
+    /// This instance's commits so far, of any organization ([`VersionWatch::commits`]).
+    commits: AtomicU64,
 }
 
 /// Organizations nobody asked about for this long are no longer kept (nor polled).
@@ -63,6 +65,7 @@ impl VersionWatch {
             started: std::sync::Once::new(),
             reader: Default::default(),
             poll_now: Default::default(),
+            commits: AtomicU64::new(0),
         }))
     }
 
@@ -105,6 +108,17 @@ impl VersionWatch {
     /// Now, on the watch's clock (for [`VersionWatch::committed`]).
     pub fn clock(&self) -> u64 {
         self.now_us()
+    }
+
+    /// How many writes this instance has committed: what is kept without a version holds only
+    /// while this stays the same.
+    pub fn commits(&self) -> u64 {
+        self.0.commits.load(Ordering::Acquire)
+    }
+
+    /// Counts a commit of this instance's (after it is durable).
+    pub fn count_commit(&self) {
+        self.0.commits.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Notes a version this instance's own write committed; `as_of` is a moment before the
