@@ -72,8 +72,8 @@ pub(super) struct Cached {
 pub(super) enum Holds {
     /// While the token's organization is at this version.
     AtVersion(i64),
-    /// A token in no organization yet: until `deadline` (the freshness bound after the read
-    /// began), and only while this instance has committed nothing since (`commits`), so its own
+    /// A token in no organization yet: until `deadline` (one poll interval, half the freshness
+    /// bound, after the read began), and only while this instance has committed nothing since (`commits`), so its own
     /// writes — choosing a team, removing the user — apply at once.
     Until {
         deadline: std::time::Instant,

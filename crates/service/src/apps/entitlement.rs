@@ -27,6 +27,8 @@ impl Services {
         // request per token at a time; those that queued meanwhile take its answer (after an
         // admin's write, 32 connections of one app rebuild once, not 32 times at once).
         let _turn = self.entitlements.rebuild_turn(&hash).await;
+        // The watch's poll (and listener) start with the first token this instance serves.
+        self.entitlements.versions.start(&self.store);
         if let Some(kept) = self.kept_entitlement(&hash).await? {
             return kept;
         }
@@ -48,11 +50,12 @@ impl Services {
         };
         let (Some(org), Some(version)) = (row.org_id.clone(), row.org_version) else {
             // No organization yet (a user in several teams who hasn't chosen one): no version
-            // tells when to ask again, so the refusal is kept for the freshness bound, and only
-            // while this instance commits nothing (choosing a team here applies at once).
+            // tells when to ask again, so the refusal is kept for one poll interval (half the
+            // freshness bound, leaving the rest for the request that reads it), and only while
+            // this instance commits nothing (choosing a team here applies at once).
             let refusal = choose();
             let holds = Holds::Until {
-                deadline: asked + self.entitlements.versions.bound(),
+                deadline: asked + self.entitlements.versions.poll_interval(),
                 commits,
             };
             self.entitlements.put(

@@ -74,6 +74,11 @@ impl VersionWatch {
         self.0.poll * 2
     }
 
+    /// The poll interval: half the bound.
+    pub fn poll_interval(&self) -> Duration {
+        self.0.poll
+    }
+
     /// The organization's version: from memory while it was confirmed current less than the
     /// bound ago, else read from the database.
     pub async fn version(&self, store: &Store, org: &OrgId) -> ServiceResult<Option<i64>> {
