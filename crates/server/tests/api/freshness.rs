@@ -170,13 +170,52 @@ async fn r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound(a
         .await
         .ok();
         let t0 = Instant::now();
-        assert_eq!(entitlement(&app, &token, None).await.ok()["team"]["id"], org.second_team.as_str());
+        assert_eq!(
+            entitlement(&app, &token, None).await.ok()["team"]["id"],
+            org.second_team.as_str()
+        );
         eventually(&b, &token, None, |r| r.status == 200).await;
         seen.push(t0.elapsed());
     }
     seen.sort();
-    let worst = report(&format!("{} team choices across instances", app.backend()), &seen);
+    let worst = report(
+        &format!("{} team choices across instances", app.backend()),
+        &seen,
+    );
     assert!(worst < BOUND, "worst {worst:?} over the bound");
+}
+
+/// After a change, an app's concurrent requests rebuild its answer once, not once each: the
+/// others wait for that rebuild and answer from it.
+async fn r19_a_change_rebuilds_an_apps_answer_once_however_many_ask(app: TestApp) {
+    let org = app.established_org(10).await;
+    let token = agent(&app, &org).await;
+    entitlement(&app, &token, None).await.ok();
+    let path = org.path(&format!("/teams/{}/settings", org.initial_team));
+    for want in [true, false, true] {
+        let before = rebuilds(&app).await;
+        app.patch(&path, &org.admin, json!({ "agent_assist": want }))
+            .await
+            .ok();
+        let asks = (0..32).map(|_| entitlement(&app, &token, None));
+        for r in futures::future::join_all(asks).await {
+            assert_eq!(r.ok()["settings"]["agent_assist"], want);
+        }
+        assert_eq!(
+            rebuilds(&app).await - before,
+            1,
+            "one rebuild for 32 requests"
+        );
+    }
+}
+
+/// `entitlement_rebuilds_total` from the instance's metrics (0 before the first).
+async fn rebuilds(app: &TestApp) -> u64 {
+    let m = app.call(reqwest::Method::GET, "/metrics", None, None).await;
+    m.text
+        .lines()
+        .find_map(|l| l.strip_prefix("entitlement_rebuilds_total "))
+        .map_or(0, |n| n.trim().parse().expect("a count"))
 }
 
 /// Terminates every listening connection (waiting up to 2 s for one to exist); how many.
@@ -203,4 +242,5 @@ db_tests!(
     r19_every_instance_applies_a_change_within_the_bound,
     r19_the_poll_keeps_the_bound_when_notifications_are_lost,
     r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound,
+    r19_a_change_rebuilds_an_apps_answer_once_however_many_ask,
 );

@@ -117,6 +117,13 @@ impl EntitlementCache {
         found
     }
 
+    /// Counts a rebuild (a token read again from the database): `entitlement_rebuilds_total`.
+    pub(super) fn count_rebuild(&self) {
+        static REBUILDS: LazyLock<metrics::Counter> =
+            LazyLock::new(|| metrics::counter!("entitlement_rebuilds_total"));
+        REBUILDS.increment(1);
+    }
+
     /// The turn to rebuild this token's answer: held while rebuilding, so the requests that
     /// queue behind it find the new answer instead of rebuilding it again.
     pub(super) async fn rebuild_turn(&self, hash: &str) -> tokio::sync::MutexGuard<'_, ()> {

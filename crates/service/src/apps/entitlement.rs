@@ -32,6 +32,7 @@ impl Services {
         if let Some(kept) = self.kept_entitlement(&hash).await? {
             return kept;
         }
+        self.entitlements.count_rebuild();
         // Before the read: a refusal kept without a version holds from here (see `Holds::Until`).
         let (asked, commits) = (Instant::now(), self.entitlements.versions.commits());
         let row = {
