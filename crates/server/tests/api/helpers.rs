@@ -273,14 +273,23 @@ impl TestApp {
             .collect()
     }
 
-    /// The newest sign-in code mailed to `email`.
+    /// The newest sign-in code mailed to `email`. Waits up to 5 s: the instance's own delivery
+    /// worker may hold the message (claimed, not yet written) when the test delivers.
     pub async fn last_code(&self, email: &str) -> Option<String> {
-        self.mails()
-            .await
-            .into_iter()
-            .rev()
-            .find(|m| m["to"] == email)
-            .and_then(|m| m["code"].as_str().map(str::to_owned))
+        let t0 = std::time::Instant::now();
+        loop {
+            let code = self
+                .mails()
+                .await
+                .into_iter()
+                .rev()
+                .find(|m| m["to"] == email)
+                .and_then(|m| m["code"].as_str().map(str::to_owned));
+            if code.is_some() || t0.elapsed() > std::time::Duration::from_secs(5) {
+                return code;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// Signs in by email code and returns the session token.
