@@ -3,6 +3,7 @@
 //! are a binary of their own (`crates/bench`).
 
 mod cli;
+mod logs;
 
 use anyhow::Context;
 use clap::Parser;
@@ -41,19 +42,6 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// Where log lines go: stderr, written without Rust's process-wide stderr lock. Each line is
-/// formatted whole and then written by one `write` call, which the kernel keeps whole (one file
-/// offset for the file; atomic up to 4 KiB for a pipe); the lock only made the workers queue
-/// behind each other's writes — measured, the access log's largest cost under load.
-fn log_writer() -> tracing_subscriber::fmt::writer::BoxMakeWriter {
-    use std::os::fd::AsFd;
-    use tracing_subscriber::fmt::writer::BoxMakeWriter;
-    match std::io::stderr().as_fd().try_clone_to_owned() {
-        Ok(fd) => BoxMakeWriter::new(std::sync::Arc::new(std::fs::File::from(fd))),
-        Err(_) => BoxMakeWriter::new(std::io::stderr),
-    }
-}
-
 async fn run() -> anyhow::Result<()> {
     // Structured log lines on stderr: key=value for people, or one JSON object per line with
     // SWITCHBOARD_LOG_FORMAT=json for log collectors. Level filter from RUST_LOG. Written by the
@@ -62,7 +50,8 @@ async fn run() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn".into());
     let logs = tracing_subscriber::fmt()
-        .with_writer(log_writer())
+        .with_writer(logs::writer())
+        .with_timer(logs::Clock)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(filter);
     if std::env::var("SWITCHBOARD_LOG_FORMAT").is_ok_and(|f| f == "json") {
