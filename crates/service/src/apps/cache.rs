@@ -81,10 +81,13 @@ pub(super) enum Holds {
     },
 }
 
-/// Answers per app token hash, and the organization versions they are checked against.
+/// A token's SHA-256: the cache's key (the hex the database keeps is made only on a miss).
+pub(super) type TokenKey = [u8; 32];
+
+/// Answers per app token, and the organization versions they are checked against.
 #[derive(Clone)]
 pub struct EntitlementCache {
-    answers: Arc<quick_cache::sync::Cache<String, Arc<Cached>>>,
+    answers: Arc<quick_cache::sync::Cache<TokenKey, Arc<Cached>>>,
     rebuilds: Arc<[tokio::sync::Mutex<()>]>,
     pub(crate) versions: VersionWatch,
 }
@@ -103,7 +106,7 @@ impl EntitlementCache {
 
 impl EntitlementCache {
     /// The cached answer for a token hash, counted as a hit or a miss.
-    pub(super) fn get(&self, hash: &str) -> Option<Arc<Cached>> {
+    pub(super) fn get(&self, key: &TokenKey) -> Option<Arc<Cached>> {
         // The counters' handles, registered once: a labelled lookup per request would cost more
         // than the cache lookup it counts.
         static HIT: LazyLock<metrics::Counter> = LazyLock::new(
@@ -112,7 +115,7 @@ impl EntitlementCache {
         static MISS: LazyLock<metrics::Counter> = LazyLock::new(
             || metrics::counter!("entitlement_cache_lookups_total", "outcome" => "miss"),
         );
-        let found = self.answers.get(hash);
+        let found = self.answers.get(key);
         if found.is_some() { &HIT } else { &MISS }.increment(1);
         found
     }
@@ -126,19 +129,18 @@ impl EntitlementCache {
 
     /// The turn to rebuild this token's answer: held while rebuilding, so the requests that
     /// queue behind it find the new answer instead of rebuilding it again.
-    pub(super) async fn rebuild_turn(&self, hash: &str) -> tokio::sync::MutexGuard<'_, ()> {
-        let stripe = hash.bytes().fold(0usize, |h, b| {
-            h.wrapping_mul(31).wrapping_add(usize::from(b))
-        });
+    pub(super) async fn rebuild_turn(&self, key: &TokenKey) -> tokio::sync::MutexGuard<'_, ()> {
+        // A digest's bytes are uniform: two of them pick the stripe.
+        let stripe = usize::from(u16::from_le_bytes([key[0], key[1]]));
         self.rebuilds[stripe % REBUILD_STRIPES].lock().await
     }
 
-    pub(super) fn put(&self, hash: String, cached: Cached) {
-        self.answers.insert(hash, Arc::new(cached));
+    pub(super) fn put(&self, key: TokenKey, cached: Cached) {
+        self.answers.insert(key, Arc::new(cached));
     }
 
-    pub(super) fn forget(&self, hash: &str) {
-        self.answers.remove(hash);
+    pub(super) fn forget(&self, key: &TokenKey) {
+        self.answers.remove(key);
     }
 
     /// The organization's version, never older than the watch's bound.

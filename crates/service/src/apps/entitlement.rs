@@ -1,7 +1,7 @@
 //! The entitlement answer: may this app run, with which settings — from the cache while the organization's version holds.
 
-use super::cache::{Cached, EntitlementAnswer, Holds, Refusal};
-use super::{app_token_hash, unauthenticated};
+use super::cache::{Cached, EntitlementAnswer, Holds, Refusal, TokenKey};
+use super::{app_token_digest, unauthenticated};
 use crate::ProblemCode;
 use crate::settings::effective_settings;
 use crate::{ServiceError, ServiceResult, Services};
@@ -19,17 +19,18 @@ impl Services {
     /// The entitlement answer for an app or device token, from the cache when the organization's
     /// version has not moved since it was built. A known token costs one batched version read.
     pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<EntitlementAnswer>> {
-        let hash = app_token_hash(token);
-        if let Some(kept) = self.kept_entitlement(&hash).await? {
+        // The cache is keyed by the token's digest; the database by its hex (made on a miss only).
+        let key = app_token_digest(token);
+        if let Some(kept) = self.kept_entitlement(&key).await? {
             return kept;
         }
         // Unknown token, or the organization changed: read the token again and rebuild — one
         // request per token at a time; those that queued meanwhile take its answer (after an
         // admin's write, 32 connections of one app rebuild once, not 32 times at once).
-        let _turn = self.entitlements.rebuild_turn(&hash).await;
+        let _turn = self.entitlements.rebuild_turn(&key).await;
         // The watch's poll (and listener) start with the first token this instance serves.
         self.entitlements.versions.start(&self.store);
-        if let Some(kept) = self.kept_entitlement(&hash).await? {
+        if let Some(kept) = self.kept_entitlement(&key).await? {
             return kept;
         }
         self.entitlements.count_rebuild();
@@ -37,10 +38,10 @@ impl Services {
         let (asked, commits) = (Instant::now(), self.entitlements.versions.commits());
         let row = {
             let mut c = self.store.read().await?;
-            store::app_token(&mut c, &hash, now_ms()).await?
+            store::app_token(&mut c, &hex::encode(key), now_ms()).await?
         };
         let Some(row) = row else {
-            self.entitlements.forget(&hash);
+            self.entitlements.forget(&key);
             return Err(unauthenticated());
         };
         let choose = || {
@@ -60,7 +61,7 @@ impl Services {
                 commits,
             };
             self.entitlements.put(
-                hash,
+                key,
                 Cached {
                     token: row,
                     holds,
@@ -76,11 +77,11 @@ impl Services {
         };
         // Answers and lasting refusals are kept until the organization's version moves.
         match answer.as_ref().map_err(Refusal::of) {
-            Err(None) => self.entitlements.forget(&hash),
+            Err(None) => self.entitlements.forget(&key),
             kept => {
                 let kept = kept.map(Arc::clone).map_err(|r| r.expect("matched above"));
                 self.entitlements.put(
-                    hash,
+                    key,
                     Cached {
                         token: row,
                         holds: Holds::AtVersion(version),
@@ -95,9 +96,9 @@ impl Services {
     /// The kept answer (or refusal) for a token hash, if it still holds.
     async fn kept_entitlement(
         &self,
-        hash: &str,
+        key: &TokenKey,
     ) -> ServiceResult<Option<ServiceResult<Arc<EntitlementAnswer>>>> {
-        let Some(cached) = self.entitlements.get(hash) else {
+        let Some(cached) = self.entitlements.get(key) else {
             return Ok(None);
         };
         if cached.token.expires_at <= now_ms() {

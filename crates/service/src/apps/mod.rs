@@ -30,12 +30,23 @@ pub use versions::VersionWatch;
 /// User app tokens live 90 days; device tokens until the device is removed (ten years).
 const USER_TOKEN_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
 const DEVICE_TOKEN_TTL_MS: i64 = 10 * 365 * 24 * 3600 * 1000;
-fn token_hash(kind: &str, token: &str) -> String {
+/// The SHA-256 of a secret of this kind (domain-separated by the kind).
+fn token_digest(kind: &str, token: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
     h.update([0]);
     h.update(token.as_bytes());
-    hex::encode(h.finalize())
+    h.finalize().into()
+}
+
+/// The digest in hex: what the database stores.
+fn token_hash(kind: &str, token: &str) -> String {
+    hex::encode(token_digest(kind, token))
+}
+
+/// An app token's digest: what the entitlement cache is keyed by.
+fn app_token_digest(token: &str) -> [u8; 32] {
+    token_digest("app", token)
 }
 
 fn app_token_hash(token: &str) -> String {
