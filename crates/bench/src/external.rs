@@ -30,14 +30,15 @@ pub enum Placement {
 }
 
 impl Placement {
-    /// The placements this machine can run: pinned needs two cores and `taskset`.
+    /// The placements this machine can run: pinned needs `taskset` and cores 0 and 1 allowed.
     pub fn available() -> Vec<Placement> {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let taskset = Command::new("taskset")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if cores >= 2 && taskset {
+        let allowed = |core: &str| {
+            Command::new("taskset")
+                .args(["-c", core, "true"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if allowed("0") && allowed("1") {
             vec![Placement::Shared, Placement::Pinned]
         } else {
             vec![Placement::Shared]

@@ -10,9 +10,10 @@ use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 /// Where log lines go: stderr, written without Rust's process-wide stderr lock. Each line is
-/// formatted whole and then written by one `write` call, which the kernel keeps whole (one file
-/// offset for the file; atomic up to 4 KiB for a pipe); the lock only made the workers queue
-/// behind each other's writes — measured, the access log's largest cost under load.
+/// formatted whole and then written by one `write` call, which the kernel keeps whole: on a file
+/// (one offset, moved under the kernel's lock), and on a pipe for lines up to 4 KiB (longer ones,
+/// and a panic message printed meanwhile, may interleave there). The lock only made the workers
+/// queue behind each other's writes — measured, the access log's largest cost under load.
 pub fn writer() -> BoxMakeWriter {
     use std::os::fd::AsFd;
     match std::io::stderr().as_fd().try_clone_to_owned() {

@@ -209,7 +209,9 @@ async fn r19_a_change_rebuilds_an_apps_answer_once_however_many_ask(app: TestApp
     }
 }
 
-/// `entitlement_rebuilds_total` from the instance's metrics (0 before the first).
+/// `entitlement_rebuilds_total` from the instance's metrics (0 before the first). The counter is
+/// the process's: exact under nextest (a process per test, as `scripts/test` runs the suite),
+/// shared with concurrent tests under plain `cargo test`.
 async fn rebuilds(app: &TestApp) -> u64 {
     let m = app.call(reqwest::Method::GET, "/metrics", None, None).await;
     m.text

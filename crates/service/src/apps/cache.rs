@@ -19,6 +19,10 @@ const CACHE_CAPACITY: usize = 200_000;
 /// rarely wait on each other, few enough to be a fixed array.
 const REBUILD_STRIPES: usize = 256;
 
+/// How long a request waits for its turn to rebuild before rebuilding on its own (a rebuild
+/// takes about a millisecond; waiting longer means the database is struggling).
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// A built entitlement answer: the JSON body (shared, so answering copies no bytes) and its
 /// strong ETag.
 #[derive(Debug)]
@@ -105,8 +109,8 @@ impl EntitlementCache {
 }
 
 impl EntitlementCache {
-    /// The cached answer for a token hash, counted as a hit or a miss.
-    pub(super) fn get(&self, key: &TokenKey) -> Option<Arc<Cached>> {
+    /// Counts a request's first look at the cache: answered from it (`hit`) or not (`miss`).
+    pub(super) fn count_lookup(&self, hit: bool) {
         // The counters' handles, registered once: a labelled lookup per request would cost more
         // than the cache lookup it counts.
         static HIT: LazyLock<metrics::Counter> = LazyLock::new(
@@ -115,9 +119,12 @@ impl EntitlementCache {
         static MISS: LazyLock<metrics::Counter> = LazyLock::new(
             || metrics::counter!("entitlement_cache_lookups_total", "outcome" => "miss"),
         );
-        let found = self.answers.get(key);
-        if found.is_some() { &HIT } else { &MISS }.increment(1);
-        found
+        if hit { &HIT } else { &MISS }.increment(1);
+    }
+
+    /// The kept answer for a token, if any (whether it still holds is the caller's to check).
+    pub(super) fn get(&self, key: &TokenKey) -> Option<Arc<Cached>> {
+        self.answers.get(key)
     }
 
     /// Counts a rebuild (a token read again from the database): `entitlement_rebuilds_total`.
@@ -128,11 +135,19 @@ impl EntitlementCache {
     }
 
     /// The turn to rebuild this token's answer: held while rebuilding, so the requests that
-    /// queue behind it find the new answer instead of rebuilding it again.
-    pub(super) async fn rebuild_turn(&self, key: &TokenKey) -> tokio::sync::MutexGuard<'_, ()> {
+    /// queue behind it find the new answer instead of rebuilding it again. Waited for at most
+    /// [`TURN_WAIT`]: when the database is slow, a request stops queueing behind others and
+    /// rebuilds on its own (`None`), so the requests of one stripe never wait for one another's
+    /// timeouts in turn.
+    pub(super) async fn rebuild_turn(
+        &self,
+        key: &TokenKey,
+    ) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         // A digest's bytes are uniform: two of them pick the stripe.
         let stripe = usize::from(u16::from_le_bytes([key[0], key[1]]));
-        self.rebuilds[stripe % REBUILD_STRIPES].lock().await
+        tokio::time::timeout(TURN_WAIT, self.rebuilds[stripe % REBUILD_STRIPES].lock())
+            .await
+            .ok()
     }
 
     pub(super) fn put(&self, key: TokenKey, cached: Cached) {

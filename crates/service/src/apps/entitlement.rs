@@ -21,12 +21,14 @@ impl Services {
     pub async fn entitlement(&self, token: &str) -> ServiceResult<Arc<EntitlementAnswer>> {
         // The cache is keyed by the token's digest; the database by its hex (made on a miss only).
         let key = app_token_digest(token);
-        if let Some(kept) = self.kept_entitlement(&key).await? {
+        let kept = self.kept_entitlement(&key).await?;
+        self.entitlements.count_lookup(kept.is_some());
+        if let Some(kept) = kept {
             return kept;
         }
         // Unknown token, or the organization changed: read the token again and rebuild — one
-        // request per token at a time; those that queued meanwhile take its answer (after an
-        // admin's write, 32 connections of one app rebuild once, not 32 times at once).
+        // request per token at a time; those that queued meanwhile take its answer when it is
+        // kept (after an admin's write, 32 connections of one app rebuild once, not 32 times).
         let _turn = self.entitlements.rebuild_turn(&key).await;
         // The watch's poll (and listener) start with the first token this instance serves.
         self.entitlements.versions.start(&self.store);
