@@ -95,7 +95,7 @@ impl Services {
         answer
     }
 
-    /// The kept answer (or refusal) for a token hash, if it still holds.
+    /// The kept answer (or refusal) for a token, if it still holds.
     async fn kept_entitlement(
         &self,
         key: &TokenKey,
