@@ -159,46 +159,62 @@ impl Rig {
         })
     }
 
-    /// `n` agents with app access (not admins), each signed in to the app: their app tokens,
-    /// user ids and the teams the tokens are bound to.
-    pub async fn agents(&self, n: usize) -> anyhow::Result<Vec<Agent>> {
+    /// Up to 200 users with no org role (agents), optionally only those with app access.
+    async fn plain_users(
+        &self,
+        app_access: Option<bool>,
+    ) -> anyhow::Result<Vec<switchboard_service::views::UserView>> {
         let page = self
             .services
             .list_users(
                 &self.caller,
                 &UserQuery {
                     limit: Some(200),
-                    app_access: Some(true),
+                    app_access,
                     org_role: Some(switchboard_service::users::OrgRoleFilter::None),
                     ..Default::default()
                 },
             )
             .await
             .map_err(svc)?;
+        Ok(page.items)
+    }
+
+    /// Signs `email` in to the app with a mailed code, in `team` or (None) in no team yet.
+    async fn app_sign_in(
+        &self,
+        email: &str,
+        team: Option<String>,
+    ) -> anyhow::Result<switchboard_service::apps::AppSession> {
+        self.services
+            .start_sign_in(email, LOOPBACK)
+            .await
+            .map_err(svc)?;
+        self.services.deliver_mail().await.map_err(svc)?;
+        let verify = switchboard_service::apps::AppVerify {
+            email: email.to_owned(),
+            code: self.last_code()?,
+            team_id: team,
+        };
+        self.services
+            .app_verify(verify, LOOPBACK)
+            .await
+            .map_err(svc)
+    }
+
+    /// `n` agents with app access (not admins), each signed in to the app: their app tokens,
+    /// user ids and the teams the tokens are bound to.
+    pub async fn agents(&self, n: usize) -> anyhow::Result<Vec<Agent>> {
+        let users = self.plain_users(Some(true)).await?;
         let mut agents = Vec::new();
-        for u in page.items.iter().take(n) {
+        for u in users.iter().take(n) {
             let team = u
                 .memberships
                 .iter()
                 .find(|m| m.app_access)
                 .map(|m| m.team_id.clone())
                 .ok_or_else(|| anyhow!("an agent with app access has a team"))?;
-            self.services
-                .start_sign_in(&u.email, LOOPBACK)
-                .await
-                .map_err(svc)?;
-            self.services.deliver_mail().await.map_err(svc)?;
-            let verify = switchboard_service::apps::AppVerify {
-                email: u.email.clone(),
-                code: self.last_code()?,
-                team_id: Some(team.clone()),
-            };
-            let token = self
-                .services
-                .app_verify(verify, LOOPBACK)
-                .await
-                .map_err(svc)?
-                .token;
+            let token = self.app_sign_in(&u.email, Some(team.clone())).await?.token;
             agents.push(Agent {
                 token,
                 user: u.id.clone(),
@@ -211,38 +227,12 @@ impl Rig {
 
     /// An app token of a user in several teams who has not chosen one (its entitlement is a 409).
     pub async fn undecided_agent(&self) -> anyhow::Result<String> {
-        let page = self
-            .services
-            .list_users(
-                &self.caller,
-                &UserQuery {
-                    limit: Some(200),
-                    org_role: Some(switchboard_service::users::OrgRoleFilter::None),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(svc)?;
-        let u = page
-            .items
+        let users = self.plain_users(None).await?;
+        let u = users
             .iter()
             .find(|u| u.memberships.len() > 1)
             .ok_or_else(|| anyhow!("a user in several teams"))?;
-        self.services
-            .start_sign_in(&u.email, LOOPBACK)
-            .await
-            .map_err(svc)?;
-        self.services.deliver_mail().await.map_err(svc)?;
-        let verify = switchboard_service::apps::AppVerify {
-            email: u.email.clone(),
-            code: self.last_code()?,
-            team_id: None,
-        };
-        let session = self
-            .services
-            .app_verify(verify, LOOPBACK)
-            .await
-            .map_err(svc)?;
+        let session = self.app_sign_in(&u.email, None).await?;
         anyhow::ensure!(session.team_id.is_none(), "the user chose no team");
         Ok(session.token)
     }
