@@ -287,16 +287,7 @@ async fn entitlement_etag_moves_only_when_the_subjects_answer_does(app: TestApp)
 
 async fn users_in_several_teams_choose_one(app: TestApp) {
     let org = app.established_org(10).await;
-    app.put(
-        &org.path(&format!(
-            "/subscriptions/{}/teams/{}",
-            org.subscription, org.second_team
-        )),
-        &org.admin,
-        json!({}),
-    )
-    .await
-    .ok();
+    app.allocate_team(&org, &org.second_team).await;
     app.add_users(
         &org.id,
         &org.admin,

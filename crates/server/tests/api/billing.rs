@@ -551,16 +551,7 @@ async fn r16_compatible_teams_moves_and_removal(app: TestApp) {
     )
     .await
     .problem(409, "team_holds_seats");
-    app.put(
-        &org.path(&format!(
-            "/subscriptions/{}/teams/{}",
-            org.subscription, org.second_team
-        )),
-        &org.admin,
-        json!({}),
-    )
-    .await
-    .ok();
+    app.allocate_team(&org, &org.second_team).await;
     let r = app
         .delete(
             &org.path(&format!(

@@ -151,16 +151,7 @@ async fn r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place(app:
         )
         .await;
     let other = r.ok()["id"].as_str().unwrap().to_owned();
-    app.put(
-        &org.path(&format!(
-            "/subscriptions/{}/teams/{}",
-            org.subscription, org.second_team
-        )),
-        &org.admin,
-        json!({}),
-    )
-    .await
-    .ok();
+    app.allocate_team(&org, &org.second_team).await;
     app.add_users(
         &org.id,
         &org.admin,

@@ -135,16 +135,7 @@ async fn r19_the_poll_keeps_the_bound_when_notifications_are_lost(app: TestApp) 
 /// team applies at once on the instance that took the choice, and within the bound on another.
 async fn r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound(app: TestApp) {
     let org = app.established_org(30).await;
-    app.put(
-        &org.path(&format!(
-            "/subscriptions/{}/teams/{}",
-            org.subscription, org.second_team
-        )),
-        &org.admin,
-        json!({}),
-    )
-    .await
-    .ok();
+    app.allocate_team(&org, &org.second_team).await;
     let b = app.second_instance().await;
     let mut seen = Vec::new();
     for i in 0..10 {

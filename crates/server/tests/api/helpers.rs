@@ -367,6 +367,13 @@ impl TestApp {
     }
 
     /// Adds emails to a team as the given caller; returns the response.
+    /// Puts `team` under the organization's subscription (no cap), as its admin, so the team's
+    /// members can hold seats.
+    pub async fn allocate_team(&self, org: &Org, team: &str) {
+        let path = format!("/subscriptions/{}/teams/{team}", org.subscription);
+        self.put(&org.path(&path), &org.admin, json!({})).await.ok();
+    }
+
     pub async fn add_users(
         &self,
         org: &str,

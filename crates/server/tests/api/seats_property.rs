@@ -54,16 +54,7 @@ async fn world(app: &TestApp) -> World {
         )
         .await;
     let t3 = t3.ok()["id"].as_str().unwrap().to_owned();
-    app.put(
-        &org.path(&format!(
-            "/subscriptions/{}/teams/{}",
-            org.subscription, org.second_team
-        )),
-        &org.admin,
-        json!({}),
-    )
-    .await
-    .ok();
+    app.allocate_team(&org, &org.second_team).await;
     app.put(
         &org.path(&format!("/subscriptions/{second_sub}/teams/{t3}")),
         &org.admin,
