@@ -263,12 +263,9 @@ impl Write {
         }
         // Until it commits, this write holds the locks of the organizations it moved: their
         // versions are current as of now, when nothing after them can have committed yet.
-        let as_of = self.versions.clock();
+        let as_of = self.versions.now_us();
         self.tx.commit().await?;
-        self.versions.count_commit();
-        for (org, version) in &self.moved {
-            self.versions.committed(org, *version, as_of);
-        }
+        self.versions.committed(&self.moved, as_of);
         Ok(())
     }
 

@@ -366,7 +366,6 @@ impl TestApp {
         }
     }
 
-    /// Adds emails to a team as the given caller; returns the response.
     /// Puts `team` under the organization's subscription (no cap), as its admin, so the team's
     /// members can hold seats.
     pub async fn allocate_team(&self, org: &Org, team: &str) {
@@ -374,6 +373,7 @@ impl TestApp {
         self.put(&org.path(&path), &org.admin, json!({})).await.ok();
     }
 
+    /// Adds emails to a team as the given caller; returns the response.
     pub async fn add_users(
         &self,
         org: &str,

@@ -3,7 +3,7 @@
 //! Every change to an organization bumps its version in the change's transaction; an answer
 //! cached at another version is rebuilt. This instance keeps the versions it has seen, and keeps
 //! them current three ways:
-//! - its own commits advance them at once ([`VersionWatch::advance`] from the write path);
+//! - its own commits advance them at once ([`VersionWatch::committed`] from the write path);
 //! - on PostgreSQL, a `LISTEN` connection hears every other instance's commits a moment later;
 //! - a poll every [`Config::version_poll_ms`](crate::Config) reads every version it keeps — the
 //!   backstop for a lost notification, a reconnect, or another process on the same SQLite file.
@@ -110,27 +110,20 @@ impl VersionWatch {
         Ok(v)
     }
 
-    /// Now, on the watch's clock (for [`VersionWatch::committed`]).
-    pub fn clock(&self) -> u64 {
-        self.now_us()
-    }
-
     /// How many writes this instance has committed: what is kept without a version holds only
     /// while this stays the same.
     pub fn commits(&self) -> u64 {
         self.0.commits.load(Ordering::Acquire)
     }
 
-    /// Counts a commit of this instance's (after it is durable).
-    pub fn count_commit(&self) {
+    /// Notes a commit of this instance's (after it is durable): it counts, and the versions it
+    /// moved are current as of `as_of` — a moment ([`VersionWatch::now_us`]) before the commit,
+    /// while the write still held those organizations' locks, so nothing after it had committed.
+    pub fn committed(&self, moved: &[(OrgId, i64)], as_of: u64) {
         self.0.commits.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Notes a version this instance's own write committed; `as_of` is a moment before the
-    /// commit, while the write still held the organization's lock (so nothing after it had
-    /// committed): the version is current as of then.
-    pub fn committed(&self, org: &OrgId, version: i64, as_of: u64) {
-        self.note(org, version, Some(as_of));
+        for (org, version) in moved {
+            self.note(org, *version, Some(as_of));
+        }
     }
 
     /// Notes a version read from the database (current as of when the read began, not known
@@ -164,7 +157,8 @@ impl VersionWatch {
             });
     }
 
-    fn now_us(&self) -> u64 {
+    /// Now, on the watch's clock: µs since its epoch (never 0, which means "not known").
+    pub fn now_us(&self) -> u64 {
         self.0.epoch.elapsed().as_micros() as u64 + 1
     }
 
