@@ -267,6 +267,17 @@ async fn entitlement_etag_moves_only_when_the_subjects_answer_does(app: TestApp)
             r.text
         );
     }
+    // Tags on several `If-None-Match` lines are one list: ours second still matches.
+    let r = app
+        .client
+        .get(format!("{}/app/v1/entitlement", app.base))
+        .bearer_auth(&token)
+        .header("if-none-match", "\"someone-elses\"")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304, "our tag on a second line");
     // A policy on the subject's own team changes it: at the very next request on the instance
     // that made the change, within the freshness bound on the other.
     app.post(

@@ -88,24 +88,11 @@ pub async fn enroll(
 pub async fn entitlement(
     State(state): State<AppState>,
     AppToken(token): AppToken,
-    IfNoneMatchHeader(if_none_match): IfNoneMatchHeader,
+    if_none_match: IfNoneMatchHeader,
 ) -> ApiResult<Response> {
     let answer = state.services.entitlement(&token).await?;
     let etag = HeaderValue::from_str(&answer.etag).expect("an ETag is ASCII");
-    // The app sends back the tag it was given: compared as bytes, answered from the cache
-    // entry's tag alone. Anything else (a list, `*`, a weak tag) is read by the rules.
-    let matches = match &if_none_match {
-        None => false,
-        Some(sent) if sent == etag => true,
-        Some(sent) => match (
-            IfNoneMatch::decode(&mut std::iter::once(sent)),
-            answer.etag.parse::<ETag>(),
-        ) {
-            // `precondition_passes` is false when one of the client's tags (or `*`) matches.
-            (Ok(tags), Ok(ours)) => !tags.precondition_passes(&ours),
-            _ => false,
-        },
-    };
+    let matches = if_none_match.matches(&etag);
     let headers = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
@@ -124,8 +111,31 @@ pub async fn entitlement(
         .into_response())
 }
 
-/// The raw `If-None-Match` header, if sent.
-pub struct IfNoneMatchHeader(Option<HeaderValue>);
+/// `If-None-Match` as sent: absent, one header line (what an app sends: the tag it was given),
+/// or several lines, which the rules read as one list.
+pub enum IfNoneMatchHeader {
+    Absent,
+    One(HeaderValue),
+    /// Decoded here; `None` when malformed (then it matches nothing, as if not sent).
+    Several(Option<IfNoneMatch>),
+}
+
+impl IfNoneMatchHeader {
+    /// Whether our tag is among those sent (or `*` was): then the answer is a 304. The usual
+    /// case — the one tag the app was given — is compared as bytes, from the cache entry's tag
+    /// alone; anything else (a list, `*`, a weak tag) is read by the rules.
+    fn matches(&self, ours: &HeaderValue) -> bool {
+        let tags = match self {
+            Self::Absent => return false,
+            Self::One(sent) if sent == ours => return true,
+            Self::One(sent) => IfNoneMatch::decode(&mut std::iter::once(sent)).ok(),
+            Self::Several(tags) => tags.clone(),
+        };
+        let ours = ours.to_str().ok().and_then(|t| t.parse::<ETag>().ok());
+        // `precondition_passes` is false when one of the client's tags (or `*`) matches.
+        matches!((tags, ours), (Some(tags), Some(ours)) if !tags.precondition_passes(&ours))
+    }
+}
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfNoneMatchHeader {
     type Rejection = std::convert::Infallible;
@@ -133,7 +143,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfNoneMatchHeader {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.headers.get(header::IF_NONE_MATCH).cloned()))
+        let mut sent = parts.headers.get_all(header::IF_NONE_MATCH).iter();
+        Ok(match (sent.next(), sent.next()) {
+            (None, _) => Self::Absent,
+            (Some(one), None) => Self::One(one.clone()),
+            (Some(_), Some(_)) => Self::Several(
+                IfNoneMatch::decode(&mut parts.headers.get_all(header::IF_NONE_MATCH).iter()).ok(),
+            ),
+        })
     }
 }
 
