@@ -99,7 +99,7 @@ pub async fn run(
             workers,
             secs,
         };
-        run.print(backend).await?;
+        run.measure(backend).await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -119,7 +119,7 @@ struct Measured<'a> {
 }
 
 impl Measured<'_> {
-    async fn print(&self, backend: impl std::fmt::Debug) -> anyhow::Result<()> {
+    async fn measure(&self, backend: impl std::fmt::Debug) -> anyhow::Result<()> {
         let Measured {
             server,
             token,
