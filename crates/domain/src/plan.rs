@@ -4,6 +4,7 @@
 use crate::DomainError;
 use crate::team::LoginType;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -28,17 +29,35 @@ impl Plan {
 
 #[derive(Debug, Deserialize)]
 struct CatalogFile {
+    /// Each feature's name as a person reads it (`noise_cancellation` → "Noise cancellation").
+    features: BTreeMap<String, String>,
     plans: Vec<Plan>,
+}
+
+fn file() -> &'static CatalogFile {
+    static FILE: OnceLock<CatalogFile> = OnceLock::new();
+    FILE.get_or_init(|| {
+        serde_json::from_str(include_str!("../../../catalog/plans.json"))
+            .expect("catalog/plans.json is valid (checked by a unit test)")
+    })
 }
 
 /// Every plan, in catalog order.
 pub fn catalog() -> &'static [Plan] {
-    static PLANS: OnceLock<Vec<Plan>> = OnceLock::new();
-    PLANS.get_or_init(|| {
-        let file: CatalogFile = serde_json::from_str(include_str!("../../../catalog/plans.json"))
-            .expect("catalog/plans.json is valid (checked by a unit test)");
-        file.plans
-    })
+    &file().plans
+}
+
+/// A feature's label from the catalog; the name itself for a feature the catalog doesn't list.
+pub fn feature_label(feature: &str) -> &str {
+    file().features.get(feature).map_or(feature, String::as_str)
+}
+
+/// A plan's label from the catalog ("Enterprise" for `enterprise`); the name itself when unknown.
+pub fn plan_label(plan: &str) -> &str {
+    catalog()
+        .iter()
+        .find(|p| p.name == plan)
+        .map_or(plan, |p| p.label.as_str())
 }
 
 /// The plan of this name, or a validation error listing the plans that exist.
@@ -77,6 +96,30 @@ mod tests {
         assert!(find("enterprise").unwrap().allows(LoginType::Device));
         assert!(!find("starter").unwrap().allows(LoginType::Device));
         assert!(find("gold").unwrap_err().reason.contains("starter"));
+    }
+
+    #[test]
+    fn every_feature_has_a_label() {
+        for p in catalog() {
+            for f in &p.features {
+                assert_ne!(
+                    feature_label(f),
+                    f,
+                    "{f} has no label in catalog/plans.json"
+                );
+            }
+        }
+        for f in crate::settings::catalog()
+            .iter()
+            .filter_map(|s| s.feature.as_ref())
+        {
+            assert_ne!(
+                feature_label(f),
+                f,
+                "{f} has no label in catalog/plans.json"
+            );
+        }
+        assert_eq!(plan_label("enterprise"), "Enterprise");
     }
 
     #[test]

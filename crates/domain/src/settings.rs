@@ -33,6 +33,9 @@ pub struct SettingSpec {
     /// The allowed values of an enum setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+    /// How an enum setting's values read to a person (`early_access` → "Early access").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_labels: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +81,22 @@ pub fn canonical(values: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
 }
 
 impl SettingSpec {
+    /// A value as a person reads it: On/Off, a number, an enum value's label.
+    pub fn value_label(&self, value: &Value) -> String {
+        match (value, &self.kind) {
+            (Value::Bool(true), _) => "On".to_owned(),
+            (Value::Bool(false), _) => "Off".to_owned(),
+            (Value::String(s), SettingType::Enum) => self
+                .value_labels
+                .as_ref()
+                .and_then(|l| l.get(s))
+                .cloned()
+                .unwrap_or_else(|| s.clone()),
+            (Value::String(s), _) => s.clone(),
+            (other, _) => other.to_string(),
+        }
+    }
+
     /// R19: checks a value against this key's type and range.
     pub fn check(&self, value: &Value) -> Result<(), DomainError> {
         let field = "values";
@@ -320,6 +339,23 @@ mod tests {
             let s = spec(key).unwrap_or_else(|| panic!("{key} missing"));
             s.check(&s.default).unwrap();
         }
+    }
+
+    #[test]
+    fn every_enum_value_has_a_label_a_person_reads() {
+        for s in catalog() {
+            for v in s.values.iter().flatten() {
+                let label = s.value_label(&json!(v));
+                assert_ne!(
+                    &label, v,
+                    "{}: {v} has no label in catalog/settings.json",
+                    s.key
+                );
+            }
+        }
+        let b = spec("agent_assist").unwrap();
+        assert_eq!(b.value_label(&json!(true)), "On");
+        assert_eq!(b.value_label(&json!(false)), "Off");
     }
 
     #[test]

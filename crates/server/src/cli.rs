@@ -34,6 +34,10 @@ pub(crate) struct Cli {
         hide_env_values = true
     )]
     pub(crate) secret_key: Option<String>,
+    /// The vendor's payment page, where customers enter or change their card; `{org}` and
+    /// `{subscription}` in it are replaced by the ids. Unset: billing pages say to contact you.
+    #[arg(long, global = true, env = "SWITCHBOARD_PAYMENT_URL")]
+    pub(crate) payment_url: Option<String>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

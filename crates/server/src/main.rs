@@ -86,6 +86,7 @@ async fn run() -> anyhow::Result<()> {
         mailer,
         Config {
             secret_key,
+            payment_url: cli.payment_url.clone(),
             ..Config::default()
         },
     );

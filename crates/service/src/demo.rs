@@ -131,9 +131,11 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         .await?;
     }
 
-    // People, named, created first so bulk adds find them.
+    // People, named, created first so bulk adds find them. Each has a part in one consistent
+    // story (see `Part`): the counters, the users list and the analytics all follow from it.
     let mut emails = Vec::with_capacity(users);
     let mut rows = Vec::with_capacity(users);
+    let mut parts = Vec::with_capacity(users);
     for n in 0..users {
         let (f, l) = (FIRST[rng.below(FIRST.len())], LAST[rng.below(LAST.len())]);
         let email = format!("{f}.{l}.{n}@demo.switchboard.test");
@@ -146,49 +148,63 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         );
         rows.push((UserId::generate(), email.clone(), Some(name)));
         emails.push(email);
+        parts.push(Part::draw(&mut rng));
     }
     let now = now_ms();
     {
         let mut tx = s.store.write().await?;
         people::insert_users(&mut tx, &rows, now).await?;
-        // About 60% have signed in at least once.
-        let signed: Vec<UserId> = rows
-            .iter()
-            .filter(|_| rng.below(10) < 6)
-            .map(|r| r.0.clone())
-            .collect();
-        people::mark_many_signed_in(&mut tx, &signed, now).await?;
+        // Everyone but the invited signed in before the 90 days of usage began (a few days
+        // apart), so nobody has used the app without having signed in.
+        for ((id, ..), part) in rows.iter().zip(&parts) {
+            if *part != Part::Invited {
+                let days_before = 91 + rng.below(30) as i64;
+                let at = now - days_before * DAY_MS + rng.below(DAY_MS as usize) as i64;
+                people::mark_signed_in(&mut tx, id, at).await?;
+            }
+        }
         tx.commit().await?;
     }
 
-    // Each person joins one team; about one in ten also joins a second; a few are Team Admins.
+    // Each person joins one team; about one in ten also joins a second; two per team are Team
+    // Admins. App access is each person's own: on for everyone who uses the app, and for most of
+    // the rest, off for a few (so a team's seats are exactly its members with access).
     let email_teams: Vec<usize> = (0..teams).filter(|i| i % 8 != 7).collect();
-    let mut per_team: Vec<Vec<String>> = vec![Vec::new(); teams];
-    let mut second: Vec<Vec<String>> = vec![Vec::new(); teams];
-    for (n, e) in emails.iter().enumerate() {
+    let mut per_team: Vec<Vec<usize>> = vec![Vec::new(); teams];
+    let mut second: Vec<Vec<usize>> = vec![Vec::new(); teams];
+    for n in 0..emails.len() {
         let t = email_teams[n % email_teams.len()];
-        per_team[t].push(e.clone());
+        per_team[t].push(n);
         if rng.below(10) == 0 {
-            second[rng.below(teams)].push(e.clone());
+            let other = email_teams[rng.below(email_teams.len())];
+            if other != t {
+                second[other].push(n);
+            }
         }
     }
     for (t, list) in per_team.iter().enumerate().chain(second.iter().enumerate()) {
         let team = &team_ids[t];
-        let is_device = t % 8 == 7;
         for chunk in list.chunks(1000) {
             let (admins, members) = chunk.split_at(chunk.len().min(2));
             for (role, part) in [(TeamRole::TeamAdmin, admins), (TeamRole::Member, members)] {
-                if part.is_empty() {
-                    continue;
+                for access in [true, false] {
+                    let who_: Vec<String> = part
+                        .iter()
+                        .filter(|n| parts[**n].app_access() == access)
+                        .map(|n| emails[*n].clone())
+                        .collect();
+                    if who_.is_empty() {
+                        continue;
+                    }
+                    let req = BulkAdd {
+                        team_id: team.clone(),
+                        team_role: role,
+                        emails: who_,
+                        app_access: Some(access),
+                        invite: Some(false),
+                    };
+                    s.bulk_add_users(&who, &ctx, req).await?;
                 }
-                let req = BulkAdd {
-                    team_id: team.clone(),
-                    team_role: role,
-                    emails: part.to_vec(),
-                    app_access: Some(!is_device && rng.below(20) != 0),
-                    invite: Some(false),
-                };
-                s.bulk_add_users(&who, &ctx, req).await?;
             }
         }
     }
@@ -208,7 +224,12 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         )
         .await?;
     }
-    demo_usage(s, &provisioned.org_id).await?;
+    let by_user: BTreeMap<UserId, Part> = rows
+        .iter()
+        .zip(&parts)
+        .map(|((id, ..), part)| (id.clone(), *part))
+        .collect();
+    demo_usage(s, &provisioned.org_id, &by_user).await?;
     s.store.analyze().await?;
     Ok(format!(
         "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.",
@@ -216,10 +237,44 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
     ))
 }
 
-/// 90 days of plausible usage, written as the daily rollups the analytics read: calls on
-/// weekdays (a few on Saturdays), one team that adopts late (from day 45), and accent conversion
+/// A demo person's part in the story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Added and invited, never signed in: no app access used, no usage.
+    Invited,
+    /// Signed in, holds a seat, takes calls most weekdays.
+    Regular,
+    /// Signed in, holds a seat, stopped taking calls a month or more ago (left, or moved on).
+    Stopped,
+    /// Signed in, holds a seat, never took a call.
+    NeverCalled,
+    /// Signed in, without app access (a supervisor who only reads the portal).
+    NoAccess,
+}
+
+impl Part {
+    fn draw(rng: &mut Seq) -> Self {
+        match rng.below(100) {
+            0..=9 => Part::Invited,
+            10..=81 => Part::Regular,
+            82..=88 => Part::Stopped,
+            89..=94 => Part::NeverCalled,
+            _ => Part::NoAccess,
+        }
+    }
+
+    fn app_access(self) -> bool {
+        !matches!(self, Part::NoAccess)
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// 90 days of plausible usage, written as the daily rollups the analytics read, only by people
+/// who signed in and hold a seat: calls on weekdays (a few on Saturdays), one team that adopts
+/// late (from day 45), people who stopped calling a month or more ago, and accent conversion
 /// switched on mid-period (from day 60).
-async fn demo_usage(s: &Services, org: &str) -> ServiceResult<()> {
+async fn demo_usage(s: &Services, org: &str, parts: &BTreeMap<UserId, Part>) -> ServiceResult<()> {
     let org = OrgId::from_db(org.to_owned());
     let mut rng = Seq(0x0a11_ca11_5eed);
     let mut tx = s.store.write().await?;
@@ -232,6 +287,8 @@ async fn demo_usage(s: &Services, org: &str) -> ServiceResult<()> {
     let today = switchboard_domain::usage::day_of(switchboard_store::now_ms(), "UTC")
         .parse::<jiff::civil::Date>()
         .map_err(|_| ServiceError::invalid("day", "today could not be read"))?;
+    // Who stops, and on which day: decided once per person, the same in every team.
+    let mut stops: BTreeMap<UserId, i64> = BTreeMap::new();
     let mut subjects = Vec::new();
     let mut features: BTreeMap<(TeamId, String, &str), i64> = BTreeMap::new();
     for back in (0..90_i64).rev() {
@@ -251,6 +308,20 @@ async fn demo_usage(s: &Services, org: &str) -> ServiceResult<()> {
                 continue;
             }
             for (_, user) in members.iter().filter(|(t, _)| *t == team.id) {
+                match parts.get(user) {
+                    Some(Part::Regular) => {}
+                    Some(Part::Stopped) => {
+                        let stop = *stops
+                            .entry(user.clone())
+                            .or_insert_with(|| 20 + rng.below(40) as i64);
+                        if n >= stop {
+                            continue;
+                        }
+                    }
+                    // Invited (never signed in), never called, no app access, or the demo's
+                    // own Org Admin, who hasn't signed in yet: no usage.
+                    _ => continue,
+                }
                 if rng.below(100) >= rate {
                     continue;
                 }

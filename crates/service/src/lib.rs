@@ -72,6 +72,10 @@ pub struct Config {
     /// On PostgreSQL, listen for other instances' changes (`LISTEN`); off, the poll alone keeps
     /// the bound (tests use this to show the backstop holds it).
     pub listen_for_changes: bool,
+    /// The vendor's payment page, where a customer enters or changes their card
+    /// (`SWITCHBOARD_PAYMENT_URL`; `{org}` and `{subscription}` in it are replaced by the ids).
+    /// Unset: billing pages tell Org Admins to contact their vendor.
+    pub payment_url: Option<String>,
 }
 
 impl Default for Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             secret_key: String::new(),
             version_poll_ms: 50,
             listen_for_changes: true,
+            payment_url: None,
         }
     }
 }

@@ -124,6 +124,8 @@ pub struct MeOrg {
     pub id: String,
     pub name: Option<String>,
     pub established: bool,
+    /// The IANA time zone the organization's days and times are shown in.
+    pub time_zone: String,
     pub org_role: Option<OrgRole>,
     pub memberships: Vec<MembershipView>,
 }
@@ -150,6 +152,8 @@ pub struct AuditEntryView {
     pub target: String,
     /// What the changed object was called at the time (a team's name, a user's email, …).
     pub target_name: Option<String>,
+    /// The entry as a sentence a person reads ("Assigned Org Analyst to vera@acme.com").
+    pub summary: String,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
     pub request_id: String,

@@ -27,6 +27,7 @@ mod sql;
 pub mod sso;
 pub mod usage;
 pub mod user_list;
+pub mod user_order;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

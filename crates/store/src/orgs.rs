@@ -13,6 +13,8 @@ pub struct OrgRow {
     pub initial_team_id: TeamId,
     pub version: i64,
     pub created_at: i64,
+    /// The IANA time zone days are counted and times shown in; `None`: UTC.
+    pub time_zone: Option<String>,
 }
 
 pub async fn insert_org(
@@ -31,7 +33,7 @@ pub async fn insert_org(
 }
 
 pub async fn get_org(c: &mut Conn, id: &OrgId) -> Result<Option<OrgRow>> {
-    Ok(sqlx::query_as("SELECT id, name, established_at, initial_team_id, version, created_at FROM orgs WHERE id = $1")
+    Ok(sqlx::query_as("SELECT id, name, established_at, initial_team_id, version, created_at, time_zone FROM orgs WHERE id = $1")
         .bind(id)
         .fetch_optional(c)
         .await?)

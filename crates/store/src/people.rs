@@ -10,8 +10,8 @@ use switchboard_domain::role::{OrgRole, TeamRole};
 use switchboard_domain::team::LoginType;
 
 pub use crate::user_list::{
-    SPARSE_MATCHES, SPREAD, UserFilter, UserListRow, backfill_spread, is_rare, list_users,
-    search_text, spread, user_list_sql,
+    SPARSE_MATCHES, SPREAD, UserFilter, UserListRow, backfill_spread, count_users, is_rare,
+    list_users, search_text, spread, user_list_sql,
 };
 
 #[derive(Debug, Clone, FromRow)]

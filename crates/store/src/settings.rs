@@ -11,6 +11,8 @@ pub struct TeamSettingRow {
     pub value_json: String,
     pub updated_by: String,
     pub updated_at: i64,
+    /// Who that is to a person: the user's email, or the API token's name.
+    pub updated_by_name: Option<String>,
 }
 
 pub async fn team_settings(
@@ -18,7 +20,12 @@ pub async fn team_settings(
     org: &OrgId,
     team: &TeamId,
 ) -> Result<Vec<TeamSettingRow>> {
-    Ok(sqlx::query_as("SELECT key, value_json, updated_by, updated_at FROM team_settings WHERE org_id = $1 AND team_id = $2")
+    Ok(sqlx::query_as(
+        "SELECT s.key, s.value_json, s.updated_by, s.updated_at, COALESCE(u.email, k.name) AS updated_by_name \
+         FROM team_settings s LEFT JOIN users u ON u.id = s.updated_by \
+         LEFT JOIN api_tokens k ON k.org_id = s.org_id AND k.id = s.updated_by \
+         WHERE s.org_id = $1 AND s.team_id = $2",
+    )
         .bind(org)
         .bind(team)
         .fetch_all(c)

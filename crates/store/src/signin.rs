@@ -169,3 +169,17 @@ pub async fn delete_sessions_in_org(c: &mut Conn, org: &OrgId, user: &UserId) ->
         .await?;
     Ok(())
 }
+
+/// The organizations where a user has a portal role — an org role, or Team Admin of a team —
+/// in id order (the order their write locks are taken in). Their sign-ins and sign-outs are
+/// audited there.
+pub async fn portal_orgs_of_user(c: &mut Conn, user: &UserId) -> Result<Vec<OrgId>> {
+    Ok(sqlx::query_scalar(
+        "SELECT org_id FROM org_members WHERE user_id = $1 AND org_role IS NOT NULL \
+         UNION SELECT org_id FROM memberships WHERE user_id = $1 AND team_role = 'team_admin' \
+         ORDER BY 1",
+    )
+    .bind(user)
+    .fetch_all(c)
+    .await?)
+}

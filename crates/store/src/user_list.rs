@@ -2,6 +2,7 @@
 //! substring of email or name, with the search text kept on each user and the full-text index
 //! that finds the few users holding a rare substring.
 
+use crate::user_order::{Keyset, Order, keyset_condition, order_by};
 use crate::{Conn, Result, Sql, is_sqlite};
 use sqlx::FromRow;
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
@@ -46,8 +47,12 @@ pub struct UserFilter {
     pub used_app: Option<bool>,
     /// Only users with a membership in one of these teams.
     pub scope: Option<Vec<TeamId>>,
-    /// Only users whose id sorts after this one (the cursor).
-    pub after: Option<UserId>,
+    /// The order; `None`: by id (creation order).
+    pub order: Option<Order>,
+    /// Only users after this one in the order (the next page).
+    pub after: Option<Keyset>,
+    /// Only users before this one in the order (the previous page), read backward.
+    pub before: Option<Keyset>,
     pub limit: i64,
 }
 
@@ -62,6 +67,8 @@ pub struct UserListRow {
     pub invited_at: Option<i64>,
     /// The last day (in the organization's time zone) the user used the app (R26).
     pub last_active: Option<String>,
+    /// The row's value in the list's order (for the next page's cursor); `None` in id order.
+    pub sort_value: Option<String>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
@@ -160,11 +167,13 @@ fn pg_candidates(needle: &str) -> (&'static str, String) {
 /// The SQL of one page of the user list. With a team filter the query walks that team's
 /// memberships in user order (the primary key), so its cost follows the team's size, not the org's.
 pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
-    let mut q = Sql::new(
+    let sort_value = f.order.map_or("NULL", |o| o.key.expr());
+    let mut q = Sql::new(&format!(
         "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role, om.invited_at, \
-         (SELECT MAX(d.day) FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id) AS last_active \
-         FROM org_members om JOIN users u ON u.id = om.user_id",
-    );
+         (SELECT MAX(d.day) FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id) AS last_active, \
+         {sort_value} AS sort_value \
+         FROM org_members om JOIN users u ON u.id = om.user_id"
+    ));
     let membership_conds = |q: &mut Sql, alias: &str| {
         if let Some(r) = &f.team_role {
             q.push(&format!(" AND {alias}.team_role = ")).bind(*r);
@@ -251,9 +260,13 @@ pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
         "om.user_id"
     };
     if let Some(after) = &f.after {
-        q.push(&format!(" AND {key} > ")).bind(after.clone());
+        keyset_condition(&mut q, f.order, key, after, false);
     }
-    q.push(&format!(" ORDER BY {key} LIMIT ")).bind(f.limit);
+    if let Some(before) = &f.before {
+        keyset_condition(&mut q, f.order, key, before, true);
+    }
+    q.push(&order_by(f.order, key, f.before.is_some()));
+    q.push(" LIMIT ").bind(f.limit);
     q
 }
 
@@ -282,7 +295,30 @@ pub async fn list_users(c: &mut Conn, org: &OrgId, f: &UserFilter) -> Result<Vec
 
 async fn page(c: &mut Conn, org: &OrgId, f: &UserFilter) -> Result<Vec<UserListRow>> {
     let (text, args) = user_list_sql(org, f, is_sqlite(c)).build();
-    Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
+    let mut rows: Vec<UserListRow> = sqlx::query_as_with(&text, args).fetch_all(c).await?;
+    if f.before.is_some() {
+        // Read backward from the boundary; shown in the list's order.
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many users the filter matches in all (the cursor and the page size aside), for "51–100
+/// of 2,001".
+pub async fn count_users(c: &mut Conn, org: &OrgId, f: &UserFilter) -> Result<i64> {
+    let mut f = UserFilter {
+        order: None,
+        after: None,
+        before: None,
+        limit: i64::MAX,
+        ..f.clone()
+    };
+    if let Some(needle) = &f.q {
+        f.rare = is_rare(c, needle).await?;
+    }
+    let (text, args) = user_list_sql(org, &f, is_sqlite(c)).build();
+    let text = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({text}) AS matched");
+    Ok(sqlx::query_scalar_with(&text, args).fetch_one(c).await?)
 }
 
 /// Fills the spread search text of users written before it existed, a batch at a time; returns

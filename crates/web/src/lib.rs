@@ -158,9 +158,9 @@ pub fn app(state: AppState) -> Router {
                 }
             }),
         )
-        .merge(pages::router())
+        .merge(pages::router(state.clone()))
         .nest("/scim/v2", scim::router())
-        .fallback(problem::no_route)
+        .fallback(pages::errors::fallback)
         .route_layer(axum::middleware::from_fn(observe::route_template))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

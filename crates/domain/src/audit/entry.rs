@@ -250,6 +250,24 @@ impl AuditEvent {
                 Value::Null,
                 json!({"method": "email_code"}),
             ),
+            SignedIn {
+                user,
+                email,
+                method,
+            } => p(
+                "signin.portal",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"method": method}),
+            ),
+            SignedOut { user, email } => p(
+                "signout.portal",
+                user,
+                Some(email),
+                json!({"signed_in": true}),
+                json!({"signed_in": false}),
+            ),
             JoinedJustInTime {
                 user,
                 email,

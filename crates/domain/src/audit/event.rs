@@ -16,6 +16,10 @@ pub use super::state::{
     CardSummary, MembershipState, Placement, PolicyState, SsoSettings, TeamText, Terms,
 };
 
+crate::text_enum!(
+    /// How a person proved who they are.
+    SignInMethod, "method", { EmailCode = "email_code", Sso = "sso" });
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuditEvent {
     OrgProvisioned {
@@ -142,6 +146,17 @@ pub enum AuditEvent {
     /// R24: an Org Admin or a break-glass email signed in by emailed code although all their
     /// email teams sign in through SSO.
     BreakGlassSignIn {
+        user: UserId,
+        email: String,
+    },
+    /// A person with a portal role (Org Admin, Org Analyst, Team Admin) opened a session.
+    SignedIn {
+        user: UserId,
+        email: String,
+        method: SignInMethod,
+    },
+    /// A person with a portal role ended their session.
+    SignedOut {
         user: UserId,
         email: String,
     },

@@ -6,9 +6,11 @@ pub mod event;
 #[cfg(test)]
 mod event_tests;
 mod state;
+mod summary;
 
 pub use event::{AuditEvent, EntryParts};
 use sha2::{Digest, Sha256};
+pub use summary::{ACTIONS, summary};
 
 /// The hash of the (absent) entry before an organization's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

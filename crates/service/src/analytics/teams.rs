@@ -1,7 +1,9 @@
 //! Per-team analytics for a period (`from..=to`, days in the organization's time zone) and the
 //! period of the same length just before it: members, seats held, active users (at least one
-//! event), calls, call minutes, minutes per feature, adoption (active users / seats held).
-//! Members and seats are today's (they are not kept per day).
+//! event), calls, call minutes, minutes per feature, adoption (active users / seats held, at
+//! most 100 %). Members and seats are today's (they are not kept per day), so when seats were
+//! freed during the period more people may have been active than hold a seat now: adoption is
+//! then 100 % and `adoption_capped` says why.
 
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use serde::Serialize;
@@ -20,8 +22,11 @@ pub struct TeamFigures {
     pub call_minutes: f64,
     /// Catalog key → minutes.
     pub feature_minutes: BTreeMap<String, f64>,
-    /// Active users / seats held (0 without seats).
+    /// Active users / seats held today, at most 1 (0 without seats).
     pub adoption: f64,
+    /// More people were active in the period than hold a seat today (seats were freed during
+    /// it): adoption is shown as 1.
+    pub adoption_capped: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -41,6 +46,14 @@ pub struct TeamsAnalytics {
     pub previous_from: String,
     pub previous_to: String,
     pub items: Vec<TeamAnalytics>,
+}
+
+/// Active users over seats held, at most 1, to three decimals; 0 without seats.
+pub(crate) fn adoption(active: i64, seats: i64) -> f64 {
+    if seats <= 0 {
+        return 0.0;
+    }
+    ((active.min(seats) as f64 / seats as f64) * 1000.0).round() / 1000.0
 }
 
 pub(crate) fn minutes(seconds: i64) -> f64 {
@@ -102,11 +115,8 @@ impl Services {
                         .filter(|(id, ..)| *id == team.id)
                         .map(|(_, k, s)| (k.clone(), minutes(*s)))
                         .collect(),
-                    adoption: if team.seats_used > 0 {
-                        (active as f64 / team.seats_used as f64 * 1000.0).round() / 1000.0
-                    } else {
-                        0.0
-                    },
+                    adoption: adoption(active, team.seats_used),
+                    adoption_capped: team.seats_used > 0 && active > team.seats_used,
                 }
             };
             items.push(TeamAnalytics {
@@ -123,5 +133,16 @@ impl Services {
             previous_to: was_to,
             items,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn adoption_never_passes_one_and_is_zero_without_seats() {
+        assert_eq!(super::adoption(186, 7), 1.0);
+        assert_eq!(super::adoption(3, 4), 0.75);
+        assert_eq!(super::adoption(5, 0), 0.0);
+        assert_eq!(super::adoption(0, 10), 0.0);
     }
 }

@@ -1,6 +1,6 @@
 //! Creating an API token: its secret is in this answer only.
 
-use super::{CreateApiToken, CreatedApiToken, TOKEN_PREFIX, token_hash, view};
+use super::{ApiTokenView, CreateApiToken, CreatedApiToken, TOKEN_PREFIX, token_hash, view};
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use rand::Rng;
 use switchboard_domain::access::Action;
@@ -55,7 +55,13 @@ impl Services {
             revoked_at: None,
         };
         store::insert(w.db(), &row, &token_hash(&secret)).await?;
-        let view = view(row);
+        let creator = switchboard_store::people::get_user(w.db(), &who.user)
+            .await?
+            .map(|u| u.email);
+        let view = ApiTokenView {
+            created_by_email: creator,
+            ..view(row)
+        };
         w.record(AuditEvent::ApiTokenCreated {
             token: ApiTokenId::from_db(view.id.clone()),
             name: view.name.clone(),

@@ -8,6 +8,8 @@ pub use authenticate::TokenUse;
 mod create;
 mod list;
 mod revoke;
+mod whoami;
+pub use whoami::{TokenMe, TokenOrg};
 
 use crate::views::rfc3339;
 use serde::{Deserialize, Serialize};
@@ -41,8 +43,10 @@ pub struct ApiTokenView {
     /// The secret's first characters, to tell tokens apart.
     pub prefix: String,
     pub scopes: Vec<ApiScope>,
-    /// The Org Admin who created it.
+    /// The Org Admin who created it (their user id).
     pub created_by: String,
+    /// Their email, while they have an account.
+    pub created_by_email: Option<String>,
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub expires_at: Option<String>,
@@ -80,6 +84,7 @@ pub(crate) fn view(row: ApiTokenRow) -> ApiTokenView {
     ApiTokenView {
         scopes: scopes_of(&row),
         created_by: row.created_by.to_string(),
+        created_by_email: None,
         created_at: rfc3339(row.created_at),
         last_used_at: row.last_used_at.map(rfc3339),
         expires_at: row.expires_at.map(rfc3339),

@@ -1,6 +1,6 @@
 //! R25: one page of the audit log, filtered, newest first.
 
-use super::{AuditQuery, is_action_word, is_object_id, parse_actor, parse_time, view};
+use super::{AuditQuery, End, is_action_word, is_object_id, parse_actor, parse_time, view};
 use crate::views::{AuditEntryView, Page};
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -25,6 +25,9 @@ impl Services {
             None => None,
         };
         let mut c = self.store.read().await?;
+        let zone = switchboard_store::usage::time_zone(&mut c, &who.org)
+            .await?
+            .unwrap_or_else(|| "UTC".to_owned());
         let actor = match q.actor.as_deref() {
             None => None,
             Some(a) => Some(parse_actor(&mut c, a).await?),
@@ -52,9 +55,13 @@ impl Services {
             from_ms: q
                 .from
                 .as_deref()
-                .map(|s| parse_time("from", s))
+                .map(|s| parse_time("from", s, &zone, End::From))
                 .transpose()?,
-            to_ms: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
+            to_ms: q
+                .to
+                .as_deref()
+                .map(|s| parse_time("to", s, &zone, End::To))
+                .transpose()?,
             before_seq,
             limit: limit + 1,
         };

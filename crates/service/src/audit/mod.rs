@@ -14,7 +14,9 @@ use switchboard_store::audit::AuditRow;
 use switchboard_store::people;
 use utoipa::IntoParams;
 
-/// Filters of the audit log. Times are RFC 3339.
+/// Filters of the audit log. `from` and `to` take an RFC 3339 time, a local time without an
+/// offset (`2026-12-07T16:30`, in the organization's time zone) or a day (`2026-12-07`: from its
+/// start, or to its end).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
@@ -29,14 +31,14 @@ pub struct AuditQuery {
     /// The id of the changed object.
     #[param(pattern = "^([a-z]+_[0-9a-z]{26})?$")]
     pub target: Option<String>,
-    /// Entries at or after this time.
+    /// Entries at or after this time (a day: from its start).
     #[param(
-        pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+        pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?$"
     )]
     pub from: Option<String>,
-    /// Entries before this time.
+    /// Entries before this time (a day: up to its end, that day included).
     #[param(
-        pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+        pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?$"
     )]
     pub to: Option<String>,
     #[param(pattern = "^([0-9]{1,18})?$")]
@@ -99,19 +101,60 @@ fn is_object_id(t: &str) -> bool {
     })
 }
 
-fn parse_time(field: &'static str, s: &str) -> ServiceResult<i64> {
-    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            ServiceError::invalid(field, "must be an RFC 3339 time like 2026-01-31T12:00:00Z")
-        })?;
-    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+/// Which end of a range a filter's time is: a bare day means its start for `from`, and its end
+/// (the next day's start) for `to`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    From,
+    To,
+}
+
+/// A filter's time as epoch milliseconds: an RFC 3339 time, a local time without an offset in
+/// `zone` (`2026-12-07T16:30`, what a browser's date-time field sends), or a day in `zone`.
+fn parse_time(field: &'static str, s: &str, zone: &str, end: End) -> ServiceResult<i64> {
+    let bad = || {
+        ServiceError::invalid(
+            field,
+            "must be a day like 2026-01-31, or a time like 2026-01-31T12:00 or 2026-01-31T12:00:00Z",
+        )
+    };
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t.as_millisecond());
+    }
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let local = if let Ok(day) = s.parse::<jiff::civil::Date>() {
+        let start = day.to_datetime(jiff::civil::Time::midnight());
+        match end {
+            End::From => start,
+            End::To => day
+                .tomorrow()
+                .map_err(|_| bad())?
+                .to_datetime(jiff::civil::Time::midnight()),
+        }
+    } else {
+        s.parse::<jiff::civil::DateTime>().map_err(|_| bad())?
+    };
+    Ok(local
+        .to_zoned(tz)
+        .map_err(|_| bad())?
+        .timestamp()
+        .as_millisecond())
 }
 
 fn view(r: AuditRow) -> AuditEntryView {
+    let before = serde_json::from_str(&r.before_json).unwrap_or(Value::Null);
+    let after = serde_json::from_str(&r.after_json).unwrap_or(Value::Null);
     AuditEntryView {
         at: rfc3339(r.at),
-        before: serde_json::from_str(&r.before_json).unwrap_or(Value::Null),
-        after: serde_json::from_str(&r.after_json).unwrap_or(Value::Null),
+        summary: switchboard_domain::audit::summary(
+            &r.action,
+            r.target_name.as_deref(),
+            &before,
+            &after,
+        ),
+        before,
+        after,
         id: r.id,
         seq: r.seq,
         actor: r.actor,
@@ -136,6 +179,7 @@ pub fn to_csv(entries: &[AuditEntryView]) -> String {
         "action",
         "target",
         "target_name",
+        "summary",
         "before",
         "after",
         "request_id",
@@ -153,6 +197,7 @@ pub fn to_csv(entries: &[AuditEntryView]) -> String {
                 e.action.clone(),
                 e.target.clone(),
                 e.target_name.clone().unwrap_or_default(),
+                e.summary.clone(),
                 e.before.to_string(),
                 e.after.to_string(),
                 e.request_id.clone(),

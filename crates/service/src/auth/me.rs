@@ -31,7 +31,10 @@ impl Services {
             orgs.push(MeOrg {
                 id: org_id.into(),
                 name,
-                established: org.is_some_and(|o| o.established_at.is_some()),
+                established: org.as_ref().is_some_and(|o| o.established_at.is_some()),
+                time_zone: org
+                    .and_then(|o| o.time_zone)
+                    .unwrap_or_else(|| "UTC".to_owned()),
                 org_role: role,
                 memberships: memberships.iter().map(membership_view).collect(),
             });

@@ -6,6 +6,7 @@
 //! burn it. A verified code opens a session whose bearer token is random and
 //! stored only as a hash.
 
+mod audited;
 mod me;
 mod sessions;
 pub use sessions::Session;

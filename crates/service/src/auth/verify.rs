@@ -3,10 +3,10 @@
 use super::MAX_FAILED_ATTEMPTS;
 use crate::RequestInfo;
 use crate::views::SessionView;
-use crate::write::Actor;
 use crate::{ServiceError, ServiceResult, Services};
 use std::net::IpAddr;
 use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::audit::event::SignInMethod;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
 use switchboard_domain::sso::EmailSignIn;
@@ -63,8 +63,9 @@ impl Services {
         Ok((tx, user, now, standing))
     }
 
-    /// Exchanges a code for a portal session. A break-glass sign-in (R24) is audited in each
-    /// organization whose SSO it bypasses, in the transaction that opens the session.
+    /// Exchanges a code for a portal session. The sign-in is audited in each organization where
+    /// the person has a portal role — as break-glass (R24) in each one whose SSO it bypasses —
+    /// in the transaction that opens the session.
     pub async fn verify_sign_in(
         &self,
         email: &str,
@@ -72,31 +73,27 @@ impl Services {
         client_ip: IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<(UserId, SessionView)> {
-        let (mut tx, user, now, standing) = self.redeem_code(email, code, client_ip).await?;
-        let EmailSignIn::BreakGlass(orgs) = standing else {
-            let session = self.open_session(&mut tx, &user.id, None, now).await?;
-            tx.commit().await?;
-            return Ok((user.id, session));
-        };
+        let (tx, user, now, standing) = self.redeem_code(email, code, client_ip).await?;
         // The code is spent either way; the session and its audit entries commit together.
         tx.commit().await?;
-        let actor = Actor::User {
-            id: user.id.clone(),
-            email: user.email.clone(),
+        let glass = match standing {
+            EmailSignIn::BreakGlass(orgs) => orgs,
+            _ => Vec::new(),
         };
-        let mut w = self.write_as(&orgs[0], actor, ctx).await?;
-        for other in &orgs[1..] {
-            w.touch_org(other).await?;
-        }
-        for org in &orgs {
+        let mut entries = self
+            .sign_in_entries(&user, SignInMethod::EmailCode, None)
+            .await?;
+        entries.retain(|(org, _)| !glass.contains(org));
+        entries.extend(glass.into_iter().map(|org| {
             let event = AuditEvent::BreakGlassSignIn {
                 user: user.id.clone(),
                 email: user.email.clone(),
             };
-            w.record_in(org, event).await?;
-        }
-        let session = self.open_session(w.db(), &user.id, None, now).await?;
-        w.commit().await?;
+            (org, event)
+        }));
+        let session = self
+            .open_audited_session(&user, entries, None, now, ctx)
+            .await?;
         Ok((user.id, session))
     }
 }

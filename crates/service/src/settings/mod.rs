@@ -26,8 +26,10 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LastChange {
-    /// The user who set the team's value.
+    /// The user (or API token) who set the team's value.
     pub by: String,
+    /// Their email (or the token's name), when they still exist.
+    pub by_name: Option<String>,
     pub at: String,
 }
 

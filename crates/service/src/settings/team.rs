@@ -50,6 +50,7 @@ impl Services {
                         .map(|r| serde_json::from_str(&r.value_json).unwrap_or(Value::Null)),
                     last_change: row.map(|r| LastChange {
                         by: r.updated_by.clone(),
+                        by_name: r.updated_by_name.clone(),
                         at: rfc3339(r.updated_at),
                     }),
                     effective: e,

@@ -8,6 +8,7 @@ use super::policy::SignInPolicy;
 use super::{APP_CODE_TTL_MS, random_secret, secret_hash};
 use crate::views::SessionView;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
+use switchboard_domain::audit::event::SignInMethod;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{OrgId, PolicyId, UserId};
 use switchboard_domain::sso::{SsoProtocol, SsoPurpose, domain_allowed};
@@ -144,6 +145,33 @@ impl Services {
             return self.tested(policy, &email, user.is_some()).await;
         }
         match user {
+            Some(user) if flow.purpose == SsoPurpose::Portal => {
+                // A portal sign-in is audited where the person has a portal role.
+                let row = {
+                    let mut c = self.store.read().await?;
+                    people::get_user(&mut c, &user).await?
+                };
+                let Some(row) = row else {
+                    return refuse(Check::Account, format!("{email} no longer has an account"));
+                };
+                let entries = self
+                    .sign_in_entries(&row, SignInMethod::Sso, Some(&policy.org))
+                    .await?;
+                let now = now_ms();
+                {
+                    let mut tx = self.store.write().await?;
+                    people::mark_signed_in(&mut tx, &user, now).await?;
+                    tx.commit().await?;
+                }
+                let session = self
+                    .open_audited_session(&row, entries, Some(&policy.org), now, ctx)
+                    .await?;
+                let next = flow
+                    .next_path
+                    .clone()
+                    .unwrap_or_else(|| format!("/orgs/{}", policy.org));
+                Ok(SsoOutcome::SignedIn { session, next })
+            }
             Some(user) => {
                 let mut tx = self.store.write().await?;
                 let outcome = self.grant(&mut tx, flow, policy, &user, now_ms()).await?;

@@ -9,6 +9,7 @@ mod invitations;
 pub use counts::CountCache;
 pub use switchboard_store::user_list::UserCounts;
 mod list;
+pub use list::UserPage;
 mod memberships;
 mod removal;
 
@@ -25,10 +26,37 @@ use switchboard_domain::team::LoginType;
 use switchboard_store::Conn;
 use switchboard_store::orgs::TeamRow;
 use switchboard_store::people::{self, MembershipRow, UserFilter};
+use switchboard_store::user_order::Keyset;
 use utoipa::{IntoParams, ToSchema};
 
 /// The most emails one bulk add takes (R6).
 pub const MAX_BULK_EMAILS: usize = 1000;
+
+switchboard_domain::text_enum!(
+/// The order of the user list: a key, ascending, or with `-` descending. Ties are broken by
+/// the user's id. Absent: the order users were created in.
+UserSort, "sort", {
+    Email = "email", EmailDesc = "-email", Name = "name", NameDesc = "-name",
+    LastActive = "last_active", LastActiveDesc = "-last_active",
+    Status = "status", StatusDesc = "-status"
+});
+
+impl UserSort {
+    pub fn order(self) -> switchboard_store::user_order::Order {
+        use switchboard_store::user_order::{Order, SortKey};
+        let (key, descending) = match self {
+            UserSort::Email => (SortKey::Email, false),
+            UserSort::EmailDesc => (SortKey::Email, true),
+            UserSort::Name => (SortKey::Name, false),
+            UserSort::NameDesc => (SortKey::Name, true),
+            UserSort::LastActive => (SortKey::LastActive, false),
+            UserSort::LastActiveDesc => (SortKey::LastActive, true),
+            UserSort::Status => (SortKey::Status, false),
+            UserSort::StatusDesc => (SortKey::Status, true),
+        };
+        Order { key, descending }
+    }
+}
 
 switchboard_domain::text_enum!(
     /// The `org_role` filter of the user list: an org role, or none at all.
@@ -55,9 +83,16 @@ pub struct UserQuery {
     pub app_access: Option<bool>,
     /// `true`: users who have used the app (reported usage); `false`: those who never have.
     pub used_app: Option<bool>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^(usr_[0-9a-z]{26})?$")]
+    /// The order (`name`, `-name`, `email`, `last_active`, `status`, …); absent: the order
+    /// users were created in.
+    #[param(inline)]
+    pub sort: Option<UserSort>,
+    /// The `next_cursor` of the page before: the page after it.
+    #[param(pattern = "^(([0-9a-f]{2})*\\.)?(usr_[0-9a-z]{26})?$")]
     pub cursor: Option<String>,
+    /// The `prev_cursor` of the page after: the page before it.
+    #[param(pattern = "^(([0-9a-f]{2})*\\.)?(usr_[0-9a-z]{26})?$")]
+    pub before: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -275,12 +310,23 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
             })
         })
         .transpose()?;
-    let after = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(UserId::parse(c).ok_or_else(|| {
-            ServiceError::invalid("cursor", "is not a cursor this list gave out")
-        })?),
+    let order = q.sort.map(UserSort::order);
+    let boundary = |field: &'static str, c: Option<&str>| match c {
+        None => Ok(None),
+        Some(c) => Keyset::decode(c)
+            // A cursor of another order would start the page in the wrong place.
+            .filter(|k| k.value.is_some() == order.is_some())
+            .map(Some)
+            .ok_or_else(|| ServiceError::invalid(field, "is not a cursor this list gave out")),
     };
+    let after = boundary("cursor", q.cursor.as_deref())?;
+    let before = boundary("before", q.before.as_deref())?;
+    if after.is_some() && before.is_some() {
+        return Err(ServiceError::invalid(
+            "before",
+            "give either cursor or before, not both",
+        ));
+    }
     let needle =
         q.q.as_deref()
             .map(|s| s.trim().to_lowercase())
@@ -310,7 +356,9 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
             Scope::Org => None,
             Scope::Teams(ts) => Some(ts.clone()),
         },
+        order,
         after,
+        before,
         limit: limit + 1,
     })
 }

@@ -97,7 +97,7 @@ pub async fn assign(
             &format!("/orgs/{}/admins", p.who.org),
             &format!("{} is now {}.", a.email, role_label(a.role)),
         )),
-        Err(e) => admins_page(&state, &p, email, role, Some(FormError::from_service(e)?)).await,
+        Err(e) => admins_page(&state, &p, email, role, Some(FormError::in_org(e, &p)?)).await,
     }
 }
 
@@ -132,10 +132,9 @@ pub async fn change(
         Ok(message) => Ok(done(&format!("/orgs/{}/admins", p.who.org), &message)),
         Err(e) => {
             // A row's refusal is said in the page's summary, not beside the Assign form's role.
-            let error = Some(FormError {
-                field: None,
-                ..FormError::from_service(e)?
-            });
+            let mut error = FormError::in_org(e, &p)?;
+            error.field = None;
+            let error = Some(error);
             admins_page(&state, &p, String::new(), String::new(), error).await
         }
     }

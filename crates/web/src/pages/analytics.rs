@@ -6,7 +6,8 @@
 //! CSV downloads are the API's `format=csv` answers for the same period and team.
 
 use super::browser::{FieldError, FormError, OrgPage, PageResult, page};
-use super::charts::Bars;
+use super::charts::{Columns, HBars};
+use super::human;
 use super::shell::{Section, Shell};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -28,68 +29,131 @@ pub struct PeriodQuery {
     pub team: Option<String>,
 }
 
-/// One figure and how it moved.
+/// One figure and how it moved against the previous period.
 pub struct Trend {
     pub now: String,
-    pub before: String,
-    /// "▲", "▼" or "–".
-    pub arrow: &'static str,
-    /// Words for the arrow (screen readers, tooltips).
-    pub words: &'static str,
+    /// The change as shown ("▲ 12 %", "▼ 4 pts", "new", "no change").
+    pub change: String,
+    /// `up`, `down` or `flat`: the change's colour.
+    pub class: &'static str,
+    /// The change in words for screen readers and tooltips ("up 12 % from 1,234").
+    pub words: String,
 }
 
+/// A count's or an amount's trend, the change as a percentage of the previous value.
 fn trend(now: f64, before: f64, show: impl Fn(f64) -> String) -> Trend {
-    let (arrow, words) = if now > before {
-        ("▲", "up from")
-    } else if now < before {
-        ("▼", "down from")
+    let (now_s, before_s) = (show(now), show(before));
+    let (class, change, words) = if (now - before).abs() < f64::EPSILON || now_s == before_s {
+        (
+            "flat",
+            "no change".to_owned(),
+            format!("same as the previous period, {before_s}"),
+        )
+    } else if before == 0.0 {
+        (
+            "up",
+            "new".to_owned(),
+            "none in the previous period".to_owned(),
+        )
     } else {
-        ("–", "same as")
+        let pct = ((now - before) / before * 100.0).round().abs() as i64;
+        let (class, arrow, dir) = if now > before {
+            ("up", "▲", "up")
+        } else {
+            ("down", "▼", "down")
+        };
+        (
+            class,
+            format!("{arrow} {} %", human::count(pct)),
+            format!("{dir} {} % from {before_s}", human::count(pct)),
+        )
     };
     Trend {
-        now: show(now),
-        before: show(before),
-        arrow,
+        now: now_s,
+        change,
+        class,
+        words,
+    }
+}
+
+/// A share's trend (adoption), the change in percentage points.
+fn share_trend(now: f64, before: f64) -> Trend {
+    let pts = ((now - before) * 100.0).round() as i64;
+    let now_s = format!("{} %", (now * 100.0).round() as i64);
+    let before_s = format!("{} %", (before * 100.0).round() as i64);
+    let (class, change, words) = match pts {
+        0 => (
+            "flat",
+            "no change".to_owned(),
+            format!("same as the previous period, {before_s}"),
+        ),
+        p if p > 0 => (
+            "up",
+            format!("▲ {p} pts"),
+            format!("up {p} points from {before_s}"),
+        ),
+        p => (
+            "down",
+            format!("▼ {} pts", -p),
+            format!("down {} points from {before_s}", -p),
+        ),
+    };
+    Trend {
+        now: now_s,
+        change,
+        class,
         words,
     }
 }
 
 pub struct Row {
     pub name: String,
-    pub members: i64,
-    pub seats: i64,
+    pub members: String,
+    pub seats: String,
     pub active: Trend,
     pub calls: Trend,
     pub minutes: Trend,
     pub adoption: Trend,
+    /// More people were active than hold a seat today: adoption is shown as 100 %.
+    pub capped: bool,
+}
+
+impl Row {
+    /// The counted figures, in column order.
+    pub fn counted(&self) -> [&Trend; 3] {
+        [&self.active, &self.calls, &self.minutes]
+    }
 }
 
 fn rows(items: &[&TeamAnalytics]) -> Vec<Row> {
     items
         .iter()
         .map(|t| {
-            let n = |v: f64| format!("{v:.0}");
-            let m = |v: f64| format!("{v:.1}");
-            let pct = |v: f64| format!("{:.0}%", v * 100.0);
+            let n = |v: f64| human::count(v.round() as i64);
             Row {
                 name: t.team_name.clone(),
-                members: t.figures.members,
-                seats: t.figures.seats_held,
+                members: human::count(t.figures.members),
+                seats: human::count(t.figures.seats_held),
                 active: trend(
                     t.figures.active_users as f64,
                     t.previous.active_users as f64,
                     n,
                 ),
                 calls: trend(t.figures.calls as f64, t.previous.calls as f64, n),
-                minutes: trend(t.figures.call_minutes, t.previous.call_minutes, m),
-                adoption: trend(t.figures.adoption, t.previous.adoption, pct),
+                minutes: trend(
+                    t.figures.call_minutes,
+                    t.previous.call_minutes,
+                    human::minutes,
+                ),
+                adoption: share_trend(t.figures.adoption, t.previous.adoption),
+                capped: t.figures.adoption_capped,
             }
         })
         .collect()
 }
 
 /// Minutes per feature over the shown teams, largest first.
-fn feature_bars(items: &[&TeamAnalytics]) -> Bars {
+fn feature_bars(items: &[&TeamAnalytics]) -> HBars {
     let mut sums: std::collections::BTreeMap<&str, f64> = Default::default();
     for t in items {
         for (k, v) in &t.figures.feature_minutes {
@@ -106,7 +170,7 @@ fn feature_bars(items: &[&TeamAnalytics]) -> Bars {
         })
         .collect();
     pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
-    Bars::new(pairs, |v| format!("{v:.1}"))
+    HBars::new(pairs, "Minutes", human::minutes)
 }
 
 #[derive(askama::Template)]
@@ -125,11 +189,13 @@ struct AnalyticsPage {
     /// What the charts cover: "all teams" or the team's name.
     scope: String,
     rows: Vec<Row>,
-    per_team: Bars,
-    over_time: Bars,
+    /// Some row's adoption is capped at 100 % (the page says why).
+    any_capped: bool,
+    per_team: HBars,
+    over_time: Columns,
     /// "day" or "week".
     interval: &'static str,
-    features: Bars,
+    features: HBars,
     /// The query for the CSV links: the shown period, and with the team the charts are of.
     period: String,
     with_team: String,
@@ -149,10 +215,10 @@ pub async fn show(
     let mut error = None;
     let team = match asked_team {
         Some(t) if !teams.iter().any(|c| c.id == t) => {
-            error = Some(FormError {
-                field: Some("team".into()),
-                detail: "Choose one of the teams in the list.".into(),
-            });
+            error = Some(FormError::new(
+                Some("team"),
+                "Choose one of the teams in the list.",
+            ));
             None
         }
         t => t,
@@ -217,24 +283,39 @@ pub async fn show(
             org: p.who.org.to_string(),
             from: from.unwrap_or_else(|| data.from.clone()),
             to: to.unwrap_or_else(|| data.to.clone()),
-            previous: format!("{} to {}", data.previous_from, data.previous_to),
-            shown: format!("{} to {}", data.from, data.to),
+            previous: format!(
+                "{} to {}",
+                human::day(&data.previous_from).text,
+                human::day(&data.previous_to).text
+            ),
+            shown: format!(
+                "{} to {}",
+                human::day(&data.from).text,
+                human::day(&data.to).text
+            ),
             team: team.unwrap_or_default(),
             scope,
-            per_team: Bars::new(
+            per_team: HBars::new(
                 shown
                     .iter()
                     .map(|t| (t.team_name.clone(), t.figures.call_minutes))
                     .collect(),
-                |v| format!("{v:.1}"),
+                "Call minutes",
+                human::minutes,
             ),
-            over_time: Bars::new(
+            over_time: Columns::new(
                 series
                     .points
                     .iter()
                     .map(|pt| (pt.start.clone(), pt.value))
                     .collect(),
-                |v| format!("{v:.1}"),
+                "Call minutes",
+                if interval == Interval::Week {
+                    "Week of"
+                } else {
+                    "Day"
+                },
+                human::minutes,
             ),
             interval: if interval == Interval::Week {
                 "week"
@@ -242,6 +323,7 @@ pub async fn show(
                 "day"
             },
             features: feature_bars(&shown),
+            any_capped: shown.iter().any(|t| t.figures.adoption_capped),
             rows: rows(&shown),
             teams,
             period,

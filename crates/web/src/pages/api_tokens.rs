@@ -23,6 +23,8 @@ struct TokensPage {
     error: Option<FormError>,
     /// Where identity providers provision users (with a `scim` token).
     scim_url: String,
+    /// The service's public address, for the example request.
+    api_base: String,
 }
 
 async fn tokens_page(
@@ -46,6 +48,7 @@ async fn tokens_page(
             scopes: form.1,
             error,
             scim_url: format!("{}/scim/v2", state.services.config.base_url),
+            api_base: state.services.config.base_url.clone(),
         },
     ))
 }
@@ -117,7 +120,7 @@ pub async fn revoke(
     match state.services.revoke_api_token(&p.who, &req, &id).await {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/api-tokens", p.who.org),
-            "The API token is revoked: it no longer works.",
+            "Revoked the API token: it no longer works.",
         )),
         Err(e) => {
             tokens_page(

@@ -1,11 +1,14 @@
-//! The audit log in the portal (`/orgs/{org}/audit`): filters (actor, action, target, time
-//! range), newest first, page by page, and **Download CSV** of the whole filtered log (the same
-//! columns as the JSON API's export).
+//! The audit log in the portal (`/orgs/{org}/audit`): filters (who, what, the object, a range
+//! of days or times in the organization's time zone), newest first, page by page, each entry
+//! as a sentence ("Assigned Org Analyst to vera@acme.com"), and **Download CSV** of the whole
+//! filtered log (the same columns as the JSON API's export). Only Org Admins see it; anyone else
+//! gets the same 403 page as every other page they may not use.
 
 use super::browser::{FormError, OrgPage, PageResult, csv_download, page};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
+use switchboard_domain::access::Action;
 use switchboard_service::audit::AuditQuery;
 use switchboard_service::views::AuditEntryView;
 
@@ -22,6 +25,8 @@ struct AuditPage {
     to: String,
     next_page: Option<String>,
     csv: String,
+    /// The actions to filter by, with their labels.
+    actions: &'static [(&'static str, &'static str)],
     error: Option<FormError>,
 }
 
@@ -31,6 +36,7 @@ pub async fn list(
     p: OrgPage,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    p.who.may(Action::ViewAudit)?;
     let raw = raw.unwrap_or_default();
     let field = |name: &str| {
         form_urlencoded::parse(raw.as_bytes())
@@ -83,6 +89,7 @@ pub async fn list(
             to: field("to"),
             next_page,
             csv,
+            actions: switchboard_domain::audit::ACTIONS,
             error,
         },
     ))
@@ -94,6 +101,7 @@ pub async fn export(
     p: OrgPage,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    p.who.may(Action::ViewAudit)?;
     let mut q = crate::input::query::<AuditQuery>(raw.as_deref().unwrap_or(""))?;
     q.limit = Some(500);
     q.format = None;

@@ -5,6 +5,7 @@
 //! invoices. Seat arithmetic and its refusals are the use cases'.
 
 use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::human;
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
@@ -14,6 +15,17 @@ use switchboard_service::ServiceError;
 use switchboard_service::billing::{
     CompatibleTeamView, InvoiceView, MoveTeam, RenameSubscription, SubscriptionView, TeamAllocation,
 };
+
+/// Where an Org Admin adds a team to a subscription: the one subscription's **Add team** form,
+/// or the list when there are several; `None` for someone who may not manage billing.
+pub(super) async fn add_team_link(state: &AppState, p: &OrgPage) -> Option<String> {
+    p.who.may(Action::ManageBilling).ok()?;
+    let subs = state.services.list_subscriptions(&p.who).await.ok()?;
+    Some(match subs.as_slice() {
+        [one] => format!("/orgs/{}/billing/{}#add-team", p.who.org, one.id),
+        _ => format!("/orgs/{}/billing", p.who.org),
+    })
+}
 
 #[derive(askama::Template)]
 #[template(path = "portal/billing.html")]
@@ -49,6 +61,11 @@ struct SubscriptionPage {
     addable: Vec<CompatibleTeamView>,
     invoices: Vec<InvoiceView>,
     may_manage: bool,
+    /// The vendor's payment page for this subscription, when configured.
+    payment_url: Option<String>,
+    /// "monthly", "yearly"; "active", "past due", …
+    period_words: String,
+    status_words: String,
     error: Option<FormError>,
 }
 
@@ -81,6 +98,12 @@ async fn subscription_page(
             shell,
             org: p.who.org.to_string(),
             may_manage: p.who.may(Action::ManageBilling).is_ok(),
+            payment_url: state.services.config.payment_url.as_ref().map(|u| {
+                u.replace("{org}", p.who.org.as_str())
+                    .replace("{subscription}", &view.id)
+            }),
+            period_words: view.period.to_string(),
+            status_words: view.status.to_string().replace('_', " "),
             sub: view,
             others,
             addable,
@@ -155,8 +178,12 @@ pub async fn allocate(
                 let t = v.teams.iter().find(|t| t.team_id == team);
                 match t {
                     Some(t) => match t.reserved_seats {
-                        Some(r) => format!("{}: {r} seats reserved.", t.team_name),
-                        None => format!("{}: shares the pool.", t.team_name),
+                        Some(r) => format!(
+                            "Reserved {} for {}.",
+                            human::counted(r, "seat", "seats"),
+                            t.team_name
+                        ),
+                        None => format!("{} now shares the pool of unreserved seats.", t.team_name),
                     },
                     None => "Saved.".to_owned(),
                 }
@@ -228,39 +255,4 @@ pub async fn rename(
         .await
         .map(|v| format!("Renamed to {}.", v.name));
     finish(&state, &p, &sub, result, true).await
-}
-
-/// Stores the payment method: the provider's token, brand, last four and expiry only.
-pub async fn payment_method(
-    State(state): State<AppState>,
-    p: OrgPage,
-    InRequest(req): InRequest,
-    Path((_, sub)): Path<(String, String)>,
-    PageForm(f): PageForm,
-) -> PageResult {
-    let number = |name: &'static str| -> Result<i64, ServiceError> {
-        f.get(name)
-            .trim()
-            .parse()
-            .map_err(|_| ServiceError::invalid(name, "a number"))
-    };
-    let body = match (number("exp_month"), number("exp_year")) {
-        (Ok(m), Ok(y)) => Ok(serde_json::json!({
-            "provider_token": f.get("provider_token").trim(),
-            "brand": f.get("brand").trim(),
-            "last4": f.get("last4").trim(),
-            "exp_month": m,
-            "exp_year": y,
-        })),
-        (Err(e), _) | (_, Err(e)) => Err(e),
-    };
-    let result = match body {
-        Ok(b) => state
-            .services
-            .set_payment_method(&p.who, &req, &sub, b)
-            .await
-            .map(|_| "Payment method saved.".to_owned()),
-        Err(e) => Err(e),
-    };
-    finish(&state, &p, &sub, result, false).await
 }

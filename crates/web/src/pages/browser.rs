@@ -169,6 +169,19 @@ pub struct FormError {
     /// The input at fault, in the API's field names (`emails`, `name`, …); `None` for the form.
     pub field: Option<String>,
     pub detail: String,
+    /// The way out: a link to the page that fixes it (no seats → Billing), or, without an
+    /// address, what to do.
+    pub fix: Option<Fix>,
+    /// The refusal was for want of seats.
+    seats: bool,
+}
+
+/// A way out of a refusal.
+#[derive(Debug, Clone, Default)]
+pub struct Fix {
+    /// Empty: no page of this person's fixes it; `text` says who can.
+    pub href: String,
+    pub text: String,
 }
 
 impl FormError {
@@ -208,7 +221,47 @@ impl FormError {
             Some(rest) => capitalized(rest),
             None => api.detail().to_owned(),
         };
-        Ok(Self { field, detail })
+        Ok(Self {
+            field,
+            detail,
+            fix: None,
+            seats: api.code() == ProblemCode::SeatLimitReached,
+        })
+    }
+
+    /// A refusal the page itself makes.
+    pub fn new(field: Option<&str>, detail: &str) -> Self {
+        Self {
+            field: field.map(str::to_owned),
+            detail: detail.to_owned(),
+            fix: None,
+            seats: false,
+        }
+    }
+
+    /// A refusal on a page of an organization: one for want of seats links to Billing for
+    /// whoever may manage it, and says whom to ask otherwise.
+    pub fn in_org(e: ServiceError, p: &OrgPage) -> Result<Self, PageError> {
+        let mut error = Self::from_service(e)?;
+        if error.seats {
+            error.fix = Some(
+                if p.who
+                    .may(switchboard_domain::access::Action::ManageBilling)
+                    .is_ok()
+                {
+                    Fix {
+                        href: format!("/orgs/{}/billing", p.who.org),
+                        text: "Manage seats in Billing".into(),
+                    }
+                } else {
+                    Fix {
+                        href: String::new(),
+                        text: "Ask an Org Admin to add seats or free some.".into(),
+                    }
+                },
+            );
+        }
+        Ok(error)
     }
 
     /// The message for one field, if it is the one at fault.
@@ -278,6 +331,11 @@ impl From<ServiceError> for PageError {
     }
 }
 
+/// The status and sentence of an error page, left on its response so the page can be shown
+/// again inside the person's navigation (`super::errors`).
+#[derive(Debug, Clone)]
+pub struct ErrorShown(pub StatusCode, pub String);
+
 #[derive(askama::Template)]
 #[template(path = "portal/error.html")]
 struct ErrorPage<'a> {
@@ -301,7 +359,10 @@ impl IntoResponse for PageError {
                     title: status.canonical_reason().unwrap_or("Error"),
                     detail: &detail,
                 };
-                (status, render(&page)).into_response()
+                let mut resp = (status, render(&page)).into_response();
+                // For `errors::framed`, which shows it inside the navigation when it can.
+                resp.extensions_mut().insert(ErrorShown(status, detail));
+                resp
             }
         }
     }

@@ -69,7 +69,7 @@ pub async fn revoke_key(
     {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/teams/{team}", p.who.org),
-            "The enrollment key is revoked; devices enrolled with it keep running.",
+            "Revoked the enrollment key; devices enrolled with it keep running.",
         )),
         Err(e) => team_page(&state, &p, &team, None, Some(FormError::from_service(e)?)).await,
     }
@@ -90,7 +90,7 @@ pub async fn remove_device(
     {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/teams/{team}", p.who.org),
-            "The device is removed and its seat is free.",
+            "Removed the device and freed its seat.",
         )),
         Err(e) => team_page(&state, &p, &team, None, Some(FormError::from_service(e)?)).await,
     }

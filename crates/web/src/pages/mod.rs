@@ -15,6 +15,8 @@ pub mod billing;
 pub mod browser;
 pub mod charts;
 pub mod devices;
+pub mod errors;
+pub mod human;
 pub mod settings;
 pub mod shell;
 pub mod sign_in;
@@ -30,9 +32,12 @@ use axum::routing::{get, post};
 
 /// The one stylesheet, compiled in.
 const STYLESHEET: &str = include_str!("../../assets/portal.css");
+/// The icon browsers show in the tab, compiled in (also answered at `/favicon.ico`).
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
-/// Every page route.
-pub fn router() -> Router<AppState> {
+/// Every page route; an error page is redrawn inside the person's navigation
+/// ([`errors::framed`]).
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(sign_in::home))
         .route("/sign-in", get(sign_in::form).post(sign_in::submit))
@@ -41,6 +46,8 @@ pub fn router() -> Router<AppState> {
             get(sign_in::sign_out_page).post(sign_in::sign_out),
         )
         .route("/assets/portal.css", get(stylesheet))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/auth/sso/start", get(sso_sign_in::start))
         .route("/auth/oidc/callback", get(sso_sign_in::oidc_callback))
         .route("/auth/saml/{policy}/acs", post(sso_sign_in::saml_acs))
@@ -142,10 +149,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/orgs/{org}/billing/{sub}/move", post(billing::move_team))
         .route("/orgs/{org}/billing/{sub}/rename", post(billing::rename))
-        .route(
-            "/orgs/{org}/billing/{sub}/payment-method",
-            post(billing::payment_method),
-        )
+        .route_layer(axum::middleware::from_fn_with_state(state, errors::framed))
+}
+
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
 }
 
 async fn stylesheet() -> impl axum::response::IntoResponse {

@@ -4,6 +4,7 @@
 //! delete; a conflict, R22, is explained on the form). Resolution and conflicts are the domain's.
 
 use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::human;
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
@@ -27,14 +28,11 @@ fn shown(v: Option<&Value>) -> String {
     }
 }
 
-/// What a person reads for a value: On/Off, the number, the word.
-fn readable(v: &Value) -> String {
+/// What a person reads for a value: On/Off, the number, an enum value's label.
+fn readable(spec: &SettingSpec, v: &Value) -> String {
     match v {
-        Value::Bool(true) => "On".into(),
-        Value::Bool(false) => "Off".into(),
         Value::Null => "—".into(),
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
+        v => spec.value_label(v),
     }
 }
 
@@ -67,14 +65,35 @@ struct SettingRow {
     label: String,
     help: String,
     kind: SettingType,
-    choices: Vec<String>,
+    /// An enum's values and their labels.
+    choices: Vec<(String, String)>,
     effective: String,
     /// The team's own value as the control shows it ("" for the default).
     own: String,
     default: String,
     locked_by: Option<(String, String)>,
     missing_feature: Option<String>,
-    last_change: Option<String>,
+    /// Who last set the team's value, and when.
+    last_change: Option<(String, human::When)>,
+}
+
+impl SettingRow {
+    /// The team's own value as a person reads it (for a row without a control).
+    fn own_label(&self) -> String {
+        match &self.kind {
+            SettingType::Bool => match self.own.as_str() {
+                "true" => "On".to_owned(),
+                "false" => "Off".to_owned(),
+                other => other.to_owned(),
+            },
+            SettingType::Enum => self
+                .choices
+                .iter()
+                .find(|(v, _)| *v == self.own)
+                .map_or_else(|| self.own.clone(), |(_, l)| l.clone()),
+            SettingType::Integer => self.own.clone(),
+        }
+    }
 }
 
 #[derive(askama::Template)]
@@ -89,7 +108,7 @@ struct TeamSettingsPage {
     error: Option<FormError>,
 }
 
-fn rows(settings: &[TeamSettingView]) -> Vec<SettingRow> {
+fn rows(settings: &[TeamSettingView], zone: &human::Zone) -> Vec<SettingRow> {
     catalog()
         .iter()
         .filter_map(|spec| {
@@ -104,16 +123,24 @@ fn rows(settings: &[TeamSettingView]) -> Vec<SettingRow> {
                 label: spec.label.clone(),
                 help: spec.help.clone(),
                 kind: spec.kind.clone(),
-                choices: spec.values.clone().unwrap_or_default(),
-                effective: readable(&s.effective.value),
+                choices: spec
+                    .values
+                    .iter()
+                    .flatten()
+                    .map(|v| (v.clone(), spec.value_label(&Value::String(v.clone()))))
+                    .collect(),
+                effective: readable(spec, &s.effective.value),
                 own: shown(s.team_value.as_ref()),
-                default: readable(&spec.default),
+                default: readable(spec, &spec.default),
                 locked_by,
-                missing_feature,
-                last_change: s
-                    .last_change
-                    .as_ref()
-                    .map(|c| format!("{} on {}", c.by, c.at)),
+                missing_feature: missing_feature.map(|f| human::feature(&f).to_owned()),
+                last_change: s.last_change.as_ref().map(|c| {
+                    let who = c
+                        .by_name
+                        .clone()
+                        .unwrap_or_else(|| "someone no longer here".to_owned());
+                    (who, zone.when(&c.at))
+                }),
             })
         })
         .collect()
@@ -132,17 +159,17 @@ async fn team_settings_page(
     let shell = Shell::for_org(
         state,
         p,
-        &format!("Settings of {}", team_view.name),
+        &format!("Team settings · {}", team_view.name),
         Section::Settings,
     )
     .await?;
     Ok(page(
         &p.browser,
         &TeamSettingsPage {
+            rows: rows(&view.settings, &shell.zone),
             shell,
             org: p.who.org.to_string(),
             may_edit: p.who.may(Action::EditTeamSettings(&id)).is_ok(),
-            rows: rows(&view.settings),
             team: team_view,
             teams,
             error,
@@ -200,7 +227,7 @@ pub async fn save_team_settings(
                     serde_json::json!({ "values": changes }),
                 )
                 .await
-                .map(|_| format!("Saved {n} setting(s)."))
+                .map(|_| format!("Saved {}.", human::counted(n as i64, "setting", "settings")))
         }
     };
     match result {
@@ -328,12 +355,9 @@ async fn policies_page(
             keys: pol
                 .values
                 .iter()
-                .map(|(k, v)| {
-                    let label = catalog()
-                        .iter()
-                        .find(|c| &c.key == k)
-                        .map_or(k.as_str(), |c| c.label.as_str());
-                    format!("{label}: {}", readable(v))
+                .map(|(k, v)| match catalog().iter().find(|c| &c.key == k) {
+                    Some(spec) => format!("{}: {}", spec.label, readable(spec, v)),
+                    None => format!("{k}: {v}"),
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
@@ -405,9 +429,9 @@ pub async fn create_policy(
         Ok(pol) => Ok(done(
             &format!("/orgs/{}/settings/policies/{}", p.who.org, pol.id),
             &format!(
-                "Policy {} is created and applies to {} team(s).",
+                "Created policy {}; it applies to {}.",
                 pol.name,
-                pol.team_ids.len()
+                human::counted(pol.team_ids.len() as i64, "team", "teams")
             ),
         )),
         Err(e) => {
@@ -459,7 +483,7 @@ pub async fn update_policy(
     match result {
         Ok(saved) => Ok(done(
             &format!("/orgs/{}/settings/policies/{}", p.who.org, saved.id),
-            &format!("Policy {} is saved.", saved.name),
+            &format!("Saved policy {}.", saved.name),
         )),
         Err(e) => {
             policies_page(
@@ -486,7 +510,7 @@ pub async fn delete_policy(
         Ok(()) => Ok(done(
             &format!("/orgs/{}/settings/policies", p.who.org),
             &format!(
-                "Policy {} is deleted; its teams' own values apply again.",
+                "Deleted policy {}; its teams' own values apply again.",
                 pol.name
             ),
         )),

@@ -3,6 +3,7 @@
 //! sections the person may use — asked of the permission table, never decided here.
 
 use super::browser::{Browser, OrgPage, PageError};
+use super::human::Zone;
 use crate::AppState;
 use switchboard_domain::access::Action;
 
@@ -37,6 +38,8 @@ pub struct Shell {
     pub org_name: Option<String>,
     pub orgs: Vec<OrgLink>,
     pub nav: Vec<NavGroup>,
+    /// The organization's time zone: every time on the page is shown in it.
+    pub zone: Zone,
 }
 
 /// The page of the navigation a page belongs to.
@@ -53,6 +56,8 @@ pub enum Section {
     ApiTokens,
     Analytics,
     Audit,
+    /// A page of no section (an error).
+    Elsewhere,
 }
 
 /// An organization's display name: its name, or "your new organization" before it has one.
@@ -70,6 +75,7 @@ impl Shell {
             csrf_token: b.csrf_token.clone(),
             flash: b.flash.clone(),
             org_name: None,
+            zone: Zone::default(),
             orgs: me
                 .orgs
                 .into_iter()
@@ -98,6 +104,7 @@ impl Shell {
         let this = me.orgs.iter().find(|o| o.id == org);
         let org_name = org_display_name(this.and_then(|o| o.name.as_deref()));
         let established = this.is_some_and(|o| o.established);
+        let zone = this.map_or_else(Zone::default, |o| Zone::named(&o.time_zone));
         let may = |a: Action<'_>| p.who.may(a).is_ok();
         let item = |s: Section, path: &str, label: &'static str| NavItem {
             href: format!("/orgs/{org}{path}"),
@@ -175,6 +182,7 @@ impl Shell {
                 .collect(),
             org_name: Some(org_name),
             nav,
+            zone,
         })
     }
 }

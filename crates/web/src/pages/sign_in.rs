@@ -163,13 +163,17 @@ struct SignOutPage {
 /// `GET /sign-out`: signs out when the person typed the address or followed our own link
 /// (`Sec-Fetch-Site: none` or `same-origin`); from anywhere else it asks first, so another site
 /// can't sign people out.
-pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn sign_out_page(
+    State(state): State<AppState>,
+    InRequest(ctx): InRequest,
+    headers: HeaderMap,
+) -> Response {
     let site = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("none");
     if matches!(site, "none" | "same-origin") {
-        return end_session(&state, &headers).await;
+        return end_session(&state, &ctx, &headers).await;
     }
     render(&SignOutPage {
         csrf_token: csrf_of(&state, &headers),
@@ -179,16 +183,21 @@ pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) ->
 /// `POST /sign-out`: ends the session and clears the cookie.
 pub async fn sign_out(
     State(state): State<AppState>,
+    InRequest(ctx): InRequest,
     headers: HeaderMap,
     PageForm(_): PageForm,
 ) -> Response {
-    end_session(&state, &headers).await
+    end_session(&state, &ctx, &headers).await
 }
 
-async fn end_session(state: &AppState, headers: &HeaderMap) -> Response {
+async fn end_session(
+    state: &AppState,
+    ctx: &switchboard_service::RequestInfo,
+    headers: &HeaderMap,
+) -> Response {
     if let Some(c) = CookieJar::from_headers(headers).get(SESSION_COOKIE) {
         // A session already gone is signed out all the same.
-        let _ = state.services.sign_out(c.value()).await;
+        let _ = state.services.sign_out_audited(c.value(), ctx).await;
     }
     let mut resp = done("/sign-in", "You are signed out.");
     let cleared: HeaderValue = crate::routes::auth::cookie(state, "", 0);

@@ -178,7 +178,7 @@ pub async fn create(
     match state.services.create_sso_policy(&p.who, &req, create).await {
         Ok(pol) => Ok(done(
             &format!("/orgs/{}/settings/sso/{}", p.who.org, pol.id),
-            &format!("SSO policy {} is created.", pol.name),
+            &format!("Created SSO policy {}.", pol.name),
         )),
         Err(e) => {
             sso_page(
@@ -239,7 +239,7 @@ pub async fn update(
     {
         Ok(saved) => Ok(done(
             &format!("/orgs/{}/settings/sso/{}", p.who.org, saved.id),
-            &format!("SSO policy {} is saved.", saved.name),
+            &format!("Saved SSO policy {}.", saved.name),
         )),
         Err(e) => {
             sso_page(
@@ -266,7 +266,7 @@ pub async fn delete(
         Ok(()) => Ok(done(
             &format!("/orgs/{}/settings/sso", p.who.org),
             &format!(
-                "SSO policy {} is deleted; its teams sign in with email codes again.",
+                "Deleted SSO policy {}; its teams sign in with email codes again.",
                 pol.name
             ),
         )),

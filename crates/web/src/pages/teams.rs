@@ -122,7 +122,7 @@ pub async fn onboard(
         Ok(team) => Ok(done(
             &format!("/orgs/{}/teams", p.who.org),
             &format!(
-                "Your organization {} is set up, and team {} is created. You are its Org Admin.",
+                "Set up your organization {} and created team {}. You are its Org Admin.",
                 form.organization_name.trim(),
                 team.name
             ),
@@ -181,10 +181,17 @@ pub async fn create(
         Err(e) => Err(e),
     };
     match created {
-        Ok(team) => Ok(done(
-            &format!("/orgs/{}/teams/{}", p.who.org, team.id),
-            &format!("Team {} is created.", team.name),
-        )),
+        Ok(team) => {
+            let note = if team.subscription_id.is_none() {
+                " It is in no subscription yet, so its members can't use the app: add it to one."
+            } else {
+                ""
+            };
+            Ok(done(
+                &format!("/orgs/{}/teams/{}", p.who.org, team.id),
+                &format!("Created team {}.{note}", team.name),
+            ))
+        }
         Err(e) => teams_page(&state, &p, form, Some(FormError::from_service(e)?)).await,
     }
 }
@@ -201,6 +208,8 @@ struct TeamPage {
     devices: Option<(Vec<DeviceView>, Vec<EnrollmentKeyView>)>,
     /// A key just created: shown this once.
     new_key: Option<String>,
+    /// For a team in no subscription: where an Org Admin adds it to one.
+    add_to_subscription: Option<String>,
     name: String,
     description: String,
     error: Option<FormError>,
@@ -251,6 +260,11 @@ pub(super) async fn team_page_with_key(
             may_delete: p.who.may(Action::DeleteTeam(&id)).is_ok() && !team.is_initial_team,
             devices,
             new_key,
+            add_to_subscription: if team.subscription_id.is_none() {
+                super::billing::add_team_link(state, p).await
+            } else {
+                None
+            },
             team,
             name,
             description,
@@ -287,7 +301,7 @@ pub async fn edit(
     {
         Ok(t) => Ok(done(
             &format!("/orgs/{}/teams/{}", p.who.org, t.id),
-            &format!("Team {} is saved.", t.name),
+            &format!("Saved team {}.", t.name),
         )),
         Err(e) => {
             let error = Some(FormError::from_service(e)?);
@@ -307,7 +321,7 @@ pub async fn delete(
     match state.services.delete_team(&p.who, &req, &team).await {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/teams", p.who.org),
-            &format!("Team {name} is deleted."),
+            &format!("Deleted team {name}."),
         )),
         Err(e) => team_page(&state, &p, &team, None, Some(FormError::from_service(e)?)).await,
     }

@@ -1,12 +1,15 @@
 //! Sign-in by emailed code, sign-out, and `me`.
 
 use crate::AppState;
-use crate::extract::{Body, ClientIp, InRequest, SESSION_COOKIE, SignedIn};
+use crate::extract::{Body, ClientIp, Credential, InRequest, SESSION_COOKIE, SignedIn, credential};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
+use axum::extract::FromRequestParts;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
+use switchboard_service::api_tokens::{TOKEN_PREFIX, TokenMe};
 use switchboard_service::views::{MeView, SessionView};
 use utoipa::ToSchema;
 
@@ -96,17 +99,38 @@ pub async fn verify_email(
     responses((status = 204), (status = 401, body = Problem)))]
 pub async fn logout(
     State(state): State<AppState>,
+    InRequest(ctx): InRequest,
     who: SignedIn,
 ) -> ApiResult<(StatusCode, HeaderMap)> {
-    state.services.sign_out(&who.token).await?;
+    state.services.sign_out_audited(&who.token, &ctx).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, cookie(&state, "", 0));
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
-/// The signed-in user: identity, organizations, memberships and org roles.
+/// Who is calling: for a session, the user with their organizations, memberships and org
+/// roles; for an organization API token (`sbk_…`), the token (id, name, scopes) and its
+/// organization's id and name.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Me {
+    Person(MeView),
+    ApiToken(TokenMe),
+}
+
+/// The caller: the signed-in user (identity, organizations, memberships, org roles), or the API
+/// token and its organization.
 #[utoipa::path(get, path = "/api/v1/me", tag = "sign-in", security(("session" = [])),
-    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
-pub async fn me(State(state): State<AppState>, who: SignedIn) -> ApiResult<Json<MeView>> {
-    Ok(Json(state.services.me(&who.session, &who.token).await?))
+    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn me(State(state): State<AppState>, parts: Parts) -> ApiResult<Json<Me>> {
+    if let Some(Credential::Bearer(token)) = credential(&parts)
+        && token.starts_with(TOKEN_PREFIX)
+    {
+        return Ok(Json(Me::ApiToken(state.services.token_me(&token).await?)));
+    }
+    let mut parts = parts;
+    let who = SignedIn::from_request_parts(&mut parts, &state).await?;
+    Ok(Json(Me::Person(
+        state.services.me(&who.session, &who.token).await?,
+    )))
 }

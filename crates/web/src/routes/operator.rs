@@ -10,7 +10,7 @@ use switchboard_domain::plan::Plan;
 use switchboard_service::billing::operator::{
     CreateSubscription, SetInvoiceStatus, UpdateSubscription,
 };
-use switchboard_service::billing::{InvoiceView, SubscriptionView};
+use switchboard_service::billing::{InvoiceView, PaymentMethodInput, SubscriptionView};
 use switchboard_service::operator::{ProvisionRequest, Provisioned};
 use switchboard_service::views::Page;
 
@@ -90,6 +90,27 @@ pub async fn set_invoice_status(
         state
             .services
             .set_invoice_status(&ctx, &invoice, req)
+            .await?,
+    ))
+}
+
+/// Set a subscription's payment method as the vendor's payment provider handed it back: the
+/// provider's token, brand, last four digits and expiry — never a card number (R12).
+#[utoipa::path(put, path = "/operator/v1/subscriptions/{sub}/payment-method", tag = "operator", security(("operator" = [])),
+    params(("sub" = String, Path)), request_body = PaymentMethodInput,
+    responses((status = 200, body = SubscriptionView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn set_payment_method(
+    _: Operator,
+    State(state): State<AppState>,
+    InRequest(ctx): InRequest,
+    Path(sub): Path<String>,
+    Body(body): Body<serde_json::Value>,
+) -> ApiResult<Json<SubscriptionView>> {
+    Ok(Json(
+        state
+            .services
+            .operator_set_payment_method(&ctx, &sub, body)
             .await?,
     ))
 }

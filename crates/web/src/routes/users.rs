@@ -7,20 +7,20 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use switchboard_service::users::{
-    AddMembership, BulkAdd, BulkAddResult, RemovedMembership, UpdateMembership, UserQuery,
+    AddMembership, BulkAdd, BulkAddResult, RemovedMembership, UpdateMembership, UserPage, UserQuery,
 };
-use switchboard_service::views::{MembershipView, Page, UserView};
+use switchboard_service::views::{MembershipView, UserView};
 
 /// Users, searched and filtered, one page at a time (R11).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/users", tag = "users", security(("session" = [])),
     params(("org" = String, Path), UserQuery),
-    responses((status = 200, body = Page<UserView>), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = UserPage), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_users(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     Params(q): Params<UserQuery>,
-) -> ApiResult<Json<Page<UserView>>> {
+) -> ApiResult<Json<UserPage>> {
     Ok(Json(state.services.list_users(&who, &q).await?))
 }
 

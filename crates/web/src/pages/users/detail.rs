@@ -1,0 +1,150 @@
+//! A user's page (`/orgs/{org}/users/{user}`): their teams with team role and app access, each
+//! saved on its own; adding them to another team; **Resend invitation** before their first
+//! sign-in.
+
+use crate::AppState;
+use crate::extract::InRequest;
+use crate::pages::browser::{FormError, OrgPage, PageForm, PageResult, done, page};
+use crate::pages::shell::{Section, Shell};
+use axum::extract::{Path, State};
+use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
+use switchboard_domain::role::TeamRole;
+use switchboard_service::ServiceError;
+use switchboard_service::teams::TeamChoice;
+use switchboard_service::users::{AddMembership, UpdateMembership};
+use switchboard_service::views::UserView;
+
+#[derive(askama::Template)]
+#[template(path = "portal/user.html")]
+struct UserPage {
+    shell: Shell,
+    org: String,
+    user: UserView,
+    is_self: bool,
+    may_remove_from_org: bool,
+    /// Teams the user could be added to by this person.
+    other_teams: Vec<TeamChoice>,
+    error: Option<FormError>,
+}
+
+pub(super) async fn user_page(
+    state: &AppState,
+    p: &OrgPage,
+    user: &str,
+    error: Option<FormError>,
+) -> PageResult {
+    let u = state.services.get_user(&p.who, user).await?;
+    let teams = state.services.team_choices(&p.who).await?;
+    let other_teams = teams
+        .into_iter()
+        .filter(|t| !u.memberships.iter().any(|m| m.team_id == t.id))
+        .filter(|t| {
+            TeamId::parse(&t.id).is_some_and(|id| p.who.may(Action::ManageMembership(&id)).is_ok())
+        })
+        .collect();
+    let shell = Shell::for_org(state, p, &u.email, Section::Users).await?;
+    Ok(page(
+        &p.browser,
+        &UserPage {
+            shell,
+            org: p.who.org.to_string(),
+            is_self: u.id == p.who.user.as_str(),
+            may_remove_from_org: p.who.may(Action::RemoveFromOrg).is_ok(),
+            other_teams,
+            user: u,
+            error,
+        },
+    ))
+}
+
+/// `/orgs/{org}/users/{user}`: the user's teams and what may be changed about them.
+pub async fn detail(
+    State(state): State<AppState>,
+    p: OrgPage,
+    Path((_, user)): Path<(String, String)>,
+) -> PageResult {
+    user_page(&state, &p, &user, None).await
+}
+
+/// Changes the team role and app access of one membership, or (with `add`) adds the user to
+/// another team.
+pub async fn change_membership(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, user, team)): Path<(String, String, String)>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let back = format!("/orgs/{}/users/{user}", p.who.org);
+    let team_role = match TeamRole::parse(f.get("team_role")) {
+        Ok(r) => r,
+        Err(_) => {
+            let e = ServiceError::invalid("team_role", "choose Member or Team Admin");
+            return user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await;
+        }
+    };
+    let app_access = f.checked("app_access");
+    let result = if team == "new" {
+        let add = AddMembership {
+            team_id: f.get("team_id").to_owned(),
+            team_role,
+            app_access: Some(app_access),
+        };
+        state
+            .services
+            .add_membership(&p.who, &req, &user, add)
+            .await
+            .map(|u| {
+                let name = u
+                    .memberships
+                    .iter()
+                    .find(|m| m.team_id == f.get("team_id"))
+                    .map_or_else(String::new, |m| m.team_name.clone());
+                format!("Added to {name}.")
+            })
+    } else {
+        let update = UpdateMembership {
+            team_role: Some(team_role),
+            app_access: Some(app_access),
+        };
+        state
+            .services
+            .update_membership(&p.who, &req, &user, &team, update)
+            .await
+            .map(|m| {
+                format!(
+                    "Saved: {} in {}, app access {}.",
+                    if m.team_role == TeamRole::TeamAdmin {
+                        "Team Admin"
+                    } else {
+                        "Member"
+                    },
+                    m.team_name,
+                    if m.app_access { "on" } else { "off" }
+                )
+            })
+    };
+    match result {
+        Ok(message) => Ok(done(&back, &message)),
+        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+    }
+}
+
+/// **Resend invitation** to a user who has not signed in yet.
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, user)): Path<(String, String)>,
+    PageForm(_): PageForm,
+) -> PageResult {
+    let u = state.services.get_user(&p.who, &user).await?;
+    match state.services.resend_invitation(&p.who, &req, &user).await {
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/users/{user}", p.who.org),
+            &format!("Invitation sent again to {}.", u.email),
+        )),
+        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+    }
+}

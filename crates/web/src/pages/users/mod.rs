@@ -1,0 +1,14 @@
+//! Users in the portal: the list ([`list`]: counters, search, filters, sorting, pages, **Add
+//! users**, CSV), a user's page ([`detail`]: their teams, team role and app access, another
+//! team, invitations) and removal ([`removal`]: from a team or from the organization, each
+//! behind a confirmation that names the consequence).
+
+mod detail;
+mod list;
+mod removal;
+
+pub use detail::{change_membership, detail, resend_invitation};
+pub use list::{add, export, list};
+pub use removal::{
+    confirm_remove_from_org, confirm_remove_membership, remove_from_org, remove_membership,
+};
