@@ -54,13 +54,20 @@ async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
     // Its last use is recorded.
     let list = app.get(&org.path("/api-tokens"), &org.admin).await;
     assert!(list.ok()["items"][0]["last_used_at"].is_string());
-    // Another organization's routes: 404, as for a stranger. Not a session: /me is 401.
+    // Another organization's routes: 404, as for a stranger.
     app.get(&other.path("/teams"), &secret)
         .await
         .problem(404, "not_found");
-    app.get("/api/v1/me", &secret)
-        .await
-        .problem(401, "unauthorized");
+    // `/me` tells a token what it is and which organization it acts in.
+    let me = app.get("/api/v1/me", &secret).await;
+    let me = me.ok();
+    assert_eq!(me["api_token"]["id"], id.as_str());
+    assert_eq!(me["api_token"]["name"], "HR sync");
+    assert_eq!(me["api_token"]["scopes"], json!(["write"]));
+    assert_eq!(me["api_token"]["created_by_email"], org.admin_email.as_str());
+    assert_eq!(me["org"]["id"], org.id.as_str());
+    assert_eq!(me["org"]["name"], "Acme");
+    assert!(me.get("user").is_none(), "a token is not a person: {me}");
     // Never tokens nor payment methods.
     app.post(
         &org.path("/api-tokens"),
@@ -214,7 +221,7 @@ async fn api_tokens_page_in_a_real_browser(app: TestApp) {
     assert!(!b.body().await.contains(&secret));
     assert!(b.body().await.contains(&secret[..12]));
     b.click("form[action$='/delete'] button").await;
-    assert!(b.body().await.contains("The API token is revoked"));
+    assert!(b.body().await.contains("Revoked the API token"));
     assert!(b.body().await.contains("No API tokens yet"));
     b.close().await;
     assert!(violations.is_empty(), "axe: {violations:#?}");

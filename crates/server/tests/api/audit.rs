@@ -94,6 +94,8 @@ async fn r25_every_mutation_is_audited_in_a_verifiable_chain(app: TestApp) {
         actions,
         vec![
             "org.provision",
+            // The Org Admin signing in to make the changes below.
+            "signin.portal",
             "org.establish",
             "team.create",
             "membership.bulk_add",
@@ -188,7 +190,8 @@ async fn r25_audit_log_filters_paginates_and_exports_csv(app: TestApp) {
         .chain(page2.ok()["items"].as_array().unwrap())
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
-    assert_eq!(seqs, vec![8, 7, 6, 5, 4, 3]);
+    // Newest first: the Org Admin's sign-in, then the changes.
+    assert_eq!(seqs, vec![9, 8, 7, 6, 5, 4]);
     let csv = app
         .get(
             &org.path("/audit-log?format=csv&action=team.create"),
@@ -205,7 +208,7 @@ async fn r25_audit_log_filters_paginates_and_exports_csv(app: TestApp) {
     let lines: Vec<&str> = csv.text.lines().collect();
     assert_eq!(
         lines[0],
-        "seq,id,at,actor,actor_name,action,target,target_name,before,after,request_id,hash"
+        "seq,id,at,actor,actor_name,action,target,target_name,summary,before,after,request_id,hash"
     );
     assert_eq!(lines.len(), 7);
     assert!(lines[1].contains(",team.create,"));

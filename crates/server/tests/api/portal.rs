@@ -82,7 +82,7 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     assert!(
         b.text(".banner.info")
             .await
-            .contains("Team Billing Desk is created")
+            .contains("Created team Billing Desk")
     );
     violations.extend(b.audit("team").await);
     b.click_link("Teams").await;
@@ -154,7 +154,7 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     assert!(
         b.body()
             .await
-            .contains("bo@acme.example loses access to 1 team(s)")
+            .contains("bo@acme.example loses access to 1 team,")
     );
     b.click("button.danger").await;
     assert!(
@@ -255,7 +255,7 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     assert!(
         b.text(".banner.info")
             .await
-            .contains("Policy Floor standard is created"),
+            .contains("Created policy Floor standard"),
         "{}",
         b.body().await
     );
@@ -288,7 +288,7 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     assert!(
         b.text(".banner.info")
             .await
-            .contains("SSO policy Acme Okta is created"),
+            .contains("Created SSO policy Acme Okta"),
         "{}",
         b.body().await
     );
@@ -315,14 +315,16 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     assert!(!b.body().await.contains(&key), "shown only once");
     assert!(b.body().await.contains("of 5"));
 
-    // R25: the audit page lists these actions.
+    // R25: the audit page lists these actions, as sentences.
     b.click_link("Audit log").await;
     let log = b.text("table").await;
     for action in [
-        "team.create",
-        "membership.bulk_add",
-        "membership.remove",
-        "org_role.assign",
+        "Created team Billing Desk",
+        "Added 3 people to Sales as members without app access",
+        "Removed ana@acme.example from Sales",
+        "Removed bo@acme.example from the organization",
+        "Assigned Org Analyst to cy@acme.example",
+        "ta@example.com signed in to the portal",
     ] {
         assert!(log.contains(action), "{action} in {log}");
     }

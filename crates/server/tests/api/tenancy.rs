@@ -43,6 +43,10 @@ fn token_may(actor: Actor, method: &str, path: &str) -> bool {
     let Some(rule) = allowed(method, path).flatten() else {
         return false;
     };
+    // Every token may ask who it is.
+    if (method, path) == ("get", "/api/v1/me") {
+        return true;
+    }
     if !path.starts_with("/api/v1/orgs/{org}") {
         return false;
     }
@@ -69,6 +73,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("post", "/operator/v1/customers") | ("get", "/operator/v1/plans") => Some(&[Operator]),
         ("post", "/operator/v1/orgs/{org}/subscriptions")
         | ("patch", "/operator/v1/subscriptions/{sub}")
+        | ("put", "/operator/v1/subscriptions/{sub}/payment-method")
         | ("patch", "/operator/v1/invoices/{invoice}") => Some(&[Operator]),
         // Billing: Org Admins only (analysts and Team Admins: 403).
         (_, p) if p.starts_with("/api/v1/orgs/{org}/subscriptions") => Some(ADMIN),
@@ -155,7 +160,8 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
         }
         ("patch", "/operator/v1/subscriptions/{sub}") => json!({"seats": 30}),
         ("patch", "/api/v1/orgs/{org}/subscriptions/{sub}") => json!({"name": "Renamed"}),
-        ("put", "/api/v1/orgs/{org}/subscriptions/{sub}/payment-method") => {
+        ("put", "/api/v1/orgs/{org}/subscriptions/{sub}/payment-method")
+        | ("put", "/operator/v1/subscriptions/{sub}/payment-method") => {
             json!({"provider_token": "tok_x",
             "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2035})
         }

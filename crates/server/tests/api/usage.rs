@@ -281,15 +281,32 @@ async fn r26_analytics_page_in_a_real_browser(app: TestApp) {
     b.click("form[action='/sign-in'] button[type=submit]").await;
     assert_eq!(b.path().await, format!("/orgs/{}/analytics", org.id));
     let table = b.text("table").await;
-    assert!(table.contains("10.0"), "{table}");
-    assert!(table.contains("▲"), "{table}");
+    // Ten call minutes, whole; none the period before: a new figure, said in words too.
+    assert!(table.contains("10\n"), "{table}");
+    assert!(table.contains("new"), "{table}");
+    let words = b.text("table .sr-only").await;
+    assert!(words.contains("none in the previous period") || words.is_empty(), "{words}");
     // Each chart has its numbers beside it: per team, per day, per feature.
     let per_team = b.text("#per-team-caption").await;
     assert!(per_team.contains("Call minutes per team"), "{per_team}");
     let beside = b.text(".chart-pair .numbers").await;
-    assert!(beside.contains("10.0"), "{beside}");
+    assert!(beside.contains("10"), "{beside}");
+    // The charts name their axes and their bars.
+    let svg = b.text(".chart svg").await;
+    assert!(svg.contains("Call minutes"), "{svg}");
     let body = b.body().await;
-    assert!(body.contains(&today), "the day's row: {body}");
+    let today = time::Date::parse(
+        &today,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    let shown = format!(
+        "{} {} {}",
+        today.day(),
+        &today.month().to_string()[..3],
+        today.year()
+    );
+    assert!(body.contains(&shown), "the day's row, {shown}: {body}");
     assert!(
         body.contains("Accent conversion") && body.contains("Outbound noise cancellation"),
         "{body}"

@@ -107,7 +107,10 @@ async fn r26_the_user_list_tells_who_used_the_app_and_when(app: TestApp) {
         &org.admin,
     )
     .await;
-    assert!(html.contains(&format!("<td>{today}</td>")), "{html}");
+    assert!(
+        html.contains(&format!("<time datetime=\"{today}\"")),
+        "the last active day: {html}"
+    );
     let (_, csv) = page(
         &app,
         &format!("/orgs/{}/users.csv?used_app=true", org.id),

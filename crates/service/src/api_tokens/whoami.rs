@@ -4,7 +4,7 @@
 use super::{ApiTokenView, token_hash, view};
 use crate::{ServiceError, ServiceResult, Services};
 use serde::Serialize;
-use switchboard_store::{api_tokens as store, now_ms, orgs};
+use switchboard_store::{api_tokens as store, now_ms, orgs, people};
 use utoipa::ToSchema;
 
 /// The organization a token acts in.
@@ -32,12 +32,18 @@ impl Services {
                 "The API token is unknown, revoked or expired.",
             ))?;
         let org = orgs::get_org(&mut c, &row.org_id).await?;
+        let creator = people::get_user(&mut c, &row.created_by)
+            .await?
+            .map(|u| u.email);
         Ok(TokenMe {
             org: TokenOrg {
                 id: row.org_id.to_string(),
                 name: org.and_then(|o| o.name),
             },
-            api_token: view(row),
+            api_token: ApiTokenView {
+                created_by_email: creator,
+                ..view(row)
+            },
         })
     }
 }

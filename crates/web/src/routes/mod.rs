@@ -31,7 +31,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(operator::create_subscription))
         .routes(routes!(operator::update_subscription))
         .routes(routes!(operator::set_invoice_status))
-        .routes(routes!(operator::set_payment_method))
+        .routes(routes!(operator::operator_set_payment_method))
         .routes(routes!(auth::start_email))
         .routes(routes!(auth::verify_email))
         .routes(routes!(auth::logout))

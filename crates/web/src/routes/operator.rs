@@ -100,7 +100,7 @@ pub async fn set_invoice_status(
     params(("sub" = String, Path)), request_body = PaymentMethodInput,
     responses((status = 200, body = SubscriptionView), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
-pub async fn set_payment_method(
+pub async fn operator_set_payment_method(
     _: Operator,
     State(state): State<AppState>,
     InRequest(ctx): InRequest,
