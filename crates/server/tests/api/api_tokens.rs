@@ -64,7 +64,10 @@ async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
     assert_eq!(me["api_token"]["id"], id.as_str());
     assert_eq!(me["api_token"]["name"], "HR sync");
     assert_eq!(me["api_token"]["scopes"], json!(["write"]));
-    assert_eq!(me["api_token"]["created_by_email"], org.admin_email.as_str());
+    assert_eq!(
+        me["api_token"]["created_by_email"],
+        org.admin_email.as_str()
+    );
     assert_eq!(me["org"]["id"], org.id.as_str());
     assert_eq!(me["org"]["name"], "Acme");
     assert!(me.get("user").is_none(), "a token is not a person: {me}");

@@ -8,6 +8,31 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// A Chrome DevTools command sent through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 pub struct Chrome {
     pub client: Client,
     driver: tokio::process::Child,
@@ -64,7 +89,7 @@ impl Chrome {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                     "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                    "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1280,900",
                     format!("--user-data-dir={}", profile.display()),
                 ]
             }
@@ -211,8 +236,9 @@ impl Chrome {
         self.text("body").await
     }
 
-    /// Runs axe-core on the page: returns its serious and critical violations, and saves a
-    /// screenshot of the page at 1280 and at 390 pixels wide.
+    /// Runs axe-core on the page: returns its serious and critical violations, and what a person
+    /// would stumble on at 1280 and at 390 pixels wide ([`Chrome::unreadable`]); saves a
+    /// screenshot at each width.
     pub async fn audit(&self, name: &str) -> Vec<String> {
         self.client
             .execute(&format!("{}\nreturn true;", self.axe), vec![])
@@ -229,12 +255,69 @@ impl Chrome {
             )
             .await
             .unwrap();
-        for (width, height) in [(1280, 900), (390, 844)] {
-            self.client.set_window_size(width, height).await.unwrap();
+        let mut found: Vec<String> = serde_json::from_value::<Vec<String>>(found)
+            .unwrap()
+            .into_iter()
+            .map(|v| format!("{name}: {v}"))
+            .collect();
+        for width in [1280, 390] {
+            self.emulate_width((width < 1280).then_some(width)).await;
+            found.extend(self.unreadable(&format!("{name} at {width} px")).await);
             let png = self.client.screenshot().await.unwrap();
             std::fs::write(self.shots.join(format!("{name}-{width}.png")), png).unwrap();
         }
-        self.client.set_window_size(1280, 900).await.unwrap();
+        self.emulate_width(None).await;
+        found
+    }
+
+    /// Lays pages out `width` pixels wide, as a phone does (a headless window can't be made
+    /// narrower than 500 pixels; Chrome's device emulation can). `None` goes back to the window.
+    pub async fn emulate_width(&self, width: Option<u32>) {
+        let (cmd, params) = match width {
+            Some(w) => (
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({"width": w, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+            ),
+            None => (
+                "Emulation.clearDeviceMetricsOverride",
+                serde_json::json!({}),
+            ),
+        };
+        self.client
+            .issue_cmd(DevTools { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+
+    /// What a person would stumble on in the page as shown: text wider than the screen, an id
+    /// (`usr_…`, `team_…`) or a machine time (`2026-12-07T16:33`) where people read. Each
+    /// finding names the page.
+    pub async fn unreadable(&self, name: &str) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                r#"const out = [];
+                   const text = document.body.innerText;
+                   const id = text.match(/\b(usr|team)_[0-9a-z]{26}\b/);
+                   if (id) out.push('shows the id ' + id[0]);
+                   const iso = text.match(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+                   if (iso) out.push('shows the machine time ' + iso[0]);
+                   const day = text.match(/\b\d{4}-\d{2}-\d{2}\b/);
+                   if (day) out.push('shows the machine day ' + day[0]);
+                   const wide = document.documentElement.scrollWidth;
+                   if (wide > window.innerWidth) {
+                     const culprits = [];
+                     for (const e of document.querySelectorAll('body *')) {
+                       const r = e.getBoundingClientRect();
+                       if (r.right > window.innerWidth + 1 && culprits.length < 3) culprits.push(e.tagName + '.' + e.className);
+                     }
+                     out.push('is ' + wide + ' px wide at ' + window.innerWidth + ' px: ' + culprits.join(', '));
+                   }
+                   return out;"#,
+                vec![],
+            )
+            .await
+            .unwrap();
         serde_json::from_value::<Vec<String>>(found)
             .unwrap()
             .into_iter()

@@ -15,6 +15,7 @@ mod bad_input;
 mod billing;
 mod chrome;
 mod crash;
+mod first_impressions;
 mod freshness;
 mod operator;
 mod portal;

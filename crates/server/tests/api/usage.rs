@@ -285,7 +285,10 @@ async fn r26_analytics_page_in_a_real_browser(app: TestApp) {
     assert!(table.contains("10\n"), "{table}");
     assert!(table.contains("new"), "{table}");
     let words = b.text("table .sr-only").await;
-    assert!(words.contains("none in the previous period") || words.is_empty(), "{words}");
+    assert!(
+        words.contains("none in the previous period") || words.is_empty(),
+        "{words}"
+    );
     // Each chart has its numbers beside it: per team, per day, per feature.
     let per_team = b.text("#per-team-caption").await;
     assert!(per_team.contains("Call minutes per team"), "{per_team}");
