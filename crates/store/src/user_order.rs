@@ -68,7 +68,7 @@ impl Keyset {
                 id: UserId::parse(cursor)?,
             }),
             Some((v, id)) => Some(Self {
-                value: Some(String::from_utf8(hex::decode(v).ok()?).ok()?),
+                value: Some(String::from_utf8_lossy(&hex::decode(v).ok()?).into_owned()),
                 id: UserId::parse(id)?,
             }),
         }

@@ -69,7 +69,13 @@ pub async fn fresh_postgres_database() -> Option<String> {
     let mut admin = switchboard_store::sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
-    let name = unique("sb_test_");
+    // scripts/test names its run (`SWITCHBOARD_TEST_RUN`), so after a killed run it drops only
+    // the databases that run made, never another run's on the same server.
+    let run = std::env::var("SWITCHBOARD_TEST_RUN")
+        .ok()
+        .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "adhoc".into());
+    let name = unique(&format!("sb_test_{}_", run.to_lowercase()));
     admin
         .execute(format!("CREATE DATABASE {name}").as_str())
         .await

@@ -17,6 +17,7 @@ mod chrome;
 mod crash;
 mod first_impressions;
 mod freshness;
+mod fuzzing;
 mod operator;
 mod portal;
 mod portal_http;

@@ -192,21 +192,21 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
 
 /// Real objects of an organization for every kind of id a route names: a setting policy, an SSO
 /// policy, a device team with an enrollment key and an enrolled device, and an invoice.
-struct Objects {
-    policy: String,
-    sso_policy: String,
-    device_team: String,
-    key: String,
-    device: String,
-    invoice: String,
+pub(crate) struct Objects {
+    pub(crate) policy: String,
+    pub(crate) sso_policy: String,
+    pub(crate) device_team: String,
+    pub(crate) key: String,
+    pub(crate) device: String,
+    pub(crate) invoice: String,
     /// A user with an org role, for the org-role routes.
-    role_holder: String,
+    pub(crate) role_holder: String,
     /// An API token to revoke.
-    api_token: String,
+    pub(crate) api_token: String,
 }
 
 impl Objects {
-    async fn make(app: &TestApp, org: &Org) -> Objects {
+    pub(crate) async fn make(app: &TestApp, org: &Org) -> Objects {
         let id = |r: crate::helpers::Resp| r.ok()["id"].as_str().unwrap().to_owned();
         let policy = id(app.post(&org.path("/policies"), &org.admin,
             json!({"name": "Matrix", "values": {"call_summary": true}, "team_ids": [org.second_team]})).await);

@@ -88,10 +88,10 @@ pub struct UserQuery {
     #[param(inline)]
     pub sort: Option<UserSort>,
     /// The `next_cursor` of the page before: the page after it.
-    #[param(pattern = "^(([0-9a-f]{2})*\\.)?(usr_[0-9a-z]{26})?$")]
+    #[param(pattern = "^((([0-9a-f]{2})*\\.)?usr_[0-9a-z]{26})?$")]
     pub cursor: Option<String>,
     /// The `prev_cursor` of the page after: the page before it.
-    #[param(pattern = "^(([0-9a-f]{2})*\\.)?(usr_[0-9a-z]{26})?$")]
+    #[param(pattern = "^((([0-9a-f]{2})*\\.)?usr_[0-9a-z]{26})?$")]
     pub before: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -311,22 +311,27 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         })
         .transpose()?;
     let order = q.sort.map(UserSort::order);
+    // A cursor names the row a page starts after (or ends before). One made for another order
+    // still names a row: it is read in this order, never refused (a page boundary is a read).
     let boundary = |field: &'static str, c: Option<&str>| match c {
         None => Ok(None),
         Some(c) => Keyset::decode(c)
-            // A cursor of another order would start the page in the wrong place.
-            .filter(|k| k.value.is_some() == order.is_some())
+            .map(|k| match order {
+                None => Keyset { value: None, ..k },
+                Some(_) => Keyset {
+                    value: Some(k.value.unwrap_or_default()),
+                    ..k
+                },
+            })
             .map(Some)
             .ok_or_else(|| ServiceError::invalid(field, "is not a cursor this list gave out")),
     };
+    // With both, `cursor` wins: the page after it.
     let after = boundary("cursor", q.cursor.as_deref())?;
-    let before = boundary("before", q.before.as_deref())?;
-    if after.is_some() && before.is_some() {
-        return Err(ServiceError::invalid(
-            "before",
-            "give either cursor or before, not both",
-        ));
-    }
+    let before = match after {
+        Some(_) => None,
+        None => boundary("before", q.before.as_deref())?,
+    };
     let needle =
         q.q.as_deref()
             .map(|s| s.trim().to_lowercase())

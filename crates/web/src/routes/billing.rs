@@ -170,11 +170,16 @@ pub async fn list_invoices(
     }))
 }
 
+switchboard_domain::text_enum!(
+    /// How an invoice is answered: JSON, or a page ready to print.
+    InvoiceAs, "format", { Json = "json", Html = "html" });
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InvoiceFormat {
     /// `json` (default) or `html` (ready to print).
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<InvoiceAs>,
 }
 
 struct HtmlLine {
@@ -237,7 +242,9 @@ fn invoice_html(inv: InvoiceView, subscription_name: String) -> ApiResult<Respon
 /// One invoice as JSON, or with `format=html` as a page ready to print.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices/{invoice}", tag = "billing", security(("session" = [])),
     params(("org" = String, Path), ("sub" = String, Path), ("invoice" = String, Path), InvoiceFormat),
-    responses((status = 200, body = InvoiceView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The invoice: JSON, or with `format=html` a page ready to print",
+            content((InvoiceView = "application/json"), (String = "text/html"))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn get_invoice(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -245,13 +252,9 @@ pub async fn get_invoice(
     Params(f): Params<InvoiceFormat>,
 ) -> ApiResult<Response> {
     let (inv, sub_row) = state.services.get_invoice(&who, &sub, &invoice).await?;
-    match f.format.as_deref() {
-        None | Some("json") => Ok(Json(inv).into_response()),
-        Some("html") => invoice_html(inv, sub_row.name),
-        Some(other) => Err(ApiError::new(
-            ProblemCode::ValidationFailed,
-            format!("format: must be json or html, not {other:?}"),
-        )),
+    match f.format {
+        None | Some(InvoiceAs::Json) => Ok(Json(inv).into_response()),
+        Some(InvoiceAs::Html) => invoice_html(inv, sub_row.name),
     }
 }
 

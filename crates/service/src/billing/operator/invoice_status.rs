@@ -19,15 +19,7 @@ impl Services {
         req: SetInvoiceStatus,
     ) -> ServiceResult<InvoiceView> {
         let not_found = || ServiceError::NotFound { what: "invoice" };
-        let status = match req.status {
-            InvoiceStatus::Open => {
-                return Err(ServiceError::invalid(
-                    "status",
-                    "must be \"paid\" or \"void\", not \"open\"",
-                ));
-            }
-            s => s,
-        };
+        let status = InvoiceStatus::from(req.status);
         let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
         let org = {
             let mut c = self.store.read().await?;

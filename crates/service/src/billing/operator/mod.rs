@@ -123,7 +123,20 @@ pub fn new_subscription(
 #[serde(deny_unknown_fields)]
 pub struct SetInvoiceStatus {
     /// `paid` or `void` (from `open`).
-    pub status: InvoiceStatus,
+    pub status: InvoiceDecision,
+}
+
+switchboard_domain::text_enum!(
+    /// What the operator records of an open invoice: it was paid, or it is void.
+    InvoiceDecision, "status", { Paid = "paid", Void = "void" });
+
+impl From<InvoiceDecision> for InvoiceStatus {
+    fn from(d: InvoiceDecision) -> Self {
+        match d {
+            InvoiceDecision::Paid => InvoiceStatus::Paid,
+            InvoiceDecision::Void => InvoiceStatus::Void,
+        }
+    }
 }
 
 /// A subscription's terms as the audit log shows them.
