@@ -38,15 +38,18 @@ pub struct Standing {
 
 crate::text_enum!(
     /// One scope of an API token.
-    ApiScope, "scopes", { Read = "read", Write = "write", Scim = "scim" });
+    ApiScope, "scopes", { Read = "read", Write = "write", Admin = "admin", Scim = "scim" });
 
 /// What an API token may do (§1): `read` is what an Org Analyst reads; `write` is the Org
-/// Admin's API, except API tokens and payment methods; `scim` is what SCIM provisioning changes
-/// (users, their memberships, teams as groups), only through `/scim/v2`.
+/// Admin's API except what `admin` guards and payment methods; `admin` is who holds power in the
+/// organization — org roles, SSO policies and their break-glass lists, domains, API tokens;
+/// `scim` is what SCIM provisioning changes (users, their memberships, teams as groups), only
+/// through `/scim/v2`. So no token can make itself (or anyone) an Org Admin without `admin`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenScopes {
     pub read: bool,
     pub write: bool,
+    pub admin: bool,
     pub scim: bool,
 }
 
@@ -55,13 +58,22 @@ impl TokenScopes {
         TokenScopes {
             read: scopes.contains(&ApiScope::Read),
             write: scopes.contains(&ApiScope::Write),
+            admin: scopes.contains(&ApiScope::Admin),
             scim: scopes.contains(&ApiScope::Scim),
         }
     }
 
     /// Whether the token may use `/api/v1` at all.
     pub fn api(self) -> bool {
-        self.read || self.write
+        self.read || self.write || self.admin
+    }
+
+    /// Whether every scope of `other` is one of these (a token makes no token beyond its own).
+    pub fn covers(self, other: TokenScopes) -> bool {
+        (self.read || !other.read)
+            && (self.write || !other.write)
+            && (self.admin || !other.admin)
+            && (self.scim || !other.scim)
     }
 }
 
@@ -101,7 +113,14 @@ pub enum Action<'a> {
     ViewTeamSettings(&'a TeamId),
     EditTeamSettings(&'a TeamId),
     ViewPolicies,
+    /// Setting policies (R21, R22).
     ManagePolicies,
+    /// SSO policies, their break-glass lists, Test connection, and an SSO identity's link (R24,
+    /// R33): who may sign in, so the `admin` scope's.
+    ManageSsoPolicies,
+    /// The organization's email domains (R34).
+    ViewDomains,
+    ManageDomains,
     ViewAnalytics,
     ViewAudit,
     ManageApiTokens,
@@ -146,20 +165,31 @@ pub const ORG_ROLE_HOLDER: Denied = Denied(
 );
 
 /// §1: what no API token may do, whatever its scopes.
-pub const NEVER_BY_TOKEN: Denied = Denied(
-    "API tokens can't manage API tokens or payment methods; an Org Admin does that in the portal.",
-);
+pub const NEVER_BY_TOKEN: Denied =
+    Denied("API tokens can't set payment methods; an Org Admin or the vendor does that.");
 /// §1: the token's scopes don't cover the action.
 pub const NOT_YOUR_SCOPE: Denied = Denied("This API token's scopes don't allow this.");
+/// §1: who holds power in the organization is the `admin` scope's alone.
+pub const NEEDS_ADMIN_SCOPE: Denied = Denied(
+    "This needs an API token with the admin scope (org roles, SSO policies, domains, API tokens).",
+);
 
 /// What an API token may do, by its scopes.
 fn decide_token(t: TokenScopes, action: Action<'_>) -> Result<Scope, Denied> {
     use Action::*;
     match action {
-        ManageApiTokens | SetPaymentMethod => Err(NEVER_BY_TOKEN),
+        SetPaymentMethod => Err(NEVER_BY_TOKEN),
+        ManageOrgRoles | ManageSsoPolicies | ManageDomains | ManageApiTokens if t.admin => {
+            Ok(Scope::Org)
+        }
+        ManageOrgRoles | ManageSsoPolicies | ManageDomains | ManageApiTokens => {
+            Err(NEEDS_ADMIN_SCOPE)
+        }
+        // What `admin` manages, it may read.
+        ViewOrg | ViewOrgRoles | ViewPolicies | ViewDomains if t.admin => Ok(Scope::Org),
         _ if t.write => Ok(Scope::Org),
         ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | ViewOrgRoles | ViewTeamSettings(_)
-        | ViewPolicies | ViewAnalytics
+        | ViewPolicies | ViewDomains | ViewAnalytics
             if t.read =>
         {
             Ok(Scope::Org)
@@ -191,7 +221,7 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
 
         // Org Analyst: read views and analytics; never billing, audit, tokens or changes.
         ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | ViewOrgRoles | ViewTeamSettings(_)
-        | ViewPolicies | ViewAnalytics
+        | ViewPolicies | ViewDomains | ViewAnalytics
             if analyst =>
         {
             Some(Scope::Org)
@@ -266,7 +296,12 @@ mod tests {
 
     fn token(read: bool, write: bool, scim: bool) -> Standing {
         Standing {
-            token: Some(TokenScopes { read, write, scim }),
+            token: Some(TokenScopes {
+                read,
+                write,
+                admin: false,
+                scim,
+            }),
             org_established: true,
             ..Default::default()
         }
@@ -283,9 +318,39 @@ mod tests {
         let write = token(false, true, false);
         assert!(decide(&write, Action::ManageBilling).is_ok());
         assert!(decide(&write, Action::ViewAudit).is_ok());
-        assert_eq!(decide(&write, Action::ManageApiTokens), Err(NEVER_BY_TOKEN));
+        assert!(decide(&write, Action::ManagePolicies).is_ok());
+        // Who holds power is the admin scope's: a write token can't make anyone an Org Admin,
+        // edit SSO or its break-glass list, claim domains or mint tokens.
+        for a in [
+            Action::ManageApiTokens,
+            Action::ManageOrgRoles,
+            Action::ManageSsoPolicies,
+            Action::ManageDomains,
+        ] {
+            assert_eq!(decide(&write, a), Err(NEEDS_ADMIN_SCOPE), "{a:?}");
+        }
         assert_eq!(
             decide(&write, Action::SetPaymentMethod),
+            Err(NEVER_BY_TOKEN)
+        );
+        let admin_token = Standing {
+            token: Some(TokenScopes {
+                admin: true,
+                ..TokenScopes::default()
+            }),
+            org_established: true,
+            ..Default::default()
+        };
+        assert!(decide(&admin_token, Action::ManageOrgRoles).is_ok());
+        assert!(decide(&admin_token, Action::ManageApiTokens).is_ok());
+        assert!(decide(&admin_token, Action::ViewOrgRoles).is_ok());
+        assert_eq!(
+            decide(&admin_token, Action::ManageBilling),
+            Err(NOT_YOUR_SCOPE),
+            "admin alone is not write"
+        );
+        assert_eq!(
+            decide(&admin_token, Action::SetPaymentMethod),
             Err(NEVER_BY_TOKEN)
         );
         let scim = token(false, false, true);
@@ -293,6 +358,16 @@ mod tests {
         assert!(decide(&scim, Action::RemoveFromOrg).is_ok());
         assert_eq!(decide(&scim, Action::ManageBilling), Err(NOT_YOUR_SCOPE));
         assert_eq!(decide(&scim, Action::ManagePolicies), Err(NOT_YOUR_SCOPE));
+    }
+
+    #[test]
+    fn a_token_covers_only_scopes_it_holds() {
+        let of = |s: &[ApiScope]| TokenScopes::of(s);
+        let write = of(&[ApiScope::Write]);
+        assert!(of(&[ApiScope::Admin, ApiScope::Write]).covers(write));
+        assert!(!write.covers(of(&[ApiScope::Admin])));
+        assert!(!write.covers(of(&[ApiScope::Write, ApiScope::Scim])));
+        assert!(write.covers(TokenScopes::default()));
     }
 
     #[test]

@@ -98,7 +98,14 @@ pub fn check_event(v: &Value, now: i64, oldest: i64) -> Result<UsageEvent, Strin
                 let s = v.as_i64().filter(|s| *s >= 0).ok_or_else(|| {
                     format!("features_s.{k} must be a non-negative number of seconds")
                 })?;
-                features_s.insert(k.clone(), s.min(duration_s));
+                // A feature can't run longer than its call: a client that says so has a bug
+                // worth hearing of, not a figure to clamp quietly.
+                if s > duration_s {
+                    return Err(format!(
+                        "features_s.{k} ({s} s) is longer than the call's duration_s ({duration_s} s)"
+                    ));
+                }
+                features_s.insert(k.clone(), s);
             }
         }
     }
@@ -148,6 +155,11 @@ mod tests {
             (
                 json!({"id": "e", "type": "call", "ended_at": "2099-01-01T00:00:00Z", "duration_s": 1}),
                 "future",
+            ),
+            (
+                json!({"id": "e", "type": "call", "ended_at": "2026-11-18T10:00:00Z", "duration_s": 60,
+                    "features_s": {"agent_assist": 61}}),
+                "longer than the call's duration_s (60 s)",
             ),
             (
                 json!({"id": "e", "type": "app_start", "at": "2000-01-01T00:00:00Z"}),

@@ -38,6 +38,14 @@ pub(crate) struct Cli {
     /// `{subscription}` in it are replaced by the ids. Unset: billing pages say to contact you.
     #[arg(long, global = true, env = "SWITCHBOARD_PAYMENT_URL")]
     pub(crate) payment_url: Option<String>,
+    /// The bearer token /metrics asks for. Unset: only scrapers on this machine (loopback).
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) metrics_token: Option<String>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

@@ -87,6 +87,7 @@ async fn run() -> anyhow::Result<()> {
         Config {
             secret_key,
             payment_url: cli.payment_url.clone(),
+            metrics_token: cli.metrics_token.clone(),
             ..Config::default()
         },
     );

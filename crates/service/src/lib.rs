@@ -76,6 +76,9 @@ pub struct Config {
     /// (`SWITCHBOARD_PAYMENT_URL`; `{org}` and `{subscription}` in it are replaced by the ids).
     /// Unset: billing pages tell Org Admins to contact their vendor.
     pub payment_url: Option<String>,
+    /// The bearer token `/metrics` asks for (`SWITCHBOARD_METRICS_TOKEN`); unset, only a
+    /// scraper on a loopback address may read them.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -94,6 +97,7 @@ impl Default for Config {
             version_poll_ms: 50,
             listen_for_changes: true,
             payment_url: None,
+            metrics_token: None,
         }
     }
 }

@@ -93,6 +93,7 @@ impl Services {
             if let (Some(t), Some(door)) = (standing.token.as_mut(), who.standing.token) {
                 t.read &= door.read;
                 t.write &= door.write;
+                t.admin &= door.admin;
                 t.scim &= door.scim;
             }
             return Ok(Write {
@@ -218,6 +219,11 @@ impl Write {
     /// The transaction's connection, for the store's functions.
     pub fn db(&mut self) -> &mut Conn {
         &mut self.tx
+    }
+
+    /// The scopes of the API token acting, read under the lock; `None` for a person.
+    pub fn token_scopes(&self) -> Option<switchboard_domain::access::TokenScopes> {
+        self.standing.as_ref().and_then(|s| s.token)
     }
 
     /// Appends the audit entry of a change to the organization's chain, in this transaction.

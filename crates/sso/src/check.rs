@@ -119,12 +119,37 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure and what happened, made safe to show and to log whatever a provider put in it
+    /// ([`log_safe`]): a provider's `error_description` can't forge a log line or flood a page.
     pub fn new(check: Check, detail: impl Into<String>) -> Self {
         Failure {
             check,
-            detail: detail.into(),
+            detail: log_safe(&detail.into(), MAX_DETAIL),
         }
     }
+}
+
+/// The longest detail a failure keeps, in characters.
+const MAX_DETAIL: usize = 300;
+
+/// `s` with every control, format and bidirectional character written as `\u{…}` (so nothing
+/// starts a new log line or reorders a page's text), cut to `max` characters with "…".
+pub fn log_safe(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max * 2));
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        let unsafe_char = c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}');
+        if unsafe_char {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl fmt::Display for Failure {
@@ -134,3 +159,26 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_text_cant_forge_a_log_line_or_flood_a_page() {
+        let f = Failure::new(
+            Check::TokenExchange,
+            "the provider answered access_denied: x\nINFO forged line\u{202e}",
+        );
+        assert!(!f.detail.contains('\n'), "{}", f.detail);
+        assert!(
+            f.detail.contains("\\u{a}INFO forged line\\u{202e}"),
+            "{}",
+            f.detail
+        );
+        let long = Failure::new(Check::Email, "y".repeat(5000));
+        assert_eq!(long.detail.chars().count(), MAX_DETAIL + 1);
+        assert!(long.detail.ends_with('…'));
+        assert_eq!(log_safe("plain ünïcode", 50), "plain ünïcode");
+    }
+}

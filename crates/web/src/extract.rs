@@ -288,6 +288,26 @@ impl FromRequestParts<AppState> for InOrg {
 /// do not exist (404).
 pub struct Operator;
 
+/// Whether `given` is `expected`, compared as digests in constant time: neither the secret's
+/// bytes nor its length leak through timing.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    Sha256::digest(given.as_bytes())
+        .ct_eq(&Sha256::digest(expected.as_bytes()))
+        .into()
+}
+
+/// The bearer token of a request, or "".
+pub fn bearer(parts: &Parts) -> &str {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+}
+
 impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -303,14 +323,7 @@ impl FromRequestParts<AppState> for Operator {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
-        // Compared as digests in constant time: neither the token's bytes nor its length leak
-        // through timing.
-        use sha2::{Digest, Sha256};
-        use subtle::ConstantTimeEq;
-        let same: bool = Sha256::digest(given.as_bytes())
-            .ct_eq(&Sha256::digest(expected.as_bytes()))
-            .into();
-        if !same {
+        if !same_secret(given, expected) {
             return Err(ApiError::new(
                 ProblemCode::Unauthorized,
                 "Send the operator token as a bearer token.",

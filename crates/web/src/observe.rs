@@ -108,6 +108,11 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let mut resp = next.run(req).await;
     resp.headers_mut().insert("x-request-id", header);
+    // No answer is ever read as another type than it says (a JSON problem as HTML, say).
+    resp.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     let route = resp
         .extensions()
         .get::<RouteTemplate>()

@@ -71,7 +71,7 @@ async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
     assert_eq!(me["org"]["id"], org.id.as_str());
     assert_eq!(me["org"]["name"], "Acme");
     assert!(me.get("user").is_none(), "a token is not a person: {me}");
-    // Never tokens nor payment methods.
+    // A write token makes no tokens (that is the admin scope's), nor sets payment methods.
     app.post(
         &org.path("/api-tokens"),
         &secret,
@@ -118,7 +118,7 @@ async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
         .problem(401, "unauthorized");
     for (body, field) in [
         (json!({"name": "x", "scopes": []}), "scopes"),
-        (json!({"name": "x", "scopes": ["admin"]}), "scopes"),
+        (json!({"name": "x", "scopes": ["owner"]}), "scopes"),
         (json!({"name": " ", "scopes": ["read"]}), "name"),
         (
             json!({"name": "x", "scopes": ["read"], "expires_at": "2020-01-01T00:00:00Z"}),
@@ -184,7 +184,119 @@ async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
 db_tests!(
     api_tokens_act_with_their_scopes_in_their_org_only,
     api_tokens_expire_and_bad_input_is_refused,
+    r28_a_write_token_cant_make_anyone_powerful,
+    r28_a_token_cant_mint_more_scopes_than_its_own,
 );
+
+async fn token(app: &TestApp, org: &crate::helpers::Org, scopes: serde_json::Value) -> String {
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": format!("{scopes}"), "scopes": scopes}),
+        )
+        .await;
+    r.ok()["token"].as_str().unwrap().to_owned()
+}
+
+/// The attack: a `write` token assigned Org Admin to an outside email, who then made tokens and
+/// set the payment method; and it edited SSO and its break-glass list. None of that is `write`'s.
+async fn r28_a_write_token_cant_make_anyone_powerful(app: TestApp) {
+    let org = app.established_org(10).await;
+    let write = token(&app, &org, json!(["read", "write"])).await;
+    app.post(
+        &org.path("/admins"),
+        &write,
+        json!({"email": "outsider@evil.example", "role": "org_admin"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.patch(
+        &org.path(&format!("/admins/{}", org.admin_user)),
+        &write,
+        json!({"role": "org_analyst"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    let sso = json!({"name": "Mine", "issuer": "https://id.example.com", "client_id": "c",
+        "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.second_team],
+        "break_glass_emails": ["outsider@evil.example"]});
+    app.post(&org.path("/sso-policies"), &write, sso.clone())
+        .await
+        .problem(403, "forbidden");
+    app.post(
+        &org.path("/api-tokens"),
+        &write,
+        json!({"name": "more", "scopes": ["read"]}),
+    )
+    .await
+    .problem(403, "forbidden");
+    // It keeps the rest of the Org Admin's API, and reads who the admins are.
+    app.get(&org.path("/admins"), &write).await.ok();
+    app.post(
+        &org.path("/teams"),
+        &write,
+        json!({"name": "Night Shift", "login_type": "email"}),
+    )
+    .await
+    .ok();
+    // Nothing of the refused reached the log; an admin-scoped token may, audited as itself.
+    let log = app.get(&org.path("/audit-log?limit=500"), &org.admin).await;
+    let actions: Vec<&str> = log.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(!actions.contains(&"org_role.assign") && !actions.contains(&"sso_policy.create"));
+    let admin = token(&app, &org, json!(["admin"])).await;
+    app.post(&org.path("/sso-policies"), &admin, sso).await.ok();
+    let r = app
+        .post(
+            &org.path("/admins"),
+            &admin,
+            json!({"email": "second-admin@example.com", "role": "org_admin"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    // No token sets a payment method, whatever its scopes.
+    let all = token(&app, &org, json!(["read", "write", "admin"])).await;
+    app.put(
+        &org.path(&format!("/subscriptions/{}/payment-method", org.subscription)),
+        &all,
+        json!({"provider_token": "tok_x", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2035}),
+    )
+    .await
+    .problem(403, "forbidden");
+}
+
+async fn r28_a_token_cant_mint_more_scopes_than_its_own(app: TestApp) {
+    let org = app.established_org(10).await;
+    let admin = token(&app, &org, json!(["admin"])).await;
+    // Within its own scopes: yes.
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &admin,
+            json!({"name": "child", "scopes": ["admin"]}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    // Beyond them: refused, and nothing made.
+    for scopes in [json!(["write"]), json!(["admin", "scim"]), json!(["read"])] {
+        let d = app
+            .post(
+                &org.path("/api-tokens"),
+                &admin,
+                json!({"name": "wider", "scopes": scopes}),
+            )
+            .await
+            .problem(403, "forbidden");
+        assert!(d.contains("more scopes than its own"), "{d}");
+    }
+    let list = app.get(&org.path("/api-tokens"), &org.admin).await;
+    assert_eq!(list.ok()["items"].as_array().unwrap().len(), 2);
+}
 
 /// The portal's API tokens page in a real browser: create (the secret shown once), list, revoke.
 async fn api_tokens_page_in_a_real_browser(app: TestApp) {
@@ -206,7 +318,9 @@ async fn api_tokens_page_in_a_real_browser(app: TestApp) {
     b.click("form[action$='/api-tokens'] button[type=submit]")
         .await;
     assert!(
-        b.body().await.contains("at least one of read, write, scim"),
+        b.body()
+            .await
+            .contains("at least one of read, write, admin, scim"),
         "{}",
         b.body().await
     );

@@ -35,6 +35,7 @@ mod sso_oidc;
 mod sso_saml;
 mod teams;
 mod tenancy;
+mod tenant_trust;
 mod usage;
 mod usage_input;
 mod usage_people;

@@ -19,11 +19,12 @@ enum Actor {
     /// Organization API tokens, one per scope.
     ReadToken,
     WriteToken,
+    AdminToken,
     ScimToken,
 }
 use Actor::*;
 
-const ACTORS: [Actor; 10] = [
+const ACTORS: [Actor; 11] = [
     Anonymous,
     Operator,
     OrgAdmin,
@@ -33,12 +34,19 @@ const ACTORS: [Actor; 10] = [
     OtherOrgAdmin,
     ReadToken,
     WriteToken,
+    AdminToken,
     ScimToken,
 ];
 
+/// What only the `admin` scope may change: who holds power in the organization.
+fn admin_guarded(method: &str, path: &str) -> bool {
+    path.contains("/api-tokens")
+        || (method != "get" && (path.contains("/admins") || path.contains("/sso-policies")))
+}
+
 /// §1 for API tokens, in an organization's routes: `read` is what an Org Analyst reads, `write`
-/// the Org Admin's API except API tokens and payment methods, `scim` nothing here. Elsewhere (me,
-/// the catalog, sign-out) a token is not a session.
+/// the Org Admin's API except what `admin` guards and payment methods, `admin` what it guards
+/// (and reads), `scim` nothing here. Elsewhere (the catalog, sign-out) a token is not a session.
 fn token_may(actor: Actor, method: &str, path: &str) -> bool {
     let Some(rule) = allowed(method, path).flatten() else {
         return false;
@@ -54,8 +62,15 @@ fn token_may(actor: Actor, method: &str, path: &str) -> bool {
         ReadToken => rule.contains(&OrgAnalyst),
         WriteToken => {
             rule.contains(&OrgAdmin)
-                && !path.contains("/api-tokens")
+                && !admin_guarded(method, path)
                 && !path.ends_with("/payment-method")
+        }
+        AdminToken => {
+            admin_guarded(method, path)
+                || (method == "get"
+                    && (path.ends_with("/admins") || path.contains("/sso-policies")))
+                || (method, path) == ("get", "/api/v1/orgs/{org}")
+                || (method == "get" && path.contains("/policies"))
         }
         _ => false,
     }
@@ -182,7 +197,7 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
             "client_id": "c", "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.initial_team]})
         }
         ("patch", "/api/v1/orgs/{org}/sso-policies/{pol}") => json!({"name": "S2"}),
-        ("post", "/api/v1/orgs/{org}/api-tokens") => json!({"name": "Matrix", "scopes": ["read"]}),
+        ("post", "/api/v1/orgs/{org}/api-tokens") => json!({"name": "Matrix", "scopes": ["admin"]}),
         ("post", "/api/v1/orgs/{org}/teams/{team}/enrollment-keys") => json!({}),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/devices/{device}") => json!({"name": "PC"}),
         _ if method == "get" || method == "delete" => return None,
@@ -390,10 +405,11 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 Some(app.sign_in(&email).await)
             }
             OtherOrgAdmin => Some(app.established_org(5).await.admin),
-            ReadToken | WriteToken | ScimToken => {
+            ReadToken | WriteToken | AdminToken | ScimToken => {
                 let scope = match actor {
                     ReadToken => "read",
                     WriteToken => "write",
+                    AdminToken => "admin",
                     _ => "scim",
                 };
                 let r = app
@@ -450,7 +466,7 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 "{actor:?} {method} {template}: {status} {}",
                 r.text
             );
-            let is_token = matches!(actor, ReadToken | WriteToken | ScimToken);
+            let is_token = matches!(actor, ReadToken | WriteToken | AdminToken | ScimToken);
             if is_token {
                 if allowed(method, template).unwrap().is_none() {
                     continue;

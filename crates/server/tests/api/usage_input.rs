@@ -302,3 +302,34 @@ async fn r26_active_means_a_day_inside_the_period(app: TestApp) {
 }
 
 db_tests!(r26_active_means_a_day_inside_the_period);
+
+/// A feature that ran longer than its call is refused with the reason, beside the event next to
+/// it that is counted (not clamped into the figures unsaid).
+async fn r26_a_feature_longer_than_its_call_is_refused_with_a_reason(app: TestApp) {
+    let org = app.established_org(10).await;
+    let token = agent_token(&app, &org, "long-feature@example.com").await;
+    let (_, at) = crate::usage::day(0);
+    let r = usage(
+        &app,
+        Some(&token),
+        json!({"events": [
+            {"id": "too-long", "type": "call", "ended_at": at, "duration_s": 60,
+             "features_s": {"accent_conversion": 90}},
+            call("fine", 60),
+        ]}),
+    )
+    .await;
+    let body = r.ok();
+    let results = body["events"].as_array().unwrap();
+    assert_eq!(results[0]["outcome"], "rejected", "{body}");
+    let reason = results[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "features_s.accent_conversion (90 s) is longer than the call's duration_s (60 s)"
+        ),
+        "{reason}"
+    );
+    assert_eq!(results[1]["outcome"], "accepted", "{body}");
+}
+
+db_tests!(r26_a_feature_longer_than_its_call_is_refused_with_a_reason);

@@ -9,6 +9,7 @@ use switchboard_store::people;
 impl Services {
     /// Queues the report for the caller; answers the address it goes to.
     pub async fn mail_analytics_report(&self, who: &OrgCaller) -> ServiceResult<String> {
+        who.may(switchboard_domain::access::Action::ViewAnalytics)?;
         if who.token.is_some() {
             return Err(ServiceError::invalid(
                 "token",

@@ -57,15 +57,14 @@ impl Services {
             store::touch(&mut tx, &row.org_id, &row.id, now).await?;
             tx.commit().await?;
         }
-        // A token acts through one door at a time: `scim` only at /scim/v2, `read`/`write` only
-        // at /api/v1.
+        // A token acts through one door at a time: `scim` only at /scim/v2, `read`/`write`/
+        // `admin` only at /api/v1.
         let mut standing = standing_of(&row, established);
         standing.token = standing.token.map(|t| match used_for {
             TokenUse::Api => TokenScopes { scim: false, ..t },
             TokenUse::Scim => TokenScopes {
                 scim: true,
-                read: false,
-                write: false,
+                ..TokenScopes::default()
             },
         });
         Ok(OrgCaller {

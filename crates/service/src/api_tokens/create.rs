@@ -3,7 +3,7 @@
 use super::{ApiTokenView, CreateApiToken, CreatedApiToken, TOKEN_PREFIX, token_hash, view};
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use rand::Rng;
-use switchboard_domain::access::Action;
+use switchboard_domain::access::{Action, Denied, TokenScopes};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::ApiTokenId;
 use switchboard_domain::team::Name;
@@ -21,7 +21,7 @@ impl Services {
         if req.scopes.is_empty() {
             return Err(ServiceError::invalid(
                 "scopes",
-                "name at least one of read, write, scim",
+                "name at least one of read, write, admin, scim",
             ));
         }
         let mut scopes = req.scopes.clone();
@@ -34,6 +34,14 @@ impl Services {
             .transpose()?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageApiTokens)?;
+        // A token makes no token with a scope it doesn't hold itself.
+        if let Some(own) = w.token_scopes()
+            && !own.covers(TokenScopes::of(&scopes))
+        {
+            return Err(ServiceError::NotPermitted(Denied(
+                "An API token can't create a token with more scopes than its own.",
+            )));
+        }
         let secret = format!(
             "{TOKEN_PREFIX}{}",
             hex::encode(rand::rng().random::<[u8; 32]>())

@@ -1,5 +1,5 @@
 //! Organization API tokens (§1): an Org Admin creates one with a name, scopes (`read`, `write`,
-//! `scim`) and an optional expiry; its secret (`sbk_…`) is in the create answer only and kept as
+//! `admin`, `scim`) and an optional expiry; its secret (`sbk_…`) is in the create answer only and kept as
 //! a SHA-256 (256 random bits need no slow hash). A token acts in its organization only, with
 //! the permissions of its scopes ([`standing_of`]), audited as itself.
 
@@ -26,9 +26,11 @@ pub const TOKEN_PREFIX: &str = "sbk_";
 pub struct CreateApiToken {
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    /// `read` (an Org Analyst's reads), `write` (the Org Admin's API, except API tokens and
-    /// payment methods), `scim` (`/scim/v2` only).
-    #[schema(min_items = 1, max_items = 3)]
+    /// `read` (an Org Analyst's reads), `write` (the Org Admin's API, except what `admin`
+    /// guards and payment methods), `admin` (org roles, SSO policies and their break-glass
+    /// lists, domains, API tokens), `scim` (`/scim/v2` only). A token creating a token may give
+    /// it only scopes it holds itself.
+    #[schema(min_items = 1, max_items = 4)]
     pub scopes: Vec<ApiScope>,
     /// RFC 3339; absent: never expires.
     #[schema(format = DateTime, nullable = false)]

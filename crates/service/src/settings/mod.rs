@@ -202,9 +202,10 @@ async fn check_conflicts(
             return Err(ServiceError::conflict(
                 ProblemCode::PolicyConflict,
                 format!(
-                    "Policy {:?} already sets {} on team(s) {}; two policies on one team may not set the same key.",
+                    "Policy {:?} already sets {} on {} {}; two policies on one team may not set the same key.",
                     other.name,
                     keys.join(", "),
+                    if shared.len() == 1 { "team" } else { "teams" },
                     shared.join(", ")
                 ),
             ));

@@ -165,7 +165,11 @@ impl Services {
         let kind = if kind_sso { SSO } else { SETTING };
         let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
         let mut w = self.write(who, ctx).await?;
-        w.may(Action::ManagePolicies)?;
+        w.may(if kind_sso {
+            Action::ManageSsoPolicies
+        } else {
+            Action::ManagePolicies
+        })?;
         let row = store::get_policy(w.db(), &who.org, &id, kind)
             .await?
             .ok_or_else(not_found_policy)?;

@@ -82,6 +82,9 @@ impl Services {
         ctx: &RequestInfo,
         req: CreateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
+        // Before anything is fetched for this caller (the IdP's metadata), and again under the
+        // lock.
+        who.may(Action::ManageSsoPolicies)?;
         let name = Name::parse("name", &req.name)?;
         let protocol = req.protocol.unwrap_or_default();
         let domains = shape::domains(&req.allowed_domains)?;
@@ -110,7 +113,7 @@ impl Services {
         let client_id = shape::optional("client_id", req.client_id.as_deref())?;
         let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
         let mut w = self.write(who, ctx).await?;
-        w.may(Action::ManagePolicies)?;
+        w.may(Action::ManageSsoPolicies)?;
         let team_ids = self.sso_teams(w.db(), who, None, &req.team_ids).await?;
         options.jit = shape::check_jit(&req.jit.unwrap_or_default(), &team_ids, &domains)?;
         let now = now_ms();
@@ -149,6 +152,7 @@ impl Services {
         id: &str,
         req: UpdateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
+        who.may(Action::ManageSsoPolicies)?;
         if req.is_empty() {
             return Err(ServiceError::invalid(
                 "name",
@@ -194,7 +198,7 @@ impl Services {
             None
         };
         let mut w = self.write(who, ctx).await?;
-        w.may(Action::ManagePolicies)?;
+        w.may(Action::ManageSsoPolicies)?;
         let before = store::get_policy(w.db(), &who.org, &id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;

@@ -23,6 +23,9 @@ pub enum SsoOutcome {
     SignedIn { session: SessionView, next: String },
     /// The app's loopback address with its one-time code.
     App { redirect: String },
+    /// The person cancelled at the provider (OIDC `error=access_denied`): nobody signs in, and
+    /// nothing is wrong.
+    Cancelled,
     /// A Test connection: each check and how it went.
     Tested {
         org: OrgId,

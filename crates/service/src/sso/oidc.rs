@@ -7,6 +7,7 @@ use super::secret_hash;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
+use switchboard_domain::sso::SsoPurpose;
 use switchboard_sso::oidc::Callback;
 use switchboard_sso::{Check, Failure};
 use switchboard_store::{now_ms, sso as store};
@@ -67,6 +68,11 @@ impl Services {
                 .await?
         };
         let identity = match (&q.error, &q.code) {
+            // The person chose not to sign in (or the provider wouldn't let them): a page that
+            // says so, not an error of ours. The flow is spent.
+            (Some(error), _) if error == "access_denied" && flow.purpose != SsoPurpose::Test => {
+                return Ok(SsoOutcome::Cancelled);
+            }
             (Some(error), _) => Err(Failure::new(
                 Check::TokenExchange,
                 format!(

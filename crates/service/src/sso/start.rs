@@ -72,7 +72,7 @@ impl Services {
         who: &OrgCaller,
         policy: &str,
     ) -> ServiceResult<SsoRedirect> {
-        who.may(Action::ManagePolicies)?;
+        who.may(Action::ManageSsoPolicies)?;
         let id = PolicyId::parse(policy).ok_or(ServiceError::NotFound { what: "policy" })?;
         let policy = {
             let mut c = self.store.read().await?;

@@ -37,8 +37,10 @@ impl Services {
             return Err(ServiceError::conflict(
                 ProblemCode::TeamNotEmpty,
                 format!(
-                    "Team {} still has {devices} enrolled device(s); remove them before deleting the team.",
-                    row.name
+                    "Team {} still has {devices} enrolled {}; remove {} before deleting the team.",
+                    row.name,
+                    if devices == 1 { "device" } else { "devices" },
+                    if devices == 1 { "it" } else { "them" }
                 ),
             ));
         }
@@ -46,8 +48,10 @@ impl Services {
             return Err(ServiceError::conflict(
                 ProblemCode::TeamNotEmpty,
                 format!(
-                    "Team {} still has {members} member(s); remove them before deleting the team.",
-                    row.name
+                    "Team {} still has {members} {}; remove {} before deleting the team.",
+                    row.name,
+                    if members == 1 { "member" } else { "members" },
+                    if members == 1 { "them" } else { "them all" }
                 ),
             ));
         }

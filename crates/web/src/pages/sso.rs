@@ -137,7 +137,7 @@ async fn sso_page(
         &SsoPage {
             shell,
             org: p.who.org.to_string(),
-            may_manage: p.who.may(Action::ManagePolicies).is_ok(),
+            may_manage: p.who.may(Action::ManageSsoPolicies).is_ok(),
             policies,
             teams,
             editing,

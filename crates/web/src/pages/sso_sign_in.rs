@@ -55,6 +55,10 @@ struct FailedPage {
 }
 
 #[derive(askama::Template)]
+#[template(path = "portal/sso_cancelled.html")]
+struct CancelledPage;
+
+#[derive(askama::Template)]
 #[template(path = "portal/sso_test.html")]
 struct TestPage {
     back: String,
@@ -200,6 +204,7 @@ async fn ending(
             resp
         }
         Ok(SsoOutcome::App { redirect }) => Redirect::to(&redirect).into_response(),
+        Ok(SsoOutcome::Cancelled) => render(&CancelledPage),
         Ok(SsoOutcome::Tested {
             org,
             policy,

@@ -1,13 +1,15 @@
 //! Liveness, readiness and Prometheus metrics.
 
 use crate::AppState;
+use crate::problem::{ApiError, Problem};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 use std::sync::OnceLock;
+use switchboard_service::ProblemCode;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -72,13 +74,65 @@ pub fn recorder() -> &'static PrometheusHandle {
     })
 }
 
-/// Request counts and latencies per route, in the Prometheus text format.
+/// Who may read the metrics: with `SWITCHBOARD_METRICS_TOKEN` set, whoever sends it as a
+/// bearer token; unset, only a scraper on this machine (a loopback address).
+fn may_read_metrics(
+    token: Option<&str>,
+    given: &str,
+    peer: std::net::IpAddr,
+) -> Result<(), StatusCode> {
+    match token {
+        Some(expected) if crate::extract::same_secret(given, expected) => Ok(()),
+        Some(_) => Err(StatusCode::UNAUTHORIZED),
+        None if peer.is_loopback() => Ok(()),
+        None => Err(StatusCode::NOT_FOUND),
+    }
+}
+
+/// Request counts and latencies per route, in the Prometheus text format. With
+/// `SWITCHBOARD_METRICS_TOKEN` set, send it as a bearer token; unset, only loopback may read.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        recorder().render(),
-    )
-        .into_response()
+    responses((status = 200, content_type = "text/plain", body = String),
+        (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    parts: axum::http::request::Parts,
+) -> Response {
+    let token = state.services.config.metrics_token.as_deref();
+    match may_read_metrics(token, crate::extract::bearer(&parts), peer.ip()) {
+        Ok(()) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            recorder().render(),
+        )
+            .into_response(),
+        Err(StatusCode::UNAUTHORIZED) => ApiError::new(
+            ProblemCode::Unauthorized,
+            "Send the metrics token (SWITCHBOARD_METRICS_TOKEN) as a bearer token.",
+        )
+        .into_response(),
+        Err(_) => ApiError::new(
+            ProblemCode::NotFound,
+            "There is no such route; see /openapi.json.",
+        )
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_read_metrics;
+    use axum::http::StatusCode;
+
+    #[test]
+    fn metrics_need_the_token_or_a_loopback_scraper() {
+        let (lo, far) = ("127.0.0.1".parse().unwrap(), "203.0.113.9".parse().unwrap());
+        assert_eq!(may_read_metrics(Some("s3cret"), "s3cret", far), Ok(()));
+        assert_eq!(
+            may_read_metrics(Some("s3cret"), "nope", lo),
+            Err(StatusCode::UNAUTHORIZED)
+        );
+        assert_eq!(may_read_metrics(None, "", lo), Ok(()));
+        assert_eq!(may_read_metrics(None, "", far), Err(StatusCode::NOT_FOUND));
+    }
 }
