@@ -3,6 +3,7 @@
 //! the service typed values and a row that holds anything else fails loudly at the store's edge.
 
 use crate::billing::{InvoiceStatus, Period, SubscriptionStatus};
+use crate::domain_name::DomainStatus;
 use crate::ids::*;
 use crate::role::{OrgRole, TeamRole};
 use crate::settings::PolicyKind;
@@ -59,4 +60,5 @@ text_column!(
     InvoiceStatus,
     PolicyKind,
     SsoPurpose,
+    DomainStatus,
 );

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod billing;
 #[cfg(feature = "sqlx")]
 mod column;
+pub mod domain_name;
 pub mod email;
 pub mod error;
 pub mod ids;

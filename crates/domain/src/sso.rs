@@ -93,11 +93,15 @@ pub fn email_sign_in(teams: &[EmailTeam], admin_of: &[OrgId], break_glass: bool)
     EmailSignIn::SsoOnly
 }
 
-/// Whether `email`'s domain is one of `domains` (lowercase, exact: a subdomain is another domain).
+/// Whether `email`'s domain is one of `domains`, compared in their one canonical form (ASCII
+/// IDNA, lower case: `münchen.de` is `xn--mnchen-3ya.de`); a subdomain is another domain.
 pub fn domain_allowed(email: &str, domains: &[String]) -> bool {
-    email
-        .rsplit_once('@')
-        .is_some_and(|(_, d)| domains.iter().any(|a| a.eq_ignore_ascii_case(d)))
+    let Some(d) = crate::domain_name::of_email(email) else {
+        return false;
+    };
+    domains
+        .iter()
+        .any(|a| crate::domain_name::DomainName::parse("domain", a).is_ok_and(|a| a == d))
 }
 
 #[cfg(test)]

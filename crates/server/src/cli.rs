@@ -46,6 +46,25 @@ pub(crate) struct Cli {
         hide_env_values = true
     )]
     pub(crate) metrics_token: Option<String>,
+    /// UNSAFE outside development: lets the server fetch from loopback and private addresses
+    /// over plain http (identity providers on a laptop, the test suite).
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_OUTBOUND_ALLOW_PRIVATE",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        default_value = "false"
+    )]
+    pub(crate) outbound_allow_private: bool,
+    /// DNS servers to ask (comma-separated, `ip` or `ip:port`); default: the system's.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_DNS_SERVERS",
+        value_delimiter = ',',
+        value_parser = parse_dns_server
+    )]
+    pub(crate) dns_servers: Vec<std::net::SocketAddr>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -159,4 +178,15 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         org: Option<String>,
     },
+}
+
+/// A DNS server: `10.0.0.2` (port 53) or `127.0.0.1:5353`.
+fn parse_dns_server(s: &str) -> Result<std::net::SocketAddr, String> {
+    let s = s.trim();
+    s.parse::<std::net::SocketAddr>()
+        .or_else(|_| {
+            s.parse::<std::net::IpAddr>()
+                .map(|ip| std::net::SocketAddr::new(ip, 53))
+        })
+        .map_err(|_| format!("{s:?} is not an address like 10.0.0.2 or 127.0.0.1:5353"))
 }

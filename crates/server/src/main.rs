@@ -77,6 +77,11 @@ async fn run() -> anyhow::Result<()> {
         )
     })?;
     let mailer = Mailer::from_url(&cli.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if cli.outbound_allow_private {
+        tracing::warn!(
+            "SWITCHBOARD_OUTBOUND_ALLOW_PRIVATE is on: the server may fetch from loopback and private addresses over plain http. This is unsafe outside development."
+        );
+    }
     let secret_key = cli.secret_key.clone().unwrap_or_else(|| {
         tracing::warn!("SWITCHBOARD_SECRET_KEY is not set: using a random key for this run");
         format!("{:x}", rand::random::<u128>())
@@ -88,6 +93,8 @@ async fn run() -> anyhow::Result<()> {
             secret_key,
             payment_url: cli.payment_url.clone(),
             metrics_token: cli.metrics_token.clone(),
+            outbound_allow_private: cli.outbound_allow_private,
+            dns_servers: cli.dns_servers.clone(),
             ..Config::default()
         },
     );

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod demo;
+pub mod domains;
 pub mod error;
 pub mod export;
 pub mod json;
@@ -79,6 +80,12 @@ pub struct Config {
     /// The bearer token `/metrics` asks for (`SWITCHBOARD_METRICS_TOKEN`); unset, only a
     /// scraper on a loopback address may read them.
     pub metrics_token: Option<String>,
+    /// Lets the outbound guard reach loopback and private addresses over plain http
+    /// (`SWITCHBOARD_OUTBOUND_ALLOW_PRIVATE=1`): development and the test suite only.
+    pub outbound_allow_private: bool,
+    /// The DNS servers the guard and domain verification ask (`SWITCHBOARD_DNS_SERVERS`, e.g.
+    /// `10.0.0.2,127.0.0.1:5353`); empty: the system's.
+    pub dns_servers: Vec<std::net::SocketAddr>,
 }
 
 impl Default for Config {
@@ -98,6 +105,8 @@ impl Default for Config {
             listen_for_changes: true,
             payment_url: None,
             metrics_token: None,
+            outbound_allow_private: false,
+            dns_servers: Vec::new(),
         }
     }
 }
@@ -122,6 +131,10 @@ pub struct Services {
     mail_waker: std::sync::Arc<tokio::sync::Notify>,
     /// The OpenID Connect relying party, with its cache of providers' documents ([`sso`]).
     oidc: std::sync::Arc<switchboard_sso::oidc::Oidc>,
+    /// Everything the server fetches goes through this guard ([`switchboard_sso::outbound`]).
+    pub(crate) outbound: switchboard_sso::outbound::Outbound,
+    /// Reads TXT records for domain verification, over the configured DNS servers.
+    pub(crate) dns: hickory_resolver::TokioResolver,
 }
 
 /// Facts about the request that go into the audit log.
@@ -137,6 +150,12 @@ impl Services {
         let window = std::time::Duration::from_millis(config.throttle_window_ms.max(1) as u64);
         let limit =
             |n: i64| throttle::AddressLimiter::new(n.clamp(1, i64::from(u32::MAX)) as u32, window);
+        let outbound =
+            switchboard_sso::outbound::Outbound::new(&switchboard_sso::outbound::OutboundPolicy {
+                allow_private: config.outbound_allow_private,
+                dns_servers: config.dns_servers.clone(),
+            });
+        let dns = switchboard_sso::outbound::resolver(&config.dns_servers);
         let entitlements = apps::EntitlementCache::new(apps::VersionWatch::new(
             std::time::Duration::from_millis(config.version_poll_ms),
             config.listen_for_changes,
@@ -152,7 +171,9 @@ impl Services {
             entitlements,
             user_counts: Default::default(),
             mail_waker: Default::default(),
-            oidc: Default::default(),
+            oidc: std::sync::Arc::new(switchboard_sso::oidc::Oidc::new(outbound.clone())),
+            outbound,
+            dns,
         }
     }
 }

@@ -21,6 +21,8 @@ pub enum MailKind {
     SignInCode,
     Invitation,
     Report,
+    /// Something an admin should know (a domain lapsed).
+    Notice,
 }
 
 impl MailKind {
@@ -29,6 +31,7 @@ impl MailKind {
             MailKind::SignInCode => "sign_in_code",
             MailKind::Invitation => "invitation",
             MailKind::Report => "report",
+            MailKind::Notice => "notice",
         }
     }
 }
@@ -127,6 +130,7 @@ impl Services {
     pub async fn run_background(&self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut last_prune = 0;
+        let mut last_domain_check = 0;
         loop {
             if let Err(e) = self.deliver_mail().await {
                 tracing::error!(error = %e, "delivering mail failed");
@@ -136,6 +140,17 @@ impl Services {
                 last_prune = now;
                 if let Err(e) = self.prune_sign_in_records(now).await {
                     tracing::error!(error = %e, "pruning sign-in records failed");
+                }
+            }
+            // Verified domains are looked at daily; the hourly pass takes those due (R34).
+            if now - last_domain_check > 3_600_000 {
+                last_domain_check = now;
+                match self.recheck_domains(now).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::warn!(lapsed = n, "domains lapsed: their DNS records are gone")
+                    }
+                    Err(e) => tracing::error!(error = %e, "checking domains failed"),
                 }
             }
             tokio::select! {

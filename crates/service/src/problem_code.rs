@@ -67,6 +67,7 @@ problem_codes! {
     SettingLocked = "setting_locked", 409, "A policy sets the key on the team; names the policy.";
     PolicyConflict = "policy_conflict", 409, "Another policy sets the key on a shared team; names it, the teams and the keys (R22).";
     SsoPolicyConflict = "sso_policy_conflict", 409, "The team already has an SSO policy.";
+    DomainClaimed = "domain_claimed", 409, "Another organization has verified this domain (R34).";
     TeamChoiceRequired = "team_choice_required", 409, "The app's user is in several teams and has not chosen one.";
     AppAccessOff = "app_access_off", 403, "App access is off for the user in the team.";
     UsageAnalyticsOff = "usage_analytics_off", 403, "The team's usage_analytics setting is off: the app sends no usage, and none is taken.";

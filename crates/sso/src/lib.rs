@@ -8,8 +8,8 @@
 //! samael over libxmlsec1) are compiled and reasoned about in one place.
 
 pub mod check;
-mod http;
 pub mod oidc;
+pub mod outbound;
 pub mod saml;
 
 pub use check::{Check, Failure};

@@ -1,13 +1,15 @@
 //! OpenID Connect relying party: the authorization code flow with PKCE (S256), `state` and
 //! `nonce`, on the `openidconnect` crate. Each provider's discovery document and keys are cached
 //! for an hour; an id token signed with a key we don't know (the provider rotated its keys)
-//! fetches the keys again, once, before it is refused. Everything the core spec asks of an id
+//! fetches the keys again, once, before it is refused. A discovery that failed is remembered for a
+//! minute per issuer, so strangers starting sign-ins can't make the server fetch it again and
+//! again. Every request goes through the outbound guard ([`crate::outbound`]). Everything the core spec asks of an id
 //! token is checked by openidconnect (signature with an advertised algorithm, issuer, audience,
 //! expiry, nonce); expiry with a minute of clock skew.
 
 use crate::Identity;
 use crate::check::{Check, Failure};
-use crate::http::Http;
+use crate::outbound::Outbound;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
     CoreProviderMetadata,
@@ -23,6 +25,8 @@ use std::time::{Duration, Instant};
 
 /// How long a provider's discovery document and keys are used before they are fetched again.
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+/// How long a failed discovery is answered from memory.
+const FAILED_DISCOVERY_TTL: Duration = Duration::from_secs(60);
 /// Tolerated clock difference with the provider on an id token's expiry.
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(60);
 
@@ -60,21 +64,18 @@ struct Cached {
 
 /// The relying party: one per process, shared by every request.
 pub struct Oidc {
-    http: Http,
+    http: Outbound,
     cache: Mutex<HashMap<String, Cached>>,
-}
-
-impl Default for Oidc {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Discoveries that failed, and when: asked again only after [`FAILED_DISCOVERY_TTL`].
+    failed: Mutex<HashMap<String, (Instant, Failure)>>,
 }
 
 impl Oidc {
-    pub fn new() -> Self {
+    pub fn new(http: Outbound) -> Self {
         Oidc {
-            http: Http::new(),
+            http,
             cache: Mutex::new(HashMap::new()),
+            failed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -91,11 +92,21 @@ impl Oidc {
         if let Some(m) = self.cached(issuer) {
             return Ok(m);
         }
-        let url = IssuerUrl::new(issuer.to_owned())
-            .map_err(|e| Failure::new(Check::Provider, format!("issuer {issuer:?}: {e}")))?;
-        let metadata = CoreProviderMetadata::discover_async(url, &self.http)
-            .await
-            .map_err(|e| Failure::new(Check::Provider, format!("discovery at {issuer}: {e}")))?;
+        if let Some(f) = self.recently_failed(issuer) {
+            return Err(f);
+        }
+        let metadata = match self.discover(issuer).await {
+            Ok(m) => m,
+            Err(f) => {
+                let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+                // Bounded: a flood of made-up issuers can't grow it without end.
+                if failed.len() > 10_000 {
+                    failed.retain(|_, (at, _)| at.elapsed() < FAILED_DISCOVERY_TTL);
+                }
+                failed.insert(issuer.to_owned(), (Instant::now(), f.clone()));
+                return Err(f);
+            }
+        };
         let metadata = Arc::new(metadata);
         let now = Instant::now();
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(
@@ -106,6 +117,30 @@ impl Oidc {
             },
         );
         Ok(metadata)
+    }
+
+    fn recently_failed(&self, issuer: &str) -> Option<Failure> {
+        let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+        failed
+            .get(issuer)
+            .filter(|(at, _)| at.elapsed() < FAILED_DISCOVERY_TTL)
+            .map(|(_, f)| f.clone())
+    }
+
+    async fn discover(&self, issuer: &str) -> Result<CoreProviderMetadata, Failure> {
+        self.http
+            .check_url(issuer)
+            .map_err(|e| Failure::new(Check::Provider, format!("issuer {issuer}: {e}")))?;
+        let url = IssuerUrl::new(issuer.to_owned())
+            .map_err(|e| Failure::new(Check::Provider, format!("issuer {issuer:?}: {e}")))?;
+        CoreProviderMetadata::discover_async(url, &self.http)
+            .await
+            .map_err(|e| {
+                Failure::new(
+                    Check::Provider,
+                    format!("discovery at {issuer}: {}", chain(&e)),
+                )
+            })
     }
 
     /// Fetches the provider's keys again, after a token signed with a key we don't know. (Only
@@ -123,7 +158,9 @@ impl Oidc {
         };
         let keys = CoreJsonWebKeySet::fetch_async(current.jwks_uri(), &self.http)
             .await
-            .map_err(|e| Failure::new(Check::Provider, format!("keys of {issuer}: {e}")))?;
+            .map_err(|e| {
+                Failure::new(Check::Provider, format!("keys of {issuer}: {}", chain(&e)))
+            })?;
         let metadata = Arc::new((*current).clone().set_jwks(keys));
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.get_mut(issuer) {
@@ -300,4 +337,20 @@ fn token_error<E: std::error::Error>(
         }
         other => format!("the provider's token answer is not valid: {other}"),
     }
+}
+
+/// An error and its causes, one after another: openidconnect says only "Request failed" where
+/// the guard's reason (which check refused) is the cause.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !out.contains(&more) {
+            out.push_str(": ");
+            out.push_str(&more);
+        }
+        source = s.source();
+    }
+    out
 }

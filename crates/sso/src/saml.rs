@@ -13,7 +13,7 @@
 
 use crate::Identity;
 use crate::check::{Check, Failure};
-use crate::http::Http;
+use crate::outbound::Outbound;
 use base64::Engine;
 use samael::crypto::AllowedSignatureAlgorithm;
 use samael::metadata::{EntityDescriptor, HTTP_REDIRECT_BINDING};
@@ -76,13 +76,20 @@ pub fn check_metadata(xml: &str) -> Result<IdpMetadata, String> {
     Ok(IdpMetadata { entity_id, sso_url })
 }
 
-/// Fetches IdP metadata from its URL (and checks it).
-pub async fn fetch_metadata(url: &str) -> Result<(String, IdpMetadata), String> {
-    let xml = Http::new()
+/// Fetches IdP metadata from its URL through the outbound guard, and checks it. A refusal names
+/// what went wrong in fixed words; nothing of what was fetched is quoted (it may be another
+/// service's answer).
+pub async fn fetch_metadata(
+    outbound: &Outbound,
+    url: &str,
+) -> Result<(String, IdpMetadata), String> {
+    let xml = outbound
         .get_text(url)
         .await
         .map_err(|e| format!("could not fetch {url}: {e}"))?;
-    let md = check_metadata(&xml)?;
+    let md = check_metadata(&xml).map_err(|_| {
+        "the document at that address is not SAML IdP metadata with an HTTP-Redirect sign-in service and a signing certificate".to_owned()
+    })?;
     Ok((xml, md))
 }
 

@@ -17,6 +17,7 @@ pub mod apps;
 pub mod audit;
 pub mod billing;
 pub mod changes;
+pub mod domains;
 pub mod orgs;
 pub mod outbox;
 pub mod people;

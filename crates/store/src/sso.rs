@@ -32,12 +32,17 @@ pub async fn email_teams_of_user(c: &mut Conn, user: &UserId) -> Result<Vec<Emai
 
 /// SSO policies whose allowed domains name `domain` (lowercase), in every organization. The
 /// caller checks the list exactly; the text match only narrows the read.
-pub async fn policies_for_domain(c: &mut Conn, domain: &str) -> Result<Vec<PolicyRow>> {
+pub async fn policies_for_domain(
+    c: &mut Conn,
+    org: &OrgId,
+    domain: &str,
+) -> Result<Vec<PolicyRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM policies WHERE kind = 'sso' AND allowed_domains_json LIKE $1 ORDER BY org_id, id",
+        "SELECT {} FROM policies WHERE org_id = $2 AND kind = 'sso' AND allowed_domains_json LIKE $1 ORDER BY id",
         crate::settings::COLUMNS
     ))
     .bind(format!("%\"{domain}\"%"))
+    .bind(org)
     .fetch_all(c)
     .await?)
 }

@@ -149,6 +149,26 @@ pub enum AuditEvent {
         user: UserId,
         email: String,
     },
+    /// R34: an organization claimed an email domain (its DNS record is awaited).
+    DomainClaimed {
+        org: OrgId,
+        domain: String,
+    },
+    /// R34: the claim was proven, by its DNS record (`dns`) or the operator (`operator`).
+    DomainVerified {
+        org: OrgId,
+        domain: String,
+        by: &'static str,
+    },
+    /// R34: the DNS record has been gone 7 days; the domain routes nobody until verified again.
+    DomainLapsed {
+        org: OrgId,
+        domain: String,
+    },
+    DomainRemoved {
+        org: OrgId,
+        domain: String,
+    },
     /// A person with a portal role (Org Admin, Org Analyst, Team Admin) opened a session.
     SignedIn {
         user: UserId,

@@ -218,6 +218,7 @@ async fn r28_a_write_token_cant_make_anyone_powerful(app: TestApp) {
     )
     .await
     .problem(403, "forbidden");
+    app.verify_domain(&org, "example.com").await;
     let sso = json!({"name": "Mine", "issuer": "https://id.example.com", "client_id": "c",
         "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.second_team],
         "break_glass_emails": ["outsider@evil.example"]});

@@ -105,7 +105,8 @@ fn walk(dir: &Path) -> usize {
 /// devices, a move to another subscription, a real calendar day (not February 30), an SSO
 /// policy's provider fields matching its protocol (an OIDC issuer and client, or SAML metadata
 /// that can be fetched and read), an SSO sign-in for an email whose domain has SSO, an IANA
-/// time zone, an analytics period that ends after it starts, a plan of the plan catalog.
+/// time zone, an analytics period that ends after it starts, a plan of the plan catalog, an
+/// email domain's labels (letters, digits and hyphens, or an internationalized name).
 const BEYOND_THE_SCHEMA: &[&str] = &[
     "POST /api/v1/orgs/{org}/teams/{team}/enrollment-keys",
     "POST /api/v1/orgs/{org}/api-tokens",
@@ -128,6 +129,10 @@ const BEYOND_THE_SCHEMA: &[&str] = &[
     "PATCH /operator/v1/subscriptions/{sub}",
     "POST /operator/v1/orgs/{org}/subscriptions",
     "POST /operator/v1/customers",
+    "POST /api/v1/orgs/{org}/domains",
+    "PUT /operator/v1/orgs/{org}/domains/{domain}",
+    "POST /api/v1/orgs/{org}/domains/{domain}/verify",
+    "DELETE /api/v1/orgs/{org}/domains/{domain}",
 ];
 
 /// Operations that name other objects in their body (a team, a subscription): the fuzzer makes
@@ -147,6 +152,8 @@ struct Spares {
     policy: String,
     sso_policy: String,
     device: String,
+    /// A claimed (pending) domain.
+    domain: String,
 }
 
 impl Spares {
@@ -204,7 +211,7 @@ impl Spares {
                 &org.path("/sso-policies"),
                 &org.admin,
                 json!({"name": "Spare SSO", "issuer": "https://id.example.com", "client_id": "c",
-                    "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [sso_team]}),
+                    "client_secret": "s", "allowed_domains": [crate::tenancy::org_domain(org)], "team_ids": [sso_team]}),
             )
             .await);
         let k = app
@@ -224,7 +231,12 @@ impl Spares {
             )
             .await;
         let device = d.ok()["device_id"].as_str().unwrap().to_owned();
+        let domain = "spare-claim.example".to_owned();
+        app.post(&org.path("/domains"), &org.admin, json!({"domain": domain}))
+            .await
+            .ok();
         Spares {
+            domain,
             user,
             member,
             role_holder,
@@ -289,6 +301,7 @@ async fn the_api_holds_to_its_schema_under_a_fuzzer(app: TestApp) {
         ("invoice", &objects.invoice),
         ("device", &objects.device),
         ("key", &objects.key),
+        ("domain", &crate::tenancy::org_domain(&org)),
     ] {
         writeln!(toml, "\"path.{name}\" = \"{value}\"").unwrap();
     }
@@ -345,6 +358,9 @@ async fn the_api_holds_to_its_schema_under_a_fuzzer(app: TestApp) {
                     "/api/v1/orgs/{org}/teams/{team}/devices/{device}" => {
                         params.push(format!("\"path.device\" = \"{}\"", spare.device));
                     }
+                    "/api/v1/orgs/{org}/domains/{domain}" => {
+                        params.push(format!("\"path.domain\" = \"{}\"", spare.domain));
+                    }
                     _ => {}
                 }
             }
@@ -370,9 +386,9 @@ async fn the_api_holds_to_its_schema_under_a_fuzzer(app: TestApp) {
             if path == "/app/v1/usage" {
                 settings.push("checks.negative_data_rejection.enabled = false".into());
             }
-            // The token id is pinned (for the coverage and fuzzing phases), so a stateful
-            // sequence's DELETE of a token it just made names the pinned one, already revoked.
-            if path.contains("/api-tokens") {
+            // Token ids and domains are pinned (for the coverage and fuzzing phases), so a
+            // stateful sequence's DELETE of one it just made names the pinned one, already gone.
+            if path.contains("/api-tokens") || path.contains("/domains") {
                 settings.push("checks.ensure_resource_availability.enabled = false".into());
             }
             if !settings.is_empty() {

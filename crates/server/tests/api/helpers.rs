@@ -100,6 +100,9 @@ impl TestApp {
         Config {
             starts_per_ip: 10_000,
             secret_key: "test-secret-key".into(),
+            // The tests' identity providers run on loopback over http; the guard's own tests
+            // turn this off.
+            outbound_allow_private: true,
             ..Config::default()
         }
     }
@@ -370,6 +373,24 @@ impl TestApp {
             admin_email,
             admin_user: p.admin_user,
         }
+    }
+
+    /// R34: the operator verifies `domain` for the organization `org` (an id): SSO policies may
+    /// name only verified domains.
+    pub async fn verify_domain_of(&self, org: &str, domain: &str) {
+        let r = self
+            .put(
+                &format!("/operator/v1/orgs/{org}/domains/{domain}"),
+                OPERATOR_TOKEN,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "verifying {domain}: {}", r.text);
+    }
+
+    /// [`TestApp::verify_domain_of`] for an established organization.
+    pub async fn verify_domain(&self, org: &Org, domain: &str) {
+        self.verify_domain_of(&org.id, domain).await;
     }
 
     /// Puts `team` under the organization's subscription (no cap), as its admin, so the team's

@@ -275,6 +275,9 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     // R24: an SSO policy for an email team nobody here is only in (its members would then sign
     // in through the provider only); the secret is never shown again.
     let billing_desk = team_id("Billing Desk");
+    // (Its domains are verified for the organization first: only verified domains may be named.)
+    app.verify_domain_of(&p.org, "acme.example").await;
+    app.verify_domain_of(&p.org, "acme-calls.example").await;
     b.click_link("SSO").await;
     b.fill("#name", "Acme Okta").await;
     b.fill("#issuer", "https://acme.okta.example").await;

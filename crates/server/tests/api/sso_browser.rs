@@ -78,18 +78,20 @@ async fn r24_sso_sign_in_and_test_connection_in_a_real_browser(app: TestApp) {
 
     // SAML: another organization's agents, through the samlify IdP.
     let night = app.established_org(5).await;
+    // Its own domain: one organization verifies a domain at most (R34).
+    app.verify_domain(&night, "night.example").await;
     let idp = Idp::saml().await;
     app.post(
         &night.path("/sso-policies"),
         &night.admin,
         json!({"name": "Night SAML", "protocol": "saml",
             "idp_metadata_url": format!("{}/metadata", idp.url),
-            "allowed_domains": ["example.com"], "team_ids": [night.initial_team]}),
+            "allowed_domains": ["night.example"], "team_ids": [night.initial_team]}),
     )
     .await
     .ok();
     let n = format!(
-        "night-{}@example.com",
+        "night-{}@night.example",
         ulid::Ulid::new().to_string().to_lowercase()
     );
     member(&app, &night, &night.initial_team, &n).await;

@@ -16,6 +16,7 @@ const SECRET: &str = "test-client-secret";
 /// An established organization with an OIDC policy over its first team (domain example.com).
 pub(crate) async fn oidc_org(app: &TestApp) -> (Org, Idp, String) {
     let org = app.established_org(20).await;
+    app.verify_domain(&org, "example.com").await;
     let idp = Idp::oidc(CLIENT, SECRET, &format!("{}/auth/oidc/callback", app.base)).await;
     let r = app
         .post(
@@ -128,6 +129,7 @@ async fn r24_sso_only_people_get_no_code_and_the_page_says_sso(app: TestApp) {
     let sso_only = email("agent");
     let both = email("both");
     let org = app.established_org(20).await;
+    app.verify_domain(&org, "example.com").await;
     member(&app, &org, &org.initial_team, &before).await;
     // A code asked for before the team moved under SSO.
     app.call(
@@ -466,6 +468,7 @@ async fn r24_oidc_refusals_are_pages_and_change_nothing(app: TestApp) {
 
 async fn r24_a_provider_that_never_answers_is_a_clear_page(app: TestApp) {
     let org = app.established_org(5).await;
+    app.verify_domain(&org, "example.com").await;
     app.post(
         &org.path("/sso-policies"),
         &org.admin,

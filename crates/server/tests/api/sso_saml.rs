@@ -15,6 +15,7 @@ use serde_json::json;
 /// team; answers the policy's view.
 async fn saml_org(app: &TestApp) -> (Org, Idp, serde_json::Value) {
     let org = app.established_org(20).await;
+    app.verify_domain(&org, "example.com").await;
     let idp = Idp::saml().await;
     let r = app
         .post(

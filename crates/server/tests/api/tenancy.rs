@@ -41,7 +41,10 @@ const ACTORS: [Actor; 11] = [
 /// What only the `admin` scope may change: who holds power in the organization.
 fn admin_guarded(method: &str, path: &str) -> bool {
     path.contains("/api-tokens")
-        || (method != "get" && (path.contains("/admins") || path.contains("/sso-policies")))
+        || (method != "get"
+            && (path.contains("/admins")
+                || path.contains("/sso-policies")
+                || path.contains("/domains")))
 }
 
 /// §1 for API tokens, in an organization's routes: `read` is what an Org Analyst reads, `write`
@@ -71,6 +74,7 @@ fn token_may(actor: Actor, method: &str, path: &str) -> bool {
                     && (path.ends_with("/admins") || path.contains("/sso-policies")))
                 || (method, path) == ("get", "/api/v1/orgs/{org}")
                 || (method == "get" && path.contains("/policies"))
+                || (method == "get" && path.ends_with("/domains"))
         }
         _ => false,
     }
@@ -89,6 +93,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("post", "/operator/v1/orgs/{org}/subscriptions")
         | ("patch", "/operator/v1/subscriptions/{sub}")
         | ("put", "/operator/v1/subscriptions/{sub}/payment-method")
+        | ("put", "/operator/v1/orgs/{org}/domains/{domain}")
         | ("patch", "/operator/v1/invoices/{invoice}") => Some(&[Operator]),
         // Billing: Org Admins only (analysts and Team Admins: 403).
         (_, p) if p.starts_with("/api/v1/orgs/{org}/subscriptions") => Some(ADMIN),
@@ -127,6 +132,9 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/api/v1/orgs/{org}/sso-policies")
         | ("get", "/api/v1/orgs/{org}/sso-policies/{pol}") => Some(ADMIN_ANALYST),
         (_, p) if p.contains("policies") => Some(ADMIN),
+        // R34: domains are read by Org Analysts too, claimed and verified by Org Admins.
+        ("get", "/api/v1/orgs/{org}/domains") => Some(ADMIN_ANALYST),
+        (_, p) if p.starts_with("/api/v1/orgs/{org}/domains") => Some(ADMIN),
         // Devices: Org Admins and the team's own Team Admins (the matrix's Team Admin is of another team).
         (_, p)
             if p.contains("/enrollment-keys")
@@ -194,15 +202,22 @@ fn body_for(method: &str, path: &str, org: &Org) -> Option<Value> {
         ("patch", "/api/v1/orgs/{org}/policies/{pol}") => json!({"name": "P2"}),
         ("post", "/api/v1/orgs/{org}/sso-policies") => {
             json!({"name": "S", "issuer": "https://id.example.com",
-            "client_id": "c", "client_secret": "s", "allowed_domains": ["example.com"], "team_ids": [org.initial_team]})
+            "client_id": "c", "client_secret": "s", "allowed_domains": [org_domain(org)], "team_ids": [org.initial_team]})
         }
         ("patch", "/api/v1/orgs/{org}/sso-policies/{pol}") => json!({"name": "S2"}),
         ("post", "/api/v1/orgs/{org}/api-tokens") => json!({"name": "Matrix", "scopes": ["admin"]}),
+        ("post", "/api/v1/orgs/{org}/domains") => json!({"domain": "claimed.example"}),
         ("post", "/api/v1/orgs/{org}/teams/{team}/enrollment-keys") => json!({}),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/devices/{device}") => json!({"name": "PC"}),
         _ if method == "get" || method == "delete" => return None,
         _ => json!({}),
     })
+}
+
+/// An email domain of this organization's own (several organizations of one test can't all
+/// verify one domain, R34).
+pub(crate) fn org_domain(org: &Org) -> String {
+    format!("d{}.example", &org.id[4..])
 }
 
 /// Real objects of an organization for every kind of id a route names: a setting policy, an SSO
@@ -223,6 +238,7 @@ pub(crate) struct Objects {
 impl Objects {
     pub(crate) async fn make(app: &TestApp, org: &Org) -> Objects {
         let id = |r: crate::helpers::Resp| r.ok()["id"].as_str().unwrap().to_owned();
+        app.verify_domain(org, &org_domain(org)).await;
         let policy = id(app.post(&org.path("/policies"), &org.admin,
             json!({"name": "Matrix", "values": {"call_summary": true}, "team_ids": [org.second_team]})).await);
         let sso_policy = id(app
@@ -231,7 +247,7 @@ impl Objects {
                 &org.admin,
                 json!({"name": "Matrix SSO",
             "issuer": "https://id.example.com", "client_id": "c", "client_secret": "s",
-            "allowed_domains": ["example.com"], "team_ids": [org.second_team]}),
+            "allowed_domains": [org_domain(org)], "team_ids": [org.second_team]}),
             )
             .await);
         let device_team = id(app
@@ -455,7 +471,8 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
                 .replace("{pol}", pol)
                 .replace("{key}", &real.key)
                 .replace("{id}", &real.api_token)
-                .replace("{device}", &real.device);
+                .replace("{device}", &real.device)
+                .replace("{domain}", &org_domain(&org));
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = app
                 .call(m, &path, token.as_deref(), body_for(method, template, &org))

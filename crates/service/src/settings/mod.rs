@@ -256,31 +256,21 @@ fn require_teams(ids: &[String]) -> ServiceResult<()> {
     Ok(())
 }
 
-/// R24: the issuer must be an https URL (http only on loopback, for development).
-fn check_issuer(issuer: &str) -> ServiceResult<String> {
-    check_url("issuer", issuer)
-}
-
-/// An https URL (http only on loopback, for development), for `field`.
-fn check_url(field: &'static str, issuer: &str) -> ServiceResult<String> {
-    let issuer = issuer.trim().trim_end_matches('/').to_owned();
-    let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
-        .iter()
-        .any(|p| {
-            issuer.strip_prefix(p).is_some_and(|rest| {
-                rest.is_empty() || rest.starts_with(':') || rest.starts_with('/')
-            })
-        });
-    let https = issuer
-        .strip_prefix("https://")
-        .is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace));
-    if !(https || loopback) {
-        return Err(ServiceError::invalid(
-            field,
-            "must be an https:// URL (plain http only on localhost)",
-        ));
+/// A URL the server will fetch, for `field`: what the outbound guard lets through (https, no
+/// userinfo, no private address written in it — names are checked again when fetched).
+fn check_url(
+    outbound: &switchboard_sso::outbound::Outbound,
+    field: &'static str,
+    url: &str,
+) -> ServiceResult<String> {
+    let url = url.trim().trim_end_matches('/').to_owned();
+    if url.is_empty() || url.contains(char::is_whitespace) {
+        return Err(ServiceError::invalid(field, "must be an https:// URL"));
     }
-    Ok(issuer)
+    outbound
+        .check_url(&url)
+        .map_err(|e| ServiceError::invalid(field, format!("can't be used: {e}")))?;
+    Ok(url)
 }
 
 /// Most allowed domains one SSO policy lists.
@@ -297,20 +287,10 @@ fn check_domains(domains: &[String]) -> ServiceResult<Vec<String>> {
     }
     let mut out = Vec::new();
     for d in domains {
-        let d = d.trim().trim_start_matches('@').to_lowercase();
-        let ok = d.contains('.')
-            && d.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if !ok {
-            return Err(ServiceError::invalid(
-                "allowed_domains",
-                format!("{d:?} is not a domain like example.com"),
-            ));
+        let d = switchboard_domain::domain_name::DomainName::parse("allowed_domains", d)?;
+        if !out.contains(&d.to_string()) {
+            out.push(d.to_string());
         }
-        out.push(d);
     }
     Ok(out)
 }

@@ -22,11 +22,15 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
-        Ok(store::list_policies(&mut c, &who.org, SSO)
+        let mut views: Vec<SsoPolicyView> = store::list_policies(&mut c, &who.org, SSO)
             .await?
             .into_iter()
             .map(|p| self.sso_view(p, &applied))
-            .collect())
+            .collect();
+        for v in &mut views {
+            shape::unverified_of(&mut c, &who.org, v).await?;
+        }
+        Ok(views)
     }
 
     pub async fn get_sso_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<SsoPolicyView> {
@@ -37,7 +41,9 @@ impl Services {
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
-        Ok(self.sso_view(p, &applied))
+        let mut view = self.sso_view(p, &applied);
+        shape::unverified_of(&mut c, &who.org, &mut view).await?;
+        Ok(view)
     }
 
     /// Teams for an SSO policy: email-login teams only, each with at most one SSO policy (R24).
@@ -102,6 +108,7 @@ impl Services {
             || req.idp_metadata_xml.is_some()
         {
             let (url, xml) = shape::import_metadata(
+                &self.outbound,
                 req.idp_metadata_url.as_deref(),
                 req.idp_metadata_xml.as_deref(),
             )
@@ -109,11 +116,12 @@ impl Services {
             options.idp_metadata_url = url;
             options.idp_metadata_xml = Some(xml);
         }
-        let issuer = shape::oidc_fields(req.issuer.as_deref())?;
+        let issuer = shape::oidc_fields(&self.outbound, req.issuer.as_deref())?;
         let client_id = shape::optional("client_id", req.client_id.as_deref())?;
         let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageSsoPolicies)?;
+        shape::only_verified(w.db(), &who.org, &domains).await?;
         let team_ids = self.sso_teams(w.db(), who, None, &req.team_ids).await?;
         options.jit = shape::check_jit(&req.jit.unwrap_or_default(), &team_ids, &domains)?;
         let now = now_ms();
@@ -165,7 +173,7 @@ impl Services {
             .as_deref()
             .map(|n| Name::parse("name", n))
             .transpose()?;
-        let issuer = shape::oidc_fields(req.issuer.as_deref())?;
+        let issuer = shape::oidc_fields(&self.outbound, req.issuer.as_deref())?;
         let client_id = shape::optional("client_id", req.client_id.as_deref())?;
         let secret = shape::optional("client_secret", req.client_secret.as_deref())?;
         let domains = req
@@ -189,6 +197,7 @@ impl Services {
         let metadata = if req.idp_metadata_url.is_some() || req.idp_metadata_xml.is_some() {
             Some(
                 shape::import_metadata(
+                    &self.outbound,
                     req.idp_metadata_url.as_deref(),
                     req.idp_metadata_xml.as_deref(),
                 )
@@ -199,6 +208,9 @@ impl Services {
         };
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageSsoPolicies)?;
+        if let Some(d) = &domains {
+            shape::only_verified(w.db(), &who.org, d).await?;
+        }
         let before = store::get_policy(w.db(), &who.org, &id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
@@ -259,7 +271,8 @@ impl Services {
         store::update_policy(w.db(), &row).await?;
         store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let new = self.sso_view(row, &applied);
+        let mut new = self.sso_view(row, &applied);
+        shape::unverified_of(w.db(), &who.org, &mut new).await?;
         w.record(AuditEvent::SsoPolicyUpdated {
             policy: id,
             before: shape::sso_settings(&old),

@@ -3,7 +3,7 @@
 //! from a URL or pasted, and checked for an entity id, a redirect endpoint and a signing
 //! certificate) — plus just-in-time membership and break-glass emails.
 
-use super::{check_domains, check_issuer, check_url, required};
+use super::{check_domains, check_url, required};
 use crate::{ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,6 +11,7 @@ use switchboard_domain::audit::event::SsoSettings;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{PolicyId, TeamId};
 use switchboard_domain::sso::{Jit, SsoOptions, SsoProtocol};
+use switchboard_sso::outbound::Outbound;
 use switchboard_store::settings::PolicyRow;
 use utoipa::ToSchema;
 
@@ -43,6 +44,9 @@ pub struct SsoPolicyView {
     pub allow_idp_initiated: bool,
     pub email_attribute: Option<String>,
     pub allowed_domains: Vec<String>,
+    /// Allowed domains the organization hasn't verified (or whose verification lapsed): they
+    /// route nobody until verified (R34).
+    pub unverified_domains: Vec<String>,
     pub team_ids: Vec<TeamId>,
     pub jit: Jit,
     pub break_glass_emails: Vec<String>,
@@ -178,6 +182,7 @@ pub(crate) fn check_break_glass(emails: &[String]) -> ServiceResult<Vec<String>>
 
 /// A SAML IdP's metadata: fetched from `url` or given as `xml`, and checked.
 pub(crate) async fn import_metadata(
+    outbound: &Outbound,
     url: Option<&str>,
     xml: Option<&str>,
 ) -> ServiceResult<(Option<String>, String)> {
@@ -187,8 +192,8 @@ pub(crate) async fn import_metadata(
             "give the IdP metadata's URL or its XML, not both",
         )),
         (Some(url), None) => {
-            let url = check_url("idp_metadata_url", url)?;
-            let (xml, _) = switchboard_sso::saml::fetch_metadata(&url)
+            let url = check_url(outbound, "idp_metadata_url", url)?;
+            let (xml, _) = switchboard_sso::saml::fetch_metadata(outbound, &url)
                 .await
                 .map_err(|e| ServiceError::invalid("idp_metadata_url", e))?;
             Ok((Some(url), xml))
@@ -297,12 +302,50 @@ pub(crate) fn optional(field: &'static str, v: Option<&str>) -> ServiceResult<Op
     v.map(|v| required(field, v)).transpose()
 }
 
-pub(crate) fn oidc_fields(issuer: Option<&str>) -> ServiceResult<Option<String>> {
-    issuer.map(check_issuer).transpose()
+pub(crate) fn oidc_fields(
+    outbound: &Outbound,
+    issuer: Option<&str>,
+) -> ServiceResult<Option<String>> {
+    issuer.map(|i| check_url(outbound, "issuer", i)).transpose()
 }
 
 pub(crate) fn domains(d: &[String]) -> ServiceResult<Vec<String>> {
     check_domains(d)
+}
+
+/// R34: a policy's allowed domains must be verified by its organization, read under its lock.
+pub(crate) async fn only_verified(
+    c: &mut switchboard_store::Conn,
+    org: &switchboard_domain::ids::OrgId,
+    domains: &[String],
+) -> ServiceResult<()> {
+    let verified = switchboard_store::domains::verified_of(c, org).await?;
+    match domains.iter().find(|d| !verified.contains(d)) {
+        None => Ok(()),
+        Some(d) => Err(ServiceError::invalid(
+            "allowed_domains",
+            format!(
+                "{d} is not a verified domain of this organization: claim it and publish its DNS record on the Domains page first"
+            ),
+        )),
+    }
+}
+
+/// The allowed domains of a policy that its organization hasn't verified (or whose
+/// verification lapsed): they route nobody until verified.
+pub(crate) async fn unverified_of(
+    c: &mut switchboard_store::Conn,
+    org: &switchboard_domain::ids::OrgId,
+    view: &mut SsoPolicyView,
+) -> ServiceResult<()> {
+    let verified = switchboard_store::domains::verified_of(c, org).await?;
+    view.unverified_domains = view
+        .allowed_domains
+        .iter()
+        .filter(|d| !verified.contains(d))
+        .cloned()
+        .collect();
+    Ok(())
 }
 
 impl Services {
@@ -320,6 +363,7 @@ impl Services {
                 .map(|(_, t)| t.clone())
                 .collect(),
             allowed_domains: crate::sso::domains_of(&p),
+            unverified_domains: Vec::new(),
             has_client_secret: p.client_secret_enc.is_some(),
             protocol: options.protocol,
             redirect_uri: (!saml).then(|| self.oidc_redirect_uri()),

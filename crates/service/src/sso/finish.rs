@@ -131,6 +131,22 @@ impl Services {
                 format!("{email}'s domain is not one of the policy's allowed domains"),
             );
         }
+        // R34: a provider vouches only for domains its organization has verified.
+        let verified = {
+            let mut c = self.store.read().await?;
+            match switchboard_domain::domain_name::of_email(email.as_str()) {
+                Some(d) => switchboard_store::domains::verified_owner(&mut c, d.as_str())
+                    .await?
+                    .is_some_and(|owner| owner == policy.org),
+                None => false,
+            }
+        };
+        if !verified {
+            return refuse(
+                Check::Domain,
+                format!("{email}'s domain is not a verified domain of the policy's organization"),
+            );
+        }
         let user = {
             let mut c = self.store.read().await?;
             match people::find_user_by_email(&mut c, email.as_str()).await? {

@@ -96,9 +96,8 @@ impl Services {
         self.begin(&policy, SsoPurpose::Test, flow).await
     }
 
-    /// The SSO policy for an email: one whose allowed domains name the email's domain, preferring
-    /// one over a team the person is a member of. Which one depends on the domain and on
-    /// memberships only when several organizations claim the domain.
+    /// The SSO policy for an email: one of the organization that verified the email's domain,
+    /// whose allowed domains name it, preferring one over a team the person is a member of.
     pub(crate) async fn policy_for_email(&self, email: &Email) -> ServiceResult<SignInPolicy> {
         let mut c = self.store.read().await?;
         let mut candidates = policies_claiming(&mut c, email).await?;
@@ -204,13 +203,20 @@ impl Services {
     }
 }
 
-/// The SSO policies, in every organization, whose allowed domains name the email's domain.
+/// The SSO policies whose allowed domains name the email's domain, in the one organization that
+/// has verified that domain (R34): an unverified claim, or another organization's, routes
+/// nobody.
 async fn policies_claiming(
     c: &mut switchboard_store::Conn,
     email: &Email,
 ) -> ServiceResult<Vec<switchboard_store::settings::PolicyRow>> {
-    let domain = email.as_str().rsplit_once('@').map_or("", |(_, d)| d);
-    Ok(store::policies_for_domain(c, domain)
+    let Some(domain) = switchboard_domain::domain_name::of_email(email.as_str()) else {
+        return Ok(Vec::new());
+    };
+    let Some(owner) = switchboard_store::domains::verified_owner(c, domain.as_str()).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(store::policies_for_domain(c, &owner, domain.as_str())
         .await?
         .into_iter()
         .filter(|r| domain_allowed(email.as_str(), &super::policy::domains_of(r)))

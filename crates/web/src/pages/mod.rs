@@ -15,6 +15,7 @@ pub mod billing;
 pub mod browser;
 pub mod charts;
 pub mod devices;
+pub mod domains;
 pub mod errors;
 pub mod human;
 pub mod settings;
@@ -130,6 +131,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/orgs/{org}/settings/policies/{pol}/delete",
             post(settings::delete_policy),
+        )
+        .route(
+            "/orgs/{org}/settings/domains",
+            get(domains::list).post(domains::claim),
+        )
+        .route(
+            "/orgs/{org}/settings/domains/{domain}/verify",
+            post(domains::verify),
+        )
+        .route(
+            "/orgs/{org}/settings/domains/{domain}/remove",
+            post(domains::remove),
         )
         .route("/orgs/{org}/settings/sso", get(sso::list).post(sso::create))
         .route(

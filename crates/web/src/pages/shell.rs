@@ -53,6 +53,7 @@ pub enum Section {
     Settings,
     Policies,
     Sso,
+    Domains,
     ApiTokens,
     Analytics,
     Audit,
@@ -147,6 +148,9 @@ impl Shell {
         if may(Action::ViewPolicies) {
             settings.push(item(Section::Policies, "/settings/policies", "Policies"));
             settings.push(item(Section::Sso, "/settings/sso", "SSO"));
+        }
+        if may(Action::ViewDomains) {
+            settings.push(item(Section::Domains, "/settings/domains", "Domains"));
         }
         if !settings.is_empty() {
             nav.push(NavGroup {

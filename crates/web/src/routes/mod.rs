@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod devices;
+pub mod domains;
 pub mod health;
 pub mod operator;
 pub mod org;
@@ -32,6 +33,10 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(operator::update_subscription))
         .routes(routes!(operator::set_invoice_status))
         .routes(routes!(operator::operator_set_payment_method))
+        .routes(routes!(domains::operator_verify_domain))
+        .routes(routes!(domains::list_domains, domains::claim_domain))
+        .routes(routes!(domains::verify_domain))
+        .routes(routes!(domains::remove_domain))
         .routes(routes!(auth::start_email))
         .routes(routes!(auth::verify_email))
         .routes(routes!(auth::logout))

@@ -153,7 +153,8 @@ async fn r25_every_audited_action_of_a_realistic_sequence_is_logged(app: TestApp
             .status,
         204
     );
-    // SSO policies.
+    // SSO policies (on a domain the organization has verified, R34).
+    app.verify_domain(&org, "acme.example").await;
     let sso = app.post(&org.path("/sso-policies"), &org.admin, json!({"name": "Okta", "issuer": "https://acme.okta.example",
         "client_id": "0oa1", "client_secret": "s3cr3t-value", "allowed_domains": ["acme.example"], "team_ids": [org.initial_team]})).await;
     let sso = id_of(&sso);
@@ -289,6 +290,7 @@ async fn r25_every_audited_action_of_a_realistic_sequence_is_logged(app: TestApp
             "policy.create",
             "policy.update",
             "policy.delete",
+            "domain.verify",
             "sso_policy.create",
             "sso_policy.update",
             "sso_policy.delete",
