@@ -25,6 +25,7 @@ pub mod email;
 pub mod error;
 pub mod ids;
 pub mod plan;
+pub mod reach;
 pub mod role;
 pub mod seats;
 pub mod settings;

@@ -355,6 +355,7 @@ async fn demo_usage(s: &Services, org: &str, parts: &BTreeMap<UserId, Part>) -> 
         .map(|((team, day, feature), s)| (team, day, feature.to_owned(), s))
         .collect();
     switchboard_store::usage::insert_rollups(&mut tx, &org, &subjects, &features).await?;
+    people::demo_signed_in_here(&mut tx, &org).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::auth::Session;
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::ids::{ApiTokenId, OrgId, UserId};
+use switchboard_domain::reach::{Authority, Reach};
 use switchboard_domain::role::TeamRole;
 use switchboard_store::{Conn, orgs, people};
 
@@ -20,6 +21,9 @@ pub struct OrgCaller {
     pub token: Option<ApiTokenId>,
     pub org: OrgId,
     pub standing: Standing,
+    /// Who vouched for the person's credential (R33), checked again under the write lock;
+    /// `None` for an API token, which belongs to its organization.
+    pub via: Option<Authority>,
 }
 
 impl OrgCaller {
@@ -57,25 +61,47 @@ pub(crate) async fn load(
     }))
 }
 
+/// How far a credential of `via` reaches `user` into `org` (R33); `None` for a person who is gone.
+pub(crate) async fn reach_of(
+    c: &mut Conn,
+    via: &Authority,
+    org: &OrgId,
+    user: &UserId,
+) -> ServiceResult<Reach> {
+    if let Authority::Sso(vouching) = via {
+        // Decided without a read: another organization's provider never vouches here.
+        if vouching != org {
+            return Ok(Reach::None);
+        }
+    }
+    let Some(row) = people::get_user(c, user).await? else {
+        return Ok(Reach::None);
+    };
+    crate::sso::enforce::reach_in(c, via, org, &row).await
+}
+
 impl Services {
-    /// The caller's standing in the organization `org` (as written in the path). A session
-    /// limited to another organization (an SSO sign-in there) finds nothing here.
+    /// The caller's standing in the organization `org` (as written in the path). A session the
+    /// organization doesn't accept for this person (R33: another organization's provider, or a
+    /// code where its SSO binds them) finds nothing here, as if they weren't a member.
     pub async fn org_caller(&self, session: &Session, org: &str) -> ServiceResult<OrgCaller> {
         let not_found = || ServiceError::NotFound {
             what: "organization",
         };
         let user = &session.user;
         let org = OrgId::parse(org).ok_or_else(not_found)?;
-        if session.only_org.as_ref().is_some_and(|o| *o != org) {
+        let via = session.authority();
+        let mut c = self.store.read().await?;
+        if reach_of(&mut c, &via, &org, user).await? == Reach::None {
             return Err(not_found());
         }
-        let mut c = self.store.read().await?;
         let standing = load(&mut c, &org, user).await?.ok_or_else(not_found)?;
         Ok(OrgCaller {
             token: None,
             user: user.clone(),
             org,
             standing,
+            via: Some(via),
         })
     }
 }

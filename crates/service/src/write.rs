@@ -111,11 +111,19 @@ impl Services {
                 recorded: 0,
             });
         }
+        let gone = || ServiceError::NotFound {
+            what: "organization",
+        };
+        // R33 under the lock: a team moved under SSO since the request began stops a code here.
+        if let Some(via) = &who.via
+            && crate::standing::reach_of(&mut tx, via, &who.org, &who.user).await?
+                == switchboard_domain::reach::Reach::None
+        {
+            return Err(gone());
+        }
         let standing = crate::standing::load(&mut tx, &who.org, &who.user)
             .await?
-            .ok_or(ServiceError::NotFound {
-                what: "organization",
-            })?;
+            .ok_or_else(gone)?;
         let email = switchboard_store::people::get_user(&mut tx, &who.user)
             .await?
             .map(|u| u.email)

@@ -31,6 +31,9 @@ pub enum Check {
     Domain,
     /// The person may sign in here: a member of the policy's teams, or joined just in time.
     Account,
+    /// The provider's account is the one linked to this person (R33): the same issuer and
+    /// subject as at their first sign-in through this policy.
+    Subject,
     /// Joining just in time found a free seat on the policy's team (R14, R24a).
     Seat,
 }
@@ -48,6 +51,7 @@ impl Check {
         Check::Email,
         Check::Domain,
         Check::Account,
+        Check::Subject,
         Check::Seat,
     ];
 
@@ -64,6 +68,7 @@ impl Check {
         Check::Email,
         Check::Domain,
         Check::Account,
+        Check::Subject,
         Check::Seat,
     ];
 
@@ -82,6 +87,7 @@ impl Check {
             Check::Email => "Names a verified email",
             Check::Domain => "The email's domain is allowed by the policy",
             Check::Account => "The person is a member of the policy's teams (or may join)",
+            Check::Subject => "The provider's account is the one linked to this person",
             Check::Seat => "A seat is free for a person who joins just in time",
         }
     }
@@ -100,6 +106,9 @@ impl Check {
             }
             Check::Account => {
                 "Single sign-on worked, but you are not a member of a team that signs in with it. Ask your admin to add you."
+            }
+            Check::Subject => {
+                "Your identity provider signed in a different account with this email than before, so you are not signed in. Ask your admin to check your account and reset its link."
             }
             Check::Seat => {
                 "Single sign-on worked, but your team has no free seat, so you could not be added. Ask your admin to free or add a seat."

@@ -21,7 +21,10 @@ pub struct Identity {
     pub email: String,
     /// OIDC: the `email_verified` claim; SAML: an asserted email is taken as verified by the IdP.
     pub email_verified: bool,
-    /// The provider's stable subject (`sub`, or the SAML NameID).
+    /// Who issued it: the OIDC `iss`, or the SAML assertion's Issuer (the IdP's entity id).
+    pub issuer: String,
+    /// The provider's stable subject (`sub`, or the SAML NameID); with `issuer`, the identity a
+    /// person is linked to on first use (R33).
     pub subject: String,
 }
 

@@ -277,6 +277,7 @@ impl Oidc {
         Ok(Identity {
             email_verified: claims.email_verified().unwrap_or(false),
             email,
+            issuer: claims.issuer().as_str().to_owned(),
             subject: claims.subject().as_str().to_owned(),
         })
     }

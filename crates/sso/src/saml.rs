@@ -262,6 +262,7 @@ pub fn verify_response(
             email,
             // The IdP asserts the address it authenticated; SAML has no separate "verified" flag.
             email_verified: true,
+            issuer: assertion.issuer.value.clone().unwrap_or_default(),
             subject: name_id.unwrap_or_default(),
         },
         assertion_id: assertion.id,

@@ -26,6 +26,7 @@ pub mod settings;
 pub mod signin;
 mod sql;
 pub mod sso;
+pub mod sso_links;
 pub mod usage;
 pub mod user_list;
 pub mod user_order;

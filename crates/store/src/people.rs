@@ -190,6 +190,50 @@ pub async fn set_org_role(
     Ok(())
 }
 
+/// R11, R33: the first sign-in that reaches each of these organizations moves the person to
+/// `signed_in` there.
+pub async fn mark_signed_in_at(
+    c: &mut Conn,
+    orgs: &[OrgId],
+    user: &UserId,
+    now: i64,
+) -> Result<()> {
+    if orgs.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::new("UPDATE org_members SET first_signed_in_at = ");
+    q.bind(now).push(" WHERE user_id = ").bind(user.clone());
+    q.push(" AND first_signed_in_at IS NULL AND org_id IN ");
+    q.bind_list(orgs);
+    let (text, args) = q.build();
+    sqlx::query_with(&text, args).execute(c).await?;
+    Ok(())
+}
+
+/// Demo data: every member of the organization who signed in did so here.
+pub async fn demo_signed_in_here(c: &mut Conn, org: &OrgId) -> Result<()> {
+    sqlx::query(
+        "UPDATE org_members SET first_signed_in_at = (SELECT u.first_signed_in_at FROM users u \
+         WHERE u.id = org_members.user_id) WHERE org_id = $1",
+    )
+    .bind(org)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// When the person first signed in to this organization, if ever.
+pub async fn signed_in_here(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT first_signed_in_at FROM org_members WHERE org_id = $1 AND user_id = $2",
+    )
+    .bind(org)
+    .bind(user)
+    .fetch_optional(c)
+    .await?
+    .flatten())
+}
+
 /// Of these users, those an invitation is for: not in the organization yet, and never signed in.
 pub async fn to_invite(c: &mut Conn, org: &OrgId, users: &[UserId]) -> Result<Vec<UserId>> {
     let mut found = Vec::new();
@@ -516,6 +560,11 @@ pub async fn mark_many_signed_in(c: &mut Conn, users: &[UserId], now: i64) -> Re
     for chunk in users.chunks(500) {
         let mut q = Sql::new("UPDATE users SET first_signed_in_at = ");
         q.bind(now).push(" WHERE id IN ");
+        q.bind_list(chunk);
+        let (text, args) = q.build();
+        sqlx::query_with(&text, args).execute(&mut *c).await?;
+        let mut q = Sql::new("UPDATE org_members SET first_signed_in_at = ");
+        q.bind(now).push(" WHERE user_id IN ");
         q.bind_list(chunk);
         let (text, args) = q.build();
         sqlx::query_with(&text, args).execute(&mut *c).await?;

@@ -176,3 +176,34 @@ pub async fn prune(c: &mut Conn, now: i64) -> Result<()> {
     }
     Ok(())
 }
+
+/// The user's email-login teams in one organization, each with its SSO policy if any (R24 and
+/// R33 decide per organization).
+pub async fn email_teams_in_org(
+    c: &mut Conn,
+    org: &OrgId,
+    user: &UserId,
+) -> Result<Vec<EmailTeamRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.org_id, m.team_id, pt.policy_id FROM memberships m \
+         JOIN teams t ON t.org_id = m.org_id AND t.id = m.team_id \
+         LEFT JOIN policy_teams pt ON pt.org_id = m.org_id AND pt.team_id = m.team_id AND pt.kind = 'sso' \
+         WHERE m.org_id = $1 AND m.user_id = $2 AND t.login_type = 'email' ORDER BY m.team_id",
+    )
+    .bind(org)
+    .bind(user)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Whether an SSO policy covers the team (R24: its members' app tokens come from its provider).
+pub async fn team_under_sso(c: &mut Conn, org: &OrgId, team: &TeamId) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM policy_teams WHERE org_id = $1 AND team_id = $2 AND kind = 'sso'",
+    )
+    .bind(org)
+    .bind(team)
+    .fetch_optional(c)
+    .await?
+    .is_some())
+}

@@ -169,7 +169,7 @@ fn pg_candidates(needle: &str) -> (&'static str, String) {
 pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
     let sort_value = f.order.map_or("NULL", |o| o.key.expr());
     let mut q = Sql::new(&format!(
-        "SELECT u.id, u.email, u.name, u.first_signed_in_at, om.org_role, om.invited_at, \
+        "SELECT u.id, u.email, u.name, om.first_signed_in_at, om.org_role, om.invited_at, \
          (SELECT MAX(d.day) FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id) AS last_active, \
          {sort_value} AS sort_value \
          FROM org_members om JOIN users u ON u.id = om.user_id"
@@ -238,10 +238,10 @@ pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
     }
     match f.signed_in {
         Some(true) => {
-            q.push(" AND u.first_signed_in_at IS NOT NULL");
+            q.push(" AND om.first_signed_in_at IS NOT NULL");
         }
         Some(false) => {
-            q.push(" AND u.first_signed_in_at IS NULL");
+            q.push(" AND om.first_signed_in_at IS NULL");
         }
         None => {}
     }
@@ -396,7 +396,7 @@ pub async fn user_counts(
 ) -> Result<UserCounts> {
     let mut q = Sql::new(
         "SELECT CAST(COUNT(*) AS BIGINT) AS users, \
-         CAST(COALESCE(SUM(CASE WHEN u.first_signed_in_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_signed_in, \
+         CAST(COALESCE(SUM(CASE WHEN om.first_signed_in_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_signed_in, \
          CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM usage_subject_days d \
          WHERE d.org_id = om.org_id AND d.subject_id = om.user_id) THEN 0 ELSE 1 END), 0) AS BIGINT) AS never_used_app \
          FROM org_members om JOIN users u ON u.id = om.user_id WHERE om.org_id = ",

@@ -29,7 +29,7 @@ impl SortKey {
                 "COALESCE((SELECT MAX(d.day) FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id), '')"
             }
             SortKey::Status => {
-                "(CASE WHEN u.first_signed_in_at IS NULL THEN '0' ELSE '1' END || u.email)"
+                "(CASE WHEN om.first_signed_in_at IS NULL THEN '0' ELSE '1' END || u.email)"
             }
         }
     }

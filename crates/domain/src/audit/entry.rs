@@ -278,6 +278,28 @@ impl AuditEvent {
                 json!({"domain": domain}),
                 Value::Null,
             ),
+            SsoSubjectMismatch {
+                user,
+                email,
+                policy,
+            } => p(
+                "signin.sso_subject_mismatch",
+                user,
+                Some(email),
+                Value::Null,
+                json!({"sso_policy_id": policy, "refused": true}),
+            ),
+            SsoLinkReset {
+                user,
+                email,
+                policies,
+            } => p(
+                "sso.link_reset",
+                user,
+                Some(email),
+                json!({"linked_policies": policies}),
+                Value::Null,
+            ),
             SignedIn {
                 user,
                 email,

@@ -169,6 +169,19 @@ pub enum AuditEvent {
         org: OrgId,
         domain: String,
     },
+    /// R33: the provider vouched for a linked person with another subject (its sign-in was
+    /// refused): someone may have taken their email at the provider.
+    SsoSubjectMismatch {
+        user: UserId,
+        email: String,
+        policy: PolicyId,
+    },
+    /// R33: an Org Admin unlinked a person's provider identity; the next sign-in links anew.
+    SsoLinkReset {
+        user: UserId,
+        email: String,
+        policies: Vec<PolicyId>,
+    },
     /// A person with a portal role (Org Admin, Org Analyst, Team Admin) opened a session.
     SignedIn {
         user: UserId,

@@ -103,6 +103,12 @@ pub fn summary(action: &str, target_name: Option<&str>, before: &Value, after: &
         "api_token.revoke" => format!("Revoked API token {name}"),
         "signin.break_glass" => format!("{name} signed in by email code (break-glass)"),
         "signin.portal" => format!("{name} signed in to the portal"),
+        "signin.sso_subject_mismatch" => format!(
+            "Refused a single sign-on as {name}: the identity provider vouched for another account with this email"
+        ),
+        "sso.link_reset" => {
+            format!("Unlinked {name}'s identity provider account: their next sign-in links anew")
+        }
         "domain.claim" => format!("Claimed the domain {name}"),
         "domain.verify" => match s(after, "by").as_str() {
             "operator" => format!("The vendor verified the domain {name}"),
@@ -170,6 +176,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("signin.portal", "Signed in"),
     ("signout.portal", "Signed out"),
     ("signin.break_glass", "Signed in by break-glass"),
+    (
+        "signin.sso_subject_mismatch",
+        "Single sign-on refused: another provider account",
+    ),
+    ("sso.link_reset", "Provider account unlinked"),
     ("domain.claim", "Domain claimed"),
     ("domain.verify", "Domain verified"),
     ("domain.lapse", "Domain lapsed"),

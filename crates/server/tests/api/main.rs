@@ -15,6 +15,8 @@ mod bad_input;
 mod billing;
 mod chrome;
 mod crash;
+mod credential_stories;
+mod credentials;
 mod dns;
 mod domains;
 mod first_impressions;

@@ -12,14 +12,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-const LOOPBACK: &str = "http://127.0.0.1:9/callback";
+pub(crate) const LOOPBACK: &str = "http://127.0.0.1:9/callback";
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// The browser part: start, log in at the provider, land on the loopback address with a code.
-async fn loopback_code(app: &TestApp, who: &str, verifier: &str) -> String {
+pub(crate) async fn loopback_code(app: &TestApp, who: &str, verifier: &str) -> String {
     let agent = Agent::new();
     let start = format!(
         "{}/app/v1/sign-in/sso/start?email={who}&redirect_uri={LOOPBACK}&code_challenge={}&code_challenge_method=S256&state=app-state-1",
@@ -44,7 +44,12 @@ async fn loopback_code(app: &TestApp, who: &str, verifier: &str) -> String {
     query_param(&landed.url, "code").expect("a one-time code")
 }
 
-async fn token(app: &TestApp, code: &str, verifier: &str, redirect: &str) -> crate::helpers::Resp {
+pub(crate) async fn token(
+    app: &TestApp,
+    code: &str,
+    verifier: &str,
+    redirect: &str,
+) -> crate::helpers::Resp {
     app.call(
         Method::POST,
         "/app/v1/sign-in/sso/token",

@@ -15,15 +15,21 @@ const SECRET: &str = "test-client-secret";
 
 /// An established organization with an OIDC policy over its first team (domain example.com).
 pub(crate) async fn oidc_org(app: &TestApp) -> (Org, Idp, String) {
+    oidc_org_on(app, "example.com").await
+}
+
+/// An established organization with an OIDC policy over its first team, for `domain` (verified
+/// for it), and its own provider.
+pub(crate) async fn oidc_org_on(app: &TestApp, domain: &str) -> (Org, Idp, String) {
     let org = app.established_org(20).await;
-    app.verify_domain(&org, "example.com").await;
+    app.verify_domain(&org, domain).await;
     let idp = Idp::oidc(CLIENT, SECRET, &format!("{}/auth/oidc/callback", app.base)).await;
     let r = app
         .post(
             &org.path("/sso-policies"),
             &org.admin,
             json!({"name": "Acme IdP", "issuer": idp.url, "client_id": CLIENT,
-                "client_secret": SECRET, "allowed_domains": ["example.com"],
+                "client_secret": SECRET, "allowed_domains": [domain],
                 "team_ids": [org.initial_team]}),
         )
         .await;

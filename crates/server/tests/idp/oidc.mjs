@@ -61,6 +61,7 @@ try {
 
 // ---- test state ---------------------------------------------------------------------------
 const unverified = new Set(); // emails whose email_verified is false
+const emailOf = new Map(); // account id -> the email it claims (an IdP whose users edit their email)
 let mode = null; // id_token tampering, see tamper()
 let down = false; // when true, every non-/__test request has its socket destroyed
 const MODES = new Set([null, 'wrong_audience', 'wrong_nonce', 'expired', 'bad_signature', 'wrong_issuer']);
@@ -139,7 +140,7 @@ function findAccount(ctx, id) {
     async claims() {
       return {
         sub: id,
-        email: id,
+        email: emailOf.get(id) ?? id,
         email_verified: !unverified.has(id),
         name: id.split('@')[0],
       };
@@ -300,6 +301,11 @@ async function control(req, res, url) {
     case '/__test/unverified':
       if (typeof body.email !== 'string') return send(res, 400, 'application/json', '{"ok":false,"error":"email"}');
       if (body.verified === true) unverified.delete(body.email); else unverified.add(body.email);
+      break;
+    case '/__test/email':
+      if (typeof body.account !== 'string' || typeof body.email !== 'string') return send(res, 400, 'application/json', '{"ok":false,"error":"account and email"}');
+      emailOf.set(body.account, body.email);
+      log(`account ${body.account} now claims ${body.email}`);
       break;
     case '/__test/mode':
       if (!MODES.has(body.mode ?? null)) return send(res, 400, 'application/json', '{"ok":false,"error":"mode"}');

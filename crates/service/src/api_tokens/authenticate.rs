@@ -72,6 +72,7 @@ impl Services {
             token: Some(row.id.clone()),
             standing,
             org: row.org_id,
+            via: None,
         })
     }
 }

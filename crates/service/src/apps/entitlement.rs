@@ -147,6 +147,18 @@ impl Services {
                     code: ProblemCode::MembershipRemoved,
                     detail: "You are no longer a member of this team. Ask your admin, or sign in to another team.".into(),
                 })?;
+                // R33: a token from another organization's provider, or a code's token for a
+                // team that has since moved under SSO, answers as a removed membership does.
+                let vouched = match &row.sso_org_id {
+                    Some(vouching) => vouching == org,
+                    None => !switchboard_store::sso::team_under_sso(&mut c, org, team).await?,
+                };
+                if !vouched {
+                    return Err(ServiceError::AppRefused {
+                        code: ProblemCode::MembershipRemoved,
+                        detail: "You are no longer a member of this team. Ask your admin, or sign in to another team.".into(),
+                    });
+                }
                 if m.app_access == 0 {
                     return Err(ServiceError::AppRefused {
                         code: ProblemCode::AppAccessOff,

@@ -9,19 +9,21 @@ use crate::write::Actor;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::reach::Authority;
 use switchboard_domain::team::LoginType;
 use switchboard_store::apps::{self as store, AppTokenRow};
 use switchboard_store::{now_ms, people};
 
 impl Services {
-    /// The email-login teams the user may run the app in, across organizations. A team under an
-    /// SSO policy counts only for a token opened through that organization's provider
-    /// (`sso_org`, R24).
+    /// The email-login teams the user may run the app in (R24, R33). A token from an
+    /// organization's provider reaches that organization's email teams and nothing else; a
+    /// token from an emailed code reaches the email teams no SSO policy covers (a team under
+    /// SSO gets its token only through its provider).
     pub(crate) async fn app_teams(
         &self,
         c: &mut switchboard_store::Conn,
         user: &UserId,
-        sso_org: Option<&OrgId>,
+        via: &Authority,
     ) -> ServiceResult<Vec<AppTeam>> {
         let under_sso: Vec<(OrgId, TeamId)> = switchboard_store::sso::email_teams_of_user(c, user)
             .await?
@@ -34,11 +36,17 @@ impl Services {
             org_id, org_name, ..
         } in people::orgs_of_user(c, user).await?
         {
+            if let Authority::Sso(vouching) = via
+                && *vouching != org_id
+            {
+                continue;
+            }
             for m in people::memberships_of_users(c, &org_id, std::slice::from_ref(user)).await? {
                 let sso_only = under_sso
                     .iter()
                     .any(|(o, t)| *o == org_id && *t == m.team_id);
-                if m.login_type == LoginType::Email && (!sso_only || sso_org == Some(&org_id)) {
+                let reached = matches!(via, Authority::Sso(_)) || !sso_only;
+                if m.login_type == LoginType::Email && reached {
                     teams.push(AppTeam {
                         org_id: org_id.clone(),
                         org_name: org_name.clone(),
@@ -60,7 +68,9 @@ impl Services {
         client_ip: std::net::IpAddr,
     ) -> ServiceResult<AppSession> {
         let (mut tx, user, now, _) = self.redeem_code(&req.email, &req.code, client_ip).await?;
-        let teams = self.app_teams(&mut tx, &user.id, None).await?;
+        let teams = self
+            .app_teams(&mut tx, &user.id, &Authority::EmailCode)
+            .await?;
         if teams.is_empty()
             && switchboard_store::sso::email_teams_of_user(&mut tx, &user.id)
                 .await?
@@ -142,7 +152,12 @@ impl Services {
             "is a device token; devices belong to one team",
         ))?;
         let mut c = self.store.read().await?;
-        self.app_teams(&mut c, &user, row.sso_org_id.as_ref()).await
+        self.app_teams(
+            &mut c,
+            &user,
+            &Authority::from_sso_org(row.sso_org_id.clone()),
+        )
+        .await
     }
 
     /// Binds the app token to one of the user's teams. The organizations it leaves and joins
@@ -160,8 +175,12 @@ impl Services {
         ))?;
         let teams = {
             let mut c = self.store.read().await?;
-            self.app_teams(&mut c, &user, row.sso_org_id.as_ref())
-                .await?
+            self.app_teams(
+                &mut c,
+                &user,
+                &Authority::from_sso_org(row.sso_org_id.clone()),
+            )
+            .await?
         };
         let chosen = teams
             .iter()

@@ -10,6 +10,7 @@ use crate::{RequestInfo, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::audit::event::SignInMethod;
 use switchboard_domain::ids::OrgId;
+use switchboard_domain::reach::Reach;
 use switchboard_store::{people, signin};
 
 impl Services {
@@ -87,7 +88,19 @@ impl Services {
             let orgs = signin::portal_orgs_of_user(&mut c, &session.user).await?;
             (user, orgs)
         };
-        orgs.retain(|o| session.only_org.as_ref().is_none_or(|only| only == o));
+        {
+            // R33: audited only where the session reached.
+            let mut c = self.store.read().await?;
+            let via = session.authority();
+            let mut reached = Vec::new();
+            for o in orgs {
+                if crate::standing::reach_of(&mut c, &via, &o, &session.user).await? != Reach::None
+                {
+                    reached.push(o);
+                }
+            }
+            orgs = reached;
+        }
         let (Some(user), Some(first)) = (user, orgs.first().cloned()) else {
             return self.sign_out(token).await;
         };

@@ -3,6 +3,7 @@
 use super::Session;
 use crate::views::{MeOrg, MeUser, MeView, membership_view, status_of};
 use crate::{ServiceError, ServiceResult, Services};
+use switchboard_domain::reach::Reach;
 use switchboard_store::people;
 
 impl Services {
@@ -22,7 +23,9 @@ impl Services {
             org_role: role,
         } in people::orgs_of_user(&mut c, user).await?
         {
-            if session.only_org.as_ref().is_some_and(|o| *o != org_id) {
+            // R33: only the organizations this session reaches.
+            let via = session.authority();
+            if crate::standing::reach_of(&mut c, &via, &org_id, user).await? == Reach::None {
                 continue;
             }
             let org = switchboard_store::orgs::get_org(&mut c, &org_id).await?;

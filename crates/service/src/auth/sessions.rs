@@ -5,6 +5,7 @@ use crate::views::{SessionView, rfc3339};
 use crate::{ServiceError, ServiceResult, Services};
 use rand::Rng;
 use switchboard_domain::ids::{OrgId, UserId};
+use switchboard_domain::reach::Authority;
 use switchboard_store::Conn;
 
 /// A session's last use is recorded at most this often.
@@ -18,6 +19,13 @@ pub struct Session {
     /// only (another organization's provider can't vouch for this person there); `None` for a
     /// session opened by emailed code.
     pub only_org: Option<OrgId>,
+}
+
+impl Session {
+    /// Who vouched for this session (R33): an emailed code, or one organization's provider.
+    pub fn authority(&self) -> Authority {
+        Authority::from_sso_org(self.only_org.clone())
+    }
 }
 use switchboard_store::{now_ms, signin};
 

@@ -7,7 +7,6 @@ use rand::Rng;
 use std::net::IpAddr;
 use std::time::Duration;
 use switchboard_domain::email::Email;
-use switchboard_domain::sso::EmailSignIn;
 use switchboard_store::{now_ms, people, signin};
 
 impl Services {
@@ -35,11 +34,12 @@ impl Services {
         let mut tx = self.store.write().await?;
         signin::record_start(&mut tx, email.as_str(), now, since).await?;
         let user = people::find_user_by_email(&mut tx, email.as_str()).await?;
-        // R24: no code for someone who signs in through their organization's provider only; the
-        // answer is the same either way.
+        // R24, R33: no code for someone a code reaches into no organization (each of theirs
+        // signs them in through its provider only); the answer is the same either way.
         let code_allowed = match &user {
             Some(u) => {
-                crate::sso::enforce::email_sign_in_of(&mut tx, u).await? != EmailSignIn::SsoOnly
+                let reach = crate::sso::enforce::code_reach(&mut tx, u).await?;
+                crate::sso::enforce::code_reaches_anything(&reach)
             }
             None => false,
         };

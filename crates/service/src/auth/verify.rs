@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::audit::event::SignInMethod;
 use switchboard_domain::email::Email;
+use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::UserId;
-use switchboard_domain::sso::EmailSignIn;
+use switchboard_domain::reach::Reach;
 use switchboard_store::{Tx, now_ms, people, signin};
 
 impl Services {
@@ -20,7 +21,7 @@ impl Services {
         email: &str,
         code: &str,
         client_ip: IpAddr,
-    ) -> ServiceResult<(Tx, people::UserRow, i64, EmailSignIn)> {
+    ) -> ServiceResult<(Tx, people::UserRow, i64, Vec<(OrgId, Reach)>)> {
         self.verify_limiter
             .check(client_ip)
             .map_err(ServiceError::throttled)?;
@@ -53,14 +54,20 @@ impl Services {
         let user = people::find_user_by_email(&mut tx, email.as_str())
             .await?
             .ok_or_else(wrong)?;
-        // R24: a code sent before the person's teams moved under SSO no longer signs them in.
-        let standing = crate::sso::enforce::email_sign_in_of(&mut tx, &user).await?;
-        if standing == EmailSignIn::SsoOnly {
+        // R24, R33: a code sent before the person's teams moved under SSO no longer signs them in.
+        let reach = crate::sso::enforce::code_reach(&mut tx, &user).await?;
+        if !crate::sso::enforce::code_reaches_anything(&reach) {
             tx.commit().await?;
             return Err(wrong());
         }
         people::mark_signed_in(&mut tx, &user.id, now).await?;
-        Ok((tx, user, now, standing))
+        let reached: Vec<OrgId> = reach
+            .iter()
+            .filter(|(_, r)| *r != Reach::None)
+            .map(|(o, _)| o.clone())
+            .collect();
+        people::mark_signed_in_at(&mut tx, &reached, &user.id, now).await?;
+        Ok((tx, user, now, reach))
     }
 
     /// Exchanges a code for a portal session. The sign-in is audited in each organization where
@@ -73,17 +80,25 @@ impl Services {
         client_ip: IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<(UserId, SessionView)> {
-        let (tx, user, now, standing) = self.redeem_code(email, code, client_ip).await?;
+        let (tx, user, now, reach) = self.redeem_code(email, code, client_ip).await?;
         // The code is spent either way; the session and its audit entries commit together.
         tx.commit().await?;
-        let glass = match standing {
-            EmailSignIn::BreakGlass(orgs) => orgs,
-            _ => Vec::new(),
-        };
+        // Break-glass is per organization: audited in each one whose SSO the code passes, as
+        // its Org Admin or one of its break-glass emails (R24, R33).
+        let glass: Vec<OrgId> = reach
+            .iter()
+            .filter(|(_, r)| *r == Reach::BreakGlass)
+            .map(|(o, _)| o.clone())
+            .collect();
+        let reached: Vec<OrgId> = reach
+            .iter()
+            .filter(|(_, r)| *r != Reach::None)
+            .map(|(o, _)| o.clone())
+            .collect();
         let mut entries = self
             .sign_in_entries(&user, SignInMethod::EmailCode, None)
             .await?;
-        entries.retain(|(org, _)| !glass.contains(org));
+        entries.retain(|(org, _)| reached.contains(org) && !glass.contains(org));
         entries.extend(glass.into_iter().map(|org| {
             let event = AuditEvent::BreakGlassSignIn {
                 user: user.id.clone(),

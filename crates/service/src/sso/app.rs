@@ -167,7 +167,11 @@ impl Services {
         }
         let mut tx = self.store.write().await?;
         let teams = self
-            .app_teams(&mut tx, &code.user_id, Some(&code.org_id))
+            .app_teams(
+                &mut tx,
+                &code.user_id,
+                &switchboard_domain::reach::Authority::Sso(code.org_id.clone()),
+            )
             .await?;
         let session = self
             .issue_app_token(

@@ -1,52 +1,77 @@
-//! R24 for emailed codes: whether a person may still sign in by code. Someone all of whose
-//! email-team memberships are under SSO policies signs in through the provider only, unless they
-//! are an Org Admin or one of a policy's break-glass emails — then the code works and the sign-in
-//! is audited as `signin.break_glass` in each organization concerned.
+//! R24 and R33 for a person in one organization: what that organization knows of them (their
+//! email-login teams there and which are under SSO, whether they are its Org Admin, whether one
+//! of its SSO policies names them break-glass) and how far a credential reaches them into it.
+//! Every fact is read from that organization alone, so nothing another tenant controls — its
+//! teams, roles, break-glass lists — moves the decision.
 
 use crate::ServiceResult;
 use switchboard_domain::ids::OrgId;
+use switchboard_domain::reach::{Authority, OrgFacts, Reach, reach};
 use switchboard_domain::role::OrgRole;
 use switchboard_domain::settings::PolicyKind;
-use switchboard_domain::sso::{EmailSignIn, EmailTeam, email_sign_in};
 use switchboard_store::people::{self, UserRow};
 use switchboard_store::{Conn, settings, sso};
 
-/// How `user` may sign in by emailed code (R24).
-pub(crate) async fn email_sign_in_of(c: &mut Conn, user: &UserRow) -> ServiceResult<EmailSignIn> {
-    let rows = sso::email_teams_of_user(c, &user.id).await?;
-    if rows.iter().all(|r| r.policy_id.is_none()) {
-        return Ok(EmailSignIn::Allowed);
+/// What `org` knows of `user` for R24 there.
+pub(crate) async fn org_facts(
+    c: &mut Conn,
+    org: &OrgId,
+    user: &UserRow,
+) -> ServiceResult<OrgFacts> {
+    let teams = sso::email_teams_in_org(c, org, &user.id).await?;
+    let under_sso: Vec<bool> = teams.iter().map(|t| t.policy_id.is_some()).collect();
+    // Only a person every one of whose teams is under SSO needs the rest.
+    if under_sso.is_empty() || under_sso.iter().any(|s| !s) {
+        return Ok(OrgFacts {
+            email_teams_under_sso: under_sso,
+            ..OrgFacts::default()
+        });
     }
-    let admin_of: Vec<OrgId> = people::orgs_of_user(c, &user.id)
-        .await?
-        .into_iter()
-        .filter(|o| o.org_role == Some(OrgRole::OrgAdmin))
-        // An Org Admin of another organization is no admin where SSO covers them.
-        .filter(|o| {
-            rows.iter()
-                .any(|r| r.org_id == o.org_id && r.policy_id.is_some())
-        })
-        .map(|o| o.org_id)
-        .collect();
+    let org_admin = people::org_role(c, org, &user.id).await? == Some(Some(OrgRole::OrgAdmin));
     let mut break_glass = false;
-    for r in &rows {
-        if let Some(policy) = &r.policy_id
-            && let Some(p) = settings::get_policy(c, &r.org_id, policy, PolicyKind::Sso).await?
-        {
-            let options = super::policy::options_of(&p);
-            break_glass |= options
-                .break_glass_emails
-                .iter()
-                .any(|e| e.eq_ignore_ascii_case(&user.email));
-        }
+    for p in settings::list_policies(c, org, PolicyKind::Sso).await? {
+        let options = super::policy::options_of(&p);
+        break_glass |= options
+            .break_glass_emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&user.email));
     }
-    let teams: Vec<EmailTeam> = rows
-        .into_iter()
-        .map(|r| EmailTeam {
-            org: r.org_id,
-            team: r.team_id,
-            sso: r.policy_id,
-        })
-        .collect();
-    Ok(email_sign_in(&teams, &admin_of, break_glass))
+    Ok(OrgFacts {
+        email_teams_under_sso: under_sso,
+        org_admin,
+        break_glass,
+    })
+}
+
+/// How far a credential of `authority` reaches `user` into `org` (R33).
+pub(crate) async fn reach_in(
+    c: &mut Conn,
+    authority: &Authority,
+    org: &OrgId,
+    user: &UserRow,
+) -> ServiceResult<Reach> {
+    if let Authority::Sso(vouching) = authority {
+        return Ok(if vouching == org {
+            Reach::Full
+        } else {
+            Reach::None
+        });
+    }
+    Ok(reach(authority, org, &org_facts(c, org, user).await?))
+}
+
+/// Every organization of `user`, and how far an emailed code reaches them into each.
+pub(crate) async fn code_reach(c: &mut Conn, user: &UserRow) -> ServiceResult<Vec<(OrgId, Reach)>> {
+    let mut out = Vec::new();
+    for o in people::orgs_of_user(c, &user.id).await? {
+        let r = reach_in(c, &Authority::EmailCode, &o.org_id, user).await?;
+        out.push((o.org_id, r));
+    }
+    Ok(out)
+}
+
+/// Whether an emailed code may sign `user` in at all: they are in no organization yet, or a
+/// code reaches at least one of theirs.
+pub(crate) fn code_reaches_anything(reach: &[(OrgId, Reach)]) -> bool {
+    reach.is_empty() || reach.iter().any(|(_, r)| *r != Reach::None)
 }

@@ -147,7 +147,7 @@ impl Services {
                 format!("{email}'s domain is not a verified domain of the policy's organization"),
             );
         }
-        let user = {
+        let (known, user) = {
             let mut c = self.store.read().await?;
             match people::find_user_by_email(&mut c, email.as_str()).await? {
                 Some(u) => {
@@ -155,13 +155,23 @@ impl Services {
                     let member = teams
                         .iter()
                         .any(|t| t.org_id == policy.org && policy.teams.contains(&t.team_id));
-                    member.then_some(u.id)
+                    (Some(u.id.clone()), member.then_some(u.id))
                 }
-                None => None,
+                None => (None, None),
             }
         };
+        // R33: the provider's account must be the one linked to this person (and to nobody else).
+        let account = super::link::account_of(&identity);
+        let matches = self
+            .account_matches(policy, known.as_ref(), account.as_ref())
+            .await?;
         if flow.purpose == SsoPurpose::Test {
-            return self.tested(policy, &email, user.is_some()).await;
+            return self
+                .tested(policy, &email, user.is_some(), matches.is_ok())
+                .await;
+        }
+        if let Err(person) = matches {
+            self.refuse_account(policy, person, &email, ctx).await?;
         }
         match user {
             Some(user) if flow.purpose == SsoPurpose::Portal => {
@@ -180,6 +190,14 @@ impl Services {
                 {
                     let mut tx = self.store.write().await?;
                     people::mark_signed_in(&mut tx, &user, now).await?;
+                    people::mark_signed_in_at(
+                        &mut tx,
+                        std::slice::from_ref(&policy.org),
+                        &user,
+                        now,
+                    )
+                    .await?;
+                    super::link::link(&mut tx, policy, &user, account.as_ref(), now).await?;
                     tx.commit().await?;
                 }
                 let session = self
@@ -193,12 +211,15 @@ impl Services {
             }
             Some(user) => {
                 let mut tx = self.store.write().await?;
-                let outcome = self.grant(&mut tx, flow, policy, &user, now_ms()).await?;
+                let now = now_ms();
+                super::link::link(&mut tx, policy, &user, account.as_ref(), now).await?;
+                let outcome = self.grant(&mut tx, flow, policy, &user, now).await?;
                 tx.commit().await?;
                 Ok(outcome)
             }
             None if policy.options.jit.enabled => {
-                self.join_just_in_time(flow, policy, &email, ctx).await
+                self.join_just_in_time(flow, policy, &email, account.as_ref(), ctx)
+                    .await
             }
             None => refuse(
                 Check::Account,
@@ -215,8 +236,16 @@ impl Services {
         policy: &SignInPolicy,
         email: &Email,
         member: bool,
+        account_matches: bool,
     ) -> ServiceResult<SsoOutcome> {
-        let failure = if member {
+        let failure = if !account_matches && member {
+            Some(Failure::new(
+                Check::Subject,
+                format!(
+                    "the provider vouched for {email} with another account than the one linked to them: they could not sign in until an admin resets the link"
+                ),
+            ))
+        } else if member {
             None
         } else if !policy.options.jit.enabled {
             Some(Failure::new(
@@ -251,6 +280,7 @@ impl Services {
         now: i64,
     ) -> ServiceResult<SsoOutcome> {
         people::mark_signed_in(c, user, now).await?;
+        people::mark_signed_in_at(c, std::slice::from_ref(&policy.org), user, now).await?;
         match flow.purpose {
             SsoPurpose::App => {
                 let redirect_uri = flow.app_redirect_uri.clone().unwrap_or_default();

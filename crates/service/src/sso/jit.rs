@@ -14,6 +14,7 @@ use switchboard_domain::role::TeamRole;
 use switchboard_domain::team::LoginType;
 use switchboard_sso::{Check, Failure};
 use switchboard_store::sso::{self as store, FlowRow};
+use switchboard_store::sso_links::Account;
 use switchboard_store::{Conn, now_ms, orgs, people};
 
 /// A seat refusal as the sign-in's Seat check; anything else unchanged.
@@ -79,6 +80,7 @@ impl Services {
         flow: &FlowRow,
         policy: &SignInPolicy,
         email: &Email,
+        account: Option<&Account>,
         ctx: &RequestInfo,
     ) -> ServiceResult<SsoOutcome> {
         let known = {
@@ -104,6 +106,7 @@ impl Services {
             // Nothing to join (and so nothing to record): sign in as an existing member does.
             drop(w);
             let mut tx = self.store.write().await?;
+            super::link::link(&mut tx, policy, &id, account, now).await?;
             let outcome = self.grant(&mut tx, flow, policy, &id, now).await?;
             tx.commit().await?;
             return Ok(outcome);
@@ -130,6 +133,7 @@ impl Services {
             policy: policy.id.clone(),
         })
         .await?;
+        super::link::link(w.db(), policy, &id, account, now).await?;
         let outcome = self.grant(w.db(), flow, policy, &id, now).await?;
         w.commit().await?;
         Ok(outcome)

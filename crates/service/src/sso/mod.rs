@@ -8,12 +8,15 @@
 //! ACS ([`saml`]); the protocol checks are the `switchboard-sso` crate's. What follows is the same
 //! for both ([`finish`]): a verified email in an allowed domain, a member of the policy's teams —
 //! or one who joins just in time ([`jit`]) — and then a session limited to that organization,
-//! or the app's one-time code ([`app`]). [`enforce`] says who may still sign in by emailed code.
+//! or the app's one-time code ([`app`]), the person linked to the provider's account on first use
+//! ([`link`]). [`enforce`] says how far an emailed code reaches into each organization.
 
 mod app;
 pub(crate) mod enforce;
 mod finish;
 mod jit;
+mod link;
+mod links;
 mod oidc;
 mod policy;
 mod saml;
@@ -21,6 +24,7 @@ mod start;
 
 pub use app::{AppSsoStart, AppSsoToken};
 pub use finish::{CheckOutcome, CheckResult, SsoOutcome};
+pub use links::SsoLinkView;
 pub use oidc::OidcCallback;
 pub(crate) use policy::{domains_of, options_of};
 pub use saml::SamlPost;

@@ -35,13 +35,14 @@ impl Services {
         }
         let u = people::get_user(c, &id).await?.ok_or_else(not_found_user)?;
         let invited_at = people::invited_at(c, &who.org, &id).await?;
+        let signed_in_here = people::signed_in_here(c, &who.org, &id).await?;
         let last_active =
             switchboard_store::usage::subject_last_active(c, &who.org, id.as_str()).await?;
         Ok(UserView {
             id: u.id.into(),
             email: u.email,
             name: u.name,
-            status: status_of(u.first_signed_in_at),
+            status: status_of(signed_in_here),
             invited_at: invited_at.map(crate::views::rfc3339),
             last_active,
             org_role: role,

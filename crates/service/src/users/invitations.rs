@@ -105,7 +105,10 @@ impl Services {
         let u = people::get_user(w.db(), &id)
             .await?
             .ok_or_else(not_found_user)?;
-        if u.first_signed_in_at.is_some() {
+        if people::signed_in_here(w.db(), &who.org, &id)
+            .await?
+            .is_some()
+        {
             return Err(ServiceError::conflict(
                 crate::ProblemCode::AlreadySignedIn,
                 format!(

@@ -96,6 +96,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/orgs/{org}/users.csv", get(users::export))
         .route("/orgs/{org}/users/{user}", get(users::detail))
         .route(
+            "/orgs/{org}/users/{user}/sso-links/reset",
+            post(users::reset_sso_links),
+        )
+        .route(
             "/orgs/{org}/users/{user}/memberships/{team}",
             post(users::change_membership),
         )

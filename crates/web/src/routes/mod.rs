@@ -90,6 +90,7 @@ pub fn all() -> OpenApiRouter<AppState> {
             policies::update_sso_policy,
             policies::delete_sso_policy
         ))
+        .routes(routes!(policies::list_sso_links, policies::reset_sso_links))
         .routes(routes!(devices::create_key, devices::list_keys))
         .routes(routes!(devices::revoke_key))
         .routes(routes!(devices::list_devices))

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use switchboard_service::settings::{
     CreatePolicy, CreateSsoPolicy, PolicyView, SsoPolicyView, UpdatePolicy, UpdateSsoPolicy,
 };
+use switchboard_service::sso::SsoLinkView;
 use switchboard_service::views::Page;
 
 /// Setting policies of the organization.
@@ -160,5 +161,35 @@ pub async fn delete_sso_policy(
     Path((_org, pol)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     state.services.delete_policy(&who, &ctx, &pol, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The person's identity-provider accounts, one per SSO policy they signed in through (R33).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/users/{user}/sso-links", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)),
+    responses((status = 200, body = Page<SsoLinkView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_sso_links(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    Path((_org, user)): Path<(String, String)>,
+) -> ApiResult<Json<Page<SsoLinkView>>> {
+    Ok(Json(Page {
+        items: state.services.sso_links(&who, &user).await?,
+        next_cursor: None,
+    }))
+}
+
+/// Unlink the person's identity-provider accounts: their next single sign-on links the account
+/// it comes with (R33). Audited as `sso.link_reset`.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}/sso-links", tag = "policies", security(("session" = [])),
+    params(("org" = String, Path), ("user" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn reset_sso_links(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    InRequest(ctx): InRequest,
+    Path((_org, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.services.reset_sso_links(&who, &ctx, &user).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! A user's page (`/orgs/{org}/users/{user}`): their teams with team role and app access, each
 //! saved on its own; adding them to another team; **Resend invitation** before their first
-//! sign-in.
+//! sign-in; the identity-provider accounts they are linked to, and resetting that link (R33).
 
 use crate::AppState;
 use crate::extract::InRequest;
@@ -11,6 +11,7 @@ use switchboard_domain::access::Action;
 use switchboard_domain::ids::TeamId;
 use switchboard_domain::role::TeamRole;
 use switchboard_service::ServiceError;
+use switchboard_service::sso::SsoLinkView;
 use switchboard_service::teams::TeamChoice;
 use switchboard_service::users::{AddMembership, UpdateMembership};
 use switchboard_service::views::UserView;
@@ -25,6 +26,9 @@ struct UserPage {
     may_remove_from_org: bool,
     /// Teams the user could be added to by this person.
     other_teams: Vec<TeamChoice>,
+    /// The person's identity-provider accounts (R33), for those who may see SSO policies.
+    sso_links: Vec<SsoLinkView>,
+    may_reset_links: bool,
     error: Option<FormError>,
 }
 
@@ -43,6 +47,11 @@ pub(super) async fn user_page(
             TeamId::parse(&t.id).is_some_and(|id| p.who.may(Action::ManageMembership(&id)).is_ok())
         })
         .collect();
+    let sso_links = if p.who.may(Action::ViewPolicies).is_ok() {
+        state.services.sso_links(&p.who, user).await?
+    } else {
+        Vec::new()
+    };
     let shell = Shell::for_org(state, p, &u.email, Section::Users).await?;
     Ok(page(
         &p.browser,
@@ -52,6 +61,8 @@ pub(super) async fn user_page(
             is_self: u.id == p.who.user.as_str(),
             may_remove_from_org: p.who.may(Action::RemoveFromOrg).is_ok(),
             other_teams,
+            sso_links,
+            may_reset_links: p.who.may(Action::ManageSsoPolicies).is_ok(),
             user: u,
             error,
         },
@@ -144,6 +155,24 @@ pub async fn resend_invitation(
         Ok(()) => Ok(done(
             &format!("/orgs/{}/users/{user}", p.who.org),
             &format!("Invitation sent again to {}.", u.email),
+        )),
+        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+    }
+}
+
+/// **Reset single sign-on link**: the person's next sign-in through the provider links the
+/// account it comes with (after their provider account legitimately changed).
+pub async fn reset_sso_links(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    Path((_, user)): Path<(String, String)>,
+    PageForm(_): PageForm,
+) -> PageResult {
+    match state.services.reset_sso_links(&p.who, &req, &user).await {
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/users/{user}", p.who.org),
+            "Unlinked: their next single sign-on links the account it comes with.",
         )),
         Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
     }
