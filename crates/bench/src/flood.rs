@@ -11,7 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 use switchboard_service::Config;
 
-async fn admin_writes(rig: &Rig, team: &str, n: usize) -> anyhow::Result<Vec<std::time::Duration>> {
+pub(crate) async fn admin_writes(
+    rig: &Rig,
+    team: &str,
+    n: usize,
+) -> anyhow::Result<Vec<std::time::Duration>> {
     let url = format!("{}/api/v1/orgs/{}/teams/{team}", rig.base, rig.org);
     let mut lat = Vec::with_capacity(n);
     for i in 0..n {

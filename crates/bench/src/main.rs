@@ -11,6 +11,7 @@
 
 mod entitlement;
 mod external;
+mod fair_share;
 mod flood;
 mod pages;
 mod rig;
@@ -90,6 +91,25 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         batches: usize,
     },
+    /// An Org Admin's writes idle, under an ingest flood (4 agents, 1,000-event batches) and under
+    /// a flood of sign-in starts from many addresses, with the production limits: p50/p99 ratios.
+    FairShare {
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        #[arg(long, default_value_t = 12)]
+        teams: usize,
+        #[arg(long, default_value_t = 300)]
+        writes: usize,
+        /// Source addresses of the sign-in flood (127.1.x.y).
+        #[arg(long, default_value_t = 250)]
+        sources: usize,
+        /// Usage batches per second from the four agents together (0: as fast as they can).
+        #[arg(long, default_value_t = 10.0)]
+        ingest_rate: f64,
+        /// Sign-in starts per second from all sources together (0: as fast as they can).
+        #[arg(long, default_value_t = 650.0)]
+        start_rate: f64,
+    },
     /// An Org Admin's writes while one address floods sign-in starts, against the same writes idle.
     SignInFlood {
         #[arg(long, default_value_t = 2000)]
@@ -141,6 +161,14 @@ async fn main() -> anyhow::Result<()> {
             rate,
         } => flood::run(db, users, teams, writes, flooders, rate).await,
         Command::Scim { users } => scim::run(db, users).await,
+        Command::FairShare {
+            users,
+            teams,
+            writes,
+            sources,
+            ingest_rate,
+            start_rate,
+        } => fair_share::run(db, users, teams, writes, sources, ingest_rate, start_rate).await,
         Command::Usage {
             users,
             teams,

@@ -79,6 +79,9 @@ impl Rig {
         let config = Config {
             starts_per_ip: 1_000_000,
             verifies_per_ip: 1_000_000,
+            unauth_writes_per_s: 1_000_000,
+            ingest_units_per_token_per_s: 1_000_000,
+            ingest_units_per_org_per_s: 1_000_000,
             ..Config::default()
         };
         Self::seed_with(database_url, users, teams, clients, config).await
@@ -125,7 +128,7 @@ impl Rig {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(clients)
             .build()?;
-        services
+        let attempt = services
             .start_sign_in(DEMO_ADMIN, LOOPBACK)
             .await
             .map_err(svc)?;
@@ -134,7 +137,13 @@ impl Rig {
             request_id: "bench".into(),
         };
         let (admin, session) = services
-            .verify_sign_in(DEMO_ADMIN, &newest_code(&dir)?, LOOPBACK, &ctx)
+            .verify_sign_in(
+                DEMO_ADMIN,
+                &newest_code(&dir)?,
+                Some(&attempt),
+                LOOPBACK,
+                &ctx,
+            )
             .await
             .map_err(svc)?;
         let admin = switchboard_service::auth::Session {
@@ -186,7 +195,8 @@ impl Rig {
         email: &str,
         team: Option<String>,
     ) -> anyhow::Result<switchboard_service::apps::AppSession> {
-        self.services
+        let attempt = self
+            .services
             .start_sign_in(email, LOOPBACK)
             .await
             .map_err(svc)?;
@@ -195,6 +205,7 @@ impl Rig {
             email: email.to_owned(),
             code: self.last_code()?,
             team_id: team,
+            attempt_id: Some(attempt),
         };
         self.services
             .app_verify(verify, LOOPBACK)

@@ -65,6 +65,30 @@ pub(crate) struct Cli {
         value_parser = parse_dns_server
     )]
     pub(crate) dns_servers: Vec<std::net::SocketAddr>,
+    /// Fair share (docs/operations.md): unauthenticated writes per second from everyone together.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_UNAUTH_WRITES_PER_S",
+        default_value_t = 100
+    )]
+    pub(crate) unauth_writes_per_s: u32,
+    /// Usage ingest units (a batch: one per 100 events) per second per app or device token.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_INGEST_PER_TOKEN_PER_S",
+        default_value_t = 10
+    )]
+    pub(crate) ingest_per_token_per_s: u32,
+    /// Usage ingest units per second per organization.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_INGEST_PER_ORG_PER_S",
+        default_value_t = 100
+    )]
+    pub(crate) ingest_per_org_per_s: u32,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

@@ -95,6 +95,9 @@ async fn run() -> anyhow::Result<()> {
             metrics_token: cli.metrics_token.clone(),
             outbound_allow_private: cli.outbound_allow_private,
             dns_servers: cli.dns_servers.clone(),
+            unauth_writes_per_s: cli.unauth_writes_per_s,
+            ingest_units_per_token_per_s: cli.ingest_per_token_per_s,
+            ingest_units_per_org_per_s: cli.ingest_per_org_per_s,
             ..Config::default()
         },
     );

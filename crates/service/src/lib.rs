@@ -65,6 +65,19 @@ pub struct Config {
     /// at the start of a shift, and the provider authenticates people, not this limit.
     pub sso_per_ip: i64,
     pub throttle_window_ms: i64,
+    /// Unauthenticated writes (sign-in starts and code checks, SSO starts, callbacks and ACS
+    /// posts, app code exchanges) per second from everyone together, with a burst of twice
+    /// that: past it, 429 — a flood from many addresses can't fill the database's write queue.
+    pub unauth_writes_per_s: u32,
+    /// Usage batches per second per app or device token, and per organization; a batch costs
+    /// one unit per 100 events (a 1,000-event batch is 10). Bursts are twice the rate.
+    pub ingest_units_per_token_per_s: u32,
+    pub ingest_units_per_org_per_s: u32,
+    /// Usage batches written at once (SQLite: one, in short transactions, so an admin's write
+    /// waits behind one chunk at most; PostgreSQL: a few, never the whole pool). More waiting
+    /// than `ingest_queue` answer 429.
+    pub ingest_writers: usize,
+    pub ingest_queue: usize,
     /// Encrypts secrets at rest (`SWITCHBOARD_SECRET_KEY`).
     pub secret_key: String,
     /// How often each instance reads the organization versions it keeps (the backstop for lost
@@ -100,6 +113,11 @@ impl Default for Config {
             verifies_per_ip: 60,
             sso_per_ip: 6000,
             throttle_window_ms: 15 * 60 * 1000,
+            unauth_writes_per_s: 100,
+            ingest_units_per_token_per_s: 10,
+            ingest_units_per_org_per_s: 100,
+            ingest_writers: 0,
+            ingest_queue: 64,
             secret_key: String::new(),
             version_poll_ms: 50,
             listen_for_changes: true,
@@ -127,6 +145,12 @@ pub struct Services {
     start_limiter: throttle::AddressLimiter,
     verify_limiter: throttle::AddressLimiter,
     sso_limiter: throttle::AddressLimiter,
+    /// Sign-in starts per email and source, and the sources each email signed in from.
+    sign_in_limits: auth::SignInLimits,
+    /// Every unauthenticated write together ([`Config::unauth_writes_per_s`]).
+    unauth_cap: throttle::GlobalCap,
+    /// Usage ingest: per token, per organization, and the writers' queue ([`apps`]).
+    pub(crate) ingest: apps::IngestLimits,
     /// Wakes the mail delivery worker after a commit that queued mail ([`outbox`]).
     mail_waker: std::sync::Arc<tokio::sync::Notify>,
     /// The OpenID Connect relying party, with its cache of providers' documents ([`sso`]).
@@ -135,6 +159,19 @@ pub struct Services {
     pub(crate) outbound: switchboard_sso::outbound::Outbound,
     /// Reads TXT records for domain verification, over the configured DNS servers.
     pub(crate) dns: hickory_resolver::TokioResolver,
+}
+
+impl Services {
+    /// Admits one unauthenticated write from `ip`: within its address's limit and everyone's
+    /// cap ([`Config::unauth_writes_per_s`]), or 429 — checked in memory, before any database work.
+    pub(crate) fn unauthenticated_write(
+        &self,
+        limiter: &throttle::AddressLimiter,
+        ip: std::net::IpAddr,
+    ) -> ServiceResult<()> {
+        limiter.check(ip).map_err(ServiceError::throttled)?;
+        self.unauth_cap.check().map_err(ServiceError::throttled)
+    }
 }
 
 /// Facts about the request that go into the audit log.
@@ -164,6 +201,12 @@ impl Services {
             start_limiter: limit(config.starts_per_ip),
             verify_limiter: limit(config.verifies_per_ip),
             sso_limiter: limit(config.sso_per_ip),
+            unauth_cap: throttle::GlobalCap::new(config.unauth_writes_per_s),
+            sign_in_limits: auth::SignInLimits::new(&config),
+            ingest: apps::IngestLimits::new(
+                &config,
+                store.backend() == switchboard_store::Backend::Sqlite,
+            ),
             store,
             mailer,
             config,

@@ -1,115 +1,186 @@
-//! In-process limits per client address, checked before anything touches the database, so a
-//! flood of sign-in attempts costs memory and CPU of this process only — never a database write,
-//! never the organization locks other tenants wait on. The `governor` crate keeps one GCRA state
-//! per address; memory is bounded: addresses idle for a full window are forgotten every minute,
-//! and past [`MAX_ADDRESSES`] live entries the oldest state is dropped wholesale (an attacker with
-//! that many addresses gets a fresh allowance, which the per-account limit in the database still
-//! bounds).
+//! In-process limits, checked before anything touches the database, so a flood costs memory and
+//! CPU of this process only — never a database write, never the organization locks other tenants
+//! wait on.
+//!
+//! Each limit is a GCRA (generic cell rate algorithm): one "theoretical arrival time" per key in
+//! an atomic, a steady rate and a burst. Keys live in a bounded `quick_cache` map: when it is full
+//! the coldest keys — seen least, and least recently — are evicted one by one, never the whole
+//! table, so a flood of fresh keys can't buy a busy key a fresh allowance. Client addresses are
+//! keyed by [`Source`]: an IPv4 address, or an IPv6 /64 (one host owns a whole /64, so keying
+//! full IPv6 addresses would give it 2^64 allowances).
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use quick_cache::sync::Cache;
+use std::hash::Hash;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-/// Addresses tracked at most, per limiter (about 100 bytes each).
-pub const MAX_ADDRESSES: usize = 100_000;
+/// Keys tracked at most, per limiter (about 100 bytes each).
+pub const MAX_KEYS: usize = 100_000;
 
-/// `burst` attempts per address, refilled evenly over `window`.
-#[derive(Clone)]
-pub struct AddressLimiter {
-    inner: Arc<Inner>,
+/// The most a per-address limit lets through at once; the rest of its window's allowance comes
+/// at its steady rate.
+const MAX_BURST: u32 = 100;
+
+/// Where a request comes from, as limits count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    V4([u8; 4]),
+    /// The /64 network of an IPv6 address.
+    V6([u8; 8]),
 }
 
-struct Inner {
-    quota: Quota,
-    /// Replaced by a fresh limiter when it tracks too many addresses.
-    limiter: RwLock<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
-}
-
-impl Inner {
-    fn current(&self) -> Arc<DefaultKeyedRateLimiter<IpAddr>> {
-        self.limiter.read().expect("limiter lock").clone()
+impl Source {
+    pub fn of(ip: IpAddr) -> Source {
+        match ip {
+            IpAddr::V4(v4) => Source::V4(v4.octets()),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Source::V4(v4.octets()),
+                None => {
+                    let o = v6.octets();
+                    Source::V6([o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7]])
+                }
+            },
+        }
     }
 }
 
+impl std::fmt::Display for Source {
+    /// `203.0.113.7`, or `2001:db8:1:2::/64`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::V4(o) => write!(f, "{}", std::net::Ipv4Addr::from(*o)),
+            Source::V6(o) => {
+                let mut full = [0u8; 16];
+                full[..8].copy_from_slice(o);
+                write!(f, "{}/64", std::net::Ipv6Addr::from(full))
+            }
+        }
+    }
+}
+
+/// A steady rate and a burst.
+#[derive(Debug, Clone, Copy)]
+struct Rate {
+    /// Nanoseconds between two cells at the steady rate.
+    period_ns: u64,
+    /// Cells allowed at once.
+    burst: u64,
+}
+
+impl Rate {
+    fn new(per_window: u32, window: Duration, burst: u32) -> Rate {
+        let per_window = per_window.max(1);
+        Rate {
+            period_ns: (window.as_nanos() / u128::from(per_window)).max(1) as u64,
+            burst: u64::from(burst.max(1)),
+        }
+    }
+
+    /// Takes `n` cells from `cell` at `now`, or says how long until they would be there.
+    fn take(&self, cell: &AtomicU64, now: u64, n: u64) -> Result<(), Duration> {
+        let mut tat = cell.load(Ordering::Relaxed);
+        loop {
+            let next = tat.max(now) + self.period_ns * n;
+            let allowed_until = now + self.period_ns * self.burst;
+            if next > allowed_until {
+                return Err(Duration::from_nanos(next - allowed_until));
+            }
+            match cell.compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(seen) => tat = seen,
+            }
+        }
+    }
+}
+
+/// One limit per key.
+#[derive(Clone)]
+pub struct KeyedLimiter<K: Eq + Hash + Clone> {
+    rate: Rate,
+    epoch: Instant,
+    cells: Arc<Cache<K, Arc<AtomicU64>>>,
+}
+
+impl<K: Eq + Hash + Clone> KeyedLimiter<K> {
+    /// `per_window` cells per key within `window`, at most `burst` at once.
+    pub fn new(per_window: u32, window: Duration, burst: u32) -> Self {
+        Self {
+            rate: Rate::new(per_window, window, burst),
+            epoch: Instant::now(),
+            cells: Arc::new(Cache::new(MAX_KEYS)),
+        }
+    }
+
+    /// `Ok` if `key` may have `n` more now; otherwise how long until it may.
+    pub fn check_n(&self, key: &K, n: u32) -> Result<(), Duration> {
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        let cell = self
+            .cells
+            .get_or_insert_with(key, || Ok::<_, std::convert::Infallible>(Arc::default()))
+            .unwrap_or_else(|never| match never {});
+        self.rate.take(&cell, now, u64::from(n.max(1)))
+    }
+
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        self.check_n(key, 1)
+    }
+
+    /// Keys tracked now.
+    pub fn tracked(&self) -> usize {
+        self.cells.len()
+    }
+}
+
+/// A limit per client [`Source`]: `per_window` attempts within `window`, in bursts of at most
+/// [`MAX_BURST`].
+#[derive(Clone)]
+pub struct AddressLimiter(KeyedLimiter<Source>);
+
 impl AddressLimiter {
-    pub fn new(burst: u32, window: Duration) -> Self {
-        let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
-        let period = (window / burst.get()).max(Duration::from_millis(1));
-        let quota = Quota::with_period(period)
-            .expect("a non-zero period")
-            .allow_burst(burst);
-        let inner = Arc::new(Inner {
-            quota,
-            limiter: RwLock::new(Arc::new(DefaultKeyedRateLimiter::keyed(quota))),
-        });
-        let weak = Arc::downgrade(&inner);
-        // Forget idle addresses once a minute, for as long as the limiter lives.
-        std::thread::Builder::new()
-            .name("throttle-upkeep".into())
-            .spawn(move || {
-                while let Some(inner) = weak.upgrade() {
-                    let l = inner.current();
-                    l.retain_recent();
-                    l.shrink_to_fit();
-                    drop((l, inner));
-                    std::thread::sleep(Duration::from_secs(60));
-                }
-            })
-            .expect("a thread for throttle upkeep");
-        Self { inner }
+    pub fn new(per_window: u32, window: Duration) -> Self {
+        Self(KeyedLimiter::new(
+            per_window,
+            window,
+            per_window.min(MAX_BURST),
+        ))
     }
 
     /// `Ok` if this address may make one more attempt now; otherwise how long until it may.
     pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        let mut limiter = self.inner.current();
-        if limiter.len() > MAX_ADDRESSES {
-            limiter.retain_recent();
-            if limiter.len() > MAX_ADDRESSES {
-                let fresh = Arc::new(DefaultKeyedRateLimiter::keyed(self.inner.quota));
-                *self.inner.limiter.write().expect("limiter lock") = fresh.clone();
-                limiter = fresh;
-            }
-        }
-        limiter
-            .check_key(&ip)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        self.0.check(&Source::of(ip))
     }
 
-    /// Addresses tracked now.
+    /// Sources tracked now.
     pub fn tracked(&self) -> usize {
-        self.inner.current().len()
+        self.0.tracked()
+    }
+}
+
+/// One limit for everyone: `per_second`, with a burst of twice that.
+#[derive(Clone)]
+pub struct GlobalCap {
+    rate: Rate,
+    epoch: Instant,
+    cell: Arc<AtomicU64>,
+}
+
+impl GlobalCap {
+    pub fn new(per_second: u32) -> Self {
+        let per_second = per_second.max(1);
+        Self {
+            rate: Rate::new(per_second, Duration::from_secs(1), per_second * 2),
+            epoch: Instant::now(),
+            cell: Arc::default(),
+        }
+    }
+
+    pub fn check(&self) -> Result<(), Duration> {
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        self.rate.take(&self.cell, now, 1)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_address_gets_its_burst_then_waits_and_others_are_not_affected() {
-        let l = AddressLimiter::new(3, Duration::from_secs(60));
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..3 {
-            assert!(l.check(a).is_ok());
-        }
-        let wait = l.check(a).unwrap_err();
-        assert!(
-            wait > Duration::ZERO && wait <= Duration::from_secs(20),
-            "{wait:?}"
-        );
-        assert!(l.check(b).is_ok());
-    }
-
-    #[test]
-    fn memory_stays_bounded_under_many_addresses() {
-        let l = AddressLimiter::new(1, Duration::from_secs(3600));
-        for i in 0..(MAX_ADDRESSES as u32 + 10) {
-            let _ = l.check(IpAddr::from(i.to_be_bytes()));
-        }
-        assert!(l.tracked() <= MAX_ADDRESSES + 1);
-    }
-}
+mod tests;

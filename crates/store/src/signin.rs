@@ -1,23 +1,37 @@
-//! Sign-in by emailed code: the live code per email (stored as a salted hash), the log of starts
-//! used for throttling, and sessions (stored as token hashes).
+//! Sign-in by emailed code: each start's attempt with its code (both stored as hashes), and
+//! sessions (stored as token hashes).
 
 use crate::{Conn, Result};
 use sqlx::FromRow;
 use switchboard_domain::ids::{OrgId, UserId};
 
-/// Replaces the email's live code.
-pub async fn put_code(
+/// One start of a sign-in by code.
+#[derive(Debug, Clone, FromRow)]
+pub struct AttemptRow {
+    pub attempt_hash: String,
+    pub email: String,
+    pub code_hash: Option<String>,
+    pub failed_attempts: i64,
+    pub expires_at: i64,
+}
+
+/// Records a start, with the hash of the code mailed for it (if any).
+pub async fn insert_attempt(
     c: &mut Conn,
+    attempt_hash: &str,
     email: &str,
-    code_hash: &str,
+    source: &str,
+    code_hash: Option<&str>,
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sign_in_codes (email, code_hash, expires_at, failed_attempts, created_at) VALUES ($1, $2, $3, 0, $4) \
-         ON CONFLICT (email) DO UPDATE SET code_hash = $2, expires_at = $3, failed_attempts = 0, created_at = $4",
+        "INSERT INTO sign_in_attempts (attempt_hash, email, source, code_hash, failed_attempts, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6)",
     )
+    .bind(attempt_hash)
     .bind(email)
+    .bind(source)
     .bind(code_hash)
     .bind(expires_at)
     .bind(now)
@@ -26,58 +40,62 @@ pub async fn put_code(
     Ok(())
 }
 
-/// The live code of an email as (hash, expires_at, failed_attempts).
-pub async fn get_code(c: &mut Conn, email: &str) -> Result<Option<(String, i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT code_hash, expires_at, failed_attempts FROM sign_in_codes WHERE email = $1",
-    )
+const ATTEMPT_COLUMNS: &str = "attempt_hash, email, code_hash, failed_attempts, expires_at";
+
+/// The live attempt with this hash, for this email.
+pub async fn attempt(
+    c: &mut Conn,
+    attempt_hash: &str,
+    email: &str,
+    now: i64,
+) -> Result<Option<AttemptRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM sign_in_attempts WHERE attempt_hash = $1 AND email = $2 \
+         AND expires_at > $3 AND code_hash IS NOT NULL"
+    ))
+    .bind(attempt_hash)
     .bind(email)
+    .bind(now)
     .fetch_optional(c)
     .await?)
 }
 
-/// Counts one wrong guess; returns the new count.
-pub async fn count_failure(c: &mut Conn, email: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "UPDATE sign_in_codes SET failed_attempts = failed_attempts + 1 WHERE email = $1 RETURNING failed_attempts",
-    )
+/// The live attempts with a code for this email started from `source`, newest first (a client
+/// that doesn't say which attempt it continues).
+pub async fn attempts_from(
+    c: &mut Conn,
+    email: &str,
+    source: &str,
+    now: i64,
+) -> Result<Vec<AttemptRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM sign_in_attempts WHERE email = $1 AND source = $2 \
+         AND expires_at > $3 AND code_hash IS NOT NULL ORDER BY created_at DESC LIMIT 8"
+    ))
     .bind(email)
+    .bind(source)
+    .bind(now)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Counts one wrong guess against the attempt; returns the new count.
+pub async fn count_failure(c: &mut Conn, attempt_hash: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "UPDATE sign_in_attempts SET failed_attempts = failed_attempts + 1 WHERE attempt_hash = $1 \
+         RETURNING failed_attempts",
+    )
+    .bind(attempt_hash)
     .fetch_optional(c)
     .await?
     .unwrap_or(0))
 }
 
-/// Burns the email's code: used once, or too many wrong guesses.
-pub async fn delete_code(c: &mut Conn, email: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_codes WHERE email = $1")
-        .bind(email)
+/// Burns an attempt's code: used once, or too many wrong guesses.
+pub async fn delete_attempt(c: &mut Conn, attempt_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE attempt_hash = $1")
+        .bind(attempt_hash)
         .execute(c)
-        .await?;
-    Ok(())
-}
-
-/// How many accepted starts this email made since `since`, and when the oldest of them was.
-pub async fn starts_since(c: &mut Conn, email: &str, since: i64) -> Result<(i64, Option<i64>)> {
-    Ok(sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT), MIN(at) FROM sign_in_starts WHERE email = $1 AND at >= $2",
-    )
-    .bind(email)
-    .bind(since)
-    .fetch_one(c)
-    .await?)
-}
-
-/// Counts an accepted start (and drops starts too old to count for anything).
-pub async fn record_start(c: &mut Conn, email: &str, now: i64, since: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_starts WHERE email = $1 AND at < $2")
-        .bind(email)
-        .bind(since)
-        .execute(&mut *c)
-        .await?;
-    sqlx::query("INSERT INTO sign_in_starts (email, at) VALUES ($1, $2)")
-        .bind(email)
-        .bind(now)
-        .execute(&mut *c)
         .await?;
     Ok(())
 }
@@ -142,13 +160,9 @@ pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// Deletes starts before `starts_before`, and codes and sessions expired by `now`.
-pub async fn prune(c: &mut Conn, starts_before: i64, now: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_starts WHERE at < $1")
-        .bind(starts_before)
-        .execute(&mut *c)
-        .await?;
-    sqlx::query("DELETE FROM sign_in_codes WHERE expires_at <= $1")
+/// Deletes attempts and sessions expired by `now`.
+pub async fn prune(c: &mut Conn, now: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE expires_at <= $1")
         .bind(now)
         .execute(&mut *c)
         .await?;

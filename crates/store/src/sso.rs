@@ -92,6 +92,18 @@ pub async fn insert_flow(c: &mut Conn, f: &FlowRow) -> Result<()> {
     Ok(())
 }
 
+/// Whether a live flow has this state (read before taking it, so an unknown state costs no write).
+pub async fn live_flow(c: &mut Conn, state_hash: &str, now: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM sso_flows WHERE state_hash = $1 AND expires_at > $2",
+    )
+    .bind(state_hash)
+    .bind(now)
+    .fetch_optional(c)
+    .await?
+    .is_some())
+}
+
 /// Takes a live flow (it can come back once).
 pub async fn take_flow(c: &mut Conn, state_hash: &str, now: i64) -> Result<Option<FlowRow>> {
     let row: Option<FlowRow> = sqlx::query_as(&format!(

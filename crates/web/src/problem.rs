@@ -63,6 +63,11 @@ impl ApiError {
         }
     }
 
+    /// For 429: seconds until a retry may succeed.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }

@@ -26,13 +26,22 @@ async fn verify(app: &TestApp, email: &str, code: &str) -> crate::helpers::Resp 
     .await
 }
 
+/// A start's answer with its attempt id (random, one per start) replaced by its length: what
+/// must not differ between an email with an account and one without.
+fn same_shape(body: &serde_json::Value) -> serde_json::Value {
+    let mut b = body.clone();
+    let id = b["attempt_id"].as_str().expect("an attempt id").len();
+    b["attempt_id"] = json!(id);
+    b
+}
+
 async fn sign_in_never_reveals_whether_an_account_exists(app: TestApp) {
     app.provision("Support", "email", "known@example.com", "business", 5)
         .await;
     let known = start(&app, "known@example.com").await;
     let unknown = start(&app, "stranger@example.com").await;
     assert_eq!((known.status.as_u16(), unknown.status.as_u16()), (202, 202));
-    assert_eq!(known.body, unknown.body);
+    assert_eq!(same_shape(&known.body), same_shape(&unknown.body));
     assert!(
         app.last_code("stranger@example.com").await.is_none(),
         "no mail to unknown addresses"
@@ -168,7 +177,7 @@ async fn throttled_starts_cost_no_write_and_do_not_extend_the_lockout(app: TestA
         async move {
             let mut c = store.read().await.unwrap();
             switchboard_store::sqlx::query_scalar::<_, i64>(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_starts",
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM sign_in_attempts",
             )
             .fetch_one(&mut *c)
             .await
@@ -466,7 +475,7 @@ async fn sign_in_mail_is_queued_retried_and_delivered_through_a_real_smtp_server
         (202, 202),
         "no 500 for a known address"
     );
-    assert_eq!(known.body, unknown.body);
+    assert_eq!(same_shape(&known.body), same_shape(&unknown.body));
     assert_eq!(
         app.services.mail_pending().await.unwrap(),
         1,

@@ -94,11 +94,14 @@ impl TestApp {
         Self::start(url, dir, Self::config()).await
     }
 
-    /// The tunables of a test server: a generous per-address sign-in limit (every test signs in
-    /// from 127.0.0.1) and a fixed secret key.
+    /// The tunables of a test server: generous limits (every test signs in from 127.0.0.1 and
+    /// sends usage as fast as it can; the fair-share tests set their own) and a fixed secret key.
     pub fn config() -> Config {
         Config {
             starts_per_ip: 10_000,
+            unauth_writes_per_s: 100_000,
+            ingest_units_per_token_per_s: 100_000,
+            ingest_units_per_org_per_s: 100_000,
             secret_key: "test-secret-key".into(),
             // The tests' identity providers run on loopback over http; the guard's own tests
             // turn this off.

@@ -19,6 +19,7 @@ mod credential_stories;
 mod credentials;
 mod dns;
 mod domains;
+mod fair_share;
 mod first_impressions;
 mod freshness;
 mod fuzzing;

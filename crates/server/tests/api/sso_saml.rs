@@ -13,7 +13,7 @@ use serde_json::json;
 
 /// An established organization with a SAML policy (metadata from the IdP's URL) over its first
 /// team; answers the policy's view.
-async fn saml_org(app: &TestApp) -> (Org, Idp, serde_json::Value) {
+pub(crate) async fn saml_org(app: &TestApp) -> (Org, Idp, serde_json::Value) {
     let org = app.established_org(20).await;
     app.verify_domain(&org, "example.com").await;
     let idp = Idp::saml().await;

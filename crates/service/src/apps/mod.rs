@@ -7,6 +7,7 @@ mod cache;
 mod devices;
 mod enrollment;
 mod entitlement;
+mod ingest_limits;
 mod sign_in;
 mod usage;
 mod versions;
@@ -25,6 +26,7 @@ use switchboard_store::apps::{self as store, DeviceRow, EnrollmentKeyRow};
 use utoipa::ToSchema;
 
 pub use cache::{EntitlementAnswer, EntitlementCache};
+pub use ingest_limits::IngestLimits;
 pub use versions::VersionWatch;
 
 /// User app tokens live 90 days; device tokens until the device is removed (ten years).
@@ -68,6 +70,11 @@ pub struct AppVerify {
     #[schema(min_length = 1, max_length = 64, nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub team_id: Option<String>,
+    /// The `attempt_id` the start answered: the code is checked against that attempt only.
+    /// Without it, against the newest attempt started from this client's address.
+    #[schema(min_length = 1, max_length = 128, nullable = false)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    pub attempt_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

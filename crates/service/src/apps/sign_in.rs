@@ -67,7 +67,9 @@ impl Services {
         req: AppVerify,
         client_ip: std::net::IpAddr,
     ) -> ServiceResult<AppSession> {
-        let (mut tx, user, now, _) = self.redeem_code(&req.email, &req.code, client_ip).await?;
+        let (mut tx, user, now, _) = self
+            .redeem_code(&req.email, &req.code, req.attempt_id.as_deref(), client_ip)
+            .await?;
         let teams = self
             .app_teams(&mut tx, &user.id, &Authority::EmailCode)
             .await?;

@@ -3,8 +3,12 @@
 //! never refuses its neighbours — and recorded once per (subject, id): sending it again, also
 //! from two instances at the same moment, answers `duplicate`. The event belongs to the token's
 //! team at ingest time, so a later move doesn't rewrite history. Rollups move in the same
-//! transaction. Taking events never waits for the organization's write lock.
+//! transaction as their events, written in chunks of 100 (a batch interrupted midway answers
+//! `duplicate` for its committed part when sent again). Taking events never waits for the
+//! organization's write lock, and each token and organization has its fair share
+//! ([`super::ingest_limits`]).
 
+use super::IngestLimits;
 use crate::{ProblemCode, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,6 +20,9 @@ use switchboard_domain::usage::{
 use switchboard_store::now_ms;
 use switchboard_store::usage as store;
 use utoipa::ToSchema;
+
+/// Events written per transaction: short enough that another write never waits long behind one.
+const CHUNK: usize = 50;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +57,18 @@ pub struct UsageReceipt {
 }
 
 impl Services {
+    /// Before the body is read: the token is live, and its first unit of the batch's cost is
+    /// free — so a flood past its rate is refused without parsing a megabyte of events.
+    pub async fn ingest_precheck(&self, token: &str) -> ServiceResult<()> {
+        let answer = self.entitlement(token).await?;
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        let org = body["org"]["id"]
+            .as_str()
+            .and_then(OrgId::parse)
+            .ok_or(ServiceError::Unauthenticated("The token names no team."))?;
+        self.ingest.admit(&super::app_token_digest(token), &org, 1)
+    }
+
     pub async fn ingest_usage(
         &self,
         token: &str,
@@ -81,6 +100,11 @@ impl Services {
         ) else {
             return Err(ServiceError::Unauthenticated("The token names no team."));
         };
+        // Fair share, before any database work: the rest of the batch's cost from this token's
+        // and this organization's rates (its first unit was taken before the body was read).
+        let units = IngestLimits::units(batch.events.len()) - 1;
+        self.ingest
+            .admit(&super::app_token_digest(token), &org, units)?;
         let now = now_ms();
         let oldest = now - DEFAULT_RETENTION_DAYS * 86_400_000;
         let tz = {
@@ -119,18 +143,43 @@ impl Services {
         // Rows are locked in one order by every batch — events by id, then rollups by day and
         // feature — so concurrent batches that share events wait for each other, never deadlock.
         candidates.sort_by(|x, y| x.1.id.cmp(&y.1.id));
+        // A writer's turn, then short transactions of a chunk each: an admin's write waits
+        // behind one chunk at most (fair share; see `ingest_limits`).
+        let _turn = self.ingest.turn().await?;
+        for chunk in candidates.chunks(CHUNK) {
+            self.write_chunk(&org, &team, subject, &tz, chunk, &mut results, now)
+                .await?;
+            // Let a write that queued meanwhile take the connection first.
+            tokio::task::yield_now().await;
+        }
+        Ok(UsageReceipt { events: results })
+    }
+
+    /// Writes one chunk of checked events and their rollups in one short transaction; marks the
+    /// events already recorded as duplicates.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_chunk(
+        &self,
+        org: &OrgId,
+        team: &TeamId,
+        subject: &str,
+        tz: &str,
+        chunk: &[(usize, UsageEvent)],
+        results: &mut [EventResult],
+        now: i64,
+    ) -> ServiceResult<()> {
         let mut days: BTreeMap<String, (i64, i64, i64, BTreeMap<String, i64>)> = BTreeMap::new();
         // The first statement writes: on SQLite a transaction that reads first can't wait for
         // another process's writer.
         let mut tx = self.store.write().await?;
-        let events: Vec<&UsageEvent> = candidates.iter().map(|(_, e)| e).collect();
-        let fresh = store::insert_events(&mut tx, &org, &team, subject, &events, now).await?;
-        for (i, e) in &candidates {
+        let events: Vec<&UsageEvent> = chunk.iter().map(|(_, e)| e).collect();
+        let fresh = store::insert_events(&mut tx, org, team, subject, &events, now).await?;
+        for (i, e) in chunk {
             if !fresh.contains(&e.id) {
                 results[*i].outcome = EventOutcome::Duplicate;
                 continue;
             }
-            let d = days.entry(day_of(e.at, &tz)).or_default();
+            let d = days.entry(day_of(e.at, tz)).or_default();
             match e.kind {
                 EventKind::Call => {
                     d.0 += 1;
@@ -143,16 +192,16 @@ impl Services {
             }
         }
         if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
-            store::touch_team_subject(&mut tx, &org, &team, subject, first, last).await?;
+            store::touch_team_subject(&mut tx, org, team, subject, first, last).await?;
         }
         for (day, (calls, seconds, starts, features)) in days {
             let features: Vec<(String, i64)> = features.into_iter().collect();
             store::add_to_rollups(
-                &mut tx, &org, &team, subject, &day, calls, seconds, starts, &features,
+                &mut tx, org, team, subject, &day, calls, seconds, starts, &features,
             )
             .await?;
         }
         tx.commit().await?;
-        Ok(UsageReceipt { events: results })
+        Ok(())
     }
 }

@@ -1,7 +1,9 @@
-//! Starting a sign-in: limits first (in memory per address, then per email), then the code queued as mail.
+//! Starting a sign-in: limits first (in memory: per address, everyone's cap, per email and source),
+//! then the attempt written, with its code queued as mail.
 
 use crate::mail::Mail;
 use crate::outbox::{self, MailKind};
+use crate::throttle::Source;
 use crate::{ServiceError, ServiceResult, Services};
 use rand::Rng;
 use std::net::IpAddr;
@@ -10,29 +12,23 @@ use switchboard_domain::email::Email;
 use switchboard_store::{now_ms, people, signin};
 
 impl Services {
-    /// Starts a sign-in. Errors only for a malformed email or when throttled, and the same way
-    /// whether or not the email has an account. An address over its limit is refused from
-    /// memory, before any database work; an email over its limit costs one read. The code's mail
-    /// is queued in the same transaction and sent after commit, so the answer never waits on
-    /// (nor reveals anything through) the mail server.
-    pub async fn start_sign_in(&self, email: &str, client_ip: IpAddr) -> ServiceResult<()> {
-        self.start_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+    /// Starts a sign-in and answers its attempt id (the client sends it back with the code).
+    /// Errors only for a malformed email or when throttled, and the same way whether or not
+    /// the email has an account: every accepted start writes its attempt, with a code only for
+    /// someone a code may sign in. Limits are checked in memory before any database work. The
+    /// code's mail is queued in the same transaction and sent after commit, so the answer never
+    /// waits on (nor reveals anything through) the mail server.
+    pub async fn start_sign_in(&self, email: &str, client_ip: IpAddr) -> ServiceResult<String> {
+        self.unauthenticated_write(&self.start_limiter, client_ip)?;
         let email = Email::parse(email)?;
+        let source = Source::of(client_ip);
+        self.sign_in_limits
+            .admit(email.as_str(), source)
+            .map_err(|wait| ServiceError::throttled(wait.max(Duration::from_secs(1))))?;
         let now = now_ms();
-        let window = self.config.throttle_window_ms;
-        let since = now - window;
-        let (count, oldest) = {
-            let mut c = self.store.read().await?;
-            signin::starts_since(&mut c, email.as_str(), since).await?
-        };
-        if count >= self.config.starts_per_email {
-            let wait = oldest.map_or(window, |o| o + window - now).max(1000);
-            return Err(ServiceError::throttled(Duration::from_millis(wait as u64)));
-        }
+        let attempt = hex::encode(rand::rng().random::<[u8; 32]>());
+        let attempt_hash = super::sha256_hex(&["sign-in attempt", &attempt]);
         let mut tx = self.store.write().await?;
-        signin::record_start(&mut tx, email.as_str(), now, since).await?;
         let user = people::find_user_by_email(&mut tx, email.as_str()).await?;
         // R24, R33: no code for someone a code reaches into no organization (each of theirs
         // signs them in through its provider only); the answer is the same either way.
@@ -43,17 +39,30 @@ impl Services {
             }
             None => false,
         };
-        if code_allowed {
-            let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-            let expires = now + self.config.code_ttl_ms;
-            let stored = self.secrets.mac("sign-in code", &[email.as_str(), &code]);
-            signin::put_code(&mut tx, email.as_str(), &stored, expires, now).await?;
+        let expires = now + self.config.code_ttl_ms;
+        let code =
+            code_allowed.then(|| format!("{:06}", rand::rng().random_range(0..1_000_000u32)));
+        let stored = code
+            .as_ref()
+            .map(|code| self.secrets.mac("sign-in code", &[&attempt_hash, code]));
+        signin::insert_attempt(
+            &mut tx,
+            &attempt_hash,
+            email.as_str(),
+            &source.to_string(),
+            stored.as_deref(),
+            expires,
+            now,
+        )
+        .await?;
+        if let Some(code) = code {
             let minutes = self.config.code_ttl_ms / 60_000;
             let mail = Mail {
                 to: email.to_string(),
                 subject: format!("Your Switchboard sign-in code: {code}"),
                 body: format!(
-                    "Your sign-in code is {code}. It is valid for {minutes} minutes and can be used once.\n\
+                    "Your sign-in code is {code}. It is valid for {minutes} minutes and can be used once, \
+                     in the browser or app where you asked for it.\n\
                      If you did not ask to sign in, ignore this message."
                 ),
                 code: Some(code),
@@ -62,15 +71,14 @@ impl Services {
         }
         tx.commit().await?;
         self.wake_mailer();
-        Ok(())
+        Ok(attempt)
     }
 
-    /// Drops sign-in records too old to count for anything: starts outside the throttle window,
-    /// expired codes and sessions, SSO flows, app codes and remembered SAML assertions, and raw
+    /// Drops sign-in records too old to count for anything: expired attempts and sessions, SSO flows, app codes and remembered SAML assertions, and raw
     /// usage events past their retention.
     pub async fn prune_sign_in_records(&self, now: i64) -> ServiceResult<()> {
         let mut tx = self.store.write().await?;
-        signin::prune(&mut tx, now - self.config.throttle_window_ms, now).await?;
+        signin::prune(&mut tx, now).await?;
         switchboard_store::sso::prune(&mut tx, now).await?;
         tx.commit().await?;
         // R26: raw usage in a transaction of its own (partitions are created and dropped there):

@@ -1,7 +1,9 @@
-//! Checking a code (single-use, burned after five wrong guesses) and opening a session.
+//! Checking a code against its attempt (single-use, burned after five wrong guesses on that
+//! attempt) and opening a session.
 
 use super::MAX_FAILED_ATTEMPTS;
 use crate::RequestInfo;
+use crate::throttle::Source;
 use crate::views::SessionView;
 use crate::{ServiceError, ServiceResult, Services};
 use std::net::IpAddr;
@@ -14,43 +16,58 @@ use switchboard_domain::reach::Reach;
 use switchboard_store::{Tx, now_ms, people, signin};
 
 impl Services {
-    /// Checks a code and burns it; on success the user is marked signed in (R11) and the open
-    /// transaction is handed back for the caller to add its token to.
+    /// Checks a code against its attempt and burns it; on success the user is marked signed in
+    /// (R11) and the open transaction is handed back for the caller to add its token to. The
+    /// attempt is the one named, or — for a client that names none — the newest from the
+    /// source that started it. Without one there is nothing to guess at: 401, and no write.
     pub(crate) async fn redeem_code(
         &self,
         email: &str,
         code: &str,
+        attempt: Option<&str>,
         client_ip: IpAddr,
     ) -> ServiceResult<(Tx, people::UserRow, i64, Vec<(OrgId, Reach)>)> {
-        self.verify_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+        self.unauthenticated_write(&self.verify_limiter, client_ip)?;
         let wrong = || {
             ServiceError::Unauthenticated("The code is wrong or has expired. Ask for a new code.")
         };
         let email = Email::parse(email)?;
+        let source = Source::of(client_ip);
         let now = now_ms();
-        let mut tx = self.store.write().await?;
-        let Some((stored, expires_at, failed)) = signin::get_code(&mut tx, email.as_str()).await?
-        else {
+        let candidates = {
+            let mut c = self.store.read().await?;
+            match attempt.map(str::trim).filter(|a| !a.is_empty()) {
+                Some(id) => {
+                    let hash = super::sha256_hex(&["sign-in attempt", id]);
+                    signin::attempt(&mut c, &hash, email.as_str(), now)
+                        .await?
+                        .into_iter()
+                        .collect()
+                }
+                None => {
+                    signin::attempts_from(&mut c, email.as_str(), &source.to_string(), now).await?
+                }
+            }
+        };
+        let Some(newest) = candidates.first() else {
             return Err(wrong());
         };
-        if expires_at <= now || failed >= MAX_FAILED_ATTEMPTS {
-            signin::delete_code(&mut tx, email.as_str()).await?;
-            tx.commit().await?;
-            return Err(wrong());
-        }
-        if !self
-            .secrets
-            .verify_mac("sign-in code", &[email.as_str(), code.trim()], &stored)
-        {
-            if signin::count_failure(&mut tx, email.as_str()).await? >= MAX_FAILED_ATTEMPTS {
-                signin::delete_code(&mut tx, email.as_str()).await?;
+        let matched = candidates.iter().find(|a| {
+            a.code_hash.as_deref().is_some_and(|stored| {
+                self.secrets
+                    .verify_mac("sign-in code", &[&a.attempt_hash, code.trim()], stored)
+            })
+        });
+        let mut tx = self.store.write().await?;
+        let Some(matched) = matched.filter(|a| a.failed_attempts < MAX_FAILED_ATTEMPTS) else {
+            // A wrong guess counts against the attempt it was made on; the fifth burns it.
+            if signin::count_failure(&mut tx, &newest.attempt_hash).await? >= MAX_FAILED_ATTEMPTS {
+                signin::delete_attempt(&mut tx, &newest.attempt_hash).await?;
             }
             tx.commit().await?;
             return Err(wrong());
-        }
-        signin::delete_code(&mut tx, email.as_str()).await?;
+        };
+        signin::delete_attempt(&mut tx, &matched.attempt_hash).await?;
         let user = people::find_user_by_email(&mut tx, email.as_str())
             .await?
             .ok_or_else(wrong)?;
@@ -67,6 +84,7 @@ impl Services {
             .map(|(o, _)| o.clone())
             .collect();
         people::mark_signed_in_at(&mut tx, &reached, &user.id, now).await?;
+        self.sign_in_limits.signed_in(email.as_str(), source);
         Ok((tx, user, now, reach))
     }
 
@@ -77,10 +95,11 @@ impl Services {
         &self,
         email: &str,
         code: &str,
+        attempt: Option<&str>,
         client_ip: IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<(UserId, SessionView)> {
-        let (tx, user, now, reach) = self.redeem_code(email, code, client_ip).await?;
+        let (tx, user, now, reach) = self.redeem_code(email, code, attempt, client_ip).await?;
         // The code is spent either way; the session and its audit entries commit together.
         tx.commit().await?;
         // Break-glass is per organization: audited in each one whose SSO the code passes, as

@@ -97,9 +97,7 @@ impl Services {
         q: AppSsoStart,
         client_ip: IpAddr,
     ) -> ServiceResult<SsoRedirect> {
-        self.sso_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+        self.unauthenticated_write(&self.sso_limiter, client_ip)?;
         let redirect_uri = check_loopback(&q.redirect_uri)?;
         if q.code_challenge_method.as_deref().unwrap_or("S256") != "S256" {
             return Err(ServiceError::invalid(
@@ -142,9 +140,7 @@ impl Services {
         req: AppSsoToken,
         client_ip: IpAddr,
     ) -> ServiceResult<AppSession> {
-        self.sso_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+        self.unauthenticated_write(&self.sso_limiter, client_ip)?;
         let refused = || {
             ServiceError::Unauthenticated(
                 "The code is wrong, expired or already used, or the verifier or redirect_uri does not match. Sign in again.",

@@ -34,12 +34,23 @@ impl Services {
         &self,
         state: &str,
     ) -> ServiceResult<switchboard_store::sso::FlowRow> {
+        let gone = || {
+            no_pending_flow(
+                "no sign-in is pending for this state: it expired, was already used, or was never started here",
+            )
+        };
+        let hash = secret_hash("sso state", state);
+        // Read first: a made-up state (a flood of forged callbacks or ACS posts) costs no write.
+        {
+            let mut c = self.store.read().await?;
+            if !store::live_flow(&mut c, &hash, now_ms()).await? {
+                return Err(gone());
+            }
+        }
         let mut tx = self.store.write().await?;
-        let flow = store::take_flow(&mut tx, &secret_hash("sso state", state), now_ms()).await?;
+        let flow = store::take_flow(&mut tx, &hash, now_ms()).await?;
         tx.commit().await?;
-        flow.ok_or_else(|| {
-            no_pending_flow("no sign-in is pending for this state: it expired, was already used, or was never started here")
-        })
+        flow.ok_or_else(gone)
     }
 
     /// Finishes an OIDC sign-in. `browser_state` is the state cookie this browser holds.
@@ -50,9 +61,7 @@ impl Services {
         client_ip: std::net::IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<SsoOutcome> {
-        self.sso_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+        self.unauthenticated_write(&self.sso_limiter, client_ip)?;
         let state = q.state.as_deref().unwrap_or_default();
         let same_browser = browser_state
             .is_some_and(|b| !state.is_empty() && bool::from(b.as_bytes().ct_eq(state.as_bytes())));

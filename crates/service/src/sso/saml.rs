@@ -97,9 +97,7 @@ impl Services {
         ctx: &RequestInfo,
     ) -> ServiceResult<SsoOutcome> {
         // Before any parsing: verification costs CPU.
-        self.sso_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+        self.unauthenticated_write(&self.sso_limiter, client_ip)?;
         let p = self.saml_policy(policy).await?;
         let flow = match post.relay_state.as_deref().filter(|s| !s.is_empty()) {
             Some(state) => {

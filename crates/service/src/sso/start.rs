@@ -53,9 +53,7 @@ impl Services {
         next: Option<&str>,
         client_ip: IpAddr,
     ) -> ServiceResult<SsoRedirect> {
-        self.sso_limiter
-            .check(client_ip)
-            .map_err(ServiceError::throttled)?;
+        self.unauthenticated_write(&self.sso_limiter, client_ip)?;
         let email = Email::parse(email)?;
         let policy = self.policy_for_email(&email).await?;
         let flow = FlowFor {

@@ -174,6 +174,8 @@ pub struct FormError {
     pub fix: Option<Fix>,
     /// The refusal was for want of seats.
     seats: bool,
+    /// A throttle's refusal: the page answers 429 with `Retry-After` of this many seconds.
+    pub retry_after: Option<u64>,
 }
 
 /// A way out of a refusal.
@@ -226,6 +228,7 @@ impl FormError {
             detail,
             fix: None,
             seats: api.code() == ProblemCode::SeatLimitReached,
+            retry_after: api.retry_after(),
         })
     }
 
@@ -236,6 +239,7 @@ impl FormError {
             detail: detail.to_owned(),
             fix: None,
             seats: false,
+            retry_after: None,
         }
     }
 
@@ -371,6 +375,18 @@ impl IntoResponse for PageError {
 pub type PageResult = Result<Response, PageError>;
 
 /// Renders a template. A template that fails to render is a bug, logged and answered 500.
+/// A page that shows a refusal: 429 with `Retry-After` when a limit refused, so a flood gets
+/// the same answer from a form as from the API; otherwise as [`render`].
+pub fn render_refused(t: &impl askama::Template, error: &FormError) -> Response {
+    let mut resp = render(t);
+    if let Some(secs) = error.retry_after {
+        *resp.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+    }
+    resp
+}
+
 pub fn render(t: &impl askama::Template) -> Response {
     match t.render() {
         Ok(html) => (

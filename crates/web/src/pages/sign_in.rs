@@ -2,7 +2,9 @@
 //! person to their organization (or lets them choose one). Sign-in is the emailed code of the JSON
 //! API — same use cases, same limits — ending in the same HttpOnly session cookie.
 
-use super::browser::{Browser, FieldError, FormError, PageForm, PageResult, done, page, render};
+use super::browser::{
+    Browser, FieldError, FormError, PageForm, PageResult, done, page, render, render_refused,
+};
 use super::shell::{OrgLink, Shell, org_display_name};
 use crate::AppState;
 use crate::extract::{ClientIp, InRequest, SESSION_COOKIE};
@@ -32,6 +34,8 @@ struct SignInPage {
     error: Option<FormError>,
     /// The email's domain signs in through an identity provider (R24): say so, and offer it.
     sso: bool,
+    /// The attempt the code step continues (its code works for it alone).
+    attempt_id: String,
 }
 
 /// Only a path of this site may follow sign-in (never `//elsewhere` or a full URL).
@@ -57,6 +61,7 @@ pub async fn form(
     let flash = super::browser::flash_of(&headers);
     let sso = !email.is_empty() && state.services.sso_offered(&email).await;
     let mut resp = render(&SignInPage {
+        attempt_id: String::new(),
         code_step: !email.is_empty(),
         email,
         next: safe_next(q.next.as_deref()),
@@ -83,7 +88,9 @@ pub async fn submit(
     let code = form.get("code").trim().to_owned();
     let next = safe_next(Some(form.get("next")));
     let sso = state.services.sso_offered(&email).await;
+    let attempt_id = form.get("attempt_id").trim().to_owned();
     let again = |error: FormError, code_step: bool| SignInPage {
+        attempt_id: attempt_id.clone(),
         email: email.clone(),
         code_step,
         next: next.clone(),
@@ -93,10 +100,16 @@ pub async fn submit(
         sso,
     };
     if code.is_empty() {
-        if let Err(e) = state.services.start_sign_in(&email, ip).await {
-            return Ok(render(&again(FormError::from_service(e)?, false)));
-        }
+        let attempt_id = match state.services.start_sign_in(&email, ip).await {
+            Ok(id) => id,
+            Err(e) => {
+                let error = FormError::from_service(e)?;
+                let retry = error.clone();
+                return Ok(render_refused(&again(error, false), &retry));
+            }
+        };
         return Ok(render(&SignInPage {
+            attempt_id,
             flash: Some(if sso {
                 // Org Admins and break-glass emails still get a code (R24); others use SSO.
                 format!(
@@ -115,7 +128,12 @@ pub async fn submit(
             sso,
         }));
     }
-    match state.services.verify_sign_in(&email, &code, ip, &ctx).await {
+    let attempt = Some(attempt_id.as_str()).filter(|a| !a.is_empty());
+    match state
+        .services
+        .verify_sign_in(&email, &code, attempt, ip, &ctx)
+        .await
+    {
         Ok((_, session)) => {
             crate::routes::auth::end_previous_session(&state, &headers).await;
             let max_age = state.services.config.session_ttl_ms / 1000;
@@ -130,7 +148,8 @@ pub async fn submit(
             let mut error = FormError::from_service(e)?;
             // A refused code (wrong, expired, used up) is about the code field.
             error.field = error.field.or(Some("code".into()));
-            Ok(render(&again(error, true)))
+            let retry = error.clone();
+            Ok(render_refused(&again(error, true), &retry))
         }
     }
 }
@@ -143,15 +162,20 @@ pub(crate) fn sign_in_with_error(
     mut error: FormError,
 ) -> Response {
     error.field = error.field.or(Some("email".into()));
-    render(&SignInPage {
-        email: q.email.clone().unwrap_or_default(),
-        code_step: false,
-        next: safe_next(q.next.as_deref()),
-        csrf_token: csrf_of(state, headers),
-        flash: None,
-        error: Some(error),
-        sso: false,
-    })
+    let retry = error.clone();
+    render_refused(
+        &SignInPage {
+            attempt_id: String::new(),
+            email: q.email.clone().unwrap_or_default(),
+            code_step: false,
+            next: safe_next(q.next.as_deref()),
+            csrf_token: csrf_of(state, headers),
+            flash: None,
+            error: Some(error),
+            sso: false,
+        },
+        &retry,
+    )
 }
 
 #[derive(askama::Template)]

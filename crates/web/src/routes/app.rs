@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::extract::{AppToken, Body, ClientIp, InRequest, Params};
 use crate::problem::{ApiResult, Problem};
-use crate::routes::auth::{Accepted, StartEmail};
+use crate::routes::auth::{SignInStarted, StartEmail};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,12 +17,12 @@ use switchboard_service::views::Page;
 
 /// Mail a sign-in code to an agent (as the portal does; always 202 for a well-formed email).
 #[utoipa::path(post, path = "/app/v1/sign-in/email/start", tag = "app", request_body = StartEmail,
-    responses((status = 202, body = Accepted), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, body = SignInStarted), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn start(
     state: State<AppState>,
     ip: ClientIp,
     body: Body<StartEmail>,
-) -> ApiResult<(StatusCode, Json<Accepted>)> {
+) -> ApiResult<(StatusCode, Json<SignInStarted>)> {
     // The same code mechanism as the portal's sign-in.
     crate::routes::auth::start_email(state, ip, body).await
 }
@@ -183,11 +183,17 @@ pub async fn sso_token(
 /// Report usage: up to 1,000 events; each is accepted, a duplicate (counted once), or rejected
 /// with its reason — a bad event never refuses the others.
 #[utoipa::path(post, path = "/app/v1/usage", tag = "app", security(("app" = [])), request_body = UsageBatch,
-    responses((status = 200, body = UsageReceipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = UsageReceipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn usage(
     State(state): State<AppState>,
     AppToken(token): AppToken,
-    Body(batch): Body<UsageBatch>,
+    request: axum::extract::Request,
 ) -> ApiResult<Json<UsageReceipt>> {
+    // Fair share first: a token or organization past its rate is refused before its batch is
+    // read and parsed.
+    state.services.ingest_precheck(&token).await?;
+    let Body(batch) =
+        <Body<UsageBatch> as axum::extract::FromRequest<AppState>>::from_request(request, &state)
+            .await?;
     Ok(Json(state.services.ingest_usage(&token, batch).await?))
 }

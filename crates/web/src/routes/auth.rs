@@ -28,11 +28,24 @@ pub struct VerifyEmail {
     /// The 6-digit code from the mail.
     #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
+    /// The `attempt_id` the start answered: the code is checked against that attempt only.
+    /// Without it, against the newest attempt started from this client's address.
+    #[schema(min_length = 1, max_length = 128, nullable = false)]
+    #[serde(default, deserialize_with = "switchboard_service::json::present")]
+    pub attempt_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Accepted {
     pub detail: &'static str,
+}
+
+/// A sign-in started: the same answer whether or not the email has an account.
+#[derive(Serialize, ToSchema)]
+pub struct SignInStarted {
+    pub detail: &'static str,
+    /// Send it back with the code: the code works only for the attempt that asked for it.
+    pub attempt_id: String,
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when the public address is https.
@@ -58,17 +71,18 @@ pub(crate) async fn end_previous_session(state: &AppState, headers: &HeaderMap) 
 
 /// Mail a sign-in code. Always 202 for a well-formed email, whether or not it has an account.
 #[utoipa::path(post, path = "/api/v1/auth/email/start", tag = "sign-in", request_body = StartEmail,
-    responses((status = 202, body = Accepted), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, body = SignInStarted), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn start_email(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Body(req): Body<StartEmail>,
-) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    state.services.start_sign_in(&req.email, ip).await?;
+) -> ApiResult<(StatusCode, Json<SignInStarted>)> {
+    let attempt_id = state.services.start_sign_in(&req.email, ip).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(Accepted {
+        Json(SignInStarted {
             detail: "If this email has an account, a sign-in code is on its way.",
+            attempt_id,
         }),
     ))
 }
@@ -85,7 +99,7 @@ pub async fn verify_email(
 ) -> ApiResult<(HeaderMap, Json<SessionView>)> {
     let (_, session) = state
         .services
-        .verify_sign_in(&req.email, &req.code, ip, &ctx)
+        .verify_sign_in(&req.email, &req.code, req.attempt_id.as_deref(), ip, &ctx)
         .await?;
     end_previous_session(&state, &previous).await;
     let mut headers = HeaderMap::new();
