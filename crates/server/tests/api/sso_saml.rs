@@ -48,6 +48,45 @@ async fn to_acs_form(app: &TestApp, agent: &Agent, hint: &str, login: &str) -> V
     posting
 }
 
+/// Posts the IdP's response to the ACS as the browser would; when the ACS asks "Continue as
+/// …?" (the tests run over http, where no RelayState cookie binds the browser), clicks it.
+pub(crate) async fn post_to_acs(agent: &Agent, posting: &View) -> View {
+    let end = agent.submit(posting, &[], None).await;
+    if end.text.contains("id=\"sb-saml-continue\"") {
+        return agent
+            .submit_form(&end, "/auth/saml/continue", &[], None)
+            .await;
+    }
+    end
+}
+
+async fn r24_a_response_posted_in_another_browser_signs_nobody_in_unasked(app: TestApp) {
+    let (org, _idp, _) = saml_org(&app).await;
+    let mallory = email("mallory");
+    member(&app, &org, &org.initial_team, &mallory).await;
+    // Mallory gets a valid response for herself, and makes Vic's browser post it.
+    let posting = to_acs_form(&app, &Agent::new(), &mallory, &mallory).await;
+    let vic = Agent::new();
+    let asked = vic.submit(&posting, &[], None).await;
+    assert!(
+        asked.text.contains(&format!("Continue as {mallory}?")),
+        "{}",
+        asked.text
+    );
+    assert_eq!(
+        vic.me(&app.base).await.0,
+        StatusCode::UNAUTHORIZED,
+        "nobody signed in unasked"
+    );
+    // The confirmation works only from the page that asked, in the browser it asked.
+    let elsewhere = Agent::new();
+    let end = elsewhere
+        .submit_form(&asked, "/auth/saml/continue", &[], None)
+        .await;
+    assert_eq!(end.status, StatusCode::FORBIDDEN, "{}", end.text);
+    assert_eq!(elsewhere.me(&app.base).await.0, StatusCode::UNAUTHORIZED);
+}
+
 async fn refused(app: &TestApp, agent: &Agent, end: &View, check: &str) {
     assert_eq!(end.status, StatusCode::FORBIDDEN, "{}", end.text);
     assert!(
@@ -77,7 +116,7 @@ async fn r24_saml_sign_in_through_a_real_idp(app: TestApp) {
     let m = email("agent");
     member(&app, &org, &org.initial_team, &m).await;
     let posting = to_acs_form(&app, &agent, &m, &m).await;
-    let end = agent.submit(&posting, &[], None).await;
+    let end = post_to_acs(&agent, &posting).await;
     assert_eq!(
         end.url,
         format!("{}/orgs/{}", app.base, org.id),
@@ -100,7 +139,7 @@ async fn r24_saml_sign_in_through_a_real_idp(app: TestApp) {
     .ok();
     let again = Agent::new();
     let posting = to_acs_form(&app, &again, &m, &m).await;
-    let end = again.submit(&posting, &[], None).await;
+    let end = post_to_acs(&again, &posting).await;
     assert_eq!(
         end.url,
         format!("{}/orgs/{}", app.base, org.id),
@@ -137,7 +176,7 @@ async fn r24_saml_refusals_change_nothing(app: TestApp) {
         idp.control("/__test/mode", json!({"mode": mode})).await;
         let agent = Agent::new();
         let posting = to_acs_form(&app, &agent, &m, &m).await;
-        let end = agent.submit(&posting, &[], None).await;
+        let end = post_to_acs(&agent, &posting).await;
         refused(&app, &agent, &end, check).await;
     }
     idp.control("/__test/mode", json!({"mode": null})).await;
@@ -145,10 +184,10 @@ async fn r24_saml_refusals_change_nothing(app: TestApp) {
     // A response posted twice: the second finds no pending request.
     let agent = Agent::new();
     let posting = to_acs_form(&app, &agent, &m, &m).await;
-    agent.submit(&posting, &[], None).await;
+    post_to_acs(&agent, &posting).await;
     assert_eq!(agent.me(&app.base).await.0, StatusCode::OK);
     let thief = Agent::new();
-    let end = thief.submit(&posting, &[], None).await;
+    let end = post_to_acs(&thief, &posting).await;
     refused(&app, &thief, &end, "Answers the sign-in request").await;
 
     // IdP-initiated: refused unless the policy opts in; then an assertion is used once.
@@ -160,7 +199,7 @@ async fn r24_saml_refusals_change_nothing(app: TestApp) {
     );
     let agent = Agent::new();
     let posting = agent.get(&unsolicited).await;
-    let end = agent.submit(&posting, &[], None).await;
+    let end = post_to_acs(&agent, &posting).await;
     refused(&app, &agent, &end, "Answers the sign-in request").await;
     app.patch(
         &org.path(&format!("/sso-policies/{pol}")),
@@ -171,7 +210,7 @@ async fn r24_saml_refusals_change_nothing(app: TestApp) {
     .ok();
     let agent = Agent::new();
     let posting = agent.get(&unsolicited).await;
-    let end = agent.submit(&posting, &[], None).await;
+    let end = post_to_acs(&agent, &posting).await;
     assert_eq!(
         end.url,
         format!("{}/orgs/{}", app.base, org.id),
@@ -179,14 +218,14 @@ async fn r24_saml_refusals_change_nothing(app: TestApp) {
         end.text
     );
     let replay = Agent::new();
-    let end = replay.submit(&posting, &[], None).await;
+    let end = post_to_acs(&replay, &posting).await;
     refused(&app, &replay, &end, "Not used before").await;
     // Opting in to IdP-initiated responses does not loosen SP-initiated ones.
     idp.control("/__test/mode", json!({"mode": "wrong_in_response_to"}))
         .await;
     let agent = Agent::new();
     let posting = to_acs_form(&app, &agent, &m, &m).await;
-    let end = agent.submit(&posting, &[], None).await;
+    let end = post_to_acs(&agent, &posting).await;
     refused(&app, &agent, &end, "Answers the sign-in request").await;
     assert_eq!(app.broken_audit_entry(&org.id).await, None);
 }
@@ -202,11 +241,12 @@ async fn r24_saml_wrapping_never_signs_in_the_injected_subject(app: TestApp) {
         .await;
     let agent = Agent::new();
     let posting = to_acs_form(&app, &agent, &m, &m).await;
-    let end = agent.submit(&posting, &[], None).await;
+    let end = post_to_acs(&agent, &posting).await;
     refused(&app, &agent, &end, "Signed by the identity provider").await;
 }
 
 db_tests!(
+    r24_a_response_posted_in_another_browser_signs_nobody_in_unasked,
     r24_saml_sign_in_through_a_real_idp,
     r24_saml_refusals_change_nothing,
     r24_saml_wrapping_never_signs_in_the_injected_subject,

@@ -23,6 +23,9 @@ pub enum SsoOutcome {
     SignedIn { session: SessionView, next: String },
     /// The app's loopback address with its one-time code.
     App { redirect: String },
+    /// A SAML response this browser can't be shown to have asked for: "Continue as `email`?",
+    /// whose click brings `token` back ([`Services::saml_continue`]).
+    Confirm { email: String, token: String },
     /// The person cancelled at the provider (OIDC `error=access_denied`): nobody signs in, and
     /// nothing is wrong.
     Cancelled,

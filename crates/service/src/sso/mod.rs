@@ -12,6 +12,7 @@
 //! ([`link`]). [`enforce`] says how far an emailed code reaches into each organization.
 
 mod app;
+mod confirm;
 pub(crate) mod enforce;
 mod finish;
 mod jit;

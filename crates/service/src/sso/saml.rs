@@ -40,7 +40,7 @@ impl Services {
     }
 
     /// A SAML policy by id alone (the SAML routes name the policy, not the organization).
-    async fn saml_policy(&self, policy: &str) -> ServiceResult<SignInPolicy> {
+    pub(crate) async fn saml_policy(&self, policy: &str) -> ServiceResult<SignInPolicy> {
         let not_found = || ServiceError::NotFound { what: "policy" };
         let id = PolicyId::parse(policy).ok_or_else(not_found)?;
         let mut c = self.store.read().await?;
@@ -88,17 +88,28 @@ impl Services {
         saml::authn_request(&self.sp(policy, &entity, &acs), relay_state).map_err(ServiceError::Sso)
     }
 
-    /// The ACS: verifies the response and finishes the sign-in it answers.
+    /// The ACS: verifies the response and finishes the sign-in it answers — for the portal, only
+    /// in the browser whose RelayState cookie (`browser_relay`) matches; otherwise it asks for a
+    /// confirmation first ([`super::confirm`]).
     pub async fn saml_acs(
         &self,
         policy: &str,
         post: SamlPost,
+        browser_relay: Option<&str>,
         client_ip: std::net::IpAddr,
         ctx: &RequestInfo,
     ) -> ServiceResult<SsoOutcome> {
         // Before any parsing: verification costs CPU.
         self.unauthenticated_write(&self.sso_limiter, client_ip)?;
         let p = self.saml_policy(policy).await?;
+        let relay = post.relay_state.clone().unwrap_or_default();
+        let same_browser = browser_relay.is_some_and(|b| {
+            !relay.is_empty()
+                && bool::from(subtle::ConstantTimeEq::ct_eq(
+                    b.as_bytes(),
+                    relay.as_bytes(),
+                ))
+        });
         let flow = match post.relay_state.as_deref().filter(|s| !s.is_empty()) {
             Some(state) => {
                 let flow = self.take_flow(state).await?;
@@ -178,6 +189,11 @@ impl Services {
             }
             Err(f) => Err(f),
         };
-        self.finish_sign_in(flow, p, identity, ctx).await
+        match identity {
+            Ok(id) if flow.purpose == SsoPurpose::Portal && !same_browser => {
+                Ok(self.confirmation(&p, &flow, &id))
+            }
+            identity => self.finish_sign_in(flow, p, identity, ctx).await,
+        }
     }
 }

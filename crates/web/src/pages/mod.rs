@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/auth/sso/start", get(sso_sign_in::start))
         .route("/auth/oidc/callback", get(sso_sign_in::oidc_callback))
         .route("/auth/saml/{policy}/acs", post(sso_sign_in::saml_acs))
+        .route("/auth/saml/continue", post(sso_sign_in::saml_continue))
         .route(
             "/auth/saml/{policy}/metadata",
             get(sso_sign_in::saml_metadata),

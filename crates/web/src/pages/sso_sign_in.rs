@@ -4,7 +4,10 @@
 //! Org Admin's Test connection (`POST /orgs/{org}/settings/sso/{pol}/test`).
 //!
 //! A started sign-in leaves its `state` in a short-lived cookie; the OIDC callback must bring
-//! the same one back, so a callback is finished only in the browser that started it. Every ending
+//! the same one back, so a callback is finished only in the browser that started it. A SAML
+//! response (posted cross-site by the IdP) signs in at once only with the `SameSite=None`
+//! RelayState cookie of an https deployment; otherwise the person confirms "Continue as …?" on
+//! our own page (`POST /auth/saml/continue`). Every ending
 //! is a page: the same session as an emailed code (the previous one ended), the app's loopback
 //! address, the checks of a Test connection, or a refusal that says what to do (and reveals
 //! nothing about accounts).
@@ -39,11 +42,47 @@ fn state_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
     HeaderValue::from_str(&c.to_string()).expect("states are hex")
 }
 
-/// Sends the browser to the provider, remembering the sign-in's state in this browser.
+/// The cookie a SAML response must come back with to sign in at once: the IdP posts cross-site,
+/// so it is `SameSite=None`, which browsers take only with `Secure` — set only over https.
+const RELAY_COOKIE: &str = "sb_saml_relay";
+/// The cookie "Continue as …?" sets, and its click must bring back from our own page.
+const CONTINUE_COOKIE: &str = "sb_saml_continue";
+
+fn cookie(
+    name: &'static str,
+    value: &str,
+    path: &str,
+    same_site: SameSite,
+    secure: bool,
+    max_age_s: i64,
+) -> HeaderValue {
+    let c = Cookie::build((name, value))
+        .path(path.to_owned())
+        .http_only(true)
+        .same_site(same_site)
+        .max_age(time::Duration::seconds(max_age_s))
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&c.to_string()).expect("cookie values are ASCII")
+}
+
+/// Sends the browser to the provider, remembering the sign-in's state in this browser (and, over
+/// https, in the cookie the SAML ACS checks).
 pub(crate) fn to_provider(state: &AppState, r: SsoRedirect) -> Response {
     let mut resp = Redirect::to(&r.url).into_response();
     resp.headers_mut()
         .append(header::SET_COOKIE, state_cookie(state, &r.state, 600));
+    if state.secure_cookies() {
+        let relay = cookie(
+            RELAY_COOKIE,
+            &r.state,
+            "/auth/saml/",
+            SameSite::None,
+            true,
+            600,
+        );
+        resp.headers_mut().append(header::SET_COOKIE, relay);
+    }
     resp
 }
 
@@ -57,6 +96,13 @@ struct FailedPage {
 #[derive(askama::Template)]
 #[template(path = "portal/sso_cancelled.html")]
 struct CancelledPage;
+
+#[derive(askama::Template)]
+#[template(path = "portal/sso_continue.html")]
+struct ContinuePage {
+    email: String,
+    token: String,
+}
 
 #[derive(askama::Template)]
 #[template(path = "portal/sso_test.html")]
@@ -132,8 +178,58 @@ pub async fn saml_acs(
     Path(policy): Path<String>,
     Form(post): Form<SamlPost>,
 ) -> PageResult {
-    let outcome = state.services.saml_acs(&policy, post, ip, &ctx).await;
+    let jar = CookieJar::from_headers(&headers);
+    let relay = jar.get(RELAY_COOKIE).map(|c| c.value().to_owned());
+    let outcome = state
+        .services
+        .saml_acs(&policy, post, relay.as_deref(), ip, &ctx)
+        .await;
     ending(&state, &headers, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct ContinueForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// `POST /auth/saml/continue`: the click on "Continue as …?" — from our own page only, with the
+/// cookie that page set.
+pub async fn saml_continue(
+    State(state): State<AppState>,
+    InRequest(ctx): InRequest,
+    parts: axum::http::request::Parts,
+    Form(form): Form<ContinueForm>,
+) -> PageResult {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let cookie_token = jar.get(CONTINUE_COOKIE).map(|c| c.value().to_owned());
+    let same_browser = cookie_token.is_some_and(|c| {
+        !form.token.is_empty()
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                c.as_bytes(),
+                form.token.as_bytes(),
+            ))
+    });
+    if !same_browser || !crate::extract::same_origin(&parts, &state) {
+        return Ok(failed(&Failure::new(
+            Check::Request,
+            "the confirmation did not come from the page that asked for it",
+        )));
+    }
+    let outcome = state.services.saml_continue(&form.token, &ctx).await;
+    let mut resp = ending(&state, &parts.headers, outcome).await?;
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(
+            CONTINUE_COOKIE,
+            "",
+            "/auth/saml/continue",
+            SameSite::Strict,
+            state.secure_cookies(),
+            0,
+        ),
+    );
+    Ok(resp)
 }
 
 /// `GET /auth/saml/{policy}/metadata`: our SP metadata, for the IdP.
@@ -205,6 +301,24 @@ async fn ending(
         }
         Ok(SsoOutcome::App { redirect }) => Redirect::to(&redirect).into_response(),
         Ok(SsoOutcome::Cancelled) => render(&CancelledPage),
+        Ok(SsoOutcome::Confirm { email, token }) => {
+            let mut resp = render(&ContinuePage {
+                email,
+                token: token.clone(),
+            });
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                cookie(
+                    CONTINUE_COOKIE,
+                    &token,
+                    "/auth/saml/continue",
+                    SameSite::Strict,
+                    state.secure_cookies(),
+                    120,
+                ),
+            );
+            resp
+        }
         Ok(SsoOutcome::Tested {
             org,
             policy,
