@@ -1,5 +1,7 @@
 //! R4: a user is one identity per normalized email. [`Email::parse`] is the normalization: trimmed,
-//! lower-cased, and checked for a plausible shape (one `@`, a dotted domain, no spaces).
+//! lower-cased, an internationalized domain in its Unicode form whether it came as Unicode or as
+//! ASCII `xn--` labels (`a@xn--mnchen-3ya.de` is `a@münchen.de`), and checked for a plausible
+//! shape (one `@`, a dotted domain, no spaces).
 
 use crate::{DomainError, text};
 use serde::Serialize;
@@ -42,7 +44,10 @@ impl Email {
         {
             return err("contains spaces or characters not allowed in an address");
         }
-        if !s.is_ascii() {
+        // An IDNA domain in its ASCII form (`xn--…`) is the same identity as its Unicode form:
+        // both become the Unicode one, with the same checks.
+        let punycode = domain.split('.').any(|l| l.starts_with("xn--"));
+        if !s.is_ascii() || punycode {
             // An internationalized address: a valid IDNA domain, and no label nor the local part
             // mixing scripts (the look-alike trick: a Cyrillic "а" in a Latin name).
             let (local, domain) = (local.to_owned(), domain.to_owned());
@@ -97,6 +102,18 @@ impl fmt::Display for Email {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn r4_an_idn_domain_is_one_identity_in_either_form() {
+        let unicode = Email::parse("a@münchen.de").unwrap();
+        let ascii = Email::parse("A@XN--MNCHEN-3YA.DE").unwrap();
+        assert_eq!(unicode, ascii);
+        assert_eq!(ascii.as_str(), "a@münchen.de");
+        assert!(
+            Email::parse("a@xn--zz.de").is_err(),
+            "not a valid IDNA label"
+        );
+    }
 
     #[test]
     fn r4_email_is_normalized() {

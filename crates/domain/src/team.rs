@@ -1,5 +1,5 @@
-//! R3: display names (a team's is unique per organization, case-insensitively, trimmed, 1–100
-//! characters; organizations, policies, subscriptions and devices are named the same way), login
+//! R3: display names (a team's is unique per organization — compared without case, with white
+//! space collapsed, on the confusable skeleton of Unicode TS #39 — trimmed, 1–100 characters; organizations, policies, subscriptions and devices are named the same way), login
 //! types (fixed at creation) and descriptions (up to 500 characters).
 
 use crate::{DomainError, text};
@@ -15,7 +15,9 @@ pub struct Name(String);
 impl Name {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, DomainError> {
         let normalized = text::nfkc(raw);
-        let s = normalized.trim();
+        // Runs of white space are one space: "B  Sales" is "B Sales".
+        let collapsed = normalized.split_whitespace().collect::<Vec<_>>().join(" ");
+        let s = collapsed.as_str();
         if s.is_empty() {
             return Err(DomainError::new(field, "must not be blank"));
         }
@@ -38,9 +40,12 @@ impl Name {
         &self.0
     }
 
-    /// The case-insensitive key that must be unique within an organization.
+    /// The key that must be unique within an organization: the name's confusable skeleton
+    /// (Unicode TS #39: Greek "Β" and Cyrillic "В" read as Latin "B", "rn" as "m"), without
+    /// case — so two names that look alike can't sit side by side.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        let once: String = unicode_security::skeleton(&self.0).collect();
+        unicode_security::skeleton(&once.to_lowercase()).collect()
     }
 }
 
@@ -114,6 +119,24 @@ mod tests {
         );
         assert!(parse_description(Some("line one\nline two")).is_ok());
         assert!(parse_description(Some("x\u{200D}y")).is_err());
+    }
+
+    #[test]
+    fn r3_look_alike_team_names_share_a_key() {
+        let key = |s: &str| Name::parse("name", s).unwrap().key();
+        let latin = key("B Sales");
+        for same in [
+            "Β Sales",
+            "В Sales",
+            "B  Sales",
+            " b sales ",
+            "B\u{00a0}Sales",
+        ] {
+            assert_eq!(key(same), latin, "{same:?}");
+        }
+        assert_eq!(key("Sales EU"), key("SALES eu"));
+        assert_ne!(key("Sales EU"), key("Sales US"));
+        assert_eq!(Name::parse("name", "B  Sales").unwrap().as_str(), "B Sales");
     }
 
     #[test]

@@ -186,6 +186,22 @@ impl Store {
         if filled > 0 {
             tracing::info!(filled, "filled the search index text of existing users");
         }
+        let (rekeyed, look_alikes) = orgs::rekey_team_names(&mut c).await?;
+        if rekeyed > 0 || look_alikes > 0 {
+            tracing::warn!(
+                rekeyed,
+                look_alikes,
+                "team names are now compared on their confusable skeleton; look-alike teams that already existed keep their names"
+            );
+        }
+        let (fixed, clashes) = people::canonicalize_emails(&mut c).await?;
+        if fixed > 0 || clashes > 0 {
+            tracing::warn!(
+                fixed,
+                clashes,
+                "rewrote emails with ASCII IDNA domains to their Unicode form; clashes are two accounts for one person, left as they are"
+            );
+        }
         Ok(store)
     }
 

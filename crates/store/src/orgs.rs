@@ -265,3 +265,44 @@ pub async fn seat_totals(c: &mut Conn, org: &OrgId, sub: &SubscriptionId) -> Res
     .fetch_one(c)
     .await?)
 }
+
+/// R3: teams whose stored name key was made by an older rule (case only) get today's (the
+/// confusable skeleton). Two existing teams that now share a key keep their old keys — nothing
+/// is renamed behind anyone's back — and are counted for the log. Answers (rewritten, clashes).
+pub async fn rekey_team_names(c: &mut Conn) -> Result<(usize, usize)> {
+    let rows: Vec<(OrgId, TeamId, String, String)> =
+        sqlx::query_as("SELECT org_id, id, name, name_key FROM teams ORDER BY org_id, id")
+            .fetch_all(&mut *c)
+            .await?;
+    let keyed: Vec<(OrgId, TeamId, String, String)> = rows
+        .into_iter()
+        .map(|(org, id, name, old)| {
+            let new = switchboard_domain::team::Name::parse("name", &name)
+                .map(|n| n.key())
+                .unwrap_or_else(|_| old.clone());
+            (org, id, old, new)
+        })
+        .collect();
+    let mut count = std::collections::HashMap::new();
+    for (org, _, _, new) in &keyed {
+        *count.entry((org.clone(), new.clone())).or_insert(0usize) += 1;
+    }
+    let (mut fixed, mut clashes) = (0, 0);
+    for (org, id, old, new) in keyed {
+        if old == new {
+            continue;
+        }
+        if count[&(org.clone(), new.clone())] > 1 {
+            clashes += 1;
+            continue;
+        }
+        sqlx::query("UPDATE teams SET name_key = $3 WHERE org_id = $1 AND id = $2")
+            .bind(&org)
+            .bind(&id)
+            .bind(&new)
+            .execute(&mut *c)
+            .await?;
+        fixed += 1;
+    }
+    Ok((fixed, clashes))
+}

@@ -121,6 +121,40 @@ pub async fn set_user_name(
     Ok(())
 }
 
+/// R4: emails stored before an IDNA domain's ASCII form (`xn--…`) was read as its Unicode form
+/// are rewritten to the one canonical form — unless that form is another user's already (then
+/// both stay, and the count of such pairs is answered for the log).
+pub async fn canonicalize_emails(c: &mut Conn) -> Result<(usize, usize)> {
+    let rows: Vec<(UserId, String, Option<String>)> =
+        sqlx::query_as("SELECT id, email, name FROM users WHERE email LIKE '%xn--%'")
+            .fetch_all(&mut *c)
+            .await?;
+    let (mut fixed, mut clashes) = (0, 0);
+    for (id, email, name) in rows {
+        let Ok(canonical) = switchboard_domain::email::Email::parse(&email) else {
+            continue;
+        };
+        if canonical.as_str() == email {
+            continue;
+        }
+        if find_user_by_email(c, canonical.as_str()).await?.is_some() {
+            clashes += 1;
+            continue;
+        }
+        let search = search_text(canonical.as_str(), name.as_deref());
+        let spread_text = spread(&search);
+        sqlx::query("UPDATE users SET email = $2, search = $3, search_spread = $4 WHERE id = $1")
+            .bind(&id)
+            .bind(canonical.as_str())
+            .bind(search)
+            .bind(spread_text)
+            .execute(&mut *c)
+            .await?;
+        fixed += 1;
+    }
+    Ok((fixed, clashes))
+}
+
 /// R11: the first successful sign-in moves the user to `signed_in`.
 pub async fn mark_signed_in(c: &mut Conn, id: &UserId, now: i64) -> Result<()> {
     sqlx::query(

@@ -9,6 +9,7 @@ use crate::helpers::TestApp;
 use crate::idp::Agent;
 use crate::sso_oidc::{member, oidc_org};
 use reqwest::{Method, StatusCode};
+use serde_json::json;
 use switchboard_service::Config;
 
 async fn every_answer_says_nosniff(app: TestApp) {
@@ -101,7 +102,62 @@ async fn r24_a_cancelled_provider_sign_in_is_a_page_not_an_error(app: TestApp) {
     assert!(again.status.is_client_error(), "{}", again.status);
 }
 
+async fn r3_look_alike_team_names_are_taken(app: TestApp) {
+    let org = app.established_org(5).await;
+    app.post(
+        &org.path("/teams"),
+        &org.admin,
+        json!({"name": "B Sales", "login_type": "email"}),
+    )
+    .await
+    .ok();
+    // Greek capital beta, Cyrillic capital ve, two spaces: all read as "B Sales".
+    for look_alike in ["\u{0392} Sales", "\u{0412} Sales", "B  Sales", "b sales"] {
+        app.post(
+            &org.path("/teams"),
+            &org.admin,
+            json!({"name": look_alike, "login_type": "email"}),
+        )
+        .await
+        .problem(409, "team_name_taken");
+    }
+}
+
+async fn r4_an_idn_domain_is_one_identity_in_either_form(app: TestApp) {
+    let org = app.established_org(5).await;
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["vic@xn--mnchen-3ya.de"],
+            Some(false),
+        )
+        .await;
+    let id = r.ok()["results"][0]["user_id"].as_str().unwrap().to_owned();
+    let user = app
+        .get(&org.path(&format!("/users/{id}")), &org.admin)
+        .await;
+    assert_eq!(user.ok()["email"], "vic@münchen.de", "stored in one form");
+    let again = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "member",
+            &["VIC@münchen.de"],
+            Some(false),
+        )
+        .await;
+    let result = &again.ok()["results"][0];
+    assert_eq!(result["outcome"], "already_member", "{}", again.text);
+    assert_eq!(result["user_id"], id.as_str());
+}
+
 db_tests!(
+    r3_look_alike_team_names_are_taken,
+    r4_an_idn_domain_is_one_identity_in_either_form,
     every_answer_says_nosniff,
     metrics_need_their_token_when_one_is_set,
     r24_a_cancelled_provider_sign_in_is_a_page_not_an_error,

@@ -31,10 +31,12 @@ pub(crate) async fn org_facts(
     let mut break_glass = false;
     for p in settings::list_policies(c, org, PolicyKind::Sso).await? {
         let options = super::policy::options_of(&p);
+        // Compared in the one canonical form (R4: `xn--` and Unicode domains alike).
+        let me = switchboard_domain::email::Email::parse(&user.email).ok();
         break_glass |= options
             .break_glass_emails
             .iter()
-            .any(|e| e.eq_ignore_ascii_case(&user.email));
+            .any(|e| switchboard_domain::email::Email::parse(e).ok() == me && me.is_some());
     }
     Ok(OrgFacts {
         email_teams_under_sso: under_sso,
