@@ -75,7 +75,7 @@ pub struct Config {
     pub ingest_units_per_org_per_s: u32,
     /// Usage batches written at once (SQLite: one, in short transactions, so an admin's write
     /// waits behind one chunk at most; PostgreSQL: a few, never the whole pool). More waiting
-    /// than `ingest_queue` answer 429.
+    /// than `ingest_queue` answer 429. 0 writers: one on SQLite, four on PostgreSQL.
     pub ingest_writers: usize,
     pub ingest_queue: usize,
     /// Encrypts secrets at rest (`SWITCHBOARD_SECRET_KEY`).

@@ -2,8 +2,9 @@
 //! from everyone else. A batch costs one unit per 100 events; each app or device token and each
 //! organization has a rate of units (429 with `Retry-After` past it, before any database work).
 //! Accepted batches then queue for a small number of writers — one on SQLite, whose single
-//! write connection every admin write shares, so ingest holds it one short chunk at a time; a
-//! few on PostgreSQL, never the whole pool. A queue longer than its bound answers 429 too.
+//! write connection every admin write shares, so ingest holds it one short chunk (50 events) at
+//! a time; four on PostgreSQL, a batch per transaction, never the whole pool. A queue longer than
+//! its bound answers 429 too.
 
 use crate::throttle::KeyedLimiter;
 use crate::{Config, ServiceError, ServiceResult};
@@ -29,6 +30,9 @@ pub struct IngestLimits {
     writers: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
     queue: usize,
+    /// Events per transaction: 50 on SQLite (its one write connection is every admin write's
+    /// too), the whole batch on PostgreSQL (whose writers don't queue behind each other).
+    pub(crate) chunk: usize,
 }
 
 /// A writer's turn: held while the batch is written; ends the wait it counted.
@@ -45,7 +49,7 @@ impl IngestLimits {
         );
         let writers = match config.ingest_writers {
             0 if sqlite => 1,
-            0 => 2,
+            0 => 4,
             n => n,
         };
         Self {
@@ -54,6 +58,11 @@ impl IngestLimits {
             writers: Arc::new(Semaphore::new(writers)),
             waiting: Arc::default(),
             queue: config.ingest_queue.max(1),
+            chunk: if sqlite {
+                50
+            } else {
+                switchboard_domain::usage::MAX_BATCH
+            },
         }
     }
 

@@ -3,7 +3,7 @@
 //! never refuses its neighbours — and recorded once per (subject, id): sending it again, also
 //! from two instances at the same moment, answers `duplicate`. The event belongs to the token's
 //! team at ingest time, so a later move doesn't rewrite history. Rollups move in the same
-//! transaction as their events, written in chunks of 100 (a batch interrupted midway answers
+//! transaction as their events, written in chunks on SQLite (a batch interrupted midway answers
 //! `duplicate` for its committed part when sent again). Taking events never waits for the
 //! organization's write lock, and each token and organization has its fair share
 //! ([`super::ingest_limits`]).
@@ -20,9 +20,6 @@ use switchboard_domain::usage::{
 use switchboard_store::now_ms;
 use switchboard_store::usage as store;
 use utoipa::ToSchema;
-
-/// Events written per transaction: short enough that another write never waits long behind one.
-const CHUNK: usize = 50;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -146,7 +143,7 @@ impl Services {
         // A writer's turn, then short transactions of a chunk each: an admin's write waits
         // behind one chunk at most (fair share; see `ingest_limits`).
         let _turn = self.ingest.turn().await?;
-        for chunk in candidates.chunks(CHUNK) {
+        for chunk in candidates.chunks(self.ingest.chunk) {
             self.write_chunk(&org, &team, subject, &tz, chunk, &mut results, now)
                 .await?;
             // Let a write that queued meanwhile take the connection first.
