@@ -28,3 +28,26 @@ mod tests {
         assert!(TeamRole::parse("admin").is_err());
     }
 }
+
+/// Whether a person is in an organization, and with which org role there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Not a user of the organization.
+    Outside,
+    /// A user of it, with an org role or none.
+    Member(Option<OrgRole>),
+}
+
+impl Presence {
+    /// The org role of a member; `None` outside or without one.
+    pub fn org_role(self) -> Option<OrgRole> {
+        match self {
+            Presence::Outside => None,
+            Presence::Member(role) => role,
+        }
+    }
+
+    pub fn is_member(self) -> bool {
+        self != Presence::Outside
+    }
+}

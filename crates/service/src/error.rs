@@ -70,6 +70,17 @@ impl ServiceError {
         Self::Invalid(DomainError::new(field, reason))
     }
 
+    /// Whether this is R13's `seat_limit_reached` (no free seat, or no seats at all).
+    pub fn is_seat_limit(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict {
+                code: ProblemCode::SeatLimitReached,
+                ..
+            }
+        )
+    }
+
     pub fn last_org_admin() -> Self {
         Self::conflict(
             ProblemCode::LastOrgAdmin,

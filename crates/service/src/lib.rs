@@ -23,6 +23,7 @@ pub mod error;
 pub mod export;
 pub mod json;
 pub mod mail;
+pub mod memberships;
 pub mod operator;
 pub mod outbox;
 pub mod problem_code;

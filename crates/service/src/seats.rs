@@ -7,7 +7,6 @@
 use crate::ProblemCode;
 use crate::{ServiceError, ServiceResult};
 use switchboard_domain::billing::SubscriptionStatus;
-use switchboard_domain::ids::{OrgId, TeamId};
 use switchboard_domain::seats::{Pool, TeamSeats, Totals};
 use switchboard_store::Conn;
 use switchboard_store::billing::{self, SubscriptionRow};
@@ -18,47 +17,40 @@ pub async fn pool_of(c: &mut Conn, sub: &SubscriptionRow) -> ServiceResult<Pool>
     let teams = orgs::teams_of_subscription(c, &sub.org_id, &sub.id).await?;
     Ok(Pool {
         seats: sub.seats,
-        teams: teams.into_iter().map(team_seats).collect(),
+        teams: teams.iter().map(team_seats).collect(),
     })
 }
 
-pub fn team_seats(t: TeamRow) -> TeamSeats {
+pub fn team_seats(t: &TeamRow) -> TeamSeats {
     TeamSeats {
-        team_id: t.id.into(),
-        team_name: t.name,
+        team_id: t.id.clone().into(),
+        team_name: t.name.clone(),
         reserved: t.reserved_seats,
         used: t.seats_used,
     }
 }
 
-/// Refuses with `seat_limit_reached` unless `team` may take `needed` more seats. Reads the team,
-/// its subscription and one row of totals over the subscription's teams — the hot path of every
-/// app-access toggle, so it never loads the pool team by team.
-pub async fn check_team(
-    c: &mut Conn,
-    org: &OrgId,
-    team: &TeamId,
-    team_name: &str,
-    needed: i64,
-) -> ServiceResult<()> {
+/// Refuses with `seat_limit_reached` unless `team` may take `needed` more seats. `team` is the
+/// row read under the organization's write lock (its `seats_used` is current: the membership
+/// primitives keep it so); this reads its subscription and one row of totals over the
+/// subscription's teams — the hot path of every app-access toggle, so it never loads the pool
+/// team by team.
+pub async fn check(c: &mut Conn, team: &TeamRow, needed: i64) -> ServiceResult<()> {
     if needed <= 0 {
         return Ok(());
     }
     let no_seats = |why: &str| {
         ServiceError::conflict(
             ProblemCode::SeatLimitReached,
-            format!("Team {team_name} {why}"),
+            format!("Team {} {why}", team.name),
         )
     };
-    let t = orgs::get_team(c, org, team)
-        .await?
-        .ok_or(ServiceError::NotFound { what: "team" })?;
-    let Some(sub_id) = &t.subscription_id else {
+    let Some(sub_id) = &team.subscription_id else {
         return Err(no_seats(
             "is not covered by a subscription, so it has no seats: add it to a subscription before turning app access on.",
         ));
     };
-    let sub = billing::get_subscription(c, org, sub_id)
+    let sub = billing::get_subscription(c, &team.org_id, sub_id)
         .await?
         .ok_or(ServiceError::NotFound {
             what: "subscription",
@@ -68,7 +60,7 @@ pub async fn check_team(
             "belongs to a canceled subscription, so it has no seats.",
         ));
     }
-    let sums = orgs::seat_totals(c, org, sub_id).await?;
+    let sums = orgs::seat_totals(c, &team.org_id, sub_id).await?;
     let totals = Totals {
         seats: sub.seats,
         reserved_total: sums.reserved,
@@ -77,18 +69,15 @@ pub async fn check_team(
         used_total: sums.used,
     };
     totals
-        .check(&team_seats(t), needed)
+        .check(&team_seats(team), needed)
         .map_err(|r| ServiceError::conflict(ProblemCode::SeatLimitReached, r.detail()))
 }
 
 /// Whether `team` could take one more seat now (R9: assigning a role turns app access on only then).
-pub async fn has_free_seat(c: &mut Conn, org: &OrgId, team: &TeamId) -> ServiceResult<bool> {
-    match check_team(c, org, team, "", 1).await {
+pub async fn has_free_seat(c: &mut Conn, team: &TeamRow) -> ServiceResult<bool> {
+    match check(c, team, 1).await {
         Ok(()) => Ok(true),
-        Err(ServiceError::Conflict {
-            code: ProblemCode::SeatLimitReached,
-            ..
-        }) => Ok(false),
+        Err(e) if e.is_seat_limit() => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -7,9 +7,11 @@ use crate::auth::Session;
 use crate::{ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::ids::{ApiTokenId, OrgId, UserId};
-use switchboard_domain::reach::{Authority, Reach};
-use switchboard_domain::role::TeamRole;
-use switchboard_store::{Conn, orgs, people};
+use switchboard_domain::reach::{Authority, OrgFacts, Reach, reach};
+use switchboard_domain::role::{OrgRole, TeamRole};
+use switchboard_domain::team::LoginType;
+use switchboard_store::standing as store;
+use switchboard_store::{Conn, people};
 
 /// A signed-in user acting inside one organization.
 #[derive(Debug, Clone)]
@@ -33,32 +35,57 @@ impl OrgCaller {
     }
 }
 
-/// What `user` holds in `org` now; `None` if the organization does not exist or they have no
-/// standing there.
+/// What `user` holds in `org` now, with their email (the audit log's name for them), read in
+/// two statements; `None` if the organization does not exist, they have no standing there, or a
+/// credential of `via` doesn't reach them there (R33). `via` is `None` for callers that are not a
+/// person's credential (an API token's creator).
 pub(crate) async fn load(
     c: &mut Conn,
     org: &OrgId,
     user: &UserId,
-) -> ServiceResult<Option<Standing>> {
-    let Some(row) = orgs::get_org(c, org).await? else {
+    via: Option<&Authority>,
+) -> ServiceResult<Option<(Standing, String)>> {
+    if let Some(Authority::Sso(vouching)) = via
+        && vouching != org
+    {
+        // Decided without a read: another organization's provider never vouches here.
+        return Ok(None);
+    }
+    let Some(presence) = store::presence(c, org, user).await? else {
         return Ok(None);
     };
-    let Some(role) = people::org_role(c, org, user).await? else {
-        return Ok(None);
-    };
-    let memberships = people::memberships_of_users(c, org, std::slice::from_ref(user)).await?;
-    Ok(Some(Standing {
-        org_role: role,
-        team_admin_of: memberships
+    let held = store::held_teams(c, org, user).await?;
+    if let Some(via) = via {
+        let under_sso: Vec<bool> = held
+            .iter()
+            .filter(|t| t.login_type == LoginType::Email)
+            .map(|t| t.sso_policy.is_some())
+            .collect();
+        // Only a person every one of whose email teams is under SSO needs the rest.
+        let bound = !under_sso.is_empty() && under_sso.iter().all(|s| *s);
+        let facts = OrgFacts {
+            email_teams_under_sso: under_sso,
+            org_admin: bound && presence.org_role == Some(OrgRole::OrgAdmin),
+            break_glass: bound
+                && crate::sso::enforce::is_break_glass(c, org, &presence.email).await?,
+        };
+        if reach(via, org, &facts) == Reach::None {
+            return Ok(None);
+        }
+    }
+    let standing = Standing {
+        org_role: presence.org_role,
+        team_admin_of: held
             .iter()
             .filter(|m| m.team_role == TeamRole::TeamAdmin)
             .map(|m| m.team_id.clone())
             .collect(),
-        member_of: memberships.iter().map(|m| m.team_id.clone()).collect(),
-        org_established: row.established_at.is_some(),
-        initial_team: Some(row.initial_team_id),
+        member_of: held.iter().map(|m| m.team_id.clone()).collect(),
+        org_established: presence.established_at.is_some(),
+        initial_team: Some(presence.initial_team_id),
         token: None,
-    }))
+    };
+    Ok(Some((standing, presence.email)))
 }
 
 /// How far a credential of `via` reaches `user` into `org` (R33); `None` for a person who is gone.
@@ -92,10 +119,9 @@ impl Services {
         let org = OrgId::parse(org).ok_or_else(not_found)?;
         let via = session.authority();
         let mut c = self.store.read().await?;
-        if reach_of(&mut c, &via, &org, user).await? == Reach::None {
-            return Err(not_found());
-        }
-        let standing = load(&mut c, &org, user).await?.ok_or_else(not_found)?;
+        let (standing, _) = load(&mut c, &org, user, Some(&via))
+            .await?
+            .ok_or_else(not_found)?;
         Ok(OrgCaller {
             token: None,
             user: user.clone(),

@@ -27,6 +27,7 @@ pub mod signin;
 mod sql;
 pub mod sso;
 pub mod sso_links;
+pub mod standing;
 pub mod usage;
 pub mod user_list;
 pub mod user_order;

@@ -6,7 +6,7 @@
 use crate::{Conn, Result, Sql};
 use sqlx::FromRow;
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
-use switchboard_domain::role::{OrgRole, TeamRole};
+use switchboard_domain::role::{OrgRole, Presence, TeamRole};
 use switchboard_domain::team::LoginType;
 
 pub use crate::user_list::{
@@ -169,15 +169,40 @@ pub async fn mark_signed_in(c: &mut Conn, id: &UserId, now: i64) -> Result<()> {
 
 // ---- org members ---------------------------------------------------------------------------
 
-/// The user's org role in the organization: `None` if not in it, `Some(None)` if in it without one.
-pub async fn org_role(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<Option<Option<OrgRole>>> {
+/// Whether the user is in the organization, and with which org role.
+pub async fn presence(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<Presence> {
     let row: Option<(Option<OrgRole>,)> =
         sqlx::query_as("SELECT org_role FROM org_members WHERE org_id = $1 AND user_id = $2")
             .bind(org)
             .bind(user)
             .fetch_optional(c)
             .await?;
-    Ok(row.map(|r| r.0))
+    Ok(row.map_or(Presence::Outside, |r| Presence::Member(r.0)))
+}
+
+/// A user of an organization: who they are, their org role (`None`: in it without one), and
+/// their invitation and first sign-in there.
+#[derive(Debug, Clone, FromRow)]
+pub struct OrgMemberRow {
+    pub email: String,
+    pub name: Option<String>,
+    pub org_role: Option<OrgRole>,
+    pub invited_at: Option<i64>,
+    pub first_signed_in_at: Option<i64>,
+    /// When the user (the identity, not their presence here) was created.
+    pub created_at: i64,
+}
+
+/// The user as a member of the organization, in one read; `None` if they are not in it.
+pub async fn org_member(c: &mut Conn, org: &OrgId, user: &UserId) -> Result<Option<OrgMemberRow>> {
+    Ok(sqlx::query_as(
+        "SELECT u.email, u.name, m.org_role, m.invited_at, m.first_signed_in_at, u.created_at \
+         FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2",
+    )
+    .bind(org)
+    .bind(user)
+    .fetch_optional(c)
+    .await?)
 }
 
 /// Adds users to the organization (without an org role); users already in it are left alone.
@@ -503,19 +528,9 @@ pub async fn add_seats(c: &mut Conn, org: &OrgId, team: &TeamId, delta: i64) -> 
     Ok(())
 }
 
-/// App access of one membership as 0/1, or 0 if there is none.
-async fn access_of(c: &mut Conn, org: &OrgId, user: &UserId, team: &TeamId) -> Result<i64> {
-    let a: Option<i64> = sqlx::query_scalar(
-        "SELECT app_access FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3",
-    )
-    .bind(org)
-    .bind(user)
-    .bind(team)
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(a.unwrap_or(0))
-}
-
+/// Sets a membership's team role and app access; `had_access` is its app access before (read by
+/// the caller under the organization's write lock), so the team's seat counter follows.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_membership(
     c: &mut Conn,
     org: &OrgId,
@@ -523,8 +538,8 @@ pub async fn update_membership(
     team: &TeamId,
     team_role: TeamRole,
     app_access: bool,
+    had_access: bool,
 ) -> Result<()> {
-    let before = access_of(c, org, user, team).await?;
     sqlx::query("UPDATE memberships SET team_role = $4, app_access = $5 WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
         .bind(org)
         .bind(user)
@@ -533,28 +548,30 @@ pub async fn update_membership(
         .bind(i64::from(app_access))
         .execute(&mut *c)
         .await?;
-    let delta = i64::from(app_access) - before;
+    let delta = i64::from(app_access) - i64::from(had_access);
     if delta != 0 {
         add_seats(c, org, team, delta).await?;
     }
     Ok(())
 }
 
+/// Deletes a membership; `had_access` is its app access (read by the caller under the
+/// organization's write lock), so the team's seat counter follows.
 pub async fn delete_membership(
     c: &mut Conn,
     org: &OrgId,
     user: &UserId,
     team: &TeamId,
+    had_access: bool,
 ) -> Result<()> {
-    let before = access_of(c, org, user, team).await?;
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
         .bind(org)
         .bind(user)
         .bind(team)
         .execute(&mut *c)
         .await?;
-    if before != 0 {
-        add_seats(c, org, team, -before).await?;
+    if had_access {
+        add_seats(c, org, team, -1).await?;
     }
     Ok(())
 }

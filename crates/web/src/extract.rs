@@ -332,3 +332,62 @@ impl FromRequestParts<AppState> for Operator {
         Ok(Operator)
     }
 }
+
+/// An id a route names in its path: the parameter it is read from, and what a 404 calls it.
+pub trait PathId: Sized {
+    const PARAM: &'static str;
+    const WHAT: &'static str;
+    fn parse(s: &str) -> Option<Self>;
+}
+
+macro_rules! path_id {
+    ($($ty:ty => $param:literal),* $(,)?) => {$(
+        impl PathId for $ty {
+            const PARAM: &'static str = $param;
+            const WHAT: &'static str = $param;
+            fn parse(s: &str) -> Option<Self> {
+                <$ty>::parse(s)
+            }
+        }
+    )*};
+}
+
+path_id!(UserId => "user", switchboard_domain::ids::TeamId => "team");
+
+/// Ids named in the path, parsed: `At<UserId>` reads `{user}`, `At<(UserId, TeamId)>` reads
+/// `{user}` and `{team}`. A malformed id answers 404, as an unknown one does, so handlers and use
+/// cases only ever see typed ids.
+pub struct At<T>(pub T);
+
+fn path_id<T: PathId>(params: &HashMap<String, String>) -> Result<T, ApiError> {
+    params
+        .get(T::PARAM)
+        .and_then(|s| T::parse(s))
+        .ok_or_else(|| ApiError::not_found(T::WHAT))
+}
+
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<HashMap<String, String>, ApiError> {
+    Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map(|p| p.0)
+        .map_err(|_| ApiError::not_found("page"))
+}
+
+impl<A: PathId, S: Send + Sync> FromRequestParts<S> for At<A> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = path_params(parts, state).await?;
+        Ok(At(path_id(&params)?))
+    }
+}
+
+impl<A: PathId, B: PathId, S: Send + Sync> FromRequestParts<S> for At<(A, B)> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = path_params(parts, state).await?;
+        Ok(At((path_id(&params)?, path_id(&params)?)))
+    }
+}

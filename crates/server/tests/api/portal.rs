@@ -125,7 +125,7 @@ async fn r2_to_r10_every_portal_flow_in_a_real_browser(app: TestApp) {
     let user_page = b.path().await;
     violations.extend(b.audit("user").await);
     b.select("team_id", "Billing Desk").await;
-    b.click("form[action$='/memberships/new'] button[type=submit]")
+    b.click("form[action$='/memberships'] button[type=submit]")
         .await;
     assert!(
         b.text(".banner.info")

@@ -59,7 +59,7 @@ impl Services {
         let team = orgs::get_team(w.db(), &org, &k.team_id)
             .await?
             .ok_or_else(|| invalid("belongs to a team that no longer exists"))?;
-        seats::check_team(w.db(), &org, &team.id, &team.name, 1).await?;
+        seats::check(w.db(), &team, 1).await?;
         let device = DeviceRow {
             org_id: org.clone(),
             id: DeviceId::generate(),

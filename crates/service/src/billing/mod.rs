@@ -185,7 +185,7 @@ pub(crate) async fn subscription_view(
     let teams = orgs::teams_of_subscription(c, &sub.org_id, &sub.id).await?;
     let pool = Pool {
         seats: sub.seats,
-        teams: teams.iter().cloned().map(team_seats).collect(),
+        teams: teams.iter().map(team_seats).collect(),
     };
     let plan = plan::find(&sub.plan).ok();
     let at_limit: Vec<String> = pool
@@ -316,7 +316,7 @@ fn refuse_join(
     }
     let next = pool.with_team(TeamSeats {
         reserved,
-        ..team_seats(team.clone())
+        ..team_seats(team)
     });
     next.violation().map(|v| {
         let detail = match (&v, reserved) {

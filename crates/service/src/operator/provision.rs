@@ -1,6 +1,7 @@
 //! R1: provisioning a customer, and the plan catalog.
 
 use super::{ProvisionRequest, Provisioned};
+use crate::memberships::{self, Access, Person};
 use crate::write::Actor;
 use crate::{RequestInfo, ServiceResult, Services};
 use switchboard_domain::audit::AuditEvent;
@@ -8,8 +9,8 @@ use switchboard_domain::billing::Period;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
 use switchboard_domain::plan::{self, Plan};
-use switchboard_domain::role::TeamRole;
-use switchboard_domain::team::{LoginType, Name, parse_description};
+use switchboard_domain::role::{Presence, TeamRole};
+use switchboard_domain::team::{Name, parse_description};
 use switchboard_store::billing;
 use switchboard_store::orgs::{self, TeamRow};
 use switchboard_store::{now_ms, people};
@@ -65,32 +66,34 @@ impl Services {
             seats_used: 0,
             created_at: now,
         };
+        let mut team_row = team_row;
         orgs::insert_team(w.db(), &team_row, &name.key()).await?;
         let user = people::ensure_user(w.db(), &UserId::generate(), email.as_str(), now).await?;
-        people::insert_org_members(w.db(), &org, std::slice::from_ref(&user), now).await?;
-        // The admin of an email team takes a seat when there is one; a device team's seats are devices.
-        let app_access = login == LoginType::Email && seats > 0;
-        people::insert_memberships(
-            w.db(),
-            &org,
-            &team,
-            std::slice::from_ref(&user),
+        let admin = Person {
+            id: user.clone(),
+            email: email.to_string(),
+        };
+        // The admin of an email team takes a seat when there is one; a device team's seats are
+        // devices. The organization's entry says it all.
+        memberships::join(
+            &mut w,
+            &mut team_row,
+            &admin,
+            Presence::Outside,
             TeamRole::TeamAdmin,
-            app_access,
-            now,
+            Access::IfSeatFree,
+            |_| AuditEvent::OrgProvisioned {
+                org: org.clone(),
+                team: team.clone(),
+                team_name: name.as_str().to_owned(),
+                login_type: login,
+                subscription: sub.clone(),
+                plan: plan.name.clone(),
+                seats,
+                admin: user.clone(),
+                admin_email: email.to_string(),
+            },
         )
-        .await?;
-        w.record(AuditEvent::OrgProvisioned {
-            org: org.clone(),
-            team: team.clone(),
-            team_name: name.as_str().to_owned(),
-            login_type: login,
-            subscription: sub.clone(),
-            plan: plan.name.clone(),
-            seats,
-            admin: user.clone(),
-            admin_email: email.to_string(),
-        })
         .await?;
         w.commit().await?;
         Ok(Provisioned {

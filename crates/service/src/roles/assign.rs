@@ -2,14 +2,13 @@
 
 use super::{AssignRole, AssignedRole};
 use crate::ProblemCode;
-use crate::seats;
+use crate::memberships::{self, Access, Person};
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
 use switchboard_domain::role::TeamRole;
-use switchboard_domain::team::LoginType;
 use switchboard_store::{now_ms, orgs, people};
 
 impl Services {
@@ -26,8 +25,8 @@ impl Services {
         w.may(Action::ManageOrgRoles)?;
         let now = now_ms();
         let user = people::ensure_user(w.db(), &UserId::generate(), email.as_str(), now).await?;
-        let current = people::org_role(w.db(), &who.org, &user).await?;
-        if let Some(Some(existing)) = &current {
+        let presence = people::presence(w.db(), &who.org, &user).await?;
+        if let Some(existing) = presence.org_role() {
             return Err(ServiceError::conflict(
                 ProblemCode::OrgRoleExists,
                 format!(
@@ -36,39 +35,43 @@ impl Services {
             ));
         }
         let mut added = None;
-        if current.is_none() {
-            let org = orgs::get_org(w.db(), &who.org)
-                .await?
-                .ok_or(ServiceError::NotFound {
-                    what: "organization",
-                })?;
-            let initial = orgs::get_team(w.db(), &who.org, &org.initial_team_id)
-                .await?
-                .ok_or(ServiceError::NotFound { what: "team" })?;
-            let access = initial.login_type == LoginType::Email
-                && seats::has_free_seat(w.db(), &who.org, &initial.id).await?;
-            people::insert_org_members(w.db(), &who.org, std::slice::from_ref(&user), now).await?;
-            people::insert_memberships(
-                w.db(),
-                &who.org,
-                &initial.id,
-                std::slice::from_ref(&user),
-                TeamRole::Member,
-                access,
-                now,
-            )
-            .await?;
-            added = Some(access);
-        }
-        people::set_org_role(w.db(), &who.org, &user, Some(role)).await?;
-        w.record(AuditEvent::OrgRoleAssigned {
+        let assigned = |added: Option<bool>| AuditEvent::OrgRoleAssigned {
             user: user.clone(),
             email: email.to_string(),
             role,
             added_to_initial_team: added.is_some(),
             app_access: added,
-        })
-        .await?;
+        };
+        if !presence.is_member() {
+            // A newcomer joins the initial team, with a seat if one is free (R9); the role's
+            // entry says so.
+            let org = orgs::get_org(w.db(), &who.org)
+                .await?
+                .ok_or(ServiceError::NotFound {
+                    what: "organization",
+                })?;
+            let mut initial = orgs::get_team(w.db(), &who.org, &org.initial_team_id)
+                .await?
+                .ok_or(ServiceError::NotFound { what: "team" })?;
+            let person = Person {
+                id: user.clone(),
+                email: email.to_string(),
+            };
+            let state = memberships::join(
+                &mut w,
+                &mut initial,
+                &person,
+                presence,
+                TeamRole::Member,
+                Access::IfSeatFree,
+                |state| assigned(Some(state.app_access)),
+            )
+            .await?;
+            added = Some(state.app_access);
+        } else {
+            w.record(assigned(None)).await?;
+        }
+        people::set_org_role(w.db(), &who.org, &user, Some(role)).await?;
         w.commit().await?;
         Ok(AssignedRole {
             user_id: user.into(),

@@ -45,9 +45,9 @@ fn not_found_role() -> ServiceError {
 
 /// The user's org role, or 404 if they have none in the organization.
 async fn current_role(c: &mut Conn, org: &OrgId, user: &UserId) -> ServiceResult<OrgRole> {
-    people::org_role(c, org, user)
+    people::presence(c, org, user)
         .await?
-        .flatten()
+        .org_role()
         .ok_or_else(not_found_role)
 }
 

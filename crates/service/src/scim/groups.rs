@@ -6,12 +6,13 @@
 //! subscription with a free seat (R14).
 
 use super::{ScimPage, check_version};
+use crate::memberships::{self, Access, Noted, Person};
 use crate::write::Write;
-use crate::{OrgCaller, ProblemCode, RequestInfo, ServiceError, ServiceResult, Services, seats};
+use crate::{OrgCaller, ProblemCode, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
-use switchboard_domain::audit::event::{AuditEvent, MembershipState, TeamText};
+use switchboard_domain::audit::event::{AuditEvent, TeamText};
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
-use switchboard_domain::role::TeamRole;
+use switchboard_domain::role::{Presence, TeamRole};
 use switchboard_domain::team::{LoginType, Name};
 use switchboard_store::orgs::{self, TeamRow};
 use switchboard_store::scim::{self as store, ScimGroupRow};
@@ -321,112 +322,84 @@ async fn set_members(
         .ok_or(ServiceError::NotFound {
             what: "organization",
         })?;
+    let mut team = team.clone();
     for user in wanted.iter().filter(|u| !current.contains(u)) {
-        let Some(u) = people::get_user(w.db(), user).await? else {
-            return Err(ServiceError::invalid(
+        let not_a_user = || {
+            ServiceError::invalid(
                 "members",
                 format!("{user} is not a user of this organization"),
-            ));
+            )
         };
-        if people::org_role(w.db(), org, user).await?.is_none() {
-            return Err(ServiceError::invalid(
-                "members",
-                format!("{user} is not a user of this organization"),
-            ));
-        }
+        let member = people::org_member(w.db(), org, user)
+            .await?
+            .ok_or_else(not_a_user)?;
+        let person = Person {
+            id: user.clone(),
+            email: member.email,
+        };
         let active = store::user(w.db(), org, user)
             .await?
             .is_none_or(|r| r.active != 0);
-        let access = active && team.subscription_id.is_some();
-        if access {
-            seats::check_team(w.db(), org, &team.id, &team.name, 1).await?;
-        }
-        people::insert_memberships(
-            w.db(),
-            org,
-            &team.id,
-            std::slice::from_ref(user),
+        let access = if active { Access::Default } else { Access::Off };
+        let event = memberships::added(&person, &team);
+        let presence = Presence::Member(member.org_role);
+        memberships::join(
+            w,
+            &mut team,
+            &person,
+            presence,
             TeamRole::Member,
             access,
-            now_ms(),
+            event,
         )
         .await?;
-        w.record(AuditEvent::MembershipAdded {
-            user: user.clone(),
-            email: u.email,
-            team: team.id.clone(),
-            team_name: team.name.clone(),
-            state: MembershipState {
-                team_role: TeamRole::Member,
-                app_access: access,
-            },
-        })
-        .await?;
     }
+    let mut initial_team: Option<TeamRow> = None;
     for user in current.iter().filter(|u| !wanted.contains(u)) {
-        let memberships =
+        let memberships_now =
             people::memberships_of_users(w.db(), org, std::slice::from_ref(user)).await?;
-        let Some(m) = memberships.iter().find(|m| m.team_id == team.id) else {
+        let Some(m) = memberships_now.iter().find(|m| m.team_id == team.id) else {
             continue;
         };
-        let before = MembershipState {
-            team_role: m.team_role,
-            app_access: m.app_access != 0,
-        };
-        if memberships.len() == 1 && team.id == initial {
+        if memberships_now.len() == 1 && team.id == initial {
             // Their only team is the initial team: they stay (a SCIM user with no group belongs there).
             continue;
         }
-        people::delete_membership(w.db(), org, user, &team.id).await?;
-        let email = people::get_user(w.db(), user)
+        let member = people::org_member(w.db(), org, user)
             .await?
-            .map(|u| u.email)
-            .unwrap_or_default();
-        let role = people::org_role(w.db(), org, user).await?.flatten();
-        w.record(AuditEvent::MembershipRemoved {
-            user: user.clone(),
-            email: email.clone(),
-            team: team.id.clone(),
-            team_name: team.name.clone(),
+            .ok_or(ServiceError::NotFound { what: "user" })?;
+        let person = Person {
+            id: user.clone(),
+            email: member.email,
+        };
+        let before = memberships::state_of(m);
+        memberships::leave(
+            w,
+            &mut team,
+            &person,
             before,
-            org_role: role,
-            removed_from_org: false,
-        })
+            member.org_role,
+            false,
+            Noted::Own,
+        )
         .await?;
-        if memberships.len() == 1 {
-            // No team left: the initial team, as for a SCIM user with no group.
-            let initial_team = orgs::get_team(w.db(), org, &initial).await?;
-            let access = before.app_access
-                && initial_team
-                    .as_ref()
-                    .is_some_and(|t| t.subscription_id.is_some())
-                && match &initial_team {
-                    Some(t) => seats::check_team(w.db(), org, &t.id, &t.name, 1)
-                        .await
-                        .is_ok(),
-                    None => false,
-                };
-            people::insert_memberships(
-                w.db(),
-                org,
-                &initial,
-                std::slice::from_ref(user),
-                TeamRole::Member,
-                access,
-                now_ms(),
-            )
-            .await?;
-            w.record(AuditEvent::MembershipAdded {
-                user: user.clone(),
-                email,
-                team: initial.clone(),
-                team_name: initial_team.map(|t| t.name).unwrap_or_default(),
-                state: MembershipState {
-                    team_role: TeamRole::Member,
-                    app_access: access,
-                },
-            })
-            .await?;
+        if memberships_now.len() == 1 {
+            // No team left: the initial team, as for a SCIM user with no group; a seat there if
+            // they held one here and one is free.
+            if initial_team.is_none() {
+                initial_team = orgs::get_team(w.db(), org, &initial).await?;
+            }
+            let Some(to) = initial_team.as_mut() else {
+                return Err(ServiceError::NotFound { what: "team" });
+            };
+            let access = if before.app_access {
+                Access::IfSeatFree
+            } else {
+                Access::Off
+            };
+            let event = memberships::added(&person, to);
+            let presence = Presence::Member(member.org_role);
+            memberships::join(w, to, &person, presence, TeamRole::Member, access, event).await?;
         }
     }
     Ok(())

@@ -4,13 +4,14 @@
 //! (out of the organization, never its last Org Admin: R8, R10).
 
 use super::{ScimPage, UserFacts, check_version};
+use crate::memberships::{self, Access, Noted, Person};
 use crate::write::Write;
-use crate::{OrgCaller, ProblemCode, RequestInfo, ServiceError, ServiceResult, Services, seats};
+use crate::{OrgCaller, ProblemCode, RequestInfo, ServiceError, ServiceResult, Services};
 use serde_json::{Value, json};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, MembershipState};
 use switchboard_domain::ids::{OrgId, TeamId, UserId};
-use switchboard_domain::role::TeamRole;
+use switchboard_domain::role::{Presence, TeamRole};
 use switchboard_domain::team::LoginType;
 use switchboard_store::scim::{self as store, MemberWithScim, ScimUserRow, UserQuery};
 use switchboard_store::{apps, now_ms, orgs, people, signin};
@@ -128,7 +129,7 @@ impl Services {
     ) -> ServiceResult<ScimUser> {
         let facts = UserFacts::of(&attrs)?;
         let mut w = self.write(who, ctx).await?;
-        let team = initial_team(w.db(), &who.org).await?;
+        let mut team = initial_team(w.db(), &who.org).await?;
         w.may(Action::ManageMembership(&team.id))?;
         if store::user_by_name(w.db(), &who.org, &facts.user_name)
             .await?
@@ -141,7 +142,7 @@ impl Services {
         }
         let now = now_ms();
         if let Some(u) = people::find_user_by_email(w.db(), facts.email.as_str()).await?
-            && people::org_role(w.db(), &who.org, &u.id).await?.is_some()
+            && people::presence(w.db(), &who.org, &u.id).await?.is_member()
         {
             return Err(conflict(format!(
                 "{} is already a user of the organization.",
@@ -150,18 +151,26 @@ impl Services {
         }
         let id =
             people::ensure_user(w.db(), &UserId::generate(), facts.email.as_str(), now).await?;
-        if facts.app_access {
-            seats::check_team(w.db(), &who.org, &team.id, &team.name, 1).await?;
-        }
-        people::insert_org_members(w.db(), &who.org, std::slice::from_ref(&id), now).await?;
-        people::insert_memberships(
-            w.db(),
-            &who.org,
-            &team.id,
-            std::slice::from_ref(&id),
+        let person = Person {
+            id: id.clone(),
+            email: facts.email.to_string(),
+        };
+        // Active: a seat wherever the initial team's people hold seats (never in a device-login
+        // team, whose seats are devices).
+        let access = if facts.app_access {
+            Access::Holder
+        } else {
+            Access::Off
+        };
+        let event = memberships::added(&person, &team);
+        memberships::join(
+            &mut w,
+            &mut team,
+            &person,
+            Presence::Outside,
             TeamRole::Member,
-            facts.app_access,
-            now,
+            access,
+            event,
         )
         .await?;
         let row = ScimUserRow {
@@ -175,17 +184,6 @@ impl Services {
             updated_at: now,
         };
         store::put_user(w.db(), &who.org, &row).await?;
-        w.record(AuditEvent::MembershipAdded {
-            user: id.clone(),
-            email: facts.email.to_string(),
-            team: team.id.clone(),
-            team_name: team.name.clone(),
-            state: MembershipState {
-                team_role: TeamRole::Member,
-                app_access: facts.app_access,
-            },
-        })
-        .await?;
         w.commit().await?;
         self.scim_user(who, id.as_str()).await
     }
@@ -205,13 +203,16 @@ impl Services {
         let mut w = self.write(who, ctx).await?;
         let team = initial_team(w.db(), &who.org).await?;
         w.may(Action::ManageMembership(&team.id))?;
-        people::org_role(w.db(), &who.org, &id)
+        let member = people::org_member(w.db(), &who.org, &id)
             .await?
             .ok_or_else(not_found)?;
-        let user = people::get_user(w.db(), &id).await?.ok_or_else(not_found)?;
+        let person = Person {
+            id: id.clone(),
+            email: member.email,
+        };
         let current = store::user(w.db(), &who.org, &id).await?;
         let (version, was_active, created) =
-            current.as_ref().map_or((0, true, user.created_at), |r| {
+            current.as_ref().map_or((0, true, member.created_at), |r| {
                 (r.version, r.active != 0, r.created_at)
             });
         check_version(if_match, version)?;
@@ -224,7 +225,7 @@ impl Services {
             )));
         }
         if facts.app_access != was_active {
-            set_app_access(&mut w, &who.org, &id, facts.app_access).await?;
+            set_app_access(&mut w, &who.org, &person, facts.app_access).await?;
         }
         let now = now_ms();
         let row = ScimUserRow {
@@ -240,7 +241,7 @@ impl Services {
         store::put_user(w.db(), &who.org, &row).await?;
         w.record(AuditEvent::ScimUserUpdated {
             user: id.clone(),
-            email: user.email,
+            email: person.email,
             active_before: was_active,
             active_after: facts.app_access,
         })
@@ -261,60 +262,60 @@ impl Services {
         let id = UserId::parse(id).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::RemoveFromOrg)?;
-        let role = people::org_role(w.db(), &who.org, &id)
-            .await?
-            .ok_or_else(not_found)?;
+        let Presence::Member(role) = people::presence(w.db(), &who.org, &id).await? else {
+            return Err(not_found());
+        };
         let version = store::user(w.db(), &who.org, &id)
             .await?
             .map_or(0, |r| r.version);
         check_version(if_match, version)?;
-        crate::roles::guard_last_admin(w.db(), &who.org, role).await?;
         let teams: Vec<TeamId> =
             people::memberships_of_users(w.db(), &who.org, std::slice::from_ref(&id))
                 .await?
                 .into_iter()
                 .map(|m| m.team_id)
                 .collect();
-        people::delete_memberships_of_user(w.db(), &who.org, &id).await?;
-        people::delete_org_member(w.db(), &who.org, &id).await?;
-        store::delete_user(w.db(), &who.org, &id).await?;
-        apps::delete_user_tokens_in_org(w.db(), &who.org, &id).await?;
         let email = people::get_user(w.db(), &id)
             .await?
-            .map(|u| u.email)
-            .unwrap_or_default();
-        w.record(AuditEvent::RemovedFromOrg {
-            user: id,
-            email,
-            org_role: role,
-            teams,
-        })
-        .await?;
+            .ok_or_else(not_found)?
+            .email;
+        store::delete_user(w.db(), &who.org, &id).await?;
+        apps::delete_user_tokens_in_org(w.db(), &who.org, &id).await?;
+        memberships::leave_org(&mut w, &Person { id, email }, role, teams).await?;
         w.commit().await
     }
 }
 
 /// `active` off: app access off in every team (seats freed), sessions and the organization's app
 /// tokens ended. On: app access in every email team with a subscription, each seat-checked.
-async fn set_app_access(w: &mut Write, org: &OrgId, user: &UserId, on: bool) -> ServiceResult<()> {
-    let memberships = people::memberships_of_users(w.db(), org, std::slice::from_ref(user)).await?;
+async fn set_app_access(
+    w: &mut Write,
+    org: &OrgId,
+    person: &Person,
+    on: bool,
+) -> ServiceResult<()> {
+    let memberships =
+        people::memberships_of_users(w.db(), org, std::slice::from_ref(&person.id)).await?;
     for m in memberships {
-        if on && m.app_access == 0 && m.login_type == LoginType::Email {
-            let Some(team) = orgs::get_team(w.db(), org, &m.team_id).await? else {
-                continue;
-            };
-            if team.subscription_id.is_none() {
-                continue;
-            }
-            seats::check_team(w.db(), org, &team.id, &team.name, 1).await?;
-            people::update_membership(w.db(), org, user, &m.team_id, m.team_role, true).await?;
-        } else if !on && m.app_access != 0 {
-            people::update_membership(w.db(), org, user, &m.team_id, m.team_role, false).await?;
+        let before = memberships::state_of(&m);
+        let after = MembershipState {
+            app_access: on,
+            ..before
+        };
+        if before == after || (on && m.login_type != LoginType::Email) {
+            continue;
         }
+        let Some(mut team) = orgs::get_team(w.db(), org, &m.team_id).await? else {
+            continue;
+        };
+        if on && team.subscription_id.is_none() {
+            continue;
+        }
+        memberships::set_access(w, &mut team, person, before, after, Noted::Within).await?;
     }
     if !on {
-        signin::delete_sessions_in_org(w.db(), org, user).await?;
-        apps::delete_user_tokens_in_org(w.db(), org, user).await?;
+        signin::delete_sessions_in_org(w.db(), org, &person.id).await?;
+        apps::delete_user_tokens_in_org(w.db(), org, &person.id).await?;
     }
     Ok(())
 }

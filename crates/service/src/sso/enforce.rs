@@ -7,7 +7,7 @@
 use crate::ServiceResult;
 use switchboard_domain::ids::OrgId;
 use switchboard_domain::reach::{Authority, OrgFacts, Reach, reach};
-use switchboard_domain::role::OrgRole;
+use switchboard_domain::role::{OrgRole, Presence};
 use switchboard_domain::settings::PolicyKind;
 use switchboard_store::people::{self, UserRow};
 use switchboard_store::{Conn, settings, sso};
@@ -27,22 +27,32 @@ pub(crate) async fn org_facts(
             ..OrgFacts::default()
         });
     }
-    let org_admin = people::org_role(c, org, &user.id).await? == Some(Some(OrgRole::OrgAdmin));
-    let mut break_glass = false;
-    for p in settings::list_policies(c, org, PolicyKind::Sso).await? {
-        let options = super::policy::options_of(&p);
-        // Compared in the one canonical form (R4: `xn--` and Unicode domains alike).
-        let me = switchboard_domain::email::Email::parse(&user.email).ok();
-        break_glass |= options
-            .break_glass_emails
-            .iter()
-            .any(|e| switchboard_domain::email::Email::parse(e).ok() == me && me.is_some());
-    }
+    let org_admin =
+        people::presence(c, org, &user.id).await? == Presence::Member(Some(OrgRole::OrgAdmin));
     Ok(OrgFacts {
         email_teams_under_sso: under_sso,
         org_admin,
-        break_glass,
+        break_glass: is_break_glass(c, org, &user.email).await?,
     })
+}
+
+/// Whether an SSO policy of `org` names `email` break-glass (compared in the one canonical form,
+/// R4: `xn--` and Unicode domains alike).
+pub(crate) async fn is_break_glass(c: &mut Conn, org: &OrgId, email: &str) -> ServiceResult<bool> {
+    let Ok(me) = switchboard_domain::email::Email::parse(email) else {
+        return Ok(false);
+    };
+    for p in settings::list_policies(c, org, PolicyKind::Sso).await? {
+        let options = super::policy::options_of(&p);
+        if options
+            .break_glass_emails
+            .iter()
+            .any(|e| switchboard_domain::email::Email::parse(e).ok().as_ref() == Some(&me))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// How far a credential of `authority` reaches `user` into `org` (R33).

@@ -5,6 +5,7 @@
 
 use super::finish::SsoOutcome;
 use super::policy::SignInPolicy;
+use crate::memberships::{self, Access, Person};
 use crate::write::Actor;
 use crate::{ProblemCode, RequestInfo, ServiceError, ServiceResult, Services, seats};
 use switchboard_domain::audit::AuditEvent;
@@ -46,14 +47,14 @@ impl Services {
             })
     }
 
-    /// Loads the just-in-time team and checks a seat is free for one more person.
-    async fn check_jit_seat(
+    /// The just-in-time team, an email-login team of the policy.
+    async fn jit_team_row(
         &self,
         c: &mut Conn,
         policy: &SignInPolicy,
     ) -> ServiceResult<orgs::TeamRow> {
         let team_id = Self::jit_team(policy)?;
-        let team = orgs::get_team(c, &policy.org, &team_id)
+        orgs::get_team(c, &policy.org, &team_id)
             .await?
             .filter(|t| t.login_type == LoginType::Email)
             .ok_or_else(|| {
@@ -61,17 +62,16 @@ impl Services {
                     Check::Account,
                     "the just-in-time team no longer exists",
                 ))
-            })?;
-        seats::check_team(c, &policy.org, &team.id, &team.name, 1)
-            .await
-            .map_err(as_seat_failure)?;
-        Ok(team)
+            })
     }
 
     /// Whether a seat is free for a person joining just in time (Test connection; no change).
     pub(crate) async fn jit_seat_free(&self, policy: &SignInPolicy) -> ServiceResult<()> {
         let mut c = self.store.read().await?;
-        self.check_jit_seat(&mut c, policy).await.map(|_| ())
+        let team = self.jit_team_row(&mut c, policy).await?;
+        seats::check(&mut c, &team, 1)
+            .await
+            .map_err(as_seat_failure)
     }
 
     /// Joins the person to the just-in-time team and signs them in, in one transaction.
@@ -111,28 +111,30 @@ impl Services {
             tx.commit().await?;
             return Ok(outcome);
         }
-        let team = self.check_jit_seat(w.db(), policy).await?;
-        if people::org_role(w.db(), &policy.org, &id).await?.is_none() {
-            people::insert_org_members(w.db(), &policy.org, std::slice::from_ref(&id), now).await?;
-        }
-        people::insert_memberships(
-            w.db(),
-            &policy.org,
-            &team.id,
-            std::slice::from_ref(&id),
-            TeamRole::Member,
-            true,
-            now,
-        )
-        .await?;
-        w.record(AuditEvent::JoinedJustInTime {
+        let mut team = self.jit_team_row(w.db(), policy).await?;
+        let person = Person {
+            id: id.clone(),
+            email: email.to_string(),
+        };
+        let joined = AuditEvent::JoinedJustInTime {
             user: id.clone(),
             email: email.to_string(),
             team: team.id.clone(),
             team_name: team.name.clone(),
             policy: policy.id.clone(),
-        })
-        .await?;
+        };
+        let presence = people::presence(w.db(), &policy.org, &id).await?;
+        memberships::join(
+            &mut w,
+            &mut team,
+            &person,
+            presence,
+            TeamRole::Member,
+            Access::Holder,
+            |_| joined,
+        )
+        .await
+        .map_err(as_seat_failure)?;
         super::link::link(w.db(), policy, &id, account, now).await?;
         let outcome = self.grant(w.db(), flow, policy, &id, now).await?;
         w.commit().await?;

@@ -33,9 +33,9 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let id = UserId::parse(user).ok_or_else(not_found)?;
         let mut c = self.store.read().await?;
-        people::org_role(&mut c, &who.org, &id)
-            .await?
-            .ok_or_else(not_found)?;
+        if !people::presence(&mut c, &who.org, &id).await?.is_member() {
+            return Err(not_found());
+        }
         let mut out = Vec::new();
         for l in sso_links::links_of(&mut c, &who.org, &id).await? {
             let name = settings::get_policy(
@@ -69,9 +69,9 @@ impl Services {
         let id = UserId::parse(user).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageSsoPolicies)?;
-        people::org_role(w.db(), &who.org, &id)
-            .await?
-            .ok_or_else(not_found)?;
+        if !people::presence(w.db(), &who.org, &id).await?.is_member() {
+            return Err(not_found());
+        }
         let policies = sso_links::unlink(w.db(), &who.org, &id).await?;
         if policies.is_empty() {
             return Ok(());

@@ -123,11 +123,19 @@ async fn team_views(c: &mut Conn, org: &OrgId, rows: Vec<TeamRow>) -> ServiceRes
 
 /// Loads a team of the caller's organization, or 404.
 pub(crate) async fn load_team(c: &mut Conn, who: &OrgCaller, team: &str) -> ServiceResult<TeamRow> {
-    let not_found = || ServiceError::NotFound { what: "team" };
-    let id = TeamId::parse(team).ok_or_else(not_found)?;
-    orgs::get_team(c, &who.org, &id)
+    let id = TeamId::parse(team).ok_or(ServiceError::NotFound { what: "team" })?;
+    load_team_by_id(c, who, &id).await
+}
+
+/// The team of the caller's organization; 404 if there is none.
+pub(crate) async fn load_team_by_id(
+    c: &mut Conn,
+    who: &OrgCaller,
+    team: &TeamId,
+) -> ServiceResult<TeamRow> {
+    orgs::get_team(c, &who.org, team)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(ServiceError::NotFound { what: "team" })
 }
 
 /// Whether the scope lets the caller see this team (a Team Admin sees only their own).

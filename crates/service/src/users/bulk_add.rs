@@ -1,14 +1,11 @@
 //! R6: many emails added to one team at once, all or nothing with respect to seats.
 
-use super::{
-    AddOutcome, AddResult, BulkAdd, BulkAddResult, MAX_BULK_EMAILS, app_access_for, invitations,
-};
-use crate::seats;
+use super::{AddOutcome, AddResult, BulkAdd, BulkAddResult, MAX_BULK_EMAILS, invitations};
+use crate::memberships::{self, Access};
 use crate::teams::load_team;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use std::collections::{HashMap, HashSet};
 use switchboard_domain::access::Action;
-use switchboard_domain::audit::event::{AuditEvent, MembershipState};
 use switchboard_domain::email::Email;
 use switchboard_domain::ids::UserId;
 use switchboard_store::now_ms;
@@ -39,10 +36,10 @@ impl Services {
         }
         let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
-        let team = load_team(w.db(), who, &req.team_id).await?;
-        let team_id = team.id.clone();
-        w.may(Action::ManageMembership(&team_id))?;
-        let app_access = app_access_for(&team, req.app_access)?;
+        let mut team = load_team(w.db(), who, &req.team_id).await?;
+        w.may(Action::ManageMembership(&team.id))?;
+        let access = Access::asked(req.app_access);
+        memberships::allowed(&team, access)?;
         let now = now_ms();
 
         // Parse, and drop repeats of an email already listed.
@@ -97,8 +94,9 @@ impl Services {
             .map(|e| ids[e].clone())
             .filter(|id| !already.contains(id))
             .collect();
-        if app_access {
-            seats::check_team(w.db(), &who.org, &team.id, &team.name, to_add.len() as i64).await?;
+        if to_add.is_empty() {
+            w.unchanged().await?;
+            return Ok(summarize(results, &ids, &already));
         }
         // Invitations go to people new to the organization who have never signed in; someone
         // already active here is just added to the team.
@@ -107,32 +105,7 @@ impl Services {
         } else {
             people::to_invite(w.db(), &who.org, &to_add).await?
         };
-        people::insert_org_members(w.db(), &who.org, &to_add, now).await?;
-        people::insert_memberships(w.db(), &who.org, &team.id, &to_add, role, app_access, now)
-            .await?;
-
-        for r in results
-            .iter_mut()
-            .filter(|r| r.outcome == AddOutcome::Added)
-        {
-            let email = Email::parse(&r.email).expect("parsed above").to_string();
-            let id = ids[&email].clone();
-            if already.contains(&id) {
-                r.outcome = AddOutcome::AlreadyMember;
-            }
-            r.user_id = Some(id.into());
-        }
-        let count = |o| results.iter().filter(|r| r.outcome == o).count();
-        let summary = BulkAddResult {
-            added: count(AddOutcome::Added),
-            already_member: count(AddOutcome::AlreadyMember),
-            invalid: count(AddOutcome::Invalid),
-            results,
-        };
-        if to_add.is_empty() {
-            w.unchanged().await?;
-            return Ok(summary);
-        }
+        memberships::join_many(&mut w, &mut team, to_add, role, access).await?;
         if !invitees.is_empty() {
             let emails: HashMap<&UserId, &String> = ids.iter().map(|(e, id)| (id, e)).collect();
             let invitees: Vec<(UserId, String)> = invitees
@@ -141,18 +114,34 @@ impl Services {
                 .collect();
             invitations::invite(&mut w, &team.name, &invitees).await?;
         }
-        w.record(AuditEvent::MembersAdded {
-            team: team_id,
-            team_name: team.name.clone(),
-            state: MembershipState {
-                team_role: role,
-                app_access,
-            },
-            users: to_add,
-        })
-        .await?;
         w.commit().await?;
         self.wake_mailer();
-        Ok(summary)
+        Ok(summarize(results, &ids, &already))
+    }
+}
+
+/// The outcome per email: `added` ones that were members already are `already_member`.
+fn summarize(
+    mut results: Vec<AddResult>,
+    ids: &HashMap<String, UserId>,
+    already: &HashSet<UserId>,
+) -> BulkAddResult {
+    for r in results
+        .iter_mut()
+        .filter(|r| r.outcome == AddOutcome::Added)
+    {
+        let email = Email::parse(&r.email).expect("parsed above").to_string();
+        let id = ids[&email].clone();
+        if already.contains(&id) {
+            r.outcome = AddOutcome::AlreadyMember;
+        }
+        r.user_id = Some(id.into());
+    }
+    let count = |o| results.iter().filter(|r| r.outcome == o).count();
+    BulkAddResult {
+        added: count(AddOutcome::Added),
+        already_member: count(AddOutcome::AlreadyMember),
+        invalid: count(AddOutcome::Invalid),
+        results,
     }
 }

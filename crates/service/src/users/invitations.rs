@@ -3,7 +3,7 @@
 //! `"invite": false`. The users list shows "Invited" with the date until the first sign-in;
 //! **Resend invitation** mails it again, at most once per [`RESEND_AFTER_MS`] per user.
 
-use super::{load_member, not_found_user};
+use super::load_member;
 use crate::outbox::MailKind;
 use crate::write::{Actor, Write};
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
@@ -81,12 +81,15 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &str,
+        user: &UserId,
     ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
-        let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
+        let member = load_member(w.db(), who, user).await?;
+        let id = user.clone();
+        let org_role = member.org_role();
         // Whoever may change one of the user's memberships may invite them again.
-        let team = memberships
+        let team = member
+            .memberships
             .iter()
             .find(|m| {
                 w.may(Action::ChangeMembership(
@@ -102,13 +105,8 @@ impl Services {
             .ok_or(ServiceError::NotPermitted(
                 switchboard_domain::access::NOT_YOUR_ROLE,
             ))?;
-        let u = people::get_user(w.db(), &id)
-            .await?
-            .ok_or_else(not_found_user)?;
-        if people::signed_in_here(w.db(), &who.org, &id)
-            .await?
-            .is_some()
-        {
+        let u = member.person;
+        if member.row.first_signed_in_at.is_some() {
             return Err(ServiceError::conflict(
                 crate::ProblemCode::AlreadySignedIn,
                 format!(
@@ -117,7 +115,7 @@ impl Services {
                 ),
             ));
         }
-        if let Some(at) = people::invited_at(w.db(), &who.org, &id).await? {
+        if let Some(at) = member.row.invited_at {
             let wait = at + RESEND_AFTER_MS - now_ms();
             if wait > 0 {
                 return Err(ServiceError::Throttled {

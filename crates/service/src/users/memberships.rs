@@ -1,15 +1,15 @@
 //! R5, R13: adding a user to another team, and changing a membership's team role or app access.
 
-use super::{AddMembership, UpdateMembership, app_access_for, load_member, load_target};
+use super::{AddMembership, UpdateMembership, load_member, load_target};
 use crate::ProblemCode;
-use crate::seats;
-use crate::teams::{in_scope, load_team};
+use crate::memberships::{self, Access, Noted};
+use crate::teams::in_scope;
 use crate::views::{MembershipView, UserView};
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{Action, MembershipChange, Scope};
-use switchboard_domain::audit::event::{AuditEvent, MembershipState};
-use switchboard_store::now_ms;
-use switchboard_store::people::{self};
+use switchboard_domain::audit::event::MembershipState;
+use switchboard_domain::ids::{TeamId, UserId};
+use switchboard_domain::role::Presence;
 
 impl Services {
     /// R5: adds an organization's user to another team.
@@ -17,62 +17,59 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &str,
+        user: &UserId,
         req: AddMembership,
     ) -> ServiceResult<UserView> {
-        let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
-        let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
-        let team = load_team(w.db(), who, &req.team_id).await?;
-        let team_id = team.id.clone();
-        let scope = w.may(Action::ManageMembership(&team_id))?;
+        let mut member = load_member(w.db(), who, user).await?;
+        let team_id = TeamId::parse(&req.team_id).ok_or(ServiceError::NotFound { what: "team" })?;
+        let mut team = crate::teams::load_team_by_id(w.db(), who, &team_id).await?;
+        let scope = w.may(Action::ManageMembership(&team.id))?;
         // A Team Admin may only reach users they can see (members of their own teams).
-        if scope != Scope::Org && !memberships.iter().any(|m| in_scope(&scope, &m.team_id)) {
+        if scope != Scope::Org
+            && !member
+                .memberships
+                .iter()
+                .any(|m| in_scope(&scope, &m.team_id))
+        {
             return Err(switchboard_domain::access::NOT_YOUR_ROLE.into());
         }
         w.may(Action::ChangeMembership(
-            &team_id,
+            &team.id,
             MembershipChange {
-                target_org_role: org_role,
+                target_org_role: member.org_role(),
                 removes_last_team: false,
             },
         ))?;
-        if memberships.iter().any(|m| m.team_id == team.id) {
+        if member.memberships.iter().any(|m| m.team_id == team.id) {
             return Err(ServiceError::conflict(
                 ProblemCode::AlreadyMember,
                 format!("The user is already a member of team {}.", team.name),
             ));
         }
-        let app_access = app_access_for(&team, req.app_access)?;
-        if app_access {
-            seats::check_team(w.db(), &who.org, &team.id, &team.name, 1).await?;
-        }
-        people::insert_memberships(
-            w.db(),
-            &who.org,
-            &team.id,
-            std::slice::from_ref(&id),
-            role,
-            app_access,
-            now_ms(),
+        let event = memberships::added(&member.person, &team);
+        let state = memberships::join(
+            &mut w,
+            &mut team,
+            &member.person,
+            Presence::Member(member.org_role()),
+            req.team_role,
+            Access::asked(req.app_access),
+            event,
         )
         .await?;
-        let email = people::get_user(w.db(), &id)
-            .await?
-            .map(|u| u.email)
-            .unwrap_or_default();
-        w.record(AuditEvent::MembershipAdded {
-            user: id.clone(),
-            email,
-            team: team_id,
-            team_name: team.name.clone(),
-            state: MembershipState {
-                team_role: role,
-                app_access,
-            },
-        })
-        .await?;
-        let view = self.user_in_scope(w.db(), who, &scope, id.as_str()).await?;
+        member
+            .memberships
+            .push(switchboard_store::people::MembershipRow {
+                user_id: user.clone(),
+                team_id: team.id.clone(),
+                team_name: team.name.clone(),
+                login_type: team.login_type,
+                team_role: state.team_role,
+                app_access: i64::from(state.app_access),
+            });
+        member.memberships.sort_by(|a, b| a.team_id.cmp(&b.team_id));
+        let view = self.member_view(w.db(), who, &scope, member).await?;
         w.commit().await?;
         Ok(view)
     }
@@ -82,8 +79,8 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &str,
-        team: &str,
+        user: &UserId,
+        team: &TeamId,
         req: UpdateMembership,
     ) -> ServiceResult<MembershipView> {
         if req.team_role.is_none() && req.app_access.is_none() {
@@ -92,39 +89,19 @@ impl Services {
                 "send a new team_role or app_access",
             ));
         }
-        let role = req.team_role;
         let mut w = self.write(who, ctx).await?;
-        let t = load_target(&mut w, who, user, team, false).await?;
+        let mut t = load_target(&mut w, who, user, team, false).await?;
         let before = t.state();
         let after = MembershipState {
-            team_role: role.unwrap_or(before.team_role),
-            app_access: match req.app_access {
-                Some(a) => app_access_for(&t.team, Some(a))?,
-                None => before.app_access,
-            },
+            team_role: req.team_role.unwrap_or(before.team_role),
+            app_access: req.app_access.unwrap_or(before.app_access),
         };
-        if after.app_access && !before.app_access {
-            seats::check_team(w.db(), &who.org, &t.team.id, &t.team.name, 1).await?;
+        memberships::set_access(&mut w, &mut t.team, &t.person, before, after, Noted::Own).await?;
+        if before == after {
+            w.unchanged().await?;
+        } else {
+            w.commit().await?;
         }
-        people::update_membership(
-            w.db(),
-            &who.org,
-            &t.user,
-            &t.team.id,
-            after.team_role,
-            after.app_access,
-        )
-        .await?;
-        w.record(AuditEvent::MembershipUpdated {
-            user: t.user.clone(),
-            email: t.email.clone(),
-            team: t.team_id(),
-            team_name: t.team.name.clone(),
-            before,
-            after,
-        })
-        .await?;
-        w.commit().await?;
         Ok(MembershipView {
             team_id: t.team.id.into(),
             team_name: t.team.name,

@@ -13,7 +13,8 @@ pub use list::UserPage;
 mod memberships;
 mod removal;
 
-use crate::teams::load_team;
+use crate::memberships::Person;
+use crate::teams::load_team_by_id;
 use crate::views::{MembershipView, UserView, status_of};
 use crate::write::Write;
 use crate::{OrgCaller, ServiceError, ServiceResult};
@@ -22,7 +23,6 @@ use switchboard_domain::access::{Action, MembershipChange, Scope};
 use switchboard_domain::audit::event::MembershipState;
 use switchboard_domain::ids::{TeamId, UserId};
 use switchboard_domain::role::{OrgRole, TeamRole, UserStatus};
-use switchboard_domain::team::LoginType;
 use switchboard_store::Conn;
 use switchboard_store::orgs::TeamRow;
 use switchboard_store::people::{self, MembershipRow, UserFilter};
@@ -172,60 +172,52 @@ pub struct RemovedMembership {
     pub removed_from_org: bool,
 }
 
-/// App access on a team: explicit, or on exactly when the team can hold seats of people.
-fn app_access_for(team: &TeamRow, asked: Option<bool>) -> ServiceResult<bool> {
-    let email_team = team.login_type == LoginType::Email;
-    match asked {
-        Some(true) if !email_team => Err(ServiceError::invalid(
-            "app_access",
-            format!(
-                "team {} signs in by device: its seats are held by enrolled devices, not by people",
-                team.name
-            ),
-        )),
-        Some(a) => Ok(a),
-        None => Ok(email_team && team.subscription_id.is_some()),
-    }
-}
-
 fn not_found_user() -> ServiceError {
     ServiceError::NotFound { what: "user" }
 }
 
-/// The user's memberships in the organization, and their org role; 404 if not in it.
-async fn load_member(
-    c: &mut Conn,
-    who: &OrgCaller,
-    user: &str,
-) -> ServiceResult<(UserId, Option<OrgRole>, Vec<MembershipRow>)> {
-    let id = UserId::parse(user).ok_or_else(not_found_user)?;
-    let role = people::org_role(c, &who.org, &id)
+/// A user of the organization with their memberships there, read in two statements.
+struct Member {
+    person: Person,
+    row: people::OrgMemberRow,
+    memberships: Vec<MembershipRow>,
+}
+
+impl Member {
+    fn org_role(&self) -> Option<OrgRole> {
+        self.row.org_role
+    }
+}
+
+/// The user's memberships in the organization, and what it knows of them; 404 if not in it.
+async fn load_member(c: &mut Conn, who: &OrgCaller, user: &UserId) -> ServiceResult<Member> {
+    let row = people::org_member(c, &who.org, user)
         .await?
         .ok_or_else(not_found_user)?;
-    let memberships = people::memberships_of_users(c, &who.org, std::slice::from_ref(&id)).await?;
-    Ok((id, role, memberships))
+    let memberships = people::memberships_of_users(c, &who.org, std::slice::from_ref(user)).await?;
+    Ok(Member {
+        person: Person {
+            id: user.clone(),
+            email: row.email.clone(),
+        },
+        row,
+        memberships,
+    })
 }
 
 /// A membership a change is about, with everything the change needs to know.
 struct Target {
-    user: UserId,
-    email: String,
+    person: Person,
     org_role: Option<OrgRole>,
-    memberships: Vec<MembershipRow>,
+    /// How many teams of the organization the user is in.
+    teams: usize,
     team: TeamRow,
     membership: MembershipRow,
 }
 
 impl Target {
-    fn team_id(&self) -> TeamId {
-        self.team.id.clone()
-    }
-
     fn state(&self) -> MembershipState {
-        MembershipState {
-            team_role: self.membership.team_role,
-            app_access: self.membership.app_access != 0,
-        }
+        crate::memberships::state_of(&self.membership)
     }
 }
 
@@ -235,36 +227,31 @@ impl Target {
 async fn load_target(
     w: &mut Write,
     who: &OrgCaller,
-    user: &str,
-    team: &str,
+    user: &UserId,
+    team: &TeamId,
     removing: bool,
 ) -> ServiceResult<Target> {
-    let (id, org_role, memberships) = load_member(w.db(), who, user).await?;
-    let team = load_team(w.db(), who, team).await?;
-    let team_id = team.id.clone();
+    let member = load_member(w.db(), who, user).await?;
+    let team = load_team_by_id(w.db(), who, team).await?;
     // Without the right to manage the team at all, the membership's existence is not told.
-    w.may(Action::ManageMembership(&team_id))?;
-    let membership = memberships
+    w.may(Action::ManageMembership(&team.id))?;
+    let membership = member
+        .memberships
         .iter()
         .find(|m| m.team_id == team.id)
         .cloned()
         .ok_or(ServiceError::NotFound { what: "membership" })?;
     w.may(Action::ChangeMembership(
-        &team_id,
+        &team.id,
         MembershipChange {
-            target_org_role: org_role,
-            removes_last_team: removing && memberships.len() == 1,
+            target_org_role: member.org_role(),
+            removes_last_team: removing && member.memberships.len() == 1,
         },
     ))?;
-    let email = people::get_user(w.db(), &id)
-        .await?
-        .map(|u| u.email)
-        .unwrap_or_default();
     Ok(Target {
-        user: id,
-        email,
-        org_role,
-        memberships,
+        org_role: member.org_role(),
+        teams: member.memberships.len(),
+        person: member.person,
         team,
         membership,
     })

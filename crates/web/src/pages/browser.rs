@@ -465,3 +465,21 @@ pub fn done(to: &str, message: &str) -> Response {
     }
     resp
 }
+
+/// Ids named in a page's path, parsed (see [`crate::extract::At`]); a malformed one answers the
+/// 404 page.
+pub struct PageAt<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PageAt<T>
+where
+    S: Send + Sync,
+    crate::extract::At<T>: FromRequestParts<S, Rejection = ApiError>,
+{
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        crate::extract::At::<T>::from_request_parts(parts, state)
+            .await
+            .map(|crate::extract::At(t)| PageAt(t))
+            .map_err(|_| PageError::not_found())
+    }
+}

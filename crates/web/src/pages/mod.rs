@@ -101,6 +101,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(users::reset_sso_links),
         )
         .route(
+            "/orgs/{org}/users/{user}/memberships",
+            post(users::add_membership),
+        )
+        .route(
             "/orgs/{org}/users/{user}/memberships/{team}",
             post(users::change_membership),
         )

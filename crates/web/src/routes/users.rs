@@ -1,11 +1,12 @@
 //! Users of an organization and their memberships.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest, Params};
+use crate::extract::{At, Body, InOrg, InRequest, Params};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use switchboard_domain::ids::{TeamId, UserId};
 use switchboard_service::users::{
     AddMembership, BulkAdd, BulkAddResult, RemovedMembership, UpdateMembership, UserPage, UserQuery,
 };
@@ -45,7 +46,7 @@ pub async fn bulk_add(
 pub async fn get_user(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.services.get_user(&who, &user).await?))
 }
@@ -58,7 +59,7 @@ pub async fn remove_from_org(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
 ) -> ApiResult<StatusCode> {
     state.services.remove_from_org(&who, &ctx, &user).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -72,7 +73,7 @@ pub async fn resend_invitation(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
 ) -> ApiResult<(StatusCode, Json<crate::routes::auth::Accepted>)> {
     state.services.resend_invitation(&who, &ctx, &user).await?;
     Ok((
@@ -92,7 +93,7 @@ pub async fn add_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
     Body(req): Body<AddMembership>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     Ok((
@@ -115,7 +116,7 @@ pub async fn update_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user, team)): Path<(String, String, String)>,
+    At((user, team)): At<(UserId, TeamId)>,
     Body(req): Body<UpdateMembership>,
 ) -> ApiResult<Json<MembershipView>> {
     Ok(Json(
@@ -135,7 +136,7 @@ pub async fn remove_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user, team)): Path<(String, String, String)>,
+    At((user, team)): At<(UserId, TeamId)>,
 ) -> ApiResult<Json<RemovedMembership>> {
     Ok(Json(
         state

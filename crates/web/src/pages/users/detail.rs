@@ -4,11 +4,11 @@
 
 use crate::AppState;
 use crate::extract::InRequest;
-use crate::pages::browser::{FormError, OrgPage, PageForm, PageResult, done, page};
+use crate::pages::browser::{FormError, OrgPage, PageAt, PageForm, PageResult, done, page};
 use crate::pages::shell::{Section, Shell};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use switchboard_domain::access::Action;
-use switchboard_domain::ids::TeamId;
+use switchboard_domain::ids::{TeamId, UserId};
 use switchboard_domain::role::TeamRole;
 use switchboard_service::ServiceError;
 use switchboard_service::sso::SsoLinkView;
@@ -35,7 +35,7 @@ struct UserPage {
 pub(super) async fn user_page(
     state: &AppState,
     p: &OrgPage,
-    user: &str,
+    user: &UserId,
     error: Option<FormError>,
 ) -> PageResult {
     let u = state.services.get_user(&p.who, user).await?;
@@ -48,7 +48,7 @@ pub(super) async fn user_page(
         })
         .collect();
     let sso_links = if p.who.may(Action::ViewPolicies).is_ok() {
-        state.services.sso_links(&p.who, user).await?
+        state.services.sso_links(&p.who, user.as_str()).await?
     } else {
         Vec::new()
     };
@@ -73,71 +73,101 @@ pub(super) async fn user_page(
 pub async fn detail(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, user)): Path<(String, String)>,
+    PageAt(user): PageAt<UserId>,
 ) -> PageResult {
     user_page(&state, &p, &user, None).await
 }
 
-/// Changes the team role and app access of one membership, or (with `add`) adds the user to
-/// another team.
+/// The team role chosen on a form, or the user page again with the message beside it.
+async fn chosen_role(
+    state: &AppState,
+    p: &OrgPage,
+    user: &UserId,
+    f: &crate::pages::browser::FormData,
+) -> Result<TeamRole, PageResult> {
+    match TeamRole::parse(f.get("team_role")) {
+        Ok(r) => Ok(r),
+        Err(_) => {
+            let e = ServiceError::invalid("team_role", "choose Member or Team Admin");
+            Err(match FormError::in_org(e, p) {
+                Ok(e) => user_page(state, p, user, Some(e)).await,
+                Err(e) => Err(e),
+            })
+        }
+    }
+}
+
+/// **Add to team**: the user joins another team (R5).
+pub async fn add_membership(
+    State(state): State<AppState>,
+    p: OrgPage,
+    InRequest(req): InRequest,
+    PageAt(user): PageAt<UserId>,
+    PageForm(f): PageForm,
+) -> PageResult {
+    let team_role = match chosen_role(&state, &p, &user, &f).await {
+        Ok(r) => r,
+        Err(page) => return page,
+    };
+    let add = AddMembership {
+        team_id: f.get("team_id").to_owned(),
+        team_role,
+        app_access: Some(f.checked("app_access")),
+    };
+    match state
+        .services
+        .add_membership(&p.who, &req, &user, add)
+        .await
+    {
+        Ok(u) => {
+            let name = u
+                .memberships
+                .iter()
+                .find(|m| m.team_id == f.get("team_id"))
+                .map_or_else(String::new, |m| m.team_name.clone());
+            Ok(done(
+                &format!("/orgs/{}/users/{user}", p.who.org),
+                &format!("Added to {name}."),
+            ))
+        }
+        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+    }
+}
+
+/// **Save**: changes the team role and app access of one membership.
 pub async fn change_membership(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, user, team)): Path<(String, String, String)>,
+    PageAt((user, team)): PageAt<(UserId, TeamId)>,
     PageForm(f): PageForm,
 ) -> PageResult {
-    let back = format!("/orgs/{}/users/{user}", p.who.org);
-    let team_role = match TeamRole::parse(f.get("team_role")) {
+    let team_role = match chosen_role(&state, &p, &user, &f).await {
         Ok(r) => r,
-        Err(_) => {
-            let e = ServiceError::invalid("team_role", "choose Member or Team Admin");
-            return user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await;
-        }
+        Err(page) => return page,
     };
-    let app_access = f.checked("app_access");
-    let result = if team == "new" {
-        let add = AddMembership {
-            team_id: f.get("team_id").to_owned(),
-            team_role,
-            app_access: Some(app_access),
-        };
-        state
-            .services
-            .add_membership(&p.who, &req, &user, add)
-            .await
-            .map(|u| {
-                let name = u
-                    .memberships
-                    .iter()
-                    .find(|m| m.team_id == f.get("team_id"))
-                    .map_or_else(String::new, |m| m.team_name.clone());
-                format!("Added to {name}.")
-            })
-    } else {
-        let update = UpdateMembership {
-            team_role: Some(team_role),
-            app_access: Some(app_access),
-        };
-        state
-            .services
-            .update_membership(&p.who, &req, &user, &team, update)
-            .await
-            .map(|m| {
-                format!(
-                    "Saved: {} in {}, app access {}.",
-                    if m.team_role == TeamRole::TeamAdmin {
-                        "Team Admin"
-                    } else {
-                        "Member"
-                    },
-                    m.team_name,
-                    if m.app_access { "on" } else { "off" }
-                )
-            })
+    let update = UpdateMembership {
+        team_role: Some(team_role),
+        app_access: Some(f.checked("app_access")),
     };
-    match result {
-        Ok(message) => Ok(done(&back, &message)),
+    match state
+        .services
+        .update_membership(&p.who, &req, &user, &team, update)
+        .await
+    {
+        Ok(m) => Ok(done(
+            &format!("/orgs/{}/users/{user}", p.who.org),
+            &format!(
+                "Saved: {} in {}, app access {}.",
+                if m.team_role == TeamRole::TeamAdmin {
+                    "Team Admin"
+                } else {
+                    "Member"
+                },
+                m.team_name,
+                if m.app_access { "on" } else { "off" }
+            ),
+        )),
         Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
     }
 }
@@ -147,7 +177,7 @@ pub async fn resend_invitation(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, user)): Path<(String, String)>,
+    PageAt(user): PageAt<UserId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     let u = state.services.get_user(&p.who, &user).await?;
@@ -166,10 +196,14 @@ pub async fn reset_sso_links(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, user)): Path<(String, String)>,
+    PageAt(user): PageAt<UserId>,
     PageForm(_): PageForm,
 ) -> PageResult {
-    match state.services.reset_sso_links(&p.who, &req, &user).await {
+    match state
+        .services
+        .reset_sso_links(&p.who, &req, user.as_str())
+        .await
+    {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/users/{user}", p.who.org),
             "Unlinked: their next single sign-on links the account it comes with.",

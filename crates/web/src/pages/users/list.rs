@@ -12,7 +12,7 @@ use crate::pages::human;
 use crate::pages::shell::{Section, Shell};
 use axum::extract::{RawQuery, State};
 use switchboard_domain::access::Action;
-use switchboard_domain::ids::TeamId;
+use switchboard_domain::ids::{TeamId, UserId};
 use switchboard_domain::role::TeamRole;
 use switchboard_service::ServiceError;
 use switchboard_service::teams::TeamChoice;
@@ -243,8 +243,8 @@ async fn users_page(
                 .filter_map(|x| x.user_id.clone())
                 .collect();
             let mut views = Vec::new();
-            for id in ids.iter().take(50) {
-                if let Ok(u) = state.services.get_user(&p.who, id).await {
+            for id in ids.iter().take(50).filter_map(|id| UserId::parse(id)) {
+                if let Ok(u) = state.services.get_user(&p.who, &id).await {
                     views.push(u);
                 }
             }

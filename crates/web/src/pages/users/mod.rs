@@ -7,7 +7,7 @@ mod detail;
 mod list;
 mod removal;
 
-pub use detail::{change_membership, detail, resend_invitation, reset_sso_links};
+pub use detail::{add_membership, change_membership, detail, resend_invitation, reset_sso_links};
 pub use list::{add, export, list};
 pub use removal::{
     confirm_remove_from_org, confirm_remove_membership, remove_from_org, remove_membership,

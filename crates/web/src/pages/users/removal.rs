@@ -5,10 +5,13 @@
 use super::detail::user_page;
 use crate::AppState;
 use crate::extract::InRequest;
-use crate::pages::browser::{FormError, OrgPage, PageError, PageForm, PageResult, done, page};
+use crate::pages::browser::{
+    FormError, OrgPage, PageAt, PageError, PageForm, PageResult, done, page,
+};
 use crate::pages::human;
 use crate::pages::shell::{Section, Shell};
-use axum::extract::{Path, State};
+use axum::extract::State;
+use switchboard_domain::ids::{TeamId, UserId};
 
 #[derive(askama::Template)]
 #[template(path = "portal/confirm.html")]
@@ -48,16 +51,16 @@ async fn confirm(
 pub async fn confirm_remove_membership(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, user, team)): Path<(String, String, String)>,
+    PageAt((user, team)): PageAt<(UserId, TeamId)>,
 ) -> PageResult {
     let u = state.services.get_user(&p.who, &user).await?;
-    let Some(m) = u.memberships.iter().find(|m| m.team_id == team) else {
+    let Some(m) = u.memberships.iter().find(|m| m.team_id == team.as_str()) else {
         return Err(PageError::not_found());
     };
     let others: Vec<&str> = u
         .memberships
         .iter()
-        .filter(|o| o.team_id != team)
+        .filter(|o| o.team_id != team.as_str())
         .map(|o| o.team_name.as_str())
         .collect();
     let you = u.id == p.who.user.as_str();
@@ -93,14 +96,14 @@ pub async fn remove_membership(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, user, team)): Path<(String, String, String)>,
+    PageAt((user, team)): PageAt<(UserId, TeamId)>,
     PageForm(_): PageForm,
 ) -> PageResult {
     let before = state.services.get_user(&p.who, &user).await?;
     let team_name = before
         .memberships
         .iter()
-        .find(|m| m.team_id == team)
+        .find(|m| m.team_id == team.as_str())
         .map_or_else(|| "the team".to_owned(), |m| m.team_name.clone());
     match state
         .services
@@ -126,7 +129,7 @@ pub async fn remove_membership(
             let still: Vec<&str> = before
                 .memberships
                 .iter()
-                .filter(|m| m.team_id != team)
+                .filter(|m| m.team_id != team.as_str())
                 .map(|m| m.team_name.as_str())
                 .collect();
             Ok(done(
@@ -145,7 +148,7 @@ pub async fn remove_membership(
 pub async fn confirm_remove_from_org(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, user)): Path<(String, String)>,
+    PageAt(user): PageAt<UserId>,
 ) -> PageResult {
     let u = state.services.get_user(&p.who, &user).await?;
     let n = u.memberships.len();
@@ -178,7 +181,7 @@ pub async fn remove_from_org(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, user)): Path<(String, String)>,
+    PageAt(user): PageAt<UserId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     let u = state.services.get_user(&p.who, &user).await?;
