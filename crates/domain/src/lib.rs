@@ -11,7 +11,7 @@
 //! - [`settings`]: the settings catalog (`catalog/settings.json`) and R23's resolution.
 //! - [`sso`]: SSO protocols, policy options and who may sign in by emailed code (R24).
 //! - [`audit`]: the hash chain that makes the audit log tamper-evident.
-//! - [`error`]: the domain's one error type; [`text_enum`]: closed sets of words as enums.
+//! - [`error`]: the domain's one error type; [`mod@text_enum`]: closed sets of words as enums.
 //! - `column` (feature `sqlx`, for the store only): ids and enums as text columns, so a row
 //!   decodes into typed values and a malformed one is an error, never a silent default.
 

@@ -2,7 +2,8 @@
 //!
 //! A reserved team may hold at most its reservation `r`, and those `r` seats are kept for it.
 //! Teams without a reservation share `pool − Σ reservations`. Everything here is pure; the service
-//! layer loads a [`Pool`] inside the write transaction and asks [`check`] before writing.
+//! layer loads a [`Pool`] (or its [`Totals`]) inside the write transaction and asks
+//! [`Pool::check`] (or [`Totals::check`]) before writing.
 
 /// Seat use of one team in a subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,8 @@
 //! The command line: the subcommands (serve, migrate, openapi, provision, subscription, billing,
 //! audit, demo) and the global settings every one of them reads from flags or the environment.
+// The doc comments here are the commands' help texts, which print as written: an address in them
+// is plain text, not a link.
+#![allow(rustdoc::bare_urls)]
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;

@@ -3,13 +3,15 @@
 //! ([`switchboard_domain::access`]), loads what it needs, asks the domain, writes, appends its
 //! audit entry, and commits — all or nothing.
 //!
-//! Map: [`auth`] (sign-in by code, sessions, `me`), [`operator`] (provisioning, plans),
-//! [`standing`] (who the caller is in an organization), [`teams`], [`billing`] and
-//! [`billing_ops`] (subscriptions, seat allocation, invoices), [`users`] (the user list and
-//! memberships), [`roles`] (org roles), [`seats`] (the one seat check), [`audit`] (reading the log),
-//! [`settings`] (team settings, setting and SSO policies), [`apps`] (app sign-in, devices, the
-//! entitlement answer), [`secrets`] (encryption at rest), [`views`] (the shapes the API returns),
-//! [`mail`] (sign-in mail), [`error`].
+//! Map: [`write`](mod@write) (the one write path), [`memberships`] (the membership primitives), [`auth`]
+//! (sign-in by code, sessions, `me`), [`operator`] (provisioning, plans), [`standing`] (who the
+//! caller is in an organization), [`teams`], [`billing`] (subscriptions, seat allocation,
+//! invoices), [`users`] (the user list and memberships), [`roles`] (org roles), [`seats`] (the one
+//! seat check), [`audit`] (reading the log), [`settings`] (team settings, setting and SSO
+//! policies), [`sso`] (single sign-on), [`scim`], [`domains`] (verified domains), [`apps`] (app
+//! sign-in, devices, the entitlement answer), [`analytics`], [`secrets`] (encryption at rest),
+//! [`views`] (the shapes the API returns), [`mail`] and [`outbox`] (mail), [`throttle`] (fair
+//! share), [`error`].
 
 pub mod analytics;
 pub mod api_tokens;

@@ -1,5 +1,5 @@
 //! The one seat check (R13, R14, R17). Every path that creates a seat holder calls
-//! [`check_team`] inside its write transaction, after the organization's write lock is held, so
+//! [`check`] inside its write transaction, after the organization's write lock is held, so
 //! concurrent requests are counted one after another and can never oversell. Seat use is read from
 //! the teams' counters (`teams.seats_used`), so a check costs one small query however many seats
 //! the pool has.

@@ -56,7 +56,7 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 

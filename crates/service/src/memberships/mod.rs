@@ -4,9 +4,9 @@
 //! R17) when a seat is taken, the store write, and the audit entry — so no path can add a seat
 //! holder without counting it, or change a membership without recording it.
 //!
-//! - [`join`] / [`join_many`]: people become members of a team (and of its organization);
+//! - [`join()`] / [`join_many`]: people become members of a team (and of its organization);
 //! - [`set_access`]: a membership's team role or app access changes;
-//! - [`leave`] / [`leave_org`]: a membership ends, or all of a person's in one organization.
+//! - [`leave()`] / [`leave_org`]: a membership ends, or all of a person's in one organization.
 
 mod change;
 mod join;

@@ -3,7 +3,7 @@
 //! the victim would work signed in as the attacker). When the public address is https, the
 //! start leaves a `SameSite=None` cookie holding the RelayState and the ACS signs in only the
 //! browser that brings it back. Otherwise — plain http, IdP-initiated responses, or another
-//! browser — the ACS signs nobody in: it answers "Continue as <email>?", and only a click on our
+//! browser — the ACS signs nobody in: it answers "Continue as \<email>?", and only a click on our
 //! own page (same origin, with a `SameSite=Strict` cookie the page set) finishes the sign-in.
 //! What the click carries is sealed under the server's key and lives two minutes; every check
 //! after the protocol's (domain, membership, account link, seat) runs again then.

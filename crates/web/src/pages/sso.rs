@@ -3,7 +3,7 @@
 //! pasted; our SP metadata and ACS URL to copy) — the email domains it vouches for, the
 //! email-login teams it applies to (at most one SSO policy per team, R24), just-in-time
 //! membership and break-glass emails; and Test connection, which runs the sign-in and shows each
-//! check (its result page is [`test_result`]).
+//! check (its result page is drawn by [`super::sso_sign_in`]).
 
 use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
 use super::shell::{Section, Shell};

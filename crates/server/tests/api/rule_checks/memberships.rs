@@ -283,7 +283,146 @@ async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
     assert_never_oversold(&app, &org).await;
 }
 
+/// An organization whose initial team signs in by device, established, with a `scim` token.
+async fn device_first_org(app: &TestApp) -> (Org, String) {
+    let admin_email = format!("{}.admin@example.com", crate::helpers::unique("dev"));
+    let p = app
+        .provision("Floor 3", "device", &admin_email, "enterprise", 10)
+        .await;
+    let admin = app.sign_in(&admin_email).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orgs/{}/teams", p.org),
+            &admin,
+            json!({"name": "Sales EU", "login_type": "email", "organization_name": "Acme"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    let org = Org {
+        id: p.org,
+        initial_team: p.team,
+        second_team: r.body["id"].as_str().unwrap().to_owned(),
+        subscription: p.subscription,
+        admin,
+        admin_email,
+        admin_user: p.admin_user,
+    };
+    let r = app
+        .post(
+            &org.path("/api-tokens"),
+            &org.admin,
+            json!({"name": "IdP", "scopes": ["scim"]}),
+        )
+        .await;
+    let token = r.ok()["token"].as_str().unwrap().to_owned();
+    (org, token)
+}
+
+/// R5, R13: an active SCIM user joins the initial team; when that team signs in by device, its
+/// seats are the devices', so the person gets no app access there (and takes no seat).
+async fn r13_scim_gives_no_app_access_in_a_device_login_initial_team(app: TestApp) {
+    let (org, token) = device_first_org(&app).await;
+    let email = "ines.scim@acme.example";
+    let (s, created) = crate::scim::scim(
+        &app,
+        &token,
+        "POST",
+        "/Users",
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{created}");
+    let user = created["id"].as_str().unwrap();
+    let (role, access) = membership(&app, &org, user, &org.initial_team).await;
+    assert_eq!((role, access), (json!("member"), json!(false)));
+    assert_eq!(seats_used(&app, &org, &org.initial_team).await, 0);
+    assert_never_oversold(&app, &org).await;
+}
+
+/// R13 again through SCIM groups: a person removed from their only group goes back to the
+/// initial team, with a seat only where people hold seats — never in a device-login team.
+async fn r13_a_person_sent_back_to_a_device_login_initial_team_holds_no_seat(app: TestApp) {
+    let (org, token) = device_first_org(&app).await;
+    let path = format!(
+        "/subscriptions/{}/teams/{}",
+        org.subscription, org.second_team
+    );
+    app.put(&org.path(&path), &org.admin, json!({})).await.ok();
+    let email = "joao.scim@acme.example";
+    let (_, created) = crate::scim::scim(
+        &app,
+        &token,
+        "POST",
+        "/Users",
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
+        ),
+    )
+    .await;
+    let user = created["id"].as_str().unwrap().to_owned();
+    let (s, group) = crate::scim::scim(
+        &app,
+        &token,
+        "POST",
+        "/Groups",
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Retention", "members": [{"value": user}]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{group}");
+    let team = group["id"].as_str().unwrap().to_owned();
+    app.put(
+        &org.path(&format!("/subscriptions/{}/teams/{team}", org.subscription)),
+        &org.admin,
+        json!({}),
+    )
+    .await
+    .ok();
+    // Their seat comes with the group's team once it is covered; then they leave the initial
+    // team, so the group is their only team.
+    let r = app
+        .patch(
+            &org.path(&format!("/users/{user}/memberships/{team}")),
+            &org.admin,
+            json!({"app_access": true}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let r = app
+        .delete(
+            &org.path(&format!("/users/{user}/memberships/{}", org.initial_team)),
+            &org.admin,
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let (s, body) = crate::scim::scim(
+        &app,
+        &token,
+        "PUT",
+        &format!("/Groups/{team}"),
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Retention", "members": []}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, access) = membership(&app, &org, &user, &org.initial_team).await;
+    assert_eq!(access, json!(false));
+    assert_eq!(seats_used(&app, &org, &org.initial_team).await, 0);
+    assert_eq!(seats_used(&app, &org, &team).await, 0);
+    assert_never_oversold(&app, &org).await;
+}
+
 db_tests!(
     r5_editing_one_membership_leaves_the_other_unchanged,
     r6_re_adding_a_member_leaves_the_membership_unchanged,
+    r13_scim_gives_no_app_access_in_a_device_login_initial_team,
+    r13_a_person_sent_back_to_a_device_login_initial_team_holds_no_seat,
 );

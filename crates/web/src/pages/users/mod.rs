@@ -1,5 +1,5 @@
-//! Users in the portal: the list ([`list`]: counters, search, filters, sorting, pages, **Add
-//! users**, CSV), a user's page ([`detail`]: their teams, team role and app access, another
+//! Users in the portal: the list ([`mod@list`]: counters, search, filters, sorting, pages, **Add
+//! users**, CSV), a user's page ([`mod@detail`]: their teams, team role and app access, another
 //! team, invitations) and removal ([`removal`]: from a team or from the organization, each
 //! behind a confirmation that names the consequence).
 
