@@ -17,7 +17,7 @@ use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::{self, Action, Scope, Standing};
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::{ApiTokenId, EnrollmentKeyId, OrgId, TeamId, UserId};
-use switchboard_store::audit::{self, NewEntry};
+use switchboard_store::audit::{self, AuditHead, NewEntry};
 use switchboard_store::{Conn, Tx, now_ms};
 
 /// Who a change is made by, as the audit log names them.
@@ -73,6 +73,26 @@ pub struct Write {
     moved: Vec<(OrgId, i64)>,
     versions: crate::apps::VersionWatch,
     recorded: usize,
+    /// The audit chains this write continues: each organization's head (R25), read with its
+    /// lock, moved by every entry, and kept on its row when the write commits.
+    chains: Vec<Chain>,
+}
+
+/// One organization's audit chain within a write.
+struct Chain {
+    org: OrgId,
+    head: AuditHead,
+    appended: bool,
+}
+
+impl Chain {
+    fn new(org: &OrgId, head: AuditHead) -> Self {
+        Self {
+            org: org.clone(),
+            head,
+            appended: false,
+        }
+    }
 }
 
 impl Services {
@@ -80,7 +100,8 @@ impl Services {
     /// under the organization's write lock; if they no longer have any, the organization is
     /// "not found" to them, as it would be for a new request.
     pub(crate) async fn write(&self, who: &OrgCaller, ctx: &RequestInfo) -> ServiceResult<Write> {
-        let (mut tx, version) = self.store.write_org(&who.org).await?;
+        let (mut tx, version, head) = self.store.write_org(&who.org).await?;
+        let chains = vec![Chain::new(&who.org, head)];
         if let Some(token) = &who.token {
             // An API token: still live under the lock (revoked meanwhile: as if never valid).
             let row = switchboard_store::api_tokens::live_by_id(&mut tx, &who.org, token, now_ms())
@@ -109,6 +130,7 @@ impl Services {
                 moved: vec![(who.org.clone(), version)],
                 versions: self.entitlements.versions.clone(),
                 recorded: 0,
+                chains,
             });
         }
         let gone = || ServiceError::NotFound {
@@ -133,6 +155,7 @@ impl Services {
             moved: vec![(who.org.clone(), version)],
             versions: self.entitlements.versions.clone(),
             recorded: 0,
+            chains,
         })
     }
 
@@ -156,6 +179,7 @@ impl Services {
             moved: Vec::new(),
             versions: self.entitlements.versions.clone(),
             recorded: 0,
+            chains: vec![Chain::new(org, AuditHead::genesis())],
         })
     }
 
@@ -167,7 +191,7 @@ impl Services {
         actor: Actor,
         ctx: &RequestInfo,
     ) -> ServiceResult<Write> {
-        let (tx, version) = self.store.write_org(org).await?;
+        let (tx, version, head) = self.store.write_org(org).await?;
         Ok(Write {
             tx,
             org: org.clone(),
@@ -178,6 +202,7 @@ impl Services {
             moved: vec![(org.clone(), version)],
             versions: self.entitlements.versions.clone(),
             recorded: 0,
+            chains: vec![Chain::new(org, head)],
         })
     }
 }
@@ -251,7 +276,17 @@ impl Write {
             actor_name: self.actor.name(),
             target_name: parts.target_name.as_deref(),
         };
-        audit::append(&mut self.tx, org, entry, now_ms()).await?;
+        let at = match self.chains.iter().position(|c| c.org == *org) {
+            Some(i) => i,
+            None => {
+                let head = audit::head(&mut self.tx, org).await?;
+                self.chains.push(Chain::new(org, head));
+                self.chains.len() - 1
+            }
+        };
+        let chain = &mut self.chains[at];
+        audit::append(&mut self.tx, org, &mut chain.head, entry, now_ms()).await?;
+        chain.appended = true;
         self.recorded += 1;
         Ok(())
     }
@@ -269,8 +304,12 @@ impl Write {
         }
         // Until it commits, this write holds the locks of the organizations it moved: their
         // versions are current as of now, when nothing after them can have committed yet.
+        let mut tx = self.tx;
+        for chain in self.chains.iter().filter(|c| c.appended) {
+            audit::anchor(&mut tx, &chain.org, &chain.head).await?;
+        }
         let as_of = self.versions.now_us();
-        self.tx.commit().await?;
+        tx.commit().await?;
         self.versions.committed(&self.moved, as_of);
         Ok(())
     }

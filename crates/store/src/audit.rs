@@ -1,6 +1,9 @@
 //! The audit log (R25): appended inside the transaction of the change it records, each entry
 //! chained to the one before by hash. The caller holds the organization's write lock
-//! ([`crate::Store::write_org`]), so reading the last entry and appending the next cannot race.
+//! ([`crate::Store::write_org`]), so reading the chain's head and appending the next entry cannot
+//! race. The head (newest sequence number and hash) is kept on the organization's row too
+//! ([`anchor`]), so deleting the newest entries shows; the database refuses UPDATE and DELETE of
+//! entries (migrations 1003 on SQLite, 1005 on PostgreSQL).
 
 use crate::{Conn, Result, Sql};
 use sqlx::FromRow;
@@ -57,16 +60,64 @@ impl AuditRow {
     }
 }
 
-pub async fn append(c: &mut Conn, org: &OrgId, e: NewEntry<'_>, now: i64) -> Result<()> {
-    let last: Option<(i64, String)> = sqlx::query_as(
-        "SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(org)
-    .fetch_optional(&mut *c)
-    .await?;
-    let (seq, prev) = last
-        .map(|(s, h)| (s + 1, h))
-        .unwrap_or((1, GENESIS.to_owned()));
+/// The newest entry of an organization's chain: its sequence number and hash (`seq` 0 and the
+/// genesis hash before the first entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl AuditHead {
+    /// The head as the organization's row keeps it (an empty hash before the first entry).
+    pub fn stored(seq: i64, hash: String) -> Self {
+        if seq == 0 {
+            Self::genesis()
+        } else {
+            Self { seq, hash }
+        }
+    }
+
+    /// A chain with no entry yet.
+    pub fn genesis() -> Self {
+        Self {
+            seq: 0,
+            hash: GENESIS.to_owned(),
+        }
+    }
+}
+
+/// The head of an organization's chain as its row keeps it (for a write that moves another
+/// organization too).
+pub async fn head(c: &mut Conn, org: &OrgId) -> Result<AuditHead> {
+    let (seq, hash): (i64, String) =
+        sqlx::query_as("SELECT audit_seq, audit_head FROM orgs WHERE id = $1")
+            .bind(org)
+            .fetch_one(c)
+            .await?;
+    Ok(AuditHead::stored(seq, hash))
+}
+
+/// Keeps `head` on the organization's row, in the transaction that appended up to it.
+pub async fn anchor(c: &mut Conn, org: &OrgId, head: &AuditHead) -> Result<()> {
+    sqlx::query("UPDATE orgs SET audit_seq = $2, audit_head = $3 WHERE id = $1")
+        .bind(org)
+        .bind(head.seq)
+        .bind(&head.hash)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Appends the entry after `head` and moves `head` to it.
+pub async fn append(
+    c: &mut Conn,
+    org: &OrgId,
+    head: &mut AuditHead,
+    e: NewEntry<'_>,
+    now: i64,
+) -> Result<()> {
+    let (seq, prev) = (head.seq + 1, head.hash.clone());
     let before = e.before.to_string();
     let after = e.after.to_string();
     let fields = EntryFields {
@@ -98,11 +149,12 @@ pub async fn append(c: &mut Conn, org: &OrgId, e: NewEntry<'_>, now: i64) -> Res
     .bind(after)
     .bind(e.request_id)
     .bind(prev)
-    .bind(hash)
+    .bind(&hash)
     .bind(e.actor_name.map(str::to_owned))
     .bind(e.target_name.map(str::to_owned))
     .execute(c)
     .await?;
+    *head = AuditHead { seq, hash };
     Ok(())
 }
 
@@ -146,23 +198,40 @@ pub async fn list(c: &mut Conn, org: &OrgId, f: &AuditFilter) -> Result<Vec<Audi
     Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
 }
 
-/// Recomputes the whole chain of an organization; returns the first broken sequence number.
+/// Recomputes the whole chain of an organization and compares its end with the head its row
+/// keeps; returns the first broken sequence number (one past the last entry left when the newest
+/// were deleted).
 pub async fn verify_chain(c: &mut Conn, org: &OrgId) -> Result<Option<i64>> {
     let rows: Vec<AuditRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE org_id = $1 ORDER BY seq"
     ))
     .bind(org)
-    .fetch_all(c)
+    .fetch_all(&mut *c)
     .await?;
-    let mut prev = GENESIS.to_owned();
+    let mut prev = AuditHead::genesis();
     for (i, row) in rows.iter().enumerate() {
-        if row.seq != i as i64 + 1
-            || row.prev_hash != prev
-            || entry_hash(&prev, &row.fields()) != row.hash
-        {
+        if row.seq != i as i64 + 1 {
+            // An entry is missing here.
+            return Ok(Some(i as i64 + 1));
+        }
+        if row.prev_hash != prev.hash || entry_hash(&prev.hash, &row.fields()) != row.hash {
             return Ok(Some(row.seq));
         }
-        prev = row.hash.clone();
+        prev = AuditHead {
+            seq: row.seq,
+            hash: row.hash.clone(),
+        };
+    }
+    let anchor = head(c, org).await?;
+    if anchor != prev {
+        // The same length with another hash: the last entry is not the one that was written.
+        // Otherwise the chain is shorter (its newest entries deleted) or longer (entries added
+        // around the write path) than the head says: broken after the shorter of the two.
+        return Ok(Some(if anchor.seq == prev.seq {
+            prev.seq
+        } else {
+            anchor.seq.min(prev.seq) + 1
+        }));
     }
     Ok(None)
 }

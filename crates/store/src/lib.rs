@@ -232,17 +232,19 @@ impl Store {
 
     /// A write transaction on one organization. Its first statement bumps the organization's
     /// version, which makes every writer of the organization wait for the one before it: seat
-    /// checks, the last-admin rule and the audit chain all rely on that. Returns the new version.
-    pub async fn write_org(&self, org: &OrgId) -> Result<(Tx, i64)> {
+    /// checks, the last-admin rule and the audit chain all rely on that. Returns the new version
+    /// and the head of the organization's audit chain (R25), which its entries continue.
+    pub async fn write_org(&self, org: &OrgId) -> Result<(Tx, i64, audit::AuditHead)> {
         let mut tx = self.write.begin().await?;
-        let version: Option<i64> = sqlx::query_scalar(
-            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING version",
+        let row: Option<(i64, i64, String)> = sqlx::query_as(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1 \
+             RETURNING version, audit_seq, audit_head",
         )
         .bind(org.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        match version {
-            Some(v) => Ok((tx, v)),
+        match row {
+            Some((v, seq, hash)) => Ok((tx, v, audit::AuditHead::stored(seq, hash))),
             None => Err(StoreError::OrgNotFound),
         }
     }

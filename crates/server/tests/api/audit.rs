@@ -123,6 +123,7 @@ async fn r25_every_mutation_is_audited_in_a_verifiable_chain(app: TestApp) {
     assert!(update["request_id"].as_str().unwrap().starts_with("req_"));
     assert_eq!(app.broken_audit_entry(&org.id).await, None);
     // Changing any entry breaks the chain from there.
+    app.allow_audit_tampering().await;
     let mut c = app.store.read().await.unwrap();
     switchboard_store::sqlx::query(
         "UPDATE audit_log SET after_json = '{}' WHERE org_id = $1 AND seq = 5",

@@ -435,7 +435,7 @@ impl TestApp {
 
     /// Puts a team into a subscription (directly in the database, as billing routes are not here yet).
     pub async fn cover_team(&self, org: &str, team: &str, sub: &str, reserved: Option<i64>) {
-        let (mut tx, _) = self
+        let (mut tx, _, _) = self
             .store
             .write_org(&switchboard_domain::ids::OrgId::parse(org).unwrap())
             .await
@@ -459,6 +459,27 @@ impl TestApp {
         } else {
             "sqlite"
         }
+    }
+
+    /// Drops the triggers that keep the audit log append-only, as someone with the database's
+    /// owner rights could, so a test can tamper with entries and see the chain catch it.
+    pub async fn allow_audit_tampering(&self) {
+        let drops: &[&str] = if self.backend() == "postgres" {
+            &["DROP TRIGGER audit_log_append_only ON audit_log"]
+        } else {
+            &[
+                "DROP TRIGGER audit_log_no_update",
+                "DROP TRIGGER audit_log_no_delete",
+            ]
+        };
+        let mut tx = self.store.write().await.unwrap();
+        for sql in drops {
+            switchboard_store::sqlx::query(sql)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
     }
 
     /// Recomputes the organization's audit chain; `None` means intact.
