@@ -420,7 +420,76 @@ async fn r13_a_person_sent_back_to_a_device_login_initial_team_holds_no_seat(app
     assert_never_oversold(&app, &org).await;
 }
 
+/// Each team's seats held.
+async fn seats_of(app: &TestApp, org: &Org, teams: &[String]) -> Vec<i64> {
+    let mut out = Vec::new();
+    for t in teams {
+        out.push(seats_used(app, org, t).await);
+    }
+    out
+}
+
+/// R27: SCIM's `active` moves app access in every team of the person, not only the first one:
+/// off frees each seat, on takes each back.
+async fn r27_scim_active_moves_app_access_in_every_team(app: TestApp) {
+    let (org, token) = crate::scim::scim_org(&app, 20).await;
+    let third = new_team(&app, &org, "Retention", "email").await;
+    for team in [&org.second_team, &third] {
+        let path = format!("/subscriptions/{}/teams/{team}", org.subscription);
+        app.put(&org.path(&path), &org.admin, json!({})).await.ok();
+    }
+    let email = "kai.scim@acme.example";
+    let (s, created) = crate::scim::scim(
+        &app,
+        &token,
+        "POST",
+        "/Users",
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{created}");
+    let user = created["id"].as_str().unwrap().to_owned();
+    let teams = [org.initial_team.clone(), org.second_team.clone(), third];
+    for team in &teams[1..] {
+        let r = app
+            .post(
+                &org.path(&format!("/users/{user}/memberships")),
+                &org.admin,
+                json!({"team_id": team, "team_role": "member", "app_access": true}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    }
+    let held = seats_of(&app, &org, &teams).await;
+    for active in [false, true] {
+        let (s, body) = crate::scim::scim(
+            &app,
+            &token,
+            "PATCH",
+            &format!("/Users/{user}"),
+            Some(
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "value": {"active": active}}]}),
+            ),
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        for team in &teams {
+            let (_, access) = membership(&app, &org, &user, team).await;
+            assert_eq!(access, json!(active), "{team} after active = {active}");
+        }
+        let now = seats_of(&app, &org, &teams).await;
+        let expected: Vec<i64> = held.iter().map(|h| h - i64::from(!active)).collect();
+        assert_eq!(now, expected, "seats after active = {active}");
+    }
+    assert_never_oversold(&app, &org).await;
+}
+
 db_tests!(
+    r27_scim_active_moves_app_access_in_every_team,
     r5_editing_one_membership_leaves_the_other_unchanged,
     r6_re_adding_a_member_leaves_the_membership_unchanged,
     r13_scim_gives_no_app_access_in_a_device_login_initial_team,
