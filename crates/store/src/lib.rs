@@ -76,6 +76,18 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value that can't be read as what it must be (a JSON column that doesn't decode):
+    /// an error at the store's edge, never a silent default.
+    #[error("stored {what} can't be read: {reason}")]
+    Corrupt { what: &'static str, reason: String },
+}
+
+/// Decodes a JSON column into what it stores; anything else is [`StoreError::Corrupt`].
+pub fn decode_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    })
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -18,6 +18,7 @@ mod crash;
 mod credential_stories;
 mod credentials;
 mod dns;
+mod docs_checks;
 mod domains;
 mod fair_share;
 mod first_impressions;

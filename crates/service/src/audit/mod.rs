@@ -67,6 +67,11 @@ async fn parse_actor(c: &mut switchboard_store::Conn, a: &str) -> ServiceResult<
     {
         return Ok(a.to_owned());
     }
+    if let Some(t) = a.strip_prefix("api_token:")
+        && switchboard_domain::ids::ApiTokenId::parse(t).is_some()
+    {
+        return Ok(a.to_owned());
+    }
     if a.contains('@') {
         let email = Email::parse(a)
             .map_err(|_| ServiceError::invalid("actor", "is not a valid email address"))?;
@@ -78,7 +83,7 @@ async fn parse_actor(c: &mut switchboard_store::Conn, a: &str) -> ServiceResult<
     }
     Err(ServiceError::invalid(
         "actor",
-        "must be a user's id or email, operator, system or enrollment_key:…",
+        "must be a user's id or email, operator, system, enrollment_key:… or api_token:…",
     ))
 }
 

@@ -16,11 +16,11 @@ impl Services {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
         let row = load_subscription(&mut c, &who.org, sub).await?;
-        Ok(billing::list_invoices(&mut c, &who.org, &row.id)
+        billing::list_invoices(&mut c, &who.org, &row.id)
             .await?
             .into_iter()
             .map(invoice_view)
-            .collect())
+            .collect()
     }
 
     pub async fn get_invoice(
@@ -40,6 +40,6 @@ impl Services {
         if inv.subscription_id != row.id {
             return Err(not_found());
         }
-        Ok((invoice_view(inv), row))
+        Ok((invoice_view(inv)?, row))
     }
 }

@@ -162,9 +162,11 @@ pub struct InvoiceView {
     pub created_at: String,
 }
 
-pub(crate) fn invoice_view(i: InvoiceRow) -> InvoiceView {
-    InvoiceView {
-        lines: serde_json::from_str(&i.lines_json).unwrap_or_default(),
+/// An invoice as the API shows it; lines that don't decode are an error, never an invoice
+/// silently without lines.
+pub(crate) fn invoice_view(i: InvoiceRow) -> ServiceResult<InvoiceView> {
+    Ok(InvoiceView {
+        lines: switchboard_store::decode_json("invoice lines", &i.lines_json)?,
         id: i.id.into(),
         number: i.number,
         subscription_id: i.subscription_id.into(),
@@ -174,7 +176,7 @@ pub(crate) fn invoice_view(i: InvoiceRow) -> InvoiceView {
         currency: "USD".into(),
         status: i.status,
         created_at: rfc3339(i.created_at),
-    }
+    })
 }
 
 /// Builds the view of a subscription from its row and its teams.

@@ -2,7 +2,7 @@
 
 use super::{ChangeRole, current_role, guard_last_admin, not_found_role};
 use crate::views::OrgRoleView;
-use crate::{OrgCaller, RequestInfo, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::UserId;
@@ -56,8 +56,8 @@ impl Services {
         people::set_org_role(w.db(), &who.org, &id, None).await?;
         let email = people::get_user(w.db(), &id)
             .await?
-            .map(|u| u.email)
-            .unwrap_or_default();
+            .ok_or(ServiceError::NotFound { what: "user" })?
+            .email;
         w.record(AuditEvent::OrgRoleRevoked {
             user: id,
             email,

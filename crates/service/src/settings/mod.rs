@@ -105,8 +105,9 @@ fn not_found_policy() -> ServiceError {
     ServiceError::NotFound { what: "policy" }
 }
 
-fn parse_values(v: &str) -> BTreeMap<String, Value> {
-    serde_json::from_str(v).unwrap_or_default()
+/// A setting policy's stored values; a row that doesn't decode is an error, never "locks nothing".
+fn parse_values(v: &str) -> ServiceResult<BTreeMap<String, Value>> {
+    Ok(switchboard_store::decode_json("setting policy values", v)?)
 }
 
 /// Features of the team's plan (none without a subscription).
@@ -147,12 +148,14 @@ pub(crate) async fn effective_settings(
     let policies: Vec<AppliedPolicy> = store::policies_of_team(c, org, &team.id)
         .await?
         .into_iter()
-        .map(|p| AppliedPolicy {
-            values: parse_values(&p.values_json),
-            id: p.id.into(),
-            name: p.name,
+        .map(|p| {
+            Ok(AppliedPolicy {
+                values: parse_values(&p.values_json)?,
+                id: p.id.into(),
+                name: p.name,
+            })
         })
-        .collect();
+        .collect::<ServiceResult<_>>()?;
     Ok((plan, settings::resolve(&features, &own, &policies), rows))
 }
 
@@ -185,7 +188,7 @@ async fn check_conflicts(
         if Some(other.id.as_str()) == me {
             continue;
         }
-        let keys = settings::shared_keys(values, &parse_values(&other.values_json));
+        let keys = settings::shared_keys(values, &parse_values(&other.values_json)?);
         if keys.is_empty() {
             continue;
         }
@@ -214,9 +217,9 @@ async fn check_conflicts(
     Ok(())
 }
 
-fn policy_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> PolicyView {
-    PolicyView {
-        values: parse_values(&p.values_json),
+fn policy_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> ServiceResult<PolicyView> {
+    Ok(PolicyView {
+        values: parse_values(&p.values_json)?,
         team_ids: applied
             .iter()
             .filter(|(id, _)| *id == p.id)
@@ -226,7 +229,7 @@ fn policy_view(p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> PolicyView {
         updated_at: rfc3339(p.updated_at),
         id: p.id.into(),
         name: p.name,
-    }
+    })
 }
 
 fn check_policy_values(values: &BTreeMap<String, Value>) -> ServiceResult<()> {

@@ -18,11 +18,11 @@ impl Services {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
         let applied = store::policy_teams(&mut c, &who.org, SETTING).await?;
-        Ok(store::list_policies(&mut c, &who.org, SETTING)
+        store::list_policies(&mut c, &who.org, SETTING)
             .await?
             .into_iter()
             .map(|p| policy_view(p, &applied))
-            .collect())
+            .collect()
     }
 
     pub async fn get_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<PolicyView> {
@@ -33,7 +33,7 @@ impl Services {
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, &who.org, SETTING).await?;
-        Ok(policy_view(p, &applied))
+        policy_view(p, &applied)
     }
 
     /// R21, R22: a named set of values applied to teams, refused if it would share a key with
@@ -82,7 +82,7 @@ impl Services {
         .await?;
         let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
         w.commit().await?;
-        Ok(policy_view(row, &applied))
+        policy_view(row, &applied)
     }
 
     pub async fn update_policy(
@@ -118,7 +118,7 @@ impl Services {
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
-        let old = policy_view(before.clone(), &applied);
+        let old = policy_view(before.clone(), &applied)?;
         let values = req.values.clone().unwrap_or_else(|| old.values.clone());
         let team_ids = req
             .team_ids
@@ -151,7 +151,7 @@ impl Services {
         .await?;
         let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
         w.commit().await?;
-        Ok(policy_view(row, &applied))
+        policy_view(row, &applied)
     }
 
     /// Deletes a policy; its teams' own values apply again (R21).
@@ -176,13 +176,13 @@ impl Services {
         let applied = store::policy_teams(w.db(), &who.org, kind).await?;
         store::delete_policy(w.db(), &who.org, &row.id).await?;
         w.record(if kind_sso {
-            let view = self.sso_view(row, &applied);
+            let view = self.sso_view(row, &applied)?;
             AuditEvent::SsoPolicyDeleted {
                 policy: id,
                 state: super::sso_shape::sso_settings(&view),
             }
         } else {
-            let view = policy_view(row, &applied);
+            let view = policy_view(row, &applied)?;
             AuditEvent::PolicyDeleted {
                 policy: id,
                 state: PolicyState {

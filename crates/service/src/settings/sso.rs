@@ -26,7 +26,7 @@ impl Services {
             .await?
             .into_iter()
             .map(|p| self.sso_view(p, &applied))
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         for v in &mut views {
             shape::unverified_of(&mut c, &who.org, v).await?;
         }
@@ -41,7 +41,7 @@ impl Services {
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
-        let mut view = self.sso_view(p, &applied);
+        let mut view = self.sso_view(p, &applied)?;
         shape::unverified_of(&mut c, &who.org, &mut view).await?;
         Ok(view)
     }
@@ -143,7 +143,7 @@ impl Services {
         store::insert_policy(w.db(), &row).await?;
         store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let view = self.sso_view(row, &applied);
+        let view = self.sso_view(row, &applied)?;
         w.record(AuditEvent::SsoPolicyCreated {
             policy: PolicyId::from_db(view.id.clone()),
             state: shape::sso_settings(&view),
@@ -215,13 +215,13 @@ impl Services {
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let old = self.sso_view(before.clone(), &applied);
+        let old = self.sso_view(before.clone(), &applied)?;
         let team_ids = match &req.team_ids {
             Some(ids) => self.sso_teams(w.db(), who, Some(id.as_str()), ids).await?,
             None => old.team_ids.clone(),
         };
         let mut row = before;
-        let mut options = crate::sso::options_of(&row);
+        let mut options = crate::sso::options_of(&row)?;
         if let Some(p) = req.protocol
             && p != options.protocol
         {
@@ -264,14 +264,14 @@ impl Services {
             options.email_attribute = email_attribute;
         }
         let jit = req.jit.clone().unwrap_or_else(|| options.jit.clone());
-        options.jit = shape::check_jit(&jit, &team_ids, &crate::sso::domains_of(&row))?;
+        options.jit = shape::check_jit(&jit, &team_ids, &crate::sso::domains_of(&row)?)?;
         shape::check_provider(&row, &options)?;
         row.sso_json = Some(serde_json::to_string(&options).unwrap_or_default());
         row.updated_at = now_ms();
         store::update_policy(w.db(), &row).await?;
         store::set_policy_teams(w.db(), &who.org, &row.id, SSO, &team_ids).await?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
-        let mut new = self.sso_view(row, &applied);
+        let mut new = self.sso_view(row, &applied)?;
         shape::unverified_of(w.db(), &who.org, &mut new).await?;
         w.record(AuditEvent::SsoPolicyUpdated {
             policy: id,

@@ -349,20 +349,24 @@ pub(crate) async fn unverified_of(
 }
 
 impl Services {
-    pub(crate) fn sso_view(&self, p: PolicyRow, applied: &[(PolicyId, TeamId)]) -> SsoPolicyView {
-        let options = crate::sso::options_of(&p);
+    pub(crate) fn sso_view(
+        &self,
+        p: PolicyRow,
+        applied: &[(PolicyId, TeamId)],
+    ) -> ServiceResult<SsoPolicyView> {
+        let options = crate::sso::options_of(&p)?;
         let saml = options.protocol == SsoProtocol::Saml;
         let idp = options
             .idp_metadata_xml
             .as_deref()
             .and_then(|x| switchboard_sso::saml::check_metadata(x).ok());
-        SsoPolicyView {
+        Ok(SsoPolicyView {
             team_ids: applied
                 .iter()
                 .filter(|(id, _)| *id == p.id)
                 .map(|(_, t)| t.clone())
                 .collect(),
-            allowed_domains: crate::sso::domains_of(&p),
+            allowed_domains: crate::sso::domains_of(&p)?,
             unverified_domains: Vec::new(),
             has_client_secret: p.client_secret_enc.is_some(),
             protocol: options.protocol,
@@ -383,7 +387,7 @@ impl Services {
             updated_at: crate::views::rfc3339(p.updated_at),
             id: p.id.into(),
             name: p.name,
-        }
+        })
     }
 }
 

@@ -43,7 +43,7 @@ pub(crate) async fn is_break_glass(c: &mut Conn, org: &OrgId, email: &str) -> Se
         return Ok(false);
     };
     for p in settings::list_policies(c, org, PolicyKind::Sso).await? {
-        let options = super::policy::options_of(&p);
+        let options = super::policy::options_of(&p)?;
         if options
             .break_glass_emails
             .iter()

@@ -78,8 +78,8 @@ impl Services {
         }
         let email = people::get_user(w.db(), &id)
             .await?
-            .map(|u| u.email)
-            .unwrap_or_default();
+            .ok_or_else(not_found)?
+            .email;
         w.record(AuditEvent::SsoLinkReset {
             user: id,
             email,

@@ -35,20 +35,21 @@ impl SignInPolicy {
     }
 }
 
-/// The stored options of an SSO policy row (the defaults for a row from before they existed).
-pub(crate) fn options_of(row: &PolicyRow) -> SsoOptions {
-    row.sso_json
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default()
+/// The stored options of an SSO policy row (the defaults for a row from before they existed); a
+/// stored value that doesn't decode is an error, never a policy silently reset to its defaults.
+pub(crate) fn options_of(row: &PolicyRow) -> ServiceResult<SsoOptions> {
+    Ok(match row.sso_json.as_deref() {
+        Some(j) => switchboard_store::decode_json("SSO policy options", j)?,
+        None => SsoOptions::default(),
+    })
 }
 
-/// The allowed domains of an SSO policy row.
-pub(crate) fn domains_of(row: &PolicyRow) -> Vec<String> {
-    row.allowed_domains_json
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or_default()
+/// The allowed domains of an SSO policy row (none for a row from before they existed).
+pub(crate) fn domains_of(row: &PolicyRow) -> ServiceResult<Vec<String>> {
+    Ok(match row.allowed_domains_json.as_deref() {
+        Some(d) => switchboard_store::decode_json("SSO policy domains", d)?,
+        None => Vec::new(),
+    })
 }
 
 impl Services {
@@ -73,13 +74,13 @@ impl Services {
             .filter(|(p, _)| p == id)
             .map(|(_, t)| t)
             .collect();
-        Ok(self.loaded(row, teams))
+        self.loaded(row, teams)
     }
 
-    pub(crate) fn loaded(&self, row: PolicyRow, teams: Vec<TeamId>) -> SignInPolicy {
-        SignInPolicy {
-            options: options_of(&row),
-            domains: domains_of(&row),
+    pub(crate) fn loaded(&self, row: PolicyRow, teams: Vec<TeamId>) -> ServiceResult<SignInPolicy> {
+        Ok(SignInPolicy {
+            options: options_of(&row)?,
+            domains: domains_of(&row)?,
             client_secret: row
                 .client_secret_enc
                 .as_deref()
@@ -89,6 +90,6 @@ impl Services {
             org: row.org_id,
             id: row.id,
             teams,
-        }
+        })
     }
 }

@@ -262,7 +262,43 @@ async fn r22_concurrent_conflicting_applies_let_exactly_one_through(app: TestApp
     assert_eq!(app.broken_audit_entry(&org.id).await, None);
 }
 
+/// R21: a policy whose stored values can't be read is an error wherever it would apply — never a
+/// policy that silently locks nothing — and the problem names no stored text.
+async fn r21_a_policy_that_cannot_be_read_locks_by_error_not_by_silence(app: TestApp) {
+    let org = app.established_org(5).await;
+    let p = app
+        .post(
+            &org.path("/policies"),
+            &org.admin,
+            json!({"name": "No recording", "values": {"agent_assist": false},
+                "team_ids": [org.initial_team]}),
+        )
+        .await;
+    let p = id_of(&p);
+    let settings = org.path(&format!("/teams/{}/settings", org.initial_team));
+    app.get(&settings, &org.admin).await.ok();
+    let mut c = app.store.read().await.unwrap();
+    switchboard_store::sqlx::query("UPDATE policies SET values_json = $2 WHERE id = $1")
+        .bind(&p)
+        .bind("{\"agent_assist\": fals")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+    for path in [settings, org.path(&format!("/policies/{p}"))] {
+        let r = app.get(&path, &org.admin).await;
+        assert_eq!(r.status.as_u16(), 500, "{path}: {}", r.text);
+        assert_eq!(r.body["code"], "internal", "{}", r.text);
+        assert!(
+            !r.text.contains("fals"),
+            "the stored text is not quoted: {}",
+            r.text
+        );
+    }
+}
+
 db_tests!(
+    r21_a_policy_that_cannot_be_read_locks_by_error_not_by_silence,
     r22_editing_values_into_a_conflict_is_refused_and_changes_nothing,
     r22_concurrent_conflicting_applies_let_exactly_one_through,
 );

@@ -52,6 +52,6 @@ impl Services {
         .await?;
         w.commit().await?;
         row.status = status;
-        Ok(crate::billing::invoice_view(row))
+        crate::billing::invoice_view(row)
     }
 }
