@@ -17,6 +17,7 @@ pub mod charts;
 pub mod devices;
 pub mod domains;
 pub mod errors;
+pub mod forms;
 pub mod human;
 pub mod settings;
 pub mod shell;
