@@ -9,6 +9,7 @@
 //! A user with no group belongs to the organization's initial team. Groups are email-login
 //! teams; their members are memberships with the role member.
 
+mod group_members;
 mod groups;
 mod users;
 

@@ -8,6 +8,7 @@ use switchboard_domain::ids::PolicyId;
 mod policies;
 mod sso;
 mod sso_shape;
+mod sso_view;
 pub use sso_shape::{CreateSsoPolicy, SsoPolicyView, UpdateSsoPolicy};
 mod team;
 

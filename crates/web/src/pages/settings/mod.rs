@@ -1,6 +1,6 @@
 //! Settings in the portal: a team's settings (every catalog key with its effective value; a key a
 //! policy enforces shows a lock and the policy's name, linked, and no control; a key the plan
-//! lacks names the feature it needs), and setting policies ([`policies`]: list, create, edit
+//! lacks names the feature it needs), and setting policies ([`mod@policies`]: list, create, edit
 //! values and teams, delete; a conflict, R22, is explained on the form). Resolution and conflicts
 //! are the domain's.
 

@@ -1,13 +1,12 @@
 //! The users list (`/orgs/{org}/users`): counters, search and filters, a table sorted by name,
 //! email, last active or status (either way, by the column headings), pages both ways with
 //! "51–100 of 2,001", **Add users** (many emails at once, a result per email, and the users just
-//! added shown in a table of their own), and **Download CSV** of the filtered list.
+//! added shown in a table of their own); **Download CSV** of the filtered list is in
+//! [`mod@super::export`].
 
 use crate::AppState;
 use crate::extract::InRequest;
-use crate::pages::browser::{
-    FieldError, FormError, OrgPage, PageForm, PageResult, csv_download, page,
-};
+use crate::pages::browser::{FieldError, FormError, OrgPage, PageForm, PageResult, page};
 use crate::pages::human;
 use crate::pages::shell::{Section, Shell};
 use axum::extract::{RawQuery, State};
@@ -355,72 +354,5 @@ pub async fn add(
     }
 }
 
-/// **Download CSV** of the filtered list (every page of it), in the list's order.
-pub async fn export(
-    State(state): State<AppState>,
-    p: OrgPage,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let mut q = crate::input::query::<UserQuery>(raw.as_deref().unwrap_or(""))?;
-    q.limit = Some(200);
-    let mut rows = Vec::new();
-    loop {
-        let page = state.services.list_users(&p.who, &q).await?;
-        for u in page.items {
-            let teams: Vec<String> = u
-                .memberships
-                .iter()
-                .map(|m| format!("{} ({})", m.team_name, m.team_role))
-                .collect();
-            rows.push(vec![
-                u.email,
-                u.name.unwrap_or_default(),
-                teams.join("; "),
-                u.org_role.map(|r| r.to_string()).unwrap_or_default(),
-                u.status.to_string(),
-                u.memberships.iter().any(|m| m.app_access).to_string(),
-                u.id,
-                u.last_active.unwrap_or_default(),
-            ]);
-        }
-        match page.next_cursor {
-            Some(c) => q.cursor = Some(c),
-            None => break,
-        }
-    }
-    let csv = switchboard_service::export::to_csv(
-        &[
-            "email",
-            "name",
-            "teams",
-            "org_role",
-            "status",
-            "app_access",
-            "id",
-            "last_active",
-        ],
-        rows,
-    );
-    Ok(csv_download("users.csv", csv))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headings_sort_by_their_column_and_then_the_other_way() {
-        let f = Filters::from_query("q=ana&sort=email");
-        let [email, name, ..] = sort_links("/orgs/o/users", &f);
-        assert_eq!(email.aria, "ascending");
-        assert_eq!(email.href, "/orgs/o/users?q=ana&sort=-email");
-        assert_eq!(name.aria, "none");
-        assert_eq!(name.href, "/orgs/o/users?q=ana&sort=name");
-        let f = Filters::from_query("");
-        assert_eq!(f.sort, "name");
-        let [_, name, ..] = sort_links("/orgs/o/users", &f);
-        assert_eq!(name.href, "/orgs/o/users?sort=-name");
-        assert_eq!(page_number("page=3&cursor=x"), 3);
-        assert_eq!(page_number("page=-1"), 1);
-    }
-}
+mod tests;
