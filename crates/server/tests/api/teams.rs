@@ -269,7 +269,26 @@ async fn r3_invisible_and_look_alike_names_are_refused(app: TestApp) {
     );
 }
 
+/// R3: a team's login type is fixed when it is created: an edit that names one is refused whole
+/// (the name sent with it is not taken either), and the team signs in as before.
+async fn r3_a_team_s_login_type_never_changes(app: TestApp) {
+    let org = app.established_org(5).await;
+    let path = org.path(&format!("/teams/{}", org.second_team));
+    let before = app.get(&path, &org.admin).await.ok().clone();
+    assert_eq!(before["login_type"], "email");
+    for body in [
+        json!({"login_type": "device"}),
+        json!({"name": "Renamed", "login_type": "device"}),
+    ] {
+        let r = app.patch(&path, &org.admin, body.clone()).await;
+        assert_eq!(r.status.as_u16(), 422, "{body}: {}", r.text);
+        assert_eq!(r.body["field"], "login_type", "{}", r.text);
+    }
+    assert_eq!(app.get(&path, &org.admin).await.ok(), &before);
+}
+
 db_tests!(
+    r3_a_team_s_login_type_never_changes,
     r2_second_team_requires_org_name_and_establishes_org,
     r2_only_the_initial_teams_admin_creates_before_establishment,
     r3_team_names_are_unique_ignoring_case,

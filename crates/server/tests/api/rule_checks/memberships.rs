@@ -283,6 +283,23 @@ async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
     assert_never_oversold(&app, &org).await;
 }
 
+/// An active user created through SCIM; their id.
+async fn scim_user(app: &TestApp, token: &str, email: &str) -> String {
+    let (s, created) = crate::scim::scim(
+        app,
+        token,
+        "POST",
+        "/Users",
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
 /// An organization whose initial team signs in by device, established, with a `scim` token.
 async fn device_first_org(app: &TestApp) -> (Org, String) {
     let admin_email = format!("{}.admin@example.com", crate::helpers::unique("dev"));
@@ -323,20 +340,8 @@ async fn device_first_org(app: &TestApp) -> (Org, String) {
 async fn r13_scim_gives_no_app_access_in_a_device_login_initial_team(app: TestApp) {
     let (org, token) = device_first_org(&app).await;
     let email = "ines.scim@acme.example";
-    let (s, created) = crate::scim::scim(
-        &app,
-        &token,
-        "POST",
-        "/Users",
-        Some(
-            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
-        ),
-    )
-    .await;
-    assert_eq!(s, 201, "{created}");
-    let user = created["id"].as_str().unwrap();
-    let (role, access) = membership(&app, &org, user, &org.initial_team).await;
+    let user = scim_user(&app, &token, email).await;
+    let (role, access) = membership(&app, &org, &user, &org.initial_team).await;
     assert_eq!((role, access), (json!("member"), json!(false)));
     assert_eq!(seats_used(&app, &org, &org.initial_team).await, 0);
     assert_never_oversold(&app, &org).await;
@@ -352,18 +357,7 @@ async fn r13_a_person_sent_back_to_a_device_login_initial_team_holds_no_seat(app
     );
     app.put(&org.path(&path), &org.admin, json!({})).await.ok();
     let email = "joao.scim@acme.example";
-    let (_, created) = crate::scim::scim(
-        &app,
-        &token,
-        "POST",
-        "/Users",
-        Some(
-            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
-        ),
-    )
-    .await;
-    let user = created["id"].as_str().unwrap().to_owned();
+    let user = scim_user(&app, &token, email).await;
     let (s, group) = crate::scim::scim(
         &app,
         &token,
@@ -439,19 +433,7 @@ async fn r27_scim_active_moves_app_access_in_every_team(app: TestApp) {
         app.put(&org.path(&path), &org.admin, json!({})).await.ok();
     }
     let email = "kai.scim@acme.example";
-    let (s, created) = crate::scim::scim(
-        &app,
-        &token,
-        "POST",
-        "/Users",
-        Some(
-            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": email, "emails": [{"primary": true, "value": email}], "active": true}),
-        ),
-    )
-    .await;
-    assert_eq!(s, 201, "{created}");
-    let user = created["id"].as_str().unwrap().to_owned();
+    let user = scim_user(&app, &token, email).await;
     let teams = [org.initial_team.clone(), org.second_team.clone(), third];
     for team in &teams[1..] {
         let r = app
