@@ -344,7 +344,11 @@ macro_rules! path_id {
     ($($ty:ty => $param:literal),* $(,)?) => {$(
         impl PathId for $ty {
             const PARAM: &'static str = $param;
-            const WHAT: &'static str = $param;
+            const WHAT: &'static str = match $param.as_bytes() {
+                b"key" => "enrollment key",
+                b"pol" => "policy",
+                _ => $param,
+            };
             fn parse(s: &str) -> Option<Self> {
                 <$ty>::parse(s)
             }
@@ -352,7 +356,13 @@ macro_rules! path_id {
     )*};
 }
 
-path_id!(UserId => "user", switchboard_domain::ids::TeamId => "team");
+path_id!(
+    UserId => "user",
+    switchboard_domain::ids::TeamId => "team",
+    switchboard_domain::ids::DeviceId => "device",
+    switchboard_domain::ids::EnrollmentKeyId => "key",
+    switchboard_domain::ids::PolicyId => "pol",
+);
 
 /// Ids named in the path, parsed: `At<UserId>` reads `{user}`, `At<(UserId, TeamId)>` reads
 /// `{user}` and `{team}`. A malformed id answers 404, as an unknown one does, so handlers and use

@@ -6,12 +6,11 @@ use super::{
 };
 use crate::ProblemCode;
 use crate::seats;
-use crate::teams::load_team;
 use crate::write::Actor;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::DeviceId;
+use switchboard_domain::ids::{DeviceId, TeamId};
 use switchboard_domain::team::Name;
 use switchboard_store::apps::{self as store, AppTokenRow, DeviceRow};
 use switchboard_store::{now_ms, orgs};
@@ -99,10 +98,10 @@ impl Services {
     pub async fn list_devices(
         &self,
         who: &OrgCaller,
-        team: &str,
+        team: &TeamId,
     ) -> ServiceResult<Vec<DeviceView>> {
         let mut c = self.store.read().await?;
-        let t = load_team(&mut c, who, team).await?;
+        let t = crate::teams::load_team_by_id(&mut c, who, team).await?;
         who.may(Action::ManageDevices(&t.id.clone()))?;
         Ok(store::devices_of_team(&mut c, &who.org, &t.id)
             .await?
@@ -115,8 +114,8 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
-        device: &str,
+        team: &TeamId,
+        device: &DeviceId,
         req: RenameDevice,
     ) -> ServiceResult<DeviceView> {
         let name = Name::parse("name", &req.name)?;
@@ -139,8 +138,8 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
-        device: &str,
+        team: &TeamId,
+        device: &DeviceId,
     ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
         let d = load_device(&mut w, who, team, device).await?;

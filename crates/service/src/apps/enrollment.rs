@@ -1,11 +1,10 @@
 //! Enrollment keys of device-login teams: created (shown once), listed, revoked.
 
 use super::{CreateEnrollmentKey, EnrollmentKeyView, key_view, new_token, token_hash};
-use crate::teams::load_team;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::ids::EnrollmentKeyId;
+use switchboard_domain::ids::{EnrollmentKeyId, TeamId};
 use switchboard_domain::team::LoginType;
 use switchboard_store::apps::{self as store, EnrollmentKeyRow};
 use switchboard_store::now_ms;
@@ -16,7 +15,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
+        team: &TeamId,
         req: CreateEnrollmentKey,
     ) -> ServiceResult<EnrollmentKeyView> {
         let expires_at = req
@@ -31,7 +30,7 @@ impl Services {
             ));
         }
         let mut w = self.write(who, ctx).await?;
-        let t = load_team(w.db(), who, team).await?;
+        let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
         let team_id = t.id.clone();
         w.may(Action::ManageDevices(&team_id))?;
         if t.login_type != LoginType::Device {
@@ -71,10 +70,10 @@ impl Services {
     pub async fn list_enrollment_keys(
         &self,
         who: &OrgCaller,
-        team: &str,
+        team: &TeamId,
     ) -> ServiceResult<Vec<EnrollmentKeyView>> {
         let mut c = self.store.read().await?;
-        let t = load_team(&mut c, who, team).await?;
+        let t = crate::teams::load_team_by_id(&mut c, who, team).await?;
         who.may(Action::ManageDevices(&t.id.clone()))?;
         Ok(store::enrollment_keys_of_team(&mut c, &who.org, &t.id)
             .await?
@@ -87,15 +86,15 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
-        key: &str,
+        team: &TeamId,
+        key: &EnrollmentKeyId,
     ) -> ServiceResult<()> {
         let not_found = || ServiceError::NotFound {
             what: "enrollment key",
         };
-        let id = EnrollmentKeyId::parse(key).ok_or_else(not_found)?;
+        let id = key.clone();
         let mut w = self.write(who, ctx).await?;
-        let t = load_team(w.db(), who, team).await?;
+        let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
         let team_id = t.id.clone();
         w.may(Action::ManageDevices(&team_id))?;
         let k = store::get_enrollment_key(w.db(), &who.org, &id)

@@ -13,7 +13,6 @@ mod usage;
 mod versions;
 pub use usage::{EventOutcome, EventResult, UsageBatch, UsageReceipt};
 
-use crate::teams::load_team;
 use crate::views::rfc3339;
 use crate::{OrgCaller, ServiceError, ServiceResult};
 use rand::Rng;
@@ -194,14 +193,13 @@ fn unauthenticated() -> ServiceError {
 async fn load_device(
     w: &mut crate::write::Write,
     who: &OrgCaller,
-    team: &str,
-    device: &str,
+    team: &TeamId,
+    device: &DeviceId,
 ) -> ServiceResult<DeviceRow> {
     let not_found = || ServiceError::NotFound { what: "device" };
-    let t = load_team(w.db(), who, team).await?;
+    let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
     w.may(Action::ManageDevices(&t.id.clone()))?;
-    let id = DeviceId::parse(device).ok_or_else(not_found)?;
-    store::get_device(w.db(), &who.org, &id)
+    store::get_device(w.db(), &who.org, device)
         .await?
         .filter(|d| d.team_id == t.id)
         .ok_or_else(not_found)

@@ -15,11 +15,11 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &str,
+        user: &UserId,
         req: ChangeRole,
     ) -> ServiceResult<OrgRoleView> {
         let role = req.role;
-        let id = UserId::parse(user).ok_or_else(not_found_role)?;
+        let id = user.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
         let current = current_role(w.db(), &who.org, &id).await?;
@@ -46,9 +46,9 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &str,
+        user: &UserId,
     ) -> ServiceResult<()> {
-        let id = UserId::parse(user).ok_or_else(not_found_role)?;
+        let id = user.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
         let current = current_role(w.db(), &who.org, &id).await?;

@@ -8,6 +8,7 @@ use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, PolicyState};
 use switchboard_domain::ids::{PolicyId, TeamId};
+use switchboard_domain::settings::PolicyKind;
 use switchboard_domain::settings::{self};
 use switchboard_domain::team::Name;
 use switchboard_store::now_ms;
@@ -25,10 +26,10 @@ impl Services {
             .collect()
     }
 
-    pub async fn get_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<PolicyView> {
+    pub async fn get_policy(&self, who: &OrgCaller, id: &PolicyId) -> ServiceResult<PolicyView> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
-        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let id = id.clone();
         let p = store::get_policy(&mut c, &who.org, &id, SETTING)
             .await?
             .ok_or_else(not_found_policy)?;
@@ -89,7 +90,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &PolicyId,
         req: UpdatePolicy,
     ) -> ServiceResult<PolicyView> {
         if req.name.is_none() && req.values.is_none() && req.team_ids.is_none() {
@@ -111,7 +112,7 @@ impl Services {
         if let Some(t) = &req.team_ids {
             require_teams(t)?;
         }
-        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let id = id.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
         let before = store::get_policy(w.db(), &who.org, &id, SETTING)
@@ -154,16 +155,35 @@ impl Services {
         policy_view(row, &applied)
     }
 
-    /// Deletes a policy; its teams' own values apply again (R21).
+    /// Deletes a setting policy; its teams' own values apply again (R21).
     pub async fn delete_policy(
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
-        kind_sso: bool,
+        id: &PolicyId,
     ) -> ServiceResult<()> {
-        let kind = if kind_sso { SSO } else { SETTING };
-        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        self.delete_policy_of_kind(who, ctx, id, SETTING).await
+    }
+
+    /// Deletes an SSO policy; its teams sign in by emailed code again (R24).
+    pub async fn delete_sso_policy(
+        &self,
+        who: &OrgCaller,
+        ctx: &RequestInfo,
+        id: &PolicyId,
+    ) -> ServiceResult<()> {
+        self.delete_policy_of_kind(who, ctx, id, SSO).await
+    }
+
+    async fn delete_policy_of_kind(
+        &self,
+        who: &OrgCaller,
+        ctx: &RequestInfo,
+        id: &PolicyId,
+        kind: PolicyKind,
+    ) -> ServiceResult<()> {
+        let kind_sso = kind == SSO;
+        let id = id.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(if kind_sso {
             Action::ManageSsoPolicies

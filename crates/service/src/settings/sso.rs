@@ -33,10 +33,14 @@ impl Services {
         Ok(views)
     }
 
-    pub async fn get_sso_policy(&self, who: &OrgCaller, id: &str) -> ServiceResult<SsoPolicyView> {
+    pub async fn get_sso_policy(
+        &self,
+        who: &OrgCaller,
+        id: &PolicyId,
+    ) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
-        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let id = id.clone();
         let p = store::get_policy(&mut c, &who.org, &id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
@@ -157,7 +161,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &PolicyId,
         req: UpdateSsoPolicy,
     ) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ManageSsoPolicies)?;
@@ -167,7 +171,7 @@ impl Services {
                 "send at least one field to change",
             ));
         }
-        let id = PolicyId::parse(id).ok_or_else(not_found_policy)?;
+        let id = id.clone();
         let name = req
             .name
             .as_deref()

@@ -2,7 +2,7 @@
 
 use super::{LastChange, TeamSettingView, TeamSettingsView, effective_settings};
 use crate::ProblemCode;
-use crate::teams::load_team;
+use crate::teams::load_team_by_id;
 use crate::views::rfc3339;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use serde_json::Value;
@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
 use switchboard_domain::ids::OrgId;
+use switchboard_domain::ids::TeamId;
 use switchboard_domain::settings::{self, SettingSpec};
 use switchboard_store::settings::{self as store};
 use switchboard_store::{Conn, now_ms, orgs};
@@ -23,10 +24,10 @@ impl Services {
     pub async fn team_settings(
         &self,
         who: &OrgCaller,
-        team: &str,
+        team: &TeamId,
     ) -> ServiceResult<TeamSettingsView> {
         let mut c = self.store.read().await?;
-        let t = load_team(&mut c, who, team).await?;
+        let t = load_team_by_id(&mut c, who, team).await?;
         who.may(Action::ViewTeamSettings(&t.id.clone()))?;
         self.team_settings_view(&mut c, &who.org, &t).await
     }
@@ -70,7 +71,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
+        team: &TeamId,
         body: Value,
     ) -> ServiceResult<TeamSettingsView> {
         let changes: BTreeMap<String, Value> = match body {
@@ -103,7 +104,7 @@ impl Services {
         }
         settings::check_values(&to_set)?;
         let mut w = self.write(who, ctx).await?;
-        let t = load_team(w.db(), who, team).await?;
+        let t = load_team_by_id(w.db(), who, team).await?;
         let team_id = t.id.clone();
         w.may(Action::EditTeamSettings(&team_id))?;
         let (_, effective, rows) = effective_settings(w.db(), &who.org, &t).await?;

@@ -29,9 +29,13 @@ fn not_found() -> ServiceError {
 
 impl Services {
     /// The person's provider accounts in the organization.
-    pub async fn sso_links(&self, who: &OrgCaller, user: &str) -> ServiceResult<Vec<SsoLinkView>> {
+    pub async fn sso_links(
+        &self,
+        who: &OrgCaller,
+        user: &UserId,
+    ) -> ServiceResult<Vec<SsoLinkView>> {
         who.may(Action::ViewPolicies)?;
-        let id = UserId::parse(user).ok_or_else(not_found)?;
+        let id = user.clone();
         let mut c = self.store.read().await?;
         if !people::presence(&mut c, &who.org, &id).await?.is_member() {
             return Err(not_found());
@@ -64,9 +68,9 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &str,
+        user: &UserId,
     ) -> ServiceResult<()> {
-        let id = UserId::parse(user).ok_or_else(not_found)?;
+        let id = user.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageSsoPolicies)?;
         if !people::presence(w.db(), &who.org, &id).await?.is_member() {

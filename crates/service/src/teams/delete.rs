@@ -1,10 +1,11 @@
 //! Deleting a team with no members and no devices; never the initial team (R1).
 
-use super::load_team;
+use super::load_team_by_id;
 use crate::ProblemCode;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
+use switchboard_domain::ids::TeamId;
 use switchboard_store::orgs::{self};
 
 impl Services {
@@ -13,10 +14,10 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
+        team: &TeamId,
     ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
-        let row = load_team(w.db(), who, team).await?;
+        let row = load_team_by_id(w.db(), who, team).await?;
         let team_id = row.id.clone();
         w.may(Action::DeleteTeam(&team_id))?;
         // From the organization itself: an API token's standing names no initial team.

@@ -1,9 +1,10 @@
 //! Reading the organization and its teams (a Team Admin sees their own).
 
-use super::{TeamChoice, load_team, team_views};
+use super::{TeamChoice, load_team_by_id, team_views};
 use crate::views::{OrgView, TeamView, rfc3339};
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
 use switchboard_store::orgs::{self, TeamRow};
 
 impl Services {
@@ -58,9 +59,9 @@ impl Services {
             .collect())
     }
 
-    pub async fn get_team(&self, who: &OrgCaller, team: &str) -> ServiceResult<TeamView> {
+    pub async fn get_team(&self, who: &OrgCaller, team: &TeamId) -> ServiceResult<TeamView> {
         let mut c = self.store.read().await?;
-        let row = load_team(&mut c, who, team).await?;
+        let row = load_team_by_id(&mut c, who, team).await?;
         who.may(Action::ViewTeam(&row.id.clone()))?;
         Ok(team_views(&mut c, &who.org, vec![row]).await?.remove(0))
     }

@@ -1,11 +1,12 @@
 //! R3: renaming a team or changing its description.
 
-use super::{UpdateTeam, load_team, name_taken, team_views};
+use super::{UpdateTeam, load_team_by_id, name_taken, team_views};
 use crate::ProblemCode;
 use crate::views::TeamView;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services, error::on_unique};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, TeamText};
+use switchboard_domain::ids::TeamId;
 use switchboard_domain::team::{Name, parse_description};
 use switchboard_store::orgs::{self};
 
@@ -14,7 +15,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        team: &str,
+        team: &TeamId,
         req: UpdateTeam,
     ) -> ServiceResult<TeamView> {
         if req.name.is_none() && req.description.is_none() {
@@ -34,7 +35,7 @@ impl Services {
             .map(|d| parse_description(Some(d)))
             .transpose()?;
         let mut w = self.write(who, ctx).await?;
-        let row = load_team(w.db(), who, team).await?;
+        let row = load_team_by_id(w.db(), who, team).await?;
         let team_id = row.id.clone();
         w.may(Action::EditTeam(&team_id))?;
         let new_name =

@@ -2,12 +2,13 @@
 //! by email, change and revoke. The last Org Admin's controls are disabled with the reason (R10);
 //! the rule itself is the use case's, which refuses whatever a page sends.
 
-use super::browser::{FieldError, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::browser::{FieldError, FormError, OrgPage, PageAt, PageForm, PageResult, done, page};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::UserId;
 use switchboard_domain::role::OrgRole;
 use switchboard_service::ServiceError;
 use switchboard_service::roles::{AssignRole, ChangeRole};
@@ -106,7 +107,7 @@ pub async fn change(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, user)): Path<(String, String)>,
+    PageAt(user): PageAt<UserId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let role = f.get("role").to_owned();

@@ -2,11 +2,12 @@
 //! holds a seat; removing one frees it and ends its token) and enrollment keys (create — the key
 //! is shown once, on the page that answers the form, never in a redirect — and revoke).
 
-use super::browser::{FormError, OrgPage, PageForm, PageResult, done};
+use super::browser::{FormError, OrgPage, PageAt, PageForm, PageResult, done};
 use super::teams::{team_page, team_page_with_key};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, TeamId};
 use switchboard_service::ServiceError;
 use switchboard_service::apps::CreateEnrollmentKey;
 
@@ -15,7 +16,7 @@ pub async fn create_key(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, team)): Path<(String, String)>,
+    PageAt(team): PageAt<TeamId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let max_uses = match f.get("max_uses").trim() {
@@ -59,7 +60,7 @@ pub async fn revoke_key(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, team, key)): Path<(String, String, String)>,
+    PageAt((team, key)): PageAt<(TeamId, EnrollmentKeyId)>,
     PageForm(_): PageForm,
 ) -> PageResult {
     match state
@@ -80,7 +81,7 @@ pub async fn remove_device(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, team, device)): Path<(String, String, String)>,
+    PageAt((team, device)): PageAt<(TeamId, DeviceId)>,
     PageForm(_): PageForm,
 ) -> PageResult {
     match state

@@ -5,13 +5,15 @@
 //! membership and break-glass emails; and Test connection, which runs the sign-in and shows each
 //! check (its result page is drawn by [`super::sso_sign_in`]).
 
-use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::browser::{
+    FieldError, FormData, FormError, OrgPage, PageAt, PageForm, PageResult, done, page,
+};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use switchboard_domain::access::Action;
-use switchboard_domain::ids::TeamId;
+use switchboard_domain::ids::{PolicyId, TeamId};
 use switchboard_domain::sso::{Jit, SsoProtocol};
 use switchboard_domain::team::LoginType;
 use switchboard_service::settings::{CreateSsoPolicy, SsoPolicyView, UpdateSsoPolicy};
@@ -197,7 +199,7 @@ pub async fn create(
 pub async fn detail(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
 ) -> PageResult {
     let pol = state.services.get_sso_policy(&p.who, &id).await?;
     sso_page(&state, &p, Some(pol), None, None).await
@@ -207,7 +209,7 @@ pub async fn update(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let pol = state.services.get_sso_policy(&p.who, &id).await?;
@@ -258,11 +260,11 @@ pub async fn delete(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     let pol = state.services.get_sso_policy(&p.who, &id).await?;
-    match state.services.delete_policy(&p.who, &req, &id, true).await {
+    match state.services.delete_sso_policy(&p.who, &req, &id).await {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/settings/sso", p.who.org),
             &format!(

@@ -3,14 +3,15 @@
 //! and a team's page (edit, delete when empty). Each form posts the JSON API's field names.
 
 use super::browser::{
-    FieldError, FormData, FormError, OrgPage, PageError, PageForm, PageResult, done, page,
+    FieldError, FormData, FormError, OrgPage, PageAt, PageForm, PageResult, done, page,
 };
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
 use switchboard_domain::team::LoginType;
 use switchboard_service::ServiceError;
 use switchboard_service::apps::{DeviceView, EnrollmentKeyView};
@@ -218,7 +219,7 @@ struct TeamPage {
 pub(super) async fn team_page(
     state: &AppState,
     p: &OrgPage,
-    team_id: &str,
+    team_id: &TeamId,
     edited: Option<(String, String)>,
     error: Option<FormError>,
 ) -> PageResult {
@@ -228,14 +229,14 @@ pub(super) async fn team_page(
 pub(super) async fn team_page_with_key(
     state: &AppState,
     p: &OrgPage,
-    team_id: &str,
+    team_id: &TeamId,
     edited: Option<(String, String)>,
     error: Option<FormError>,
     new_key: Option<String>,
 ) -> PageResult {
     let team = state.services.get_team(&p.who, team_id).await?;
     let shell = Shell::for_org(state, p, &team.name, Section::Teams).await?;
-    let id = switchboard_domain::ids::TeamId::parse(&team.id).ok_or_else(PageError::not_found)?;
+    let id = team_id.clone();
     let devices =
         if team.login_type == LoginType::Device && p.who.may(Action::ManageDevices(&id)).is_ok() {
             Some((
@@ -277,7 +278,7 @@ pub(super) async fn team_page_with_key(
 pub async fn detail(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, team)): Path<(String, String)>,
+    PageAt(team): PageAt<TeamId>,
 ) -> PageResult {
     team_page(&state, &p, &team, None, None).await
 }
@@ -286,7 +287,7 @@ pub async fn edit(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, team)): Path<(String, String)>,
+    PageAt(team): PageAt<TeamId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let (name, description) = (f.get("name").to_owned(), f.get("description").to_owned());
@@ -314,7 +315,7 @@ pub async fn delete(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, team)): Path<(String, String)>,
+    PageAt(team): PageAt<TeamId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     let name = state.services.get_team(&p.who, &team).await?.name;

@@ -1,11 +1,12 @@
 //! Enrollment keys and devices of device-login teams (Org Admins, and Team Admins of the team).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest, OptionalBody};
+use crate::extract::{At, Body, InOrg, InRequest, OptionalBody};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use switchboard_domain::ids::{DeviceId, EnrollmentKeyId, TeamId};
 use switchboard_service::apps::{CreateEnrollmentKey, DeviceView, EnrollmentKeyView, RenameDevice};
 use switchboard_service::views::Page;
 
@@ -17,7 +18,7 @@ pub async fn create_key(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
     OptionalBody(req): OptionalBody<CreateEnrollmentKey>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentKeyView>)> {
     Ok((
@@ -38,7 +39,7 @@ pub async fn create_key(
 pub async fn list_keys(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
 ) -> ApiResult<Json<Page<EnrollmentKeyView>>> {
     Ok(Json(Page {
         items: state.services.list_enrollment_keys(&who, &team).await?,
@@ -54,7 +55,7 @@ pub async fn revoke_key(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team, key)): Path<(String, String, String)>,
+    At((team, key)): At<(TeamId, EnrollmentKeyId)>,
 ) -> ApiResult<StatusCode> {
     state
         .services
@@ -70,7 +71,7 @@ pub async fn revoke_key(
 pub async fn list_devices(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
 ) -> ApiResult<Json<Page<DeviceView>>> {
     Ok(Json(Page {
         items: state.services.list_devices(&who, &team).await?,
@@ -86,7 +87,7 @@ pub async fn rename_device(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team, device)): Path<(String, String, String)>,
+    At((team, device)): At<(TeamId, DeviceId)>,
     Body(req): Body<RenameDevice>,
 ) -> ApiResult<Json<DeviceView>> {
     Ok(Json(
@@ -105,7 +106,7 @@ pub async fn remove_device(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team, device)): Path<(String, String, String)>,
+    At((team, device)): At<(TeamId, DeviceId)>,
 ) -> ApiResult<StatusCode> {
     state
         .services

@@ -1,11 +1,12 @@
 //! Setting policies (R21, R22) and SSO policies (R24).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest};
+use crate::extract::{At, Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use switchboard_domain::ids::{PolicyId, UserId};
 use switchboard_service::settings::{
     CreatePolicy, CreateSsoPolicy, PolicyView, SsoPolicyView, UpdatePolicy, UpdateSsoPolicy,
 };
@@ -49,7 +50,7 @@ pub async fn create_policy(
 pub async fn get_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, pol)): Path<(String, String)>,
+    At(pol): At<PolicyId>,
 ) -> ApiResult<Json<PolicyView>> {
     Ok(Json(state.services.get_policy(&who, &pol).await?))
 }
@@ -63,7 +64,7 @@ pub async fn update_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, pol)): Path<(String, String)>,
+    At(pol): At<PolicyId>,
     Body(req): Body<UpdatePolicy>,
 ) -> ApiResult<Json<PolicyView>> {
     Ok(Json(
@@ -79,12 +80,9 @@ pub async fn delete_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, pol)): Path<(String, String)>,
+    At(pol): At<PolicyId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .delete_policy(&who, &ctx, &pol, false)
-        .await?;
+    state.services.delete_policy(&who, &ctx, &pol).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -125,7 +123,7 @@ pub async fn create_sso_policy(
 pub async fn get_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, pol)): Path<(String, String)>,
+    At(pol): At<PolicyId>,
 ) -> ApiResult<Json<SsoPolicyView>> {
     Ok(Json(state.services.get_sso_policy(&who, &pol).await?))
 }
@@ -139,7 +137,7 @@ pub async fn update_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, pol)): Path<(String, String)>,
+    At(pol): At<PolicyId>,
     Body(req): Body<UpdateSsoPolicy>,
 ) -> ApiResult<Json<SsoPolicyView>> {
     Ok(Json(
@@ -158,9 +156,9 @@ pub async fn delete_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, pol)): Path<(String, String)>,
+    At(pol): At<PolicyId>,
 ) -> ApiResult<StatusCode> {
-    state.services.delete_policy(&who, &ctx, &pol, true).await?;
+    state.services.delete_sso_policy(&who, &ctx, &pol).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,7 +169,7 @@ pub async fn delete_sso_policy(
 pub async fn list_sso_links(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
 ) -> ApiResult<Json<Page<SsoLinkView>>> {
     Ok(Json(Page {
         items: state.services.sso_links(&who, &user).await?,
@@ -188,7 +186,7 @@ pub async fn reset_sso_links(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
 ) -> ApiResult<StatusCode> {
     state.services.reset_sso_links(&who, &ctx, &user).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,11 +1,12 @@
 //! Org roles: Org Admins and Org Analysts.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest};
+use crate::extract::{At, Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use switchboard_domain::ids::UserId;
 use switchboard_service::roles::{AssignRole, AssignedRole, ChangeRole};
 use switchboard_service::views::{OrgRoleView, Page};
 
@@ -49,7 +50,7 @@ pub async fn change_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
     Body(req): Body<ChangeRole>,
 ) -> ApiResult<Json<OrgRoleView>> {
     Ok(Json(
@@ -68,7 +69,7 @@ pub async fn revoke_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, user)): Path<(String, String)>,
+    At(user): At<UserId>,
 ) -> ApiResult<StatusCode> {
     state.services.revoke_org_role(&who, &ctx, &user).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,10 +1,11 @@
 //! The settings catalog and a team's settings (R19–R23).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest};
+use crate::extract::{At, Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use switchboard_domain::ids::TeamId;
 use switchboard_domain::settings::SettingSpec;
 use switchboard_service::settings::TeamSettingsView;
 use switchboard_service::views::Page;
@@ -29,7 +30,7 @@ pub async fn catalog(
 pub async fn get_team_settings(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
 ) -> ApiResult<Json<TeamSettingsView>> {
     Ok(Json(state.services.team_settings(&who, &team).await?))
 }
@@ -43,7 +44,7 @@ pub async fn patch_team_settings(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
     Body(body): Body<serde_json::Value>,
 ) -> ApiResult<Json<TeamSettingsView>> {
     Ok(Json(

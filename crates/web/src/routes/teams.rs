@@ -1,11 +1,12 @@
 //! Teams of an organization.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest};
+use crate::extract::{At, Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use switchboard_domain::ids::TeamId;
 use switchboard_service::teams::{CreateTeam, UpdateTeam};
 use switchboard_service::views::{Page, TeamView};
 
@@ -47,7 +48,7 @@ pub async fn create_team(
 pub async fn get_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
 ) -> ApiResult<Json<TeamView>> {
     Ok(Json(state.services.get_team(&who, &team).await?))
 }
@@ -61,7 +62,7 @@ pub async fn update_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
     Body(req): Body<UpdateTeam>,
 ) -> ApiResult<Json<TeamView>> {
     Ok(Json(
@@ -77,7 +78,7 @@ pub async fn delete_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, team)): Path<(String, String)>,
+    At(team): At<TeamId>,
 ) -> ApiResult<StatusCode> {
     state.services.delete_team(&who, &ctx, &team).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,12 +8,12 @@ mod policies;
 
 pub use policies::{create_policy, delete_policy, policies, policy, update_policy};
 
-use super::browser::{FormError, OrgPage, PageForm, PageResult, done, page};
+use super::browser::{FormError, OrgPage, PageAt, PageForm, PageResult, done, page};
 use super::human;
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::Value;
 use switchboard_domain::access::Action;
 use switchboard_domain::ids::TeamId;
@@ -153,13 +153,13 @@ fn rows(settings: &[TeamSettingView], zone: &human::Zone) -> Vec<SettingRow> {
 async fn team_settings_page(
     state: &AppState,
     p: &OrgPage,
-    team: &str,
+    team: &TeamId,
     error: Option<FormError>,
 ) -> PageResult {
     let view = state.services.team_settings(&p.who, team).await?;
     let team_view = state.services.get_team(&p.who, team).await?;
     let teams = state.services.team_choices(&p.who).await?;
-    let id = TeamId::parse(&team_view.id).ok_or_else(super::browser::PageError::not_found)?;
+    let id = team.clone();
     let shell = Shell::for_org(
         state,
         p,
@@ -185,7 +185,7 @@ async fn team_settings_page(
 pub async fn team_settings(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, team)): Path<(String, String)>,
+    PageAt(team): PageAt<TeamId>,
 ) -> PageResult {
     team_settings_page(&state, &p, &team, None).await
 }
@@ -195,7 +195,7 @@ pub async fn save_team_settings(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, team)): Path<(String, String)>,
+    PageAt(team): PageAt<TeamId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let current = state.services.team_settings(&p.who, &team).await?;

@@ -6,15 +6,15 @@ use super::{parse_value, readable, shown};
 use crate::AppState;
 use crate::extract::InRequest;
 use crate::pages::browser::{
-    FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page,
+    FieldError, FormData, FormError, OrgPage, PageAt, PageForm, PageResult, done, page,
 };
 use crate::pages::human;
 use crate::pages::shell::{Section, Shell};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use switchboard_domain::access::Action;
-use switchboard_domain::ids::TeamId;
+use switchboard_domain::ids::{PolicyId, TeamId};
 use switchboard_domain::settings::{SettingType, catalog};
 use switchboard_service::ServiceError;
 use switchboard_service::settings::{CreatePolicy, PolicyView, UpdatePolicy};
@@ -220,7 +220,7 @@ pub async fn create_policy(
 pub async fn policy(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
 ) -> PageResult {
     let pol = state.services.get_policy(&p.who, &id).await?;
     policies_page(&state, &p, Some(pol), None, None).await
@@ -230,7 +230,7 @@ pub async fn update_policy(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let pol = state.services.get_policy(&p.who, &id).await?;
@@ -271,11 +271,11 @@ pub async fn delete_policy(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     let pol = state.services.get_policy(&p.who, &id).await?;
-    match state.services.delete_policy(&p.who, &req, &id, false).await {
+    match state.services.delete_policy(&p.who, &req, &id).await {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/settings/policies", p.who.org),
             &format!(

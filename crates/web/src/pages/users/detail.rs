@@ -48,7 +48,7 @@ pub(super) async fn user_page(
         })
         .collect();
     let sso_links = if p.who.may(Action::ViewPolicies).is_ok() {
-        state.services.sso_links(&p.who, user.as_str()).await?
+        state.services.sso_links(&p.who, user).await?
     } else {
         Vec::new()
     };
@@ -199,11 +199,7 @@ pub async fn reset_sso_links(
     PageAt(user): PageAt<UserId>,
     PageForm(_): PageForm,
 ) -> PageResult {
-    match state
-        .services
-        .reset_sso_links(&p.who, &req, user.as_str())
-        .await
-    {
+    match state.services.reset_sso_links(&p.who, &req, &user).await {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/users/{user}", p.who.org),
             "Unlinked: their next single sign-on links the account it comes with.",
