@@ -55,7 +55,8 @@ pub async fn run(db: &str, users: usize) -> anyhow::Result<()> {
     rig.services
         .update_subscription(
             &ctx,
-            &subs[0].id,
+            &switchboard_domain::ids::SubscriptionId::parse(&subs[0].id)
+                .expect("a subscription id"),
             UpdateSubscription {
                 seats: Some(10 * users as i64 + 1000),
                 plan: None,

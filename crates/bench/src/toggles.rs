@@ -26,7 +26,8 @@ pub async fn run(
             &RequestInfo {
                 request_id: "bench".into(),
             },
-            &subs[0].id,
+            &switchboard_domain::ids::SubscriptionId::parse(&subs[0].id)
+                .expect("a subscription id"),
             resize,
         )
         .await

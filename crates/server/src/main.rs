@@ -173,7 +173,11 @@ async fn run() -> anyhow::Result<()> {
                         unit_price_cents,
                         force,
                     };
-                    services.update_subscription(&ctx, &subscription, req).await
+                    let id = switchboard_domain::ids::SubscriptionId::parse(&subscription)
+                        .with_context(|| {
+                            format!("{subscription:?} is not a subscription id (sub_…)")
+                        })?;
+                    services.update_subscription(&ctx, &id, req).await
                 }
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;

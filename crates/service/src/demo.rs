@@ -9,7 +9,7 @@ use crate::teams::CreateTeam;
 use crate::users::BulkAdd;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use std::collections::BTreeMap;
-use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId, UserId};
 use switchboard_domain::role::{OrgRole, TeamRole};
 use switchboard_domain::team::LoginType;
 use switchboard_store::{now_ms, orgs, people};
@@ -120,15 +120,11 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         }
     }
     // Every team is covered by the one subscription.
+    let sub = SubscriptionId::parse(&provisioned.subscription_id).expect("a subscription id");
     for t in &team_ids[1..] {
-        s.set_team_allocation(
-            &who,
-            &ctx,
-            &provisioned.subscription_id,
-            t,
-            TeamAllocation::default(),
-        )
-        .await?;
+        let team = TeamId::parse(t).expect("a team id");
+        s.set_team_allocation(&who, &ctx, &sub, &team, TeamAllocation::default())
+            .await?;
     }
 
     // People, named, created first so bulk adds find them. Each has a part in one consistent

@@ -347,6 +347,7 @@ macro_rules! path_id {
             const WHAT: &'static str = match $param.as_bytes() {
                 b"key" => "enrollment key",
                 b"pol" => "policy",
+                b"sub" => "subscription",
                 _ => $param,
             };
             fn parse(s: &str) -> Option<Self> {
@@ -362,6 +363,8 @@ path_id!(
     switchboard_domain::ids::DeviceId => "device",
     switchboard_domain::ids::EnrollmentKeyId => "key",
     switchboard_domain::ids::PolicyId => "pol",
+    switchboard_domain::ids::SubscriptionId => "sub",
+    switchboard_domain::ids::InvoiceId => "invoice",
 );
 
 /// Ids named in the path, parsed: `At<UserId>` reads `{user}`, `At<(UserId, TeamId)>` reads

@@ -6,10 +6,10 @@ use super::{
 };
 use crate::ProblemCode;
 use crate::seats::pool_of;
-use crate::teams::load_team;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, Placement};
+use switchboard_domain::ids::{SubscriptionId, TeamId};
 use switchboard_store::orgs::{self};
 
 impl Services {
@@ -18,15 +18,15 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        sub: &str,
-        team: &str,
+        sub: &SubscriptionId,
+        team: &TeamId,
         req: TeamAllocation,
     ) -> ServiceResult<SubscriptionView> {
         let reserved = parse_reservation(req.reserved_seats)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
         let row = load_subscription(w.db(), &who.org, sub).await?;
-        let t = load_team(w.db(), who, team).await?;
+        let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
         match &t.subscription_id {
             Some(other) if *other != row.id => {
                 return Err(ServiceError::conflict(
@@ -79,13 +79,13 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        sub: &str,
-        team: &str,
+        sub: &SubscriptionId,
+        team: &TeamId,
     ) -> ServiceResult<SubscriptionView> {
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
         let row = load_subscription(w.db(), &who.org, sub).await?;
-        let t = load_team(w.db(), who, team).await?;
+        let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
         if t.subscription_id.as_ref() != Some(&row.id) {
             return Err(ServiceError::NotFound {
                 what: "team in this subscription",
@@ -116,7 +116,7 @@ impl Services {
     pub async fn compatible_teams(
         &self,
         who: &OrgCaller,
-        sub: &str,
+        sub: &SubscriptionId,
     ) -> ServiceResult<Vec<CompatibleTeamView>> {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;

@@ -4,6 +4,7 @@ use super::{InvoiceView, invoice_view, load_subscription};
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::ids::InvoiceId;
+use switchboard_domain::ids::SubscriptionId;
 use switchboard_store::billing::{self, SubscriptionRow};
 
 impl Services {
@@ -11,7 +12,7 @@ impl Services {
     pub async fn list_invoices(
         &self,
         who: &OrgCaller,
-        sub: &str,
+        sub: &SubscriptionId,
     ) -> ServiceResult<Vec<InvoiceView>> {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
@@ -26,14 +27,14 @@ impl Services {
     pub async fn get_invoice(
         &self,
         who: &OrgCaller,
-        sub: &str,
-        invoice: &str,
+        sub: &SubscriptionId,
+        invoice: &InvoiceId,
     ) -> ServiceResult<(InvoiceView, SubscriptionRow)> {
         who.may(Action::ViewBilling)?;
         let not_found = || ServiceError::NotFound { what: "invoice" };
         let mut c = self.store.read().await?;
         let row = load_subscription(&mut c, &who.org, sub).await?;
-        let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
+        let id = invoice.clone();
         let inv = billing::get_invoice(&mut c, &who.org, &id)
             .await?
             .ok_or_else(not_found)?;

@@ -283,13 +283,12 @@ pub(crate) async fn subscription_view(
 pub(crate) async fn load_subscription(
     c: &mut Conn,
     org: &OrgId,
-    sub: &str,
+    sub: &SubscriptionId,
 ) -> ServiceResult<SubscriptionRow> {
     let not_found = || ServiceError::NotFound {
         what: "subscription",
     };
-    let id = SubscriptionId::parse(sub).ok_or_else(not_found)?;
-    billing::get_subscription(c, org, &id)
+    billing::get_subscription(c, org, sub)
         .await?
         .ok_or_else(not_found)
 }

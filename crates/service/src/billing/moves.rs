@@ -5,10 +5,10 @@ use super::{
     subscription_view,
 };
 use crate::seats::pool_of;
-use crate::teams::load_team;
 use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::{AuditEvent, Placement};
+use switchboard_domain::ids::{SubscriptionId, TeamId};
 use switchboard_store::orgs::{self};
 
 impl Services {
@@ -18,21 +18,25 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        sub: &str,
-        team: &str,
+        sub: &SubscriptionId,
+        team: &TeamId,
         req: MoveTeam,
     ) -> ServiceResult<SubscriptionView> {
         let reserved = parse_reservation(req.reserved_seats)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageBilling)?;
         let from = load_subscription(w.db(), &who.org, sub).await?;
-        let t = load_team(w.db(), who, team).await?;
+        let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
         if t.subscription_id.as_ref() != Some(&from.id) {
             return Err(ServiceError::NotFound {
                 what: "team in this subscription",
             });
         }
-        let to = load_subscription(w.db(), &who.org, &req.to_subscription_id).await?;
+        let to_id =
+            SubscriptionId::parse(&req.to_subscription_id).ok_or(ServiceError::NotFound {
+                what: "subscription",
+            })?;
+        let to = load_subscription(w.db(), &who.org, &to_id).await?;
         if to.id == from.id {
             return Err(ServiceError::invalid(
                 "to_subscription_id",

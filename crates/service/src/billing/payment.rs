@@ -51,7 +51,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        sub: &str,
+        sub: &SubscriptionId,
         body: serde_json::Value,
     ) -> ServiceResult<SubscriptionView> {
         let pm = checked(body)?;
@@ -65,14 +65,14 @@ impl Services {
     pub async fn operator_set_payment_method(
         &self,
         ctx: &RequestInfo,
-        sub: &str,
+        sub: &SubscriptionId,
         body: serde_json::Value,
     ) -> ServiceResult<SubscriptionView> {
         let pm = checked(body)?;
         let not_found = || ServiceError::NotFound {
             what: "subscription",
         };
-        let id = SubscriptionId::parse(sub).ok_or_else(not_found)?;
+        let id = sub.clone();
         let org = {
             let mut c = self.store.read().await?;
             billing::find_subscription(&mut c, &id)
@@ -89,7 +89,7 @@ impl Services {
 async fn store_payment_method(
     mut w: Write,
     org: &OrgId,
-    sub: &str,
+    sub: &SubscriptionId,
     pm: PaymentMethod,
 ) -> ServiceResult<SubscriptionView> {
     let row = load_subscription(w.db(), org, sub).await?;

@@ -4,6 +4,7 @@ use super::{RenameSubscription, SubscriptionView, load_subscription, subscriptio
 use crate::{OrgCaller, RequestInfo, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::event::AuditEvent;
+use switchboard_domain::ids::SubscriptionId;
 use switchboard_domain::team::Name;
 use switchboard_store::billing::{self};
 
@@ -24,7 +25,7 @@ impl Services {
     pub async fn get_subscription(
         &self,
         who: &OrgCaller,
-        sub: &str,
+        sub: &SubscriptionId,
     ) -> ServiceResult<SubscriptionView> {
         who.may(Action::ViewBilling)?;
         let mut c = self.store.read().await?;
@@ -36,7 +37,7 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        sub: &str,
+        sub: &SubscriptionId,
         req: RenameSubscription,
     ) -> ServiceResult<SubscriptionView> {
         let name = Name::parse("name", &req.name)?;

@@ -4,13 +4,16 @@
 //! when reserved teams are full (R15), rename, the payment method (never a card number, R12) and
 //! invoices. Seat arithmetic and its refusals are the use cases'.
 
-use super::browser::{FieldError, FormData, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::browser::{
+    FieldError, FormData, FormError, OrgPage, PageAt, PageError, PageForm, PageResult, done, page,
+};
 use super::human;
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use switchboard_domain::access::Action;
+use switchboard_domain::ids::{SubscriptionId, TeamId};
 use switchboard_service::ServiceError;
 use switchboard_service::billing::{
     CompatibleTeamView, InvoiceView, MoveTeam, RenameSubscription, SubscriptionView, TeamAllocation,
@@ -72,7 +75,7 @@ struct SubscriptionPage {
 async fn subscription_page(
     state: &AppState,
     p: &OrgPage,
-    sub: &str,
+    sub: &SubscriptionId,
     error: Option<FormError>,
 ) -> PageResult {
     let view = state.services.get_subscription(&p.who, sub).await?;
@@ -117,12 +120,17 @@ async fn subscription_page(
 pub async fn detail(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, sub)): Path<(String, String)>,
+    PageAt(sub): PageAt<SubscriptionId>,
 ) -> PageResult {
     subscription_page(&state, &p, &sub, None).await
 }
 
 /// A reservation as typed: blank means the team shares the pool.
+/// The team a billing form names (a hidden field of ours): a malformed one is not found.
+fn form_team(f: &FormData) -> Result<TeamId, PageError> {
+    TeamId::parse(f.get("team_id")).ok_or_else(PageError::not_found)
+}
+
 fn reservation(f: &FormData) -> Result<Option<i64>, ServiceError> {
     match f.get("reserved_seats").trim() {
         "" => Ok(None),
@@ -140,7 +148,7 @@ fn reservation(f: &FormData) -> Result<Option<i64>, ServiceError> {
 async fn finish(
     state: &AppState,
     p: &OrgPage,
-    sub: &str,
+    sub: &SubscriptionId,
     result: Result<String, ServiceError>,
     own_fields: bool,
 ) -> PageResult {
@@ -164,10 +172,10 @@ pub async fn allocate(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, sub)): Path<(String, String)>,
+    PageAt(sub): PageAt<SubscriptionId>,
     PageForm(f): PageForm,
 ) -> PageResult {
-    let team = f.get("team_id").to_owned();
+    let team = form_team(&f)?;
     let adding = f.get("form") == "add_team";
     let result = match reservation(&f) {
         Ok(reserved_seats) => state
@@ -175,7 +183,7 @@ pub async fn allocate(
             .set_team_allocation(&p.who, &req, &sub, &team, TeamAllocation { reserved_seats })
             .await
             .map(|v| {
-                let t = v.teams.iter().find(|t| t.team_id == team);
+                let t = v.teams.iter().find(|t| t.team_id == team.as_str());
                 match t {
                     Some(t) => match t.reserved_seats {
                         Some(r) => format!(
@@ -198,10 +206,10 @@ pub async fn remove_team(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, sub)): Path<(String, String)>,
+    PageAt(sub): PageAt<SubscriptionId>,
     PageForm(f): PageForm,
 ) -> PageResult {
-    let team = f.get("team_id").to_owned();
+    let team = form_team(&f)?;
     let result = state
         .services
         .remove_team_from_subscription(&p.who, &req, &sub, &team)
@@ -215,10 +223,10 @@ pub async fn move_team(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, sub)): Path<(String, String)>,
+    PageAt(sub): PageAt<SubscriptionId>,
     PageForm(f): PageForm,
 ) -> PageResult {
-    let team = f.get("team_id").to_owned();
+    let team = form_team(&f)?;
     let to = f.get("to_subscription_id").to_owned();
     let result = match reservation(&f) {
         Ok(reserved_seats) => state
@@ -245,7 +253,7 @@ pub async fn rename(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, sub)): Path<(String, String)>,
+    PageAt(sub): PageAt<SubscriptionId>,
     PageForm(f): PageForm,
 ) -> PageResult {
     let name = f.get("name").to_owned();

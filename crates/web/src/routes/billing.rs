@@ -2,14 +2,15 @@
 //! methods and invoices (R12–R18).
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest, OptionalBody, Params};
+use crate::extract::{At, Body, InOrg, InRequest, OptionalBody, Params};
 use crate::problem::{ApiError, ApiResult, Problem};
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use switchboard_domain::ids::{InvoiceId, SubscriptionId, TeamId};
 use switchboard_service::ProblemCode;
 use switchboard_service::billing::{
     CompatibleTeamView, InvoiceView, MoveTeam, PaymentMethodInput, RenameSubscription,
@@ -39,7 +40,7 @@ pub async fn list_subscriptions(
 pub async fn get_subscription(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, sub)): Path<(String, String)>,
+    At(sub): At<SubscriptionId>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(state.services.get_subscription(&who, &sub).await?))
 }
@@ -52,7 +53,7 @@ pub async fn rename_subscription(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, sub)): Path<(String, String)>,
+    At(sub): At<SubscriptionId>,
     Body(req): Body<RenameSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
@@ -71,7 +72,7 @@ pub async fn set_payment_method(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, sub)): Path<(String, String)>,
+    At(sub): At<SubscriptionId>,
     Body(body): Body<serde_json::Value>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
@@ -91,7 +92,7 @@ pub async fn set_team_allocation(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, sub, team)): Path<(String, String, String)>,
+    At((sub, team)): At<(SubscriptionId, TeamId)>,
     OptionalBody(req): OptionalBody<TeamAllocation>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
@@ -110,7 +111,7 @@ pub async fn remove_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, sub, team)): Path<(String, String, String)>,
+    At((sub, team)): At<(SubscriptionId, TeamId)>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
         state
@@ -129,7 +130,7 @@ pub async fn move_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, sub, team)): Path<(String, String, String)>,
+    At((sub, team)): At<(SubscriptionId, TeamId)>,
     Body(req): Body<MoveTeam>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
@@ -147,7 +148,7 @@ pub async fn move_team(
 pub async fn compatible_teams(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, sub)): Path<(String, String)>,
+    At(sub): At<SubscriptionId>,
 ) -> ApiResult<Json<Page<CompatibleTeamView>>> {
     Ok(Json(Page {
         items: state.services.compatible_teams(&who, &sub).await?,
@@ -162,7 +163,7 @@ pub async fn compatible_teams(
 pub async fn list_invoices(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, sub)): Path<(String, String)>,
+    At(sub): At<SubscriptionId>,
 ) -> ApiResult<Json<Page<InvoiceView>>> {
     Ok(Json(Page {
         items: state.services.list_invoices(&who, &sub).await?,
@@ -248,7 +249,7 @@ fn invoice_html(inv: InvoiceView, subscription_name: String) -> ApiResult<Respon
 pub async fn get_invoice(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, sub, invoice)): Path<(String, String, String)>,
+    At((sub, invoice)): At<(SubscriptionId, InvoiceId)>,
     Params(f): Params<InvoiceFormat>,
 ) -> ApiResult<Response> {
     let (inv, sub_row) = state.services.get_invoice(&who, &sub, &invoice).await?;
@@ -266,7 +267,7 @@ pub async fn get_invoice(
 pub async fn download_invoice(
     State(state): State<AppState>,
     InOrg(who): InOrg,
-    Path((_org, sub, invoice)): Path<(String, String, String)>,
+    At((sub, invoice)): At<(SubscriptionId, InvoiceId)>,
 ) -> ApiResult<Response> {
     let (inv, sub_row) = state.services.get_invoice(&who, &sub, &invoice).await?;
     let filename = format!("invoice-{}.html", inv.number);

@@ -1,11 +1,12 @@
 //! The operator API: provisioning customers and reading the plan catalog.
 
 use crate::AppState;
-use crate::extract::{Body, InRequest, Operator};
+use crate::extract::{At, Body, InRequest, Operator};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use switchboard_domain::ids::{InvoiceId, SubscriptionId};
 use switchboard_domain::plan::Plan;
 use switchboard_service::billing::operator::{
     CreateSubscription, SetInvoiceStatus, UpdateSubscription,
@@ -66,7 +67,7 @@ pub async fn update_subscription(
     _: Operator,
     State(state): State<AppState>,
     InRequest(ctx): InRequest,
-    Path(sub): Path<String>,
+    At(sub): At<SubscriptionId>,
     Body(req): Body<UpdateSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(
@@ -83,7 +84,7 @@ pub async fn set_invoice_status(
     _: Operator,
     State(state): State<AppState>,
     InRequest(ctx): InRequest,
-    Path(invoice): Path<String>,
+    At(invoice): At<InvoiceId>,
     Body(req): Body<SetInvoiceStatus>,
 ) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(
@@ -104,7 +105,7 @@ pub async fn operator_set_payment_method(
     _: Operator,
     State(state): State<AppState>,
     InRequest(ctx): InRequest,
-    Path(sub): Path<String>,
+    At(sub): At<SubscriptionId>,
     Body(body): Body<serde_json::Value>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(

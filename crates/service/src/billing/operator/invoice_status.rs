@@ -15,12 +15,12 @@ impl Services {
     pub async fn set_invoice_status(
         &self,
         ctx: &RequestInfo,
-        invoice: &str,
+        invoice: &InvoiceId,
         req: SetInvoiceStatus,
     ) -> ServiceResult<InvoiceView> {
         let not_found = || ServiceError::NotFound { what: "invoice" };
         let status = InvoiceStatus::from(req.status);
-        let id = InvoiceId::parse(invoice).ok_or_else(not_found)?;
+        let id = invoice.clone();
         let org = {
             let mut c = self.store.read().await?;
             billing::find_invoice(&mut c, &id)

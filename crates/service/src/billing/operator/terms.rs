@@ -54,7 +54,7 @@ impl Services {
     pub async fn update_subscription(
         &self,
         ctx: &RequestInfo,
-        sub: &str,
+        sub: &SubscriptionId,
         req: UpdateSubscription,
     ) -> ServiceResult<SubscriptionView> {
         if req.seats.is_none()
@@ -70,7 +70,7 @@ impl Services {
         let not_found = || ServiceError::NotFound {
             what: "subscription",
         };
-        let id = SubscriptionId::parse(sub).ok_or_else(not_found)?;
+        let id = sub.clone();
         let org = {
             let mut c = self.store.read().await?;
             billing::find_subscription(&mut c, &id)
