@@ -348,6 +348,7 @@ macro_rules! path_id {
                 b"key" => "enrollment key",
                 b"pol" => "policy",
                 b"sub" => "subscription",
+                b"id" => "API token",
                 _ => $param,
             };
             fn parse(s: &str) -> Option<Self> {
@@ -365,6 +366,7 @@ path_id!(
     switchboard_domain::ids::PolicyId => "pol",
     switchboard_domain::ids::SubscriptionId => "sub",
     switchboard_domain::ids::InvoiceId => "invoice",
+    switchboard_domain::ids::ApiTokenId => "id",
 );
 
 /// Ids named in the path, parsed: `At<UserId>` reads `{user}`, `At<(UserId, TeamId)>` reads

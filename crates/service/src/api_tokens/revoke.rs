@@ -12,18 +12,17 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &ApiTokenId,
     ) -> ServiceResult<()> {
         let not_found = || ServiceError::NotFound { what: "API token" };
-        let id = ApiTokenId::parse(id).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageApiTokens)?;
-        let row = store::live_by_id(w.db(), &who.org, &id, i64::MIN)
+        let row = store::live_by_id(w.db(), &who.org, id, i64::MIN)
             .await?
             .ok_or_else(not_found)?;
         store::revoke(w.db(), &who.org, &id, now_ms()).await?;
         w.record(AuditEvent::ApiTokenRevoked {
-            token: id,
+            token: id.clone(),
             name: row.name,
         })
         .await?;

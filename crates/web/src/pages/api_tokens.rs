@@ -2,12 +2,13 @@
 //! (prefix, scopes, creator, created, last used, expiry), **Create API token** — the secret is
 //! shown once, on the page that answers the form, never in a redirect — and revoke.
 
-use super::browser::{FieldError, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::browser::{FieldError, FormError, OrgPage, PageAt, PageForm, PageResult, done, page};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use switchboard_domain::access::{Action, ApiScope};
+use switchboard_domain::ids::ApiTokenId;
 use switchboard_service::api_tokens::{ApiTokenView, CreateApiToken};
 
 #[derive(askama::Template)]
@@ -114,7 +115,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<ApiTokenId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     match state.services.revoke_api_token(&p.who, &req, &id).await {

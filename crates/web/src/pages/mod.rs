@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(api_tokens::list).post(api_tokens::create),
         )
         .route(
-            "/orgs/{org}/api-tokens/{token}/delete",
+            "/orgs/{org}/api-tokens/{id}/delete",
             post(api_tokens::revoke),
         )
         .route(

@@ -1,11 +1,12 @@
 //! Organization API tokens: list, create (the secret is in the answer, once), revoke.
 
 use crate::AppState;
-use crate::extract::{Body, InOrg, InRequest};
+use crate::extract::{At, Body, InOrg, InRequest};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use switchboard_domain::ids::ApiTokenId;
 use switchboard_service::api_tokens::{ApiTokenView, CreateApiToken, CreatedApiToken};
 use switchboard_service::views::Page;
 
@@ -48,7 +49,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     InOrg(who): InOrg,
     InRequest(ctx): InRequest,
-    Path((_org, token)): Path<(String, String)>,
+    At(token): At<ApiTokenId>,
 ) -> ApiResult<StatusCode> {
     state.services.revoke_api_token(&who, &ctx, &token).await?;
     Ok(StatusCode::NO_CONTENT)
