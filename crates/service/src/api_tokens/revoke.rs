@@ -20,7 +20,7 @@ impl Services {
         let row = store::live_by_id(w.db(), &who.org, id, i64::MIN)
             .await?
             .ok_or_else(not_found)?;
-        store::revoke(w.db(), &who.org, &id, now_ms()).await?;
+        store::revoke(w.db(), &who.org, id, now_ms()).await?;
         w.record(AuditEvent::ApiTokenRevoked {
             token: id.clone(),
             name: row.name,
