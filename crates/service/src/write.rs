@@ -285,6 +285,15 @@ impl Write {
             }
         };
         let chain = &mut self.chains[at];
+        if !chain.appended {
+            // The chain continues after the later of the head its row keeps and its newest
+            // entry: entries a previous release appended without moving the head (a rolling
+            // upgrade) are continued, and newest entries deleted leave a gap that shows.
+            let newest = audit::newest(&mut self.tx, org).await?;
+            if newest.seq > chain.head.seq {
+                chain.head = newest;
+            }
+        }
         audit::append(&mut self.tx, org, &mut chain.head, entry, now_ms()).await?;
         chain.appended = true;
         self.recorded += 1;

@@ -98,6 +98,17 @@ pub async fn head(c: &mut Conn, org: &OrgId) -> Result<AuditHead> {
     Ok(AuditHead::stored(seq, hash))
 }
 
+/// The newest entry of an organization's chain as the log holds it.
+pub async fn newest(c: &mut Conn, org: &OrgId) -> Result<AuditHead> {
+    let last: Option<(i64, String)> = sqlx::query_as(
+        "SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(org)
+    .fetch_optional(c)
+    .await?;
+    Ok(last.map_or_else(AuditHead::genesis, |(seq, hash)| AuditHead { seq, hash }))
+}
+
 /// Keeps `head` on the organization's row, in the transaction that appended up to it.
 pub async fn anchor(c: &mut Conn, org: &OrgId, head: &AuditHead) -> Result<()> {
     sqlx::query("UPDATE orgs SET audit_seq = $2, audit_head = $3 WHERE id = $1")
@@ -198,10 +209,12 @@ pub async fn list(c: &mut Conn, org: &OrgId, f: &AuditFilter) -> Result<Vec<Audi
     Ok(sqlx::query_as_with(&text, args).fetch_all(c).await?)
 }
 
-/// Recomputes the whole chain of an organization and compares its end with the head its row
-/// keeps; returns the first broken sequence number (one past the last entry left when the newest
-/// were deleted).
+/// Recomputes the whole chain of an organization and checks it reaches the head its row keeps;
+/// returns the first broken sequence number (the first missing one when entries were deleted).
+/// The head is read first: entries committed after it (or appended by a release that did not
+/// keep the head) extend the chain and are checked as links, never mistaken for a break.
 pub async fn verify_chain(c: &mut Conn, org: &OrgId) -> Result<Option<i64>> {
+    let anchor = head(&mut *c, org).await?;
     let rows: Vec<AuditRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE org_id = $1 ORDER BY seq"
     ))
@@ -222,16 +235,13 @@ pub async fn verify_chain(c: &mut Conn, org: &OrgId) -> Result<Option<i64>> {
             hash: row.hash.clone(),
         };
     }
-    let anchor = head(c, org).await?;
-    if anchor != prev {
-        // The same length with another hash: the last entry is not the one that was written.
-        // Otherwise the chain is shorter (its newest entries deleted) or longer (entries added
-        // around the write path) than the head says: broken after the shorter of the two.
-        return Ok(Some(if anchor.seq == prev.seq {
-            prev.seq
-        } else {
-            anchor.seq.min(prev.seq) + 1
-        }));
+    if anchor.seq > prev.seq {
+        // The head names entries that are gone: the newest were deleted.
+        return Ok(Some(prev.seq + 1));
+    }
+    if anchor.seq > 0 && rows[anchor.seq as usize - 1].hash != anchor.hash {
+        // The entry the head names is not the one that was written.
+        return Ok(Some(anchor.seq));
     }
     Ok(None)
 }

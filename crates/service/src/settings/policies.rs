@@ -195,22 +195,42 @@ impl Services {
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, kind).await?;
         store::delete_policy(w.db(), &who.org, &row.id).await?;
+        // A policy whose stored values can't be read can still be deleted (that is how it is
+        // fixed); its entry then keeps the stored text as it was.
+        let teams: Vec<TeamId> = applied
+            .iter()
+            .filter(|(p, _)| *p == row.id)
+            .map(|(_, t)| t.clone())
+            .collect();
+        let unreadable = |row: &PolicyRow| serde_json::json!({"unreadable": row.sso_json.clone().unwrap_or_else(|| row.values_json.clone())});
         w.record(if kind_sso {
-            let view = self.sso_view(row, &applied)?;
-            AuditEvent::SsoPolicyDeleted {
-                policy: id,
-                state: super::sso_shape::sso_settings(&view),
-            }
+            let state = match self.sso_view(row.clone(), &applied) {
+                Ok(view) => super::sso_shape::sso_settings(&view),
+                Err(_) => switchboard_domain::audit::event::SsoSettings {
+                    settings: unreadable(&row),
+                    name: row.name,
+                    team_ids: teams,
+                },
+            };
+            AuditEvent::SsoPolicyDeleted { policy: id, state }
         } else {
-            let view = policy_view(row, &applied)?;
-            AuditEvent::PolicyDeleted {
-                policy: id,
-                state: PolicyState {
+            let state = match policy_view(row.clone(), &applied) {
+                Ok(view) => PolicyState {
                     name: view.name,
                     values: view.values,
                     team_ids: view.team_ids.into_iter().collect(),
                 },
-            }
+                Err(_) => PolicyState {
+                    values: [(
+                        "unreadable".to_owned(),
+                        unreadable(&row)["unreadable"].clone(),
+                    )]
+                    .into(),
+                    name: row.name,
+                    team_ids: teams.into_iter().collect(),
+                },
+            };
+            AuditEvent::PolicyDeleted { policy: id, state }
         })
         .await?;
         w.commit().await?;

@@ -43,7 +43,15 @@ pub(crate) async fn is_break_glass(c: &mut Conn, org: &OrgId, email: &str) -> Se
         return Ok(false);
     };
     for p in settings::list_policies(c, org, PolicyKind::Sso).await? {
-        let options = super::policy::options_of(&p)?;
+        // A policy whose options can't be read names nobody break-glass (and is logged), rather
+        // than failing every sign-in of the organization's people.
+        let options = match super::policy::options_of(&p) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(policy = %p.id, error = %e, "an SSO policy's options can't be read");
+                continue;
+            }
+        };
         if options
             .break_glass_emails
             .iter()

@@ -285,7 +285,7 @@ async fn r21_a_policy_that_cannot_be_read_locks_by_error_not_by_silence(app: Tes
         .await
         .unwrap();
     drop(c);
-    for path in [settings, org.path(&format!("/policies/{p}"))] {
+    for path in [settings.clone(), org.path(&format!("/policies/{p}"))] {
         let r = app.get(&path, &org.admin).await;
         assert_eq!(r.status.as_u16(), 500, "{path}: {}", r.text);
         assert_eq!(r.body["code"], "internal", "{}", r.text);
@@ -295,6 +295,17 @@ async fn r21_a_policy_that_cannot_be_read_locks_by_error_not_by_silence(app: Tes
             r.text
         );
     }
+    // Deleting it is how it is fixed; its entry keeps the stored text.
+    let r = app
+        .delete(&org.path(&format!("/policies/{p}")), &org.admin)
+        .await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.text);
+    app.get(&settings, &org.admin).await.ok();
+    let log = audit_log(&app, &org).await;
+    let last = log.last().unwrap();
+    assert_eq!(last["action"], "policy.delete", "{last}");
+    assert!(last["before"].to_string().contains("unreadable"), "{last}");
+    assert_eq!(app.broken_audit_entry(&org.id).await, None);
 }
 
 db_tests!(

@@ -43,15 +43,18 @@ impl Services {
             ));
         }
         billing::set_invoice_status(w.db(), &org, &row.id, status).await?;
+        let number = row.number;
+        row.status = status;
+        // Read before the commit: an invoice that can't be shown changes nothing.
+        let view = crate::billing::invoice_view(row)?;
         w.record(AuditEvent::InvoiceStatusChanged {
             invoice: id,
-            number: row.number,
+            number,
             before,
             after: status,
         })
         .await?;
         w.commit().await?;
-        row.status = status;
-        crate::billing::invoice_view(row)
+        Ok(view)
     }
 }
