@@ -123,7 +123,55 @@ async fn r1_cli_provisions_the_same_way(app: TestApp) {
     assert_eq!(teams.body["items"][0]["name"], "Night Desk");
 }
 
+/// R1: the first team keeps the description it was provisioned with, and its first Team Admin
+/// holds a seat exactly when the pool has one (none in a pool of 0, none in a device-login team).
+async fn r1_the_first_team_keeps_its_description_and_its_admin_a_seat_if_any(app: TestApp) {
+    for (login, seats, seated) in [
+        ("email", 3, true),
+        ("email", 0, false),
+        ("device", 3, false),
+    ] {
+        let admin = format!("{}@example.com", crate::helpers::unique("lead"));
+        let r = app
+            .post(
+                "/operator/v1/customers",
+                OPERATOR_TOKEN,
+                json!({"team": {"name": "Support EU", "login_type": login,
+                    "description": "Second line, Dublin"},
+                    "admin_email": admin, "subscription": {"plan": "enterprise", "seats": seats}}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+        let (org, team) = (r.body["org_id"].clone(), r.body["team_id"].clone());
+        let token = app.sign_in(&admin).await;
+        let t = app
+            .get(
+                &format!(
+                    "/api/v1/orgs/{}/teams/{}",
+                    org.as_str().unwrap(),
+                    team.as_str().unwrap()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(t.ok()["description"], "Second line, Dublin");
+        assert_eq!(
+            t.body["seats_used"],
+            i64::from(seated),
+            "{login} with {seats} seats"
+        );
+        let me = app.get("/api/v1/me", &token).await;
+        assert_eq!(
+            me.ok()["orgs"][0]["memberships"][0]["app_access"],
+            seated,
+            "{login} with {seats} seats"
+        );
+        assert_eq!(app.broken_audit_entry(org.as_str().unwrap()).await, None);
+    }
+}
+
 db_tests!(
+    r1_the_first_team_keeps_its_description_and_its_admin_a_seat_if_any,
     r1_operator_provisions_a_customer,
     r1_provisioning_refuses_bad_input,
     r1_cli_provisions_the_same_way
