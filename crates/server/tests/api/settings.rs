@@ -501,7 +501,42 @@ async fn r24_sso_policies_store_the_secret_encrypted(app: TestApp) {
     let _ = OPERATOR_TOKEN;
 }
 
+/// R23: a key the team's plan lacks stays unavailable even when a policy sets it — the plan is
+/// resolved before the policy (a resolution that asked the policy first would show its value).
+async fn r23_unavailable_wins_over_a_policy(app: TestApp) {
+    let admin = format!("{}@example.com", crate::helpers::unique("small"));
+    let p = app.provision("Small", "email", &admin, "starter", 3).await;
+    let token = app.sign_in(&admin).await;
+    let org = format!("/api/v1/orgs/{}", p.org);
+    app.post(
+        &format!("{org}/teams"),
+        &token,
+        json!({"name": "Second", "login_type": "email", "organization_name": "Small Co"}),
+    )
+    .await
+    .ok();
+    let r = app
+        .post(
+            &format!("{org}/policies"),
+            &token,
+            json!({"name": "Accents on", "values": {"accent_conversion": true},
+                "team_ids": [p.team]}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    let view = app
+        .get(&format!("{org}/teams/{}/settings", p.team), &token)
+        .await;
+    let s = setting(view.ok(), "accent_conversion");
+    assert_eq!(
+        (s["source"].clone(), s["value"].clone()),
+        (json!("unavailable"), Value::Null),
+        "{s}"
+    );
+}
+
 db_tests!(
+    r23_unavailable_wins_over_a_policy,
     r19_catalog_lists_every_key_with_type_default_and_feature,
     r19_bad_values_are_clear_422s_and_change_nothing,
     r20_team_settings_store_only_explicit_values,
