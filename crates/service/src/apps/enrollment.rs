@@ -87,23 +87,22 @@ impl Services {
         who: &OrgCaller,
         ctx: &RequestInfo,
         team: &TeamId,
-        key: &EnrollmentKeyId,
+        id: &EnrollmentKeyId,
     ) -> ServiceResult<()> {
         let not_found = || ServiceError::NotFound {
             what: "enrollment key",
         };
-        let id = key.clone();
         let mut w = self.write(who, ctx).await?;
         let t = crate::teams::load_team_by_id(w.db(), who, team).await?;
         let team_id = t.id.clone();
         w.may(Action::ManageDevices(&team_id))?;
-        let k = store::get_enrollment_key(w.db(), &who.org, &id)
+        let k = store::get_enrollment_key(w.db(), &who.org, id)
             .await?
             .filter(|k| k.team_id == t.id)
             .ok_or_else(not_found)?;
         store::revoke_enrollment_key(w.db(), &who.org, &k.id, now_ms()).await?;
         w.record(AuditEvent::EnrollmentKeyRevoked {
-            key: id,
+            key: id.clone(),
             team: team_id,
             team_name: t.name.clone(),
             was_revoked: k.revoked_at.is_some(),

@@ -28,14 +28,13 @@ impl Services {
         &self,
         who: &OrgCaller,
         sub: &SubscriptionId,
-        invoice: &InvoiceId,
+        id: &InvoiceId,
     ) -> ServiceResult<(InvoiceView, SubscriptionRow)> {
         who.may(Action::ViewBilling)?;
         let not_found = || ServiceError::NotFound { what: "invoice" };
         let mut c = self.store.read().await?;
         let row = load_subscription(&mut c, &who.org, sub).await?;
-        let id = invoice.clone();
-        let inv = billing::get_invoice(&mut c, &who.org, &id)
+        let inv = billing::get_invoice(&mut c, &who.org, id)
             .await?
             .ok_or_else(not_found)?;
         if inv.subscription_id != row.id {

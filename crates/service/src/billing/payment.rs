@@ -65,23 +65,22 @@ impl Services {
     pub async fn operator_set_payment_method(
         &self,
         ctx: &RequestInfo,
-        sub: &SubscriptionId,
+        id: &SubscriptionId,
         body: serde_json::Value,
     ) -> ServiceResult<SubscriptionView> {
         let pm = checked(body)?;
         let not_found = || ServiceError::NotFound {
             what: "subscription",
         };
-        let id = sub.clone();
         let org = {
             let mut c = self.store.read().await?;
-            billing::find_subscription(&mut c, &id)
+            billing::find_subscription(&mut c, id)
                 .await?
                 .ok_or_else(not_found)?
                 .org_id
         };
         let w = self.write_as(&org, Actor::Operator, ctx).await?;
-        store_payment_method(w, &org, sub, pm).await
+        store_payment_method(w, &org, id, pm).await
     }
 }
 

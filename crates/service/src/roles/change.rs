@@ -2,7 +2,7 @@
 
 use super::{ChangeRole, current_role, guard_last_admin, not_found_role};
 use crate::views::OrgRoleView;
-use crate::{OrgCaller, RequestInfo, ServiceError, ServiceResult, Services};
+use crate::{OrgCaller, RequestInfo, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
 use switchboard_domain::ids::UserId;
@@ -15,23 +15,22 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &UserId,
+        id: &UserId,
         req: ChangeRole,
     ) -> ServiceResult<OrgRoleView> {
         let role = req.role;
-        let id = user.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
-        let current = current_role(w.db(), &who.org, &id).await?;
+        let current = current_role(w.db(), &who.org, id).await?;
         if role != OrgRole::OrgAdmin {
             guard_last_admin(w.db(), &who.org, Some(current)).await?;
         }
-        people::set_org_role(w.db(), &who.org, &id, Some(role)).await?;
-        let u = people::get_user(w.db(), &id)
+        people::set_org_role(w.db(), &who.org, id, Some(role)).await?;
+        let u = people::get_user(w.db(), id)
             .await?
             .ok_or_else(not_found_role)?;
         w.record(AuditEvent::OrgRoleChanged {
-            user: id,
+            user: id.clone(),
             email: u.email.clone(),
             before: current,
             after: role,
@@ -46,20 +45,19 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &UserId,
+        id: &UserId,
     ) -> ServiceResult<()> {
-        let id = user.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageOrgRoles)?;
-        let current = current_role(w.db(), &who.org, &id).await?;
+        // Their role and email in one read.
+        let member = people::org_member(w.db(), &who.org, id).await?;
+        let (current, email) = member
+            .and_then(|m| Some((m.org_role?, m.email)))
+            .ok_or_else(not_found_role)?;
         guard_last_admin(w.db(), &who.org, Some(current)).await?;
-        people::set_org_role(w.db(), &who.org, &id, None).await?;
-        let email = people::get_user(w.db(), &id)
-            .await?
-            .ok_or(ServiceError::NotFound { what: "user" })?
-            .email;
+        people::set_org_role(w.db(), &who.org, id, None).await?;
         w.record(AuditEvent::OrgRoleRevoked {
-            user: id,
+            user: id.clone(),
             email,
             role: current,
         })

@@ -29,8 +29,7 @@ impl Services {
     pub async fn get_policy(&self, who: &OrgCaller, id: &PolicyId) -> ServiceResult<PolicyView> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
-        let id = id.clone();
-        let p = store::get_policy(&mut c, &who.org, &id, SETTING)
+        let p = store::get_policy(&mut c, &who.org, id, SETTING)
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, &who.org, SETTING).await?;
@@ -112,10 +111,9 @@ impl Services {
         if let Some(t) = &req.team_ids {
             require_teams(t)?;
         }
-        let id = id.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManagePolicies)?;
-        let before = store::get_policy(w.db(), &who.org, &id, SETTING)
+        let before = store::get_policy(w.db(), &who.org, id, SETTING)
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, SETTING).await?;
@@ -183,14 +181,13 @@ impl Services {
         kind: PolicyKind,
     ) -> ServiceResult<()> {
         let kind_sso = kind == SSO;
-        let id = id.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(if kind_sso {
             Action::ManageSsoPolicies
         } else {
             Action::ManagePolicies
         })?;
-        let row = store::get_policy(w.db(), &who.org, &id, kind)
+        let row = store::get_policy(w.db(), &who.org, id, kind)
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, kind).await?;
@@ -212,7 +209,10 @@ impl Services {
                     team_ids: teams,
                 },
             };
-            AuditEvent::SsoPolicyDeleted { policy: id, state }
+            AuditEvent::SsoPolicyDeleted {
+                policy: id.clone(),
+                state,
+            }
         } else {
             let state = match policy_view(row.clone(), &applied) {
                 Ok(view) => PolicyState {
@@ -230,7 +230,10 @@ impl Services {
                     team_ids: teams.into_iter().collect(),
                 },
             };
-            AuditEvent::PolicyDeleted { policy: id, state }
+            AuditEvent::PolicyDeleted {
+                policy: id.clone(),
+                state,
+            }
         })
         .await?;
         w.commit().await?;

@@ -40,8 +40,7 @@ impl Services {
     ) -> ServiceResult<SsoPolicyView> {
         who.may(Action::ViewPolicies)?;
         let mut c = self.store.read().await?;
-        let id = id.clone();
-        let p = store::get_policy(&mut c, &who.org, &id, SSO)
+        let p = store::get_policy(&mut c, &who.org, id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(&mut c, &who.org, SSO).await?;
@@ -171,7 +170,6 @@ impl Services {
                 "send at least one field to change",
             ));
         }
-        let id = id.clone();
         let name = req
             .name
             .as_deref()
@@ -215,7 +213,7 @@ impl Services {
         if let Some(d) = &domains {
             shape::only_verified(w.db(), &who.org, d).await?;
         }
-        let before = store::get_policy(w.db(), &who.org, &id, SSO)
+        let before = store::get_policy(w.db(), &who.org, id, SSO)
             .await?
             .ok_or_else(not_found_policy)?;
         let applied = store::policy_teams(w.db(), &who.org, SSO).await?;
@@ -278,7 +276,7 @@ impl Services {
         let mut new = self.sso_view(row, &applied)?;
         shape::unverified_of(w.db(), &who.org, &mut new).await?;
         w.record(AuditEvent::SsoPolicyUpdated {
-            policy: id,
+            policy: id.clone(),
             before: shape::sso_settings(&old),
             after: shape::sso_settings(&new),
         })

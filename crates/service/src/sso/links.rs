@@ -29,19 +29,14 @@ fn not_found() -> ServiceError {
 
 impl Services {
     /// The person's provider accounts in the organization.
-    pub async fn sso_links(
-        &self,
-        who: &OrgCaller,
-        user: &UserId,
-    ) -> ServiceResult<Vec<SsoLinkView>> {
+    pub async fn sso_links(&self, who: &OrgCaller, id: &UserId) -> ServiceResult<Vec<SsoLinkView>> {
         who.may(Action::ViewPolicies)?;
-        let id = user.clone();
         let mut c = self.store.read().await?;
-        if !people::presence(&mut c, &who.org, &id).await?.is_member() {
+        if !people::presence(&mut c, &who.org, id).await?.is_member() {
             return Err(not_found());
         }
         let mut out = Vec::new();
-        for l in sso_links::links_of(&mut c, &who.org, &id).await? {
+        for l in sso_links::links_of(&mut c, &who.org, id).await? {
             let name = settings::get_policy(
                 &mut c,
                 &who.org,
@@ -68,24 +63,20 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &UserId,
+        id: &UserId,
     ) -> ServiceResult<()> {
-        let id = user.clone();
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageSsoPolicies)?;
-        if !people::presence(w.db(), &who.org, &id).await?.is_member() {
-            return Err(not_found());
-        }
-        let policies = sso_links::unlink(w.db(), &who.org, &id).await?;
-        if policies.is_empty() {
-            return Ok(());
-        }
-        let email = people::get_user(w.db(), &id)
+        let email = people::org_member(w.db(), &who.org, id)
             .await?
             .ok_or_else(not_found)?
             .email;
+        let policies = sso_links::unlink(w.db(), &who.org, id).await?;
+        if policies.is_empty() {
+            return w.unchanged().await;
+        }
         w.record(AuditEvent::SsoLinkReset {
-            user: id,
+            user: id.clone(),
             email,
             policies,
         })

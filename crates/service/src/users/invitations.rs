@@ -81,11 +81,10 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        user: &UserId,
+        id: &UserId,
     ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
-        let member = load_member(w.db(), who, user).await?;
-        let id = user.clone();
+        let member = load_member(w.db(), who, id).await?;
         let org_role = member.org_role();
         // Whoever may change one of the user's memberships may invite them again.
         let team = member
@@ -125,7 +124,7 @@ impl Services {
         }
         invite(&mut w, &team.team_name, &[(id.clone(), u.email.clone())]).await?;
         w.record(AuditEvent::InvitationResent {
-            user: id,
+            user: id.clone(),
             email: u.email,
         })
         .await?;

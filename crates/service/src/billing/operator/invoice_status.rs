@@ -15,21 +15,20 @@ impl Services {
     pub async fn set_invoice_status(
         &self,
         ctx: &RequestInfo,
-        invoice: &InvoiceId,
+        id: &InvoiceId,
         req: SetInvoiceStatus,
     ) -> ServiceResult<InvoiceView> {
         let not_found = || ServiceError::NotFound { what: "invoice" };
         let status = InvoiceStatus::from(req.status);
-        let id = invoice.clone();
         let org = {
             let mut c = self.store.read().await?;
-            billing::find_invoice(&mut c, &id)
+            billing::find_invoice(&mut c, id)
                 .await?
                 .ok_or_else(not_found)?
                 .org_id
         };
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
-        let mut row = billing::find_invoice(w.db(), &id)
+        let mut row = billing::find_invoice(w.db(), id)
             .await?
             .ok_or_else(not_found)?;
         let before = row.status;
@@ -48,7 +47,7 @@ impl Services {
         // Read before the commit: an invoice that can't be shown changes nothing.
         let view = crate::billing::invoice_view(row)?;
         w.record(AuditEvent::InvoiceStatusChanged {
-            invoice: id,
+            invoice: id.clone(),
             number,
             before,
             after: status,

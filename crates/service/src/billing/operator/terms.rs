@@ -54,7 +54,7 @@ impl Services {
     pub async fn update_subscription(
         &self,
         ctx: &RequestInfo,
-        sub: &SubscriptionId,
+        id: &SubscriptionId,
         req: UpdateSubscription,
     ) -> ServiceResult<SubscriptionView> {
         if req.seats.is_none()
@@ -70,22 +70,21 @@ impl Services {
         let not_found = || ServiceError::NotFound {
             what: "subscription",
         };
-        let id = sub.clone();
         let org = {
             let mut c = self.store.read().await?;
-            billing::find_subscription(&mut c, &id)
+            billing::find_subscription(&mut c, id)
                 .await?
                 .ok_or_else(not_found)?
                 .org_id
         };
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
-        let before = billing::get_subscription(w.db(), &org, &id)
+        let before = billing::get_subscription(w.db(), &org, id)
             .await?
             .ok_or_else(not_found)?;
         let mut next = before.clone();
         if let Some(p) = &req.plan {
             let plan = plan::find(p)?;
-            for t in orgs::teams_of_subscription(w.db(), &org, &id).await? {
+            for t in orgs::teams_of_subscription(w.db(), &org, id).await? {
                 let login = t.login_type;
                 if !plan.allows(login) {
                     return Err(ServiceError::conflict(
