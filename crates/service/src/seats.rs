@@ -72,12 +72,3 @@ pub async fn check(c: &mut Conn, team: &TeamRow, needed: i64) -> ServiceResult<(
         .check(&team_seats(team), needed)
         .map_err(|r| ServiceError::conflict(ProblemCode::SeatLimitReached, r.detail()))
 }
-
-/// Whether `team` could take one more seat now (R9: assigning a role turns app access on only then).
-pub async fn has_free_seat(c: &mut Conn, team: &TeamRow) -> ServiceResult<bool> {
-    match check(c, team, 1).await {
-        Ok(()) => Ok(true),
-        Err(e) if e.is_seat_limit() => Ok(false),
-        Err(e) => Err(e),
-    }
-}
