@@ -32,7 +32,7 @@ struct UserPage {
     error: Option<FormError>,
 }
 
-pub(super) async fn user_page(
+async fn user_page(
     state: &AppState,
     p: &OrgPage,
     user: &UserId,
@@ -78,23 +78,20 @@ pub async fn detail(
     user_page(&state, &p, &user, None).await
 }
 
-/// The team role chosen on a form, or the user page again with the message beside it.
-async fn chosen_role(
+/// The team role chosen on a form.
+fn chosen_role(f: &crate::pages::browser::FormData) -> Result<TeamRole, ServiceError> {
+    TeamRole::parse(f.get("team_role"))
+        .map_err(|_| ServiceError::invalid("team_role", "choose Member or Team Admin"))
+}
+
+/// The user page again, with the refusal beside the field it is about.
+pub(super) async fn refused(
     state: &AppState,
     p: &OrgPage,
     user: &UserId,
-    f: &crate::pages::browser::FormData,
-) -> Result<TeamRole, PageResult> {
-    match TeamRole::parse(f.get("team_role")) {
-        Ok(r) => Ok(r),
-        Err(_) => {
-            let e = ServiceError::invalid("team_role", "choose Member or Team Admin");
-            Err(match FormError::in_org(e, p) {
-                Ok(e) => user_page(state, p, user, Some(e)).await,
-                Err(e) => Err(e),
-            })
-        }
-    }
+    e: ServiceError,
+) -> PageResult {
+    user_page(state, p, user, Some(FormError::in_org(e, p)?)).await
 }
 
 /// **Add to team**: the user joins another team (R5).
@@ -105,9 +102,9 @@ pub async fn add_membership(
     PageAt(user): PageAt<UserId>,
     PageForm(f): PageForm,
 ) -> PageResult {
-    let team_role = match chosen_role(&state, &p, &user, &f).await {
+    let team_role = match chosen_role(&f) {
         Ok(r) => r,
-        Err(page) => return page,
+        Err(e) => return refused(&state, &p, &user, e).await,
     };
     let add = AddMembership {
         team_id: f.get("team_id").to_owned(),
@@ -130,7 +127,7 @@ pub async fn add_membership(
                 &format!("Added to {name}."),
             ))
         }
-        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+        Err(e) => refused(&state, &p, &user, e).await,
     }
 }
 
@@ -142,9 +139,9 @@ pub async fn change_membership(
     PageAt((user, team)): PageAt<(UserId, TeamId)>,
     PageForm(f): PageForm,
 ) -> PageResult {
-    let team_role = match chosen_role(&state, &p, &user, &f).await {
+    let team_role = match chosen_role(&f) {
         Ok(r) => r,
-        Err(page) => return page,
+        Err(e) => return refused(&state, &p, &user, e).await,
     };
     let update = UpdateMembership {
         team_role: Some(team_role),
@@ -168,7 +165,7 @@ pub async fn change_membership(
                 if m.app_access { "on" } else { "off" }
             ),
         )),
-        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+        Err(e) => refused(&state, &p, &user, e).await,
     }
 }
 
@@ -186,7 +183,7 @@ pub async fn resend_invitation(
             &format!("/orgs/{}/users/{user}", p.who.org),
             &format!("Invitation sent again to {}.", u.email),
         )),
-        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+        Err(e) => refused(&state, &p, &user, e).await,
     }
 }
 
@@ -204,6 +201,6 @@ pub async fn reset_sso_links(
             &format!("/orgs/{}/users/{user}", p.who.org),
             "Unlinked: their next single sign-on links the account it comes with.",
         )),
-        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+        Err(e) => refused(&state, &p, &user, e).await,
     }
 }

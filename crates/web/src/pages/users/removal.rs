@@ -2,12 +2,10 @@
 //! that names the consequence (they leave the organization with their last team; which seats
 //! are freed).
 
-use super::detail::user_page;
+use super::detail::refused;
 use crate::AppState;
 use crate::extract::InRequest;
-use crate::pages::browser::{
-    FormError, OrgPage, PageAt, PageError, PageForm, PageResult, done, page,
-};
+use crate::pages::browser::{OrgPage, PageAt, PageError, PageForm, PageResult, done, page};
 use crate::pages::human;
 use crate::pages::shell::{Section, Shell};
 use axum::extract::State;
@@ -140,7 +138,7 @@ pub async fn remove_membership(
                 ),
             ))
         }
-        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+        Err(e) => refused(&state, &p, &user, e).await,
     }
 }
 
@@ -191,6 +189,6 @@ pub async fn remove_from_org(
             &format!("/orgs/{}/users", p.who.org),
             &format!("Removed {} from the organization.", u.email),
         )),
-        Err(e) => user_page(&state, &p, &user, Some(FormError::in_org(e, &p)?)).await,
+        Err(e) => refused(&state, &p, &user, e).await,
     }
 }
