@@ -153,6 +153,8 @@ async fn run() -> anyhow::Result<()> {
                             .transpose()?,
                         unit_price_cents,
                     };
+                    let org = switchboard_domain::ids::OrgId::parse(&org)
+                        .ok_or_else(|| anyhow::anyhow!("{org} is not an organization id"))?;
                     services.create_subscription(&ctx, &org, req).await
                 }
                 SubscriptionCommand::Update {

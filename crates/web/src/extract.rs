@@ -349,6 +349,7 @@ macro_rules! path_id {
                 b"pol" => "policy",
                 b"sub" => "subscription",
                 b"id" => "API token",
+                b"org" => "organization",
                 _ => $param,
             };
             fn parse(s: &str) -> Option<Self> {
@@ -367,7 +368,16 @@ path_id!(
     switchboard_domain::ids::SubscriptionId => "sub",
     switchboard_domain::ids::InvoiceId => "invoice",
     switchboard_domain::ids::ApiTokenId => "id",
+    switchboard_domain::ids::OrgId => "org",
 );
+
+impl PathId for switchboard_domain::domain_name::DomainName {
+    const PARAM: &'static str = "domain";
+    const WHAT: &'static str = "domain";
+    fn parse(s: &str) -> Option<Self> {
+        Self::parse("domain", s).ok()
+    }
+}
 
 /// Ids named in the path, parsed: `At<UserId>` reads `{user}`, `At<(UserId, TeamId)>` reads
 /// `{user}` and `{team}`. A malformed id answers 404, as an unknown one does, so handlers and use

@@ -135,6 +135,7 @@ pub fn router_and_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::all())
         .split_for_parts();
     // Runs on the whole document: `modifiers(…)` would see it before the routes are merged in.
+    utoipa::Modify::modify(&openapi::OrgRoutes, &mut api);
     utoipa::Modify::modify(&openapi::ProblemResponses, &mut api);
     utoipa::Modify::modify(&openapi::Constraints, &mut api);
     (router, api)

@@ -65,6 +65,105 @@ impl utoipa::Modify for ProblemResponses {
     }
 }
 
+/// What every organization route shares, said once here rather than on each route: the session
+/// security (a bearer session or organization API token), the `org` path parameter first, and the
+/// problems any of them can answer — 401 (not signed in), 403 (the role or the token's scopes
+/// don't allow it), 404 (no such object in this organization, which is also how another
+/// organization's objects answer). Every path parameter that names an id, on any route, states
+/// its shape.
+pub struct OrgRoutes;
+
+/// The prefix of the id a path parameter names, or `None` for one that isn't an id.
+fn path_id_prefix(path: &str, param: &str) -> Option<&'static str> {
+    Some(match param {
+        "org" => "org",
+        "team" => "team",
+        "user" => "usr",
+        "sub" => "sub",
+        "pol" => "pol",
+        "invoice" => "inv",
+        "device" => "dev",
+        "key" => "ekey",
+        "id" if path.contains("/api-tokens/") => "tok",
+        _ => return None,
+    })
+}
+
+impl utoipa::Modify for OrgRoutes {
+    fn modify(&self, api: &mut OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::security::SecurityRequirement;
+        use utoipa::openapi::{ObjectBuilder, Ref, Required, ResponseBuilder, Type};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in api.paths.paths.iter_mut() {
+            let in_org = path.starts_with("/api/v1/orgs/{org}");
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                if in_org {
+                    let named = |p: &RefOr<utoipa::openapi::path::Parameter>| matches!(p, RefOr::T(p) if p.name == "org");
+                    if !params.iter().any(named) {
+                        let org = ParameterBuilder::new()
+                            .name("org")
+                            .parameter_in(ParameterIn::Path)
+                            .required(Required::True)
+                            .build();
+                        params.insert(0, RefOr::T(org));
+                    }
+                    op.security
+                        .get_or_insert_with(|| vec![SecurityRequirement::new("session", [""; 0])]);
+                    for (status, what) in [
+                        ("401", "Not signed in (unauthorized)"),
+                        ("403", "Not allowed for this role or token (forbidden)"),
+                        ("404", "No such object in this organization (not_found)"),
+                    ] {
+                        op.responses
+                            .responses
+                            .entry(status.into())
+                            .or_insert_with(|| problem(what));
+                    }
+                }
+                for p in params.iter_mut() {
+                    let RefOr::T(p) = p else { continue };
+                    if p.parameter_in != ParameterIn::Path {
+                        continue;
+                    }
+                    let Some(prefix) = path_id_prefix(path, &p.name) else {
+                        continue;
+                    };
+                    p.schema = Some(RefOr::T(Schema::Object(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(id_pattern(prefix)))
+                            .build(),
+                    )));
+                }
+                if params.is_empty() {
+                    op.parameters = None;
+                }
+            }
+        }
+    }
+}
+
 /// The shape of an id with this prefix (`team_01J…`).
 fn id_pattern(prefix: &str) -> String {
     format!("^{prefix}_[0-9a-z]{{26}}$")

@@ -168,7 +168,7 @@ impl Services {
         &self,
         ctx: &RequestInfo,
         token: &str,
-        team: &str,
+        team: &TeamId,
     ) -> ServiceResult<AppSession> {
         let row = self.token_row(token).await?;
         let user = row.user_id.clone().ok_or(ServiceError::invalid(
@@ -186,7 +186,7 @@ impl Services {
         };
         let chosen = teams
             .iter()
-            .find(|t| t.team_id.as_str() == team)
+            .find(|t| t.team_id == *team)
             .ok_or(ServiceError::NotFound { what: "team" })?
             .clone();
         // Lock both organizations in id order, so two such moves can never wait on each other.
@@ -198,7 +198,7 @@ impl Services {
             people::get_user(&mut c, &user)
                 .await?
                 .map(|u| u.email)
-                .unwrap_or_default()
+                .ok_or(ServiceError::NotFound { what: "user" })?
         };
         let actor = Actor::User {
             id: user.clone(),

@@ -6,6 +6,7 @@ use crate::{OrgCaller, ProblemCode, RequestInfo, ServiceError, ServiceResult, Se
 use rand::Rng;
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::domain_name::DomainName;
 use switchboard_store::{domains as store, now_ms};
 
 /// The refusal for a domain another organization has verified.
@@ -69,9 +70,8 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        domain: &str,
+        domain: &DomainName,
     ) -> ServiceResult<()> {
-        let domain = parse(domain).map_err(|_| not_found())?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::ManageDomains)?;
         if !store::delete(w.db(), &who.org, domain.as_str()).await? {

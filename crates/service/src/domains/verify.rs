@@ -10,7 +10,7 @@ use crate::write::Actor;
 use crate::{OrgCaller, ProblemCode, RequestInfo, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::audit::AuditEvent;
-use switchboard_domain::domain_name::{DomainStatus, challenge_value};
+use switchboard_domain::domain_name::{DomainName, DomainStatus, challenge_value};
 use switchboard_domain::ids::OrgId;
 use switchboard_store::{domains as store, now_ms};
 
@@ -20,10 +20,9 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        domain: &str,
+        domain: &DomainName,
     ) -> ServiceResult<DomainView> {
         who.may(Action::ManageDomains)?;
-        let domain = parse(domain).map_err(|_| not_found())?;
         let row = {
             let mut c = self.store.read().await?;
             store::get(&mut c, &who.org, domain.as_str())
@@ -79,12 +78,9 @@ impl Services {
     pub async fn operator_verify_domain(
         &self,
         ctx: &RequestInfo,
-        org: &str,
+        org: &OrgId,
         domain: &str,
     ) -> ServiceResult<DomainView> {
-        let org = OrgId::parse(org).ok_or(ServiceError::NotFound {
-            what: "organization",
-        })?;
         let domain = parse(domain)?;
         let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
         let now = now_ms();

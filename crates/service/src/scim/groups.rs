@@ -99,10 +99,9 @@ impl Services {
         })
     }
 
-    pub async fn scim_group(&self, who: &OrgCaller, id: &str) -> ServiceResult<ScimGroup> {
-        let id = TeamId::parse(id).ok_or_else(not_found)?;
+    pub async fn scim_group(&self, who: &OrgCaller, id: &TeamId) -> ServiceResult<ScimGroup> {
         let q = GroupQuery {
-            id: Some(id),
+            id: Some(id.clone()),
             ..GroupQuery::default()
         };
         self.scim_groups(who, &q, 1, 1)
@@ -159,7 +158,7 @@ impl Services {
         .await?;
         set_members(&mut w, &who.org, &team, &parse_members(&members)?).await?;
         w.commit().await?;
-        self.scim_group(who, team.id.as_str()).await
+        self.scim_group(who, &team.id).await
     }
 
     /// Renames the group's team, sets its external id, and brings its members to `members`.
@@ -168,13 +167,12 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &TeamId,
         display_name: &str,
         external_id: Option<String>,
         members: Vec<String>,
         if_match: Option<i64>,
     ) -> ServiceResult<ScimGroup> {
-        let id = TeamId::parse(id).ok_or_else(not_found)?;
         let name = Name::parse("displayName", display_name)?;
         let wanted = parse_members(&members)?;
         let mut w = self.write(who, ctx).await?;
@@ -186,7 +184,7 @@ impl Services {
         let row = store::groups(w.db(), &who.org)
             .await?
             .into_iter()
-            .find(|g| g.team_id == id);
+            .find(|g| g.team_id == *id);
         let version = row.as_ref().map_or(0, |g| g.version);
         check_version(if_match, version)?;
         if name.as_str() != team.name {
@@ -236,7 +234,7 @@ impl Services {
         .await?;
         set_members(&mut w, &who.org, &team, &wanted).await?;
         w.commit().await?;
-        self.scim_group(who, id.as_str()).await
+        self.scim_group(who, id).await
     }
 
     /// Deletes the group's team, its members moved first (never the initial team).
@@ -244,10 +242,9 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &TeamId,
         if_match: Option<i64>,
     ) -> ServiceResult<()> {
-        let id = TeamId::parse(id).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::DeleteTeam(&id))?;
         let team = orgs::get_team(w.db(), &who.org, &id)
@@ -257,13 +254,13 @@ impl Services {
         let version = store::groups(w.db(), &who.org)
             .await?
             .into_iter()
-            .find(|g| g.team_id == id)
+            .find(|g| g.team_id == *id)
             .map_or(0, |g| g.version);
         check_version(if_match, version)?;
         let org = orgs::get_org(w.db(), &who.org)
             .await?
             .ok_or_else(not_found)?;
-        if org.initial_team_id == id {
+        if org.initial_team_id == *id {
             return Err(ServiceError::conflict(
                 ProblemCode::InitialTeam,
                 "The organization's initial team can't be deleted.",
@@ -273,7 +270,7 @@ impl Services {
         orgs::delete_team(w.db(), &who.org, &id).await?;
         store::delete_group(w.db(), &who.org, &id).await?;
         w.record(AuditEvent::TeamDeleted {
-            team: id,
+            team: id.clone(),
             text: TeamText {
                 name: team.name,
                 description: team.description,

@@ -107,10 +107,9 @@ impl Services {
         })
     }
 
-    pub async fn scim_user(&self, who: &OrgCaller, id: &str) -> ServiceResult<ScimUser> {
-        let id = UserId::parse(id).ok_or(ServiceError::NotFound { what: "user" })?;
+    pub async fn scim_user(&self, who: &OrgCaller, id: &UserId) -> ServiceResult<ScimUser> {
         let q = UserQuery {
-            id: Some(id),
+            id: Some(id.clone()),
             ..UserQuery::default()
         };
         self.scim_users(who, &q, 1, 1)
@@ -185,7 +184,7 @@ impl Services {
         };
         store::put_user(w.db(), &who.org, &row).await?;
         w.commit().await?;
-        self.scim_user(who, id.as_str()).await
+        self.scim_user(who, &id).await
     }
 
     /// Replaces what the IdP says of a user; `active` moves app access in every team.
@@ -193,13 +192,12 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &UserId,
         attrs: Value,
         if_match: Option<i64>,
     ) -> ServiceResult<ScimUser> {
         let facts = UserFacts::of(&attrs)?;
         let not_found = || ServiceError::NotFound { what: "user" };
-        let id = UserId::parse(id).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         let team = initial_team(w.db(), &who.org).await?;
         w.may(Action::ManageMembership(&team.id))?;
@@ -217,7 +215,7 @@ impl Services {
             });
         check_version(if_match, version)?;
         if let Some(other) = store::user_by_name(w.db(), &who.org, &facts.user_name).await?
-            && other != id
+            && other != *id
         {
             return Err(conflict(format!(
                 "Another user has userName {:?}.",
@@ -247,7 +245,7 @@ impl Services {
         })
         .await?;
         w.commit().await?;
-        self.scim_user(who, id.as_str()).await
+        self.scim_user(who, &id).await
     }
 
     /// Removes a user from the organization (never its last Org Admin).
@@ -255,11 +253,10 @@ impl Services {
         &self,
         who: &OrgCaller,
         ctx: &RequestInfo,
-        id: &str,
+        id: &UserId,
         if_match: Option<i64>,
     ) -> ServiceResult<()> {
         let not_found = || ServiceError::NotFound { what: "user" };
-        let id = UserId::parse(id).ok_or_else(not_found)?;
         let mut w = self.write(who, ctx).await?;
         w.may(Action::RemoveFromOrg)?;
         let Presence::Member(role) = people::presence(w.db(), &who.org, &id).await? else {
@@ -281,7 +278,16 @@ impl Services {
             .email;
         store::delete_user(w.db(), &who.org, &id).await?;
         apps::delete_user_tokens_in_org(w.db(), &who.org, &id).await?;
-        memberships::leave_org(&mut w, &Person { id, email }, role, teams).await?;
+        memberships::leave_org(
+            &mut w,
+            &Person {
+                id: id.clone(),
+                email,
+            },
+            role,
+            teams,
+        )
+        .await?;
         w.commit().await
     }
 }

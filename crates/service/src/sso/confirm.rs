@@ -12,6 +12,7 @@ use super::SsoOutcome;
 use super::policy::SignInPolicy;
 use crate::{RequestInfo, ServiceError, ServiceResult, Services};
 use serde::{Deserialize, Serialize};
+use switchboard_domain::ids::PolicyId;
 use switchboard_domain::sso::SsoPurpose;
 use switchboard_sso::Identity;
 use switchboard_store::now_ms;
@@ -25,7 +26,7 @@ const CONFIRM_TTL_MS: i64 = 2 * 60 * 1000;
 struct Pending {
     /// Always "saml-continue": a sealed value of another purpose never passes for one.
     kind: String,
-    policy: String,
+    policy: PolicyId,
     email: String,
     issuer: String,
     subject: String,
@@ -45,7 +46,7 @@ impl Services {
     ) -> SsoOutcome {
         let pending = Pending {
             kind: KIND.into(),
-            policy: policy.id.to_string(),
+            policy: policy.id.clone(),
             email: identity.email.clone(),
             issuer: identity.issuer.clone(),
             subject: identity.subject.clone(),

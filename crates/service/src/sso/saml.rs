@@ -40,15 +40,14 @@ impl Services {
     }
 
     /// A SAML policy by id alone (the SAML routes name the policy, not the organization).
-    pub(crate) async fn saml_policy(&self, policy: &str) -> ServiceResult<SignInPolicy> {
+    pub(crate) async fn saml_policy(&self, id: &PolicyId) -> ServiceResult<SignInPolicy> {
         let not_found = || ServiceError::NotFound { what: "policy" };
-        let id = PolicyId::parse(policy).ok_or_else(not_found)?;
         let mut c = self.store.read().await?;
-        let row = settings::find_policy_anywhere(&mut c, &id, PolicyKind::Sso)
+        let row = settings::find_policy_anywhere(&mut c, id, PolicyKind::Sso)
             .await?
             .ok_or_else(not_found)?;
         let org = row.org_id.clone();
-        let loaded = self.sign_in_policy(&mut c, &org, &id).await?;
+        let loaded = self.sign_in_policy(&mut c, &org, id).await?;
         if loaded.protocol() != SsoProtocol::Saml {
             return Err(not_found());
         }
@@ -69,7 +68,7 @@ impl Services {
     }
 
     /// Our SP metadata for a SAML policy.
-    pub async fn saml_sp_metadata(&self, policy: &str) -> ServiceResult<String> {
+    pub async fn saml_sp_metadata(&self, policy: &PolicyId) -> ServiceResult<String> {
         let p = self.saml_policy(policy).await?;
         let (entity, acs) = (self.saml_entity_id(&p.id), self.saml_acs_url(&p.id));
         saml::sp_metadata(&self.sp(&p, &entity, &acs)).map_err(ServiceError::Sso)
@@ -93,7 +92,7 @@ impl Services {
     /// confirmation first ([`super::confirm`]).
     pub async fn saml_acs(
         &self,
-        policy: &str,
+        policy: &PolicyId,
         post: SamlPost,
         browser_relay: Option<&str>,
         client_ip: std::net::IpAddr,

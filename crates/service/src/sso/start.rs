@@ -68,10 +68,9 @@ impl Services {
     pub async fn sso_test_start(
         &self,
         who: &OrgCaller,
-        policy: &str,
+        id: &PolicyId,
     ) -> ServiceResult<SsoRedirect> {
         who.may(Action::ManageSsoPolicies)?;
-        let id = PolicyId::parse(policy).ok_or(ServiceError::NotFound { what: "policy" })?;
         let policy = {
             let mut c = self.store.read().await?;
             let row =
@@ -82,7 +81,7 @@ impl Services {
                 switchboard_store::settings::policy_teams(&mut c, &who.org, PolicyKind::Sso)
                     .await?
                     .into_iter()
-                    .filter(|(p, _)| *p == id)
+                    .filter(|(p, _)| p == id)
                     .map(|(_, t)| t)
                     .collect();
             self.loaded(row, teams)?

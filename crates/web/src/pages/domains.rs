@@ -3,13 +3,13 @@
 //! record** for a pending one, and remove. Only verified domains route single sign-on; the
 //! rules are the use cases'.
 
-use super::browser::{FieldError, FormError, OrgPage, PageForm, PageResult, done, page};
+use super::browser::{FieldError, FormError, OrgPage, PageAt, PageForm, PageResult, done, page};
 use super::shell::{Section, Shell};
 use crate::AppState;
 use crate::extract::InRequest;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use switchboard_domain::access::Action;
-use switchboard_domain::domain_name::DomainStatus;
+use switchboard_domain::domain_name::{DomainName, DomainStatus};
 use switchboard_service::domains::{ClaimDomain, DomainView};
 
 #[derive(askama::Template)]
@@ -77,7 +77,7 @@ pub async fn verify(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, domain)): Path<(String, String)>,
+    PageAt(domain): PageAt<DomainName>,
     PageForm(_): PageForm,
 ) -> PageResult {
     match state.services.verify_domain(&p.who, &req, &domain).await {
@@ -102,13 +102,16 @@ pub async fn remove(
     State(state): State<AppState>,
     p: OrgPage,
     InRequest(req): InRequest,
-    Path((_, domain)): Path<(String, String)>,
+    PageAt(domain): PageAt<DomainName>,
     PageForm(_): PageForm,
 ) -> PageResult {
     match state.services.remove_domain(&p.who, &req, &domain).await {
         Ok(()) => Ok(done(
             &format!("/orgs/{}/settings/domains", p.who.org),
-            &format!("Removed {domain}; it routes nobody to single sign-on now."),
+            &format!(
+                "Removed {}; it routes nobody to single sign-on now.",
+                domain.unicode()
+            ),
         )),
         Err(e) => {
             let mut error = FormError::in_org(e, &p)?;

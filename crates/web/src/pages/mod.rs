@@ -52,12 +52,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/favicon.ico", get(favicon))
         .route("/auth/sso/start", get(sso_sign_in::start))
         .route("/auth/oidc/callback", get(sso_sign_in::oidc_callback))
-        .route("/auth/saml/{policy}/acs", post(sso_sign_in::saml_acs))
+        .route("/auth/saml/{pol}/acs", post(sso_sign_in::saml_acs))
         .route("/auth/saml/continue", post(sso_sign_in::saml_continue))
-        .route(
-            "/auth/saml/{policy}/metadata",
-            get(sso_sign_in::saml_metadata),
-        )
+        .route("/auth/saml/{pol}/metadata", get(sso_sign_in::saml_metadata))
         .route("/orgs/{org}/analytics", get(analytics::show))
         .route(
             "/orgs/{org}/api-tokens",

@@ -1,6 +1,6 @@
 //! Signing in through an identity provider (R24): `GET /auth/sso/start?email=…` (the sign-in
 //! page's "Continue with SSO"), the OIDC callback `GET /auth/oidc/callback`, the SAML ACS
-//! `POST /auth/saml/{policy}/acs` and our SP metadata `GET /auth/saml/{policy}/metadata`, and an
+//! `POST /auth/saml/{pol}/acs` and our SP metadata `GET /auth/saml/{pol}/metadata`, and an
 //! Org Admin's Test connection (`POST /orgs/{org}/settings/sso/{pol}/test`).
 //!
 //! A started sign-in leaves its `state` in a short-lived cookie; the OIDC callback must bring
@@ -12,16 +12,17 @@
 //! address, the checks of a Test connection, or a refusal that says what to do (and reveals
 //! nothing about accounts).
 
-use super::browser::{FormError, OrgPage, PageForm, PageResult, render};
+use super::browser::{FormError, OrgPage, PageAt, PageForm, PageResult, render};
 use super::sign_in::{SignInQuery, sign_in_with_error};
 use crate::AppState;
 use crate::extract::{ClientIp, InRequest};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use switchboard_domain::ids::PolicyId;
 use switchboard_service::ServiceError;
 use switchboard_service::sso::{Check, Failure};
 use switchboard_service::sso::{
@@ -168,14 +169,14 @@ pub async fn oidc_callback(
     ending(&state, &headers, outcome).await
 }
 
-/// `POST /auth/saml/{policy}/acs`: the IdP's HTTP-POST binding (a cross-site form post, so no
+/// `POST /auth/saml/{pol}/acs`: the IdP's HTTP-POST binding (a cross-site form post, so no
 /// origin or CSRF check: the signed response answering our pending request is the proof).
 pub async fn saml_acs(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(policy): Path<String>,
+    PageAt(policy): PageAt<PolicyId>,
     Form(post): Form<SamlPost>,
 ) -> PageResult {
     let jar = CookieJar::from_headers(&headers);
@@ -232,10 +233,10 @@ pub async fn saml_continue(
     Ok(resp)
 }
 
-/// `GET /auth/saml/{policy}/metadata`: our SP metadata, for the IdP.
+/// `GET /auth/saml/{pol}/metadata`: our SP metadata, for the IdP.
 pub async fn saml_metadata(
     State(state): State<AppState>,
-    Path(policy): Path<String>,
+    PageAt(policy): PageAt<PolicyId>,
 ) -> PageResult {
     let xml = state.services.saml_sp_metadata(&policy).await?;
     Ok((
@@ -249,7 +250,7 @@ pub async fn saml_metadata(
 pub async fn test_start(
     State(state): State<AppState>,
     p: OrgPage,
-    Path((_, id)): Path<(String, String)>,
+    PageAt(id): PageAt<PolicyId>,
     PageForm(_): PageForm,
 ) -> PageResult {
     match state.services.sso_test_start(&p.who, &id).await {

@@ -34,10 +34,10 @@ pub struct Period {
 /// Per team: members, seats held, active users, calls, call minutes, minutes per feature and
 /// adoption, with the same figures for the previous period of the same length. Team Admins see
 /// their own teams.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/teams", tag = "analytics", security(("session" = [])),
-    params(("org" = String, Path), Period),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/teams", tag = "analytics",
+    params(Period),
     responses((status = 200, body = TeamsAnalytics, content((TeamsAnalytics = "application/json"), (String = "text/csv"))),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 422, body = Problem)))]
 pub async fn team_analytics(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -100,10 +100,10 @@ pub struct SeriesQuery {
 }
 
 /// A metric over time, per day or week; days without usage are zeros.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/series", tag = "analytics", security(("session" = [])),
-    params(("org" = String, Path), SeriesQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/series", tag = "analytics",
+    params(SeriesQuery),
     responses((status = 200, body = Series, content((Series = "application/json"), (String = "text/csv"))),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 422, body = Problem)))]
 pub async fn series(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -151,10 +151,10 @@ pub struct UsersQuery {
 
 /// Per person: calls and call minutes in the period, and the last day they used the app (null:
 /// never), those who never did included.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/users", tag = "analytics", security(("session" = [])),
-    params(("org" = String, Path), UsersQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/analytics/users", tag = "analytics",
+    params(UsersQuery),
     responses((status = 200, body = UsersUsage, content((UsersUsage = "application/json"), (String = "text/csv"))),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 422, body = Problem)))]
 pub async fn users(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -188,9 +188,8 @@ pub async fn users(
 }
 
 /// Mail the caller the last 30 days' per-team summary.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/analytics/report", tag = "analytics", security(("session" = [])),
-    params(("org" = String, Path)),
-    responses((status = 202, body = crate::routes::auth::Accepted), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/analytics/report", tag = "analytics",
+    responses((status = 202, body = crate::routes::auth::Accepted), (status = 422, body = Problem)))]
 pub async fn report(
     State(state): State<AppState>,
     InOrg(who): InOrg,

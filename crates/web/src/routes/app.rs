@@ -1,14 +1,15 @@
 //! The app API: sign-in, team choice, device enrollment, and the entitlement answer with its ETag.
 
 use crate::AppState;
-use crate::extract::{AppToken, Body, ClientIp, InRequest, Params};
+use crate::extract::{AppToken, At, Body, ClientIp, InRequest, Params};
 use crate::problem::{ApiResult, Problem};
 use crate::routes::auth::{SignInStarted, StartEmail};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::headers::{ETag, Header, IfNoneMatch};
+use switchboard_domain::ids::TeamId;
 use switchboard_service::apps::{
     AppSession, AppTeam, AppVerify, Enroll, Enrolled, UsageBatch, UsageReceipt,
 };
@@ -59,7 +60,7 @@ pub async fn select_team(
     State(state): State<AppState>,
     InRequest(ctx): InRequest,
     AppToken(token): AppToken,
-    Path(team): Path<String>,
+    At(team): At<TeamId>,
 ) -> ApiResult<Json<AppSession>> {
     Ok(Json(
         state.services.app_select_team(&ctx, &token, &team).await?,

@@ -20,9 +20,8 @@ use switchboard_service::views::Page;
 use utoipa::IntoParams;
 
 /// The organization's subscriptions with seat use per team.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path)),
-    responses((status = 200, body = Page<SubscriptionView>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions", tag = "billing",
+    responses((status = 200, body = Page<SubscriptionView>)))]
 pub async fn list_subscriptions(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -34,9 +33,9 @@ pub async fn list_subscriptions(
 }
 
 /// One subscription: plan, features, pool, used / reserved / free, teams, warnings (R15).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}", tag = "billing",
+    params(("sub" = String, Path)),
+    responses((status = 200, body = SubscriptionView)))]
 pub async fn get_subscription(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -46,9 +45,9 @@ pub async fn get_subscription(
 }
 
 /// Rename a subscription.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/subscriptions/{sub}", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path)), request_body = RenameSubscription,
-    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/subscriptions/{sub}", tag = "billing",
+    params(("sub" = String, Path)), request_body = RenameSubscription,
+    responses((status = 200, body = SubscriptionView), (status = 422, body = Problem)))]
 pub async fn rename_subscription(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -65,9 +64,9 @@ pub async fn rename_subscription(
 }
 
 /// Set the payment method: the provider's token, brand, last four digits and expiry — never a card number.
-#[utoipa::path(put, path = "/api/v1/orgs/{org}/subscriptions/{sub}/payment-method", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path)), request_body = PaymentMethodInput,
-    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/subscriptions/{sub}/payment-method", tag = "billing",
+    params(("sub" = String, Path)), request_body = PaymentMethodInput,
+    responses((status = 200, body = SubscriptionView), (status = 422, body = Problem)))]
 pub async fn set_payment_method(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -84,10 +83,9 @@ pub async fn set_payment_method(
 }
 
 /// Add a compatible team to the subscription and/or set or clear its reservation (R14, R16).
-#[utoipa::path(put, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path), ("team" = String, Path)), request_body = TeamAllocation,
-    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}", tag = "billing",
+    params(("sub" = String, Path), ("team" = String, Path)), request_body = TeamAllocation,
+    responses((status = 200, body = SubscriptionView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_team_allocation(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -104,9 +102,9 @@ pub async fn set_team_allocation(
 }
 
 /// Take a team holding no seats out of the subscription.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}", tag = "billing",
+    params(("sub" = String, Path), ("team" = String, Path)),
+    responses((status = 200, body = SubscriptionView), (status = 409, body = Problem)))]
 pub async fn remove_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -122,10 +120,9 @@ pub async fn remove_team(
 }
 
 /// Move a team to another subscription of the organization, in one step (R16).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}/move", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path), ("team" = String, Path)), request_body = MoveTeam,
-    responses((status = 200, body = SubscriptionView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/subscriptions/{sub}/teams/{team}/move", tag = "billing",
+    params(("sub" = String, Path), ("team" = String, Path)), request_body = MoveTeam,
+    responses((status = 200, body = SubscriptionView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn move_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -142,9 +139,9 @@ pub async fn move_team(
 }
 
 /// The organization's other teams, each saying whether it may join this subscription and why not (R16).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/compatible-teams", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = Page<CompatibleTeamView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/compatible-teams", tag = "billing",
+    params(("sub" = String, Path)),
+    responses((status = 200, body = Page<CompatibleTeamView>)))]
 pub async fn compatible_teams(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -157,9 +154,9 @@ pub async fn compatible_teams(
 }
 
 /// The subscription's invoices, newest first (R18).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = Page<InvoiceView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices", tag = "billing",
+    params(("sub" = String, Path)),
+    responses((status = 200, body = Page<InvoiceView>)))]
 pub async fn list_invoices(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -241,11 +238,11 @@ fn invoice_html(inv: InvoiceView, subscription_name: String) -> ApiResult<Respon
 }
 
 /// One invoice as JSON, or with `format=html` as a page ready to print.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices/{invoice}", tag = "billing", security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path), ("invoice" = String, Path), InvoiceFormat),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices/{invoice}", tag = "billing",
+    params(("sub" = String, Path), ("invoice" = String, Path), InvoiceFormat),
     responses((status = 200, description = "The invoice: JSON, or with `format=html` a page ready to print",
             content((InvoiceView = "application/json"), (String = "text/html"))),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 422, body = Problem)))]
 pub async fn get_invoice(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -262,8 +259,8 @@ pub async fn get_invoice(
 /// Download one invoice as an HTML page ready to print.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/invoices/{invoice}/download", tag = "billing",
     security(("session" = [])),
-    params(("org" = String, Path), ("sub" = String, Path), ("invoice" = String, Path)),
-    responses((status = 200, content_type = "text/html", body = String), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(("sub" = String, Path), ("invoice" = String, Path)),
+    responses((status = 200, content_type = "text/html", body = String)))]
 pub async fn download_invoice(
     State(state): State<AppState>,
     InOrg(who): InOrg,

@@ -11,9 +11,9 @@ use switchboard_service::apps::{CreateEnrollmentKey, DeviceView, EnrollmentKeyVi
 use switchboard_service::views::Page;
 
 /// Create an enrollment key (optional expiry and use count); the key is in this answer only.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams/{team}/enrollment-keys", tag = "devices", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)), request_body = CreateEnrollmentKey,
-    responses((status = 201, body = EnrollmentKeyView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams/{team}/enrollment-keys", tag = "devices",
+    params(("team" = String, Path)), request_body = CreateEnrollmentKey,
+    responses((status = 201, body = EnrollmentKeyView), (status = 422, body = Problem)))]
 pub async fn create_key(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -33,9 +33,9 @@ pub async fn create_key(
 }
 
 /// The team's enrollment keys (without the keys themselves).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/enrollment-keys", tag = "devices", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = Page<EnrollmentKeyView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/enrollment-keys", tag = "devices",
+    params(("team" = String, Path)),
+    responses((status = 200, body = Page<EnrollmentKeyView>)))]
 pub async fn list_keys(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -48,9 +48,9 @@ pub async fn list_keys(
 }
 
 /// Revoke an enrollment key.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}/enrollment-keys/{key}", tag = "devices", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path), ("key" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}/enrollment-keys/{key}", tag = "devices",
+    params(("team" = String, Path), ("key" = String, Path)),
+    responses((status = 204)))]
 pub async fn revoke_key(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -65,9 +65,9 @@ pub async fn revoke_key(
 }
 
 /// The team's enrolled devices.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/devices", tag = "devices", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = Page<DeviceView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/devices", tag = "devices",
+    params(("team" = String, Path)),
+    responses((status = 200, body = Page<DeviceView>)))]
 pub async fn list_devices(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -80,9 +80,9 @@ pub async fn list_devices(
 }
 
 /// Rename a device.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}/devices/{device}", tag = "devices", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path), ("device" = String, Path)), request_body = RenameDevice,
-    responses((status = 200, body = DeviceView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}/devices/{device}", tag = "devices",
+    params(("team" = String, Path), ("device" = String, Path)), request_body = RenameDevice,
+    responses((status = 200, body = DeviceView), (status = 422, body = Problem)))]
 pub async fn rename_device(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -99,9 +99,9 @@ pub async fn rename_device(
 }
 
 /// Remove a device: its seat is freed and its token stops working.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}/devices/{device}", tag = "devices", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path), ("device" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}/devices/{device}", tag = "devices",
+    params(("team" = String, Path), ("device" = String, Path)),
+    responses((status = 204)))]
 pub async fn remove_device(
     State(state): State<AppState>,
     InOrg(who): InOrg,

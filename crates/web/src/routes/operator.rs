@@ -4,9 +4,9 @@ use crate::AppState;
 use crate::extract::{At, Body, InRequest, Operator};
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_domain::ids::{InvoiceId, SubscriptionId};
+use switchboard_domain::ids::{InvoiceId, OrgId, SubscriptionId};
 use switchboard_domain::plan::Plan;
 use switchboard_service::billing::operator::{
     CreateSubscription, SetInvoiceStatus, UpdateSubscription,
@@ -49,7 +49,7 @@ pub async fn create_subscription(
     _: Operator,
     State(state): State<AppState>,
     InRequest(ctx): InRequest,
-    Path(org): Path<String>,
+    At(org): At<OrgId>,
     Body(req): Body<CreateSubscription>,
 ) -> ApiResult<(StatusCode, Json<SubscriptionView>)> {
     Ok((

@@ -9,17 +9,17 @@ use switchboard_service::analytics::UpdateOrg;
 use switchboard_service::views::OrgView;
 
 /// The organization: name (once established) and initial team.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}", tag = "org", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}", tag = "org",
     params(("org" = String, Path, description = "Organization id")),
-    responses((status = 200, body = OrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = OrgView)))]
 pub async fn get_org(State(state): State<AppState>, InOrg(who): InOrg) -> ApiResult<Json<OrgView>> {
     Ok(Json(state.services.get_org(&who).await?))
 }
 
 /// Change the organization's settings: its time zone (analytics count days in it). Org Admins.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}", tag = "org", security(("session" = [])),
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}", tag = "org",
     params(("org" = String, Path, description = "Organization id")), request_body = UpdateOrg,
-    responses((status = 200, body = OrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = OrgView), (status = 422, body = Problem)))]
 pub async fn update_org(
     State(state): State<AppState>,
     InOrg(who): InOrg,

@@ -14,8 +14,8 @@ use switchboard_service::sso::SsoLinkView;
 use switchboard_service::views::Page;
 
 /// Setting policies of the organization.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/policies", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path)), responses((status = 200, body = Page<PolicyView>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/policies", tag = "policies",
+    responses((status = 200, body = Page<PolicyView>)))]
 pub async fn list_policies(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -27,10 +27,9 @@ pub async fn list_policies(
 }
 
 /// Create a setting policy and apply it to teams; a key another policy sets on a shared team is refused (R22).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/policies", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path)), request_body = CreatePolicy,
-    responses((status = 201, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/policies", tag = "policies",
+    request_body = CreatePolicy,
+    responses((status = 201, body = PolicyView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -44,9 +43,9 @@ pub async fn create_policy(
 }
 
 /// One setting policy.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("pol" = String, Path)),
-    responses((status = 200, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies",
+    params(("pol" = String, Path)),
+    responses((status = 200, body = PolicyView)))]
 pub async fn get_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -56,10 +55,9 @@ pub async fn get_policy(
 }
 
 /// Edit a setting policy: name, values, teams (applying or unapplying takes effect at once).
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("pol" = String, Path)), request_body = UpdatePolicy,
-    responses((status = 200, body = PolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies",
+    params(("pol" = String, Path)), request_body = UpdatePolicy,
+    responses((status = 200, body = PolicyView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -73,9 +71,9 @@ pub async fn update_policy(
 }
 
 /// Delete a setting policy; its teams' own values apply again (R21).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("pol" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/policies/{pol}", tag = "policies",
+    params(("pol" = String, Path)),
+    responses((status = 204)))]
 pub async fn delete_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -87,8 +85,8 @@ pub async fn delete_policy(
 }
 
 /// SSO policies of the organization.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path)), responses((status = 200, body = Page<SsoPolicyView>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies",
+    responses((status = 200, body = Page<SsoPolicyView>)))]
 pub async fn list_sso_policies(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -100,10 +98,9 @@ pub async fn list_sso_policies(
 }
 
 /// Create an SSO policy (OpenID provider; the secret is stored encrypted) for email-login teams (R24).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path)), request_body = CreateSsoPolicy,
-    responses((status = 201, body = SsoPolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/sso-policies", tag = "policies",
+    request_body = CreateSsoPolicy,
+    responses((status = 201, body = SsoPolicyView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -117,9 +114,9 @@ pub async fn create_sso_policy(
 }
 
 /// One SSO policy (without its secret).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("pol" = String, Path)),
-    responses((status = 200, body = SsoPolicyView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies",
+    params(("pol" = String, Path)),
+    responses((status = 200, body = SsoPolicyView)))]
 pub async fn get_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -129,10 +126,9 @@ pub async fn get_sso_policy(
 }
 
 /// Edit an SSO policy.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("pol" = String, Path)), request_body = UpdateSsoPolicy,
-    responses((status = 200, body = SsoPolicyView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies",
+    params(("pol" = String, Path)), request_body = UpdateSsoPolicy,
+    responses((status = 200, body = SsoPolicyView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -149,9 +145,9 @@ pub async fn update_sso_policy(
 }
 
 /// Delete an SSO policy.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("pol" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/sso-policies/{pol}", tag = "policies",
+    params(("pol" = String, Path)),
+    responses((status = 204)))]
 pub async fn delete_sso_policy(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -163,9 +159,9 @@ pub async fn delete_sso_policy(
 }
 
 /// The person's identity-provider accounts, one per SSO policy they signed in through (R33).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/users/{user}/sso-links", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 200, body = Page<SsoLinkView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/users/{user}/sso-links", tag = "policies",
+    params(("user" = String, Path)),
+    responses((status = 200, body = Page<SsoLinkView>)))]
 pub async fn list_sso_links(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -179,9 +175,9 @@ pub async fn list_sso_links(
 
 /// Unlink the person's identity-provider accounts: their next single sign-on links the account
 /// it comes with (R33). Audited as `sso.link_reset`.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}/sso-links", tag = "policies", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}/sso-links", tag = "policies",
+    params(("user" = String, Path)),
+    responses((status = 204)))]
 pub async fn reset_sso_links(
     State(state): State<AppState>,
     InOrg(who): InOrg,

@@ -11,9 +11,8 @@ use switchboard_service::roles::{AssignRole, AssignedRole, ChangeRole};
 use switchboard_service::views::{OrgRoleView, Page};
 
 /// Users holding an org role.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/admins", tag = "org roles", security(("session" = [])),
-    params(("org" = String, Path)),
-    responses((status = 200, body = Page<OrgRoleView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/admins", tag = "org roles",
+    responses((status = 200, body = Page<OrgRoleView>)))]
 pub async fn list_roles(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -25,10 +24,9 @@ pub async fn list_roles(
 }
 
 /// Give a user an org role by email; a newcomer joins the initial team (R9).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/admins", tag = "org roles", security(("session" = [])),
-    params(("org" = String, Path)), request_body = AssignRole,
-    responses((status = 201, body = AssignedRole), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/admins", tag = "org roles",
+    request_body = AssignRole,
+    responses((status = 201, body = AssignedRole), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn assign_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -42,10 +40,9 @@ pub async fn assign_role(
 }
 
 /// Change a user's org role; the last Org Admin can't be demoted (R10).
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/admins/{user}", tag = "org roles", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)), request_body = ChangeRole,
-    responses((status = 200, body = OrgRoleView), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/admins/{user}", tag = "org roles",
+    params(("user" = String, Path)), request_body = ChangeRole,
+    responses((status = 200, body = OrgRoleView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -62,9 +59,9 @@ pub async fn change_role(
 }
 
 /// Revoke a user's org role; never the last Org Admin's (R10).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/admins/{user}", tag = "org roles", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/admins/{user}", tag = "org roles",
+    params(("user" = String, Path)),
+    responses((status = 204), (status = 409, body = Problem)))]
 pub async fn revoke_role(
     State(state): State<AppState>,
     InOrg(who): InOrg,

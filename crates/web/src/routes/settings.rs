@@ -24,9 +24,9 @@ pub async fn catalog(
 }
 
 /// Every catalog key for the team: effective value, source (default, team, policy, unavailable), lock, last change.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = TeamSettingsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings",
+    params(("team" = String, Path)),
+    responses((status = 200, body = TeamSettingsView)))]
 pub async fn get_team_settings(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -36,10 +36,9 @@ pub async fn get_team_settings(
 }
 
 /// Set team values (`{"key": value, …}`); `null` clears one. Locked keys are refused.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)), request_body = crate::openapi::TeamSettingsPatch,
-    responses((status = 200, body = TeamSettingsView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}/settings", tag = "settings",
+    params(("team" = String, Path)), request_body = crate::openapi::TeamSettingsPatch,
+    responses((status = 200, body = TeamSettingsView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn patch_team_settings(
     State(state): State<AppState>,
     InOrg(who): InOrg,

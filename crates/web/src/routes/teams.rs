@@ -11,9 +11,8 @@ use switchboard_service::teams::{CreateTeam, UpdateTeam};
 use switchboard_service::views::{Page, TeamView};
 
 /// Teams the caller may see, with plan and seat use.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams", tag = "teams", security(("session" = [])),
-    params(("org" = String, Path)),
-    responses((status = 200, body = Page<TeamView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams", tag = "teams",
+    responses((status = 200, body = Page<TeamView>)))]
 pub async fn list_teams(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -25,10 +24,9 @@ pub async fn list_teams(
 }
 
 /// Create a team; the first creation by the initial team's admin establishes the organization (R2).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams", tag = "teams", security(("session" = [])),
-    params(("org" = String, Path)), request_body = CreateTeam,
-    responses((status = 201, body = TeamView), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams", tag = "teams",
+    request_body = CreateTeam,
+    responses((status = 201, body = TeamView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -42,9 +40,9 @@ pub async fn create_team(
 }
 
 /// One team.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = TeamView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams",
+    params(("team" = String, Path)),
+    responses((status = 200, body = TeamView)))]
 pub async fn get_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -54,10 +52,9 @@ pub async fn get_team(
 }
 
 /// Rename a team or edit its description.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)), request_body = UpdateTeam,
-    responses((status = 200, body = TeamView), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams",
+    params(("team" = String, Path)), request_body = UpdateTeam,
+    responses((status = 200, body = TeamView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -71,9 +68,9 @@ pub async fn update_team(
 }
 
 /// Delete a team that has no members (never the initial team).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams", security(("session" = [])),
-    params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{team}", tag = "teams",
+    params(("team" = String, Path)),
+    responses((status = 204), (status = 409, body = Problem)))]
 pub async fn delete_team(
     State(state): State<AppState>,
     InOrg(who): InOrg,

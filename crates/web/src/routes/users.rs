@@ -13,10 +13,9 @@ use switchboard_service::users::{
 use switchboard_service::views::{MembershipView, UserView};
 
 /// Users, searched and filtered, one page at a time (R11).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/users", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), UserQuery),
-    responses((status = 200, body = UserPage), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/users", tag = "users",
+    params(UserQuery),
+    responses((status = 200, body = UserPage), (status = 422, body = Problem)))]
 pub async fn list_users(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -26,10 +25,9 @@ pub async fn list_users(
 }
 
 /// Add up to 1,000 emails to a team; the answer says per email what happened (R6).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/users", tag = "users", security(("session" = [])),
-    params(("org" = String, Path)), request_body = BulkAdd,
-    responses((status = 200, body = BulkAddResult), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/users", tag = "users",
+    request_body = BulkAdd,
+    responses((status = 200, body = BulkAddResult), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn bulk_add(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -40,9 +38,9 @@ pub async fn bulk_add(
 }
 
 /// A user with their memberships.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/users/{user}", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/users/{user}", tag = "users",
+    params(("user" = String, Path)),
+    responses((status = 200, body = UserView)))]
 pub async fn get_user(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -52,9 +50,9 @@ pub async fn get_user(
 }
 
 /// Remove a user from the organization: every membership and the org role (R8).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}", tag = "users",
+    params(("user" = String, Path)),
+    responses((status = 204), (status = 409, body = Problem)))]
 pub async fn remove_from_org(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -66,9 +64,9 @@ pub async fn remove_from_org(
 }
 
 /// Mail a user who has not signed in yet their invitation again (at most once per 10 minutes).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/invitation", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)),
-    responses((status = 202, body = crate::routes::auth::Accepted), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 429, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/invitation", tag = "users",
+    params(("user" = String, Path)),
+    responses((status = 202, body = crate::routes::auth::Accepted), (status = 409, body = Problem), (status = 429, body = Problem)))]
 pub async fn resend_invitation(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -85,10 +83,9 @@ pub async fn resend_invitation(
 }
 
 /// Add a user of the organization to another team (R5).
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/memberships", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path)), request_body = AddMembership,
-    responses((status = 201, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/users/{user}/memberships", tag = "users",
+    params(("user" = String, Path)), request_body = AddMembership,
+    responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -108,10 +105,9 @@ pub async fn add_membership(
 }
 
 /// Change a membership's team role or app access.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/users/{user}/memberships/{team}", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path), ("team" = String, Path)), request_body = UpdateMembership,
-    responses((status = 200, body = MembershipView), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/users/{user}/memberships/{team}", tag = "users",
+    params(("user" = String, Path), ("team" = String, Path)), request_body = UpdateMembership,
+    responses((status = 200, body = MembershipView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,
@@ -128,10 +124,9 @@ pub async fn update_membership(
 }
 
 /// Remove a user from one team; their last team takes them out of the organization (R7).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}/memberships/{team}", tag = "users", security(("session" = [])),
-    params(("org" = String, Path), ("user" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = RemovedMembership), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/users/{user}/memberships/{team}", tag = "users",
+    params(("user" = String, Path), ("team" = String, Path)),
+    responses((status = 200, body = RemovedMembership), (status = 409, body = Problem)))]
 pub async fn remove_membership(
     State(state): State<AppState>,
     InOrg(who): InOrg,

@@ -6,13 +6,13 @@ use super::filter::{self, Clause};
 use super::render;
 use super::users::{ListQuery, ReadQuery, base};
 use super::{
-    ScimCaller, ScimError, ScimQuery, ScimResult, body_json, if_match, list_response, page_of,
-    scim_json,
+    ScimCaller, ScimError, ScimId, ScimQuery, ScimResult, body_json, if_match, list_response,
+    page_of, scim_json,
 };
 use crate::AppState;
 use crate::extract::InRequest;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -96,7 +96,7 @@ pub async fn search(
 pub async fn read(
     State(state): State<AppState>,
     who: ScimCaller,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<TeamId>,
     ScimQuery(q): ScimQuery<ReadQuery>,
 ) -> ScimResult<Response> {
     let g = state.services.scim_group(&who.0, &id).await?;
@@ -164,7 +164,7 @@ pub async fn replace(
     who: ScimCaller,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<TeamId>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let (name, external, members) = parts(&body_json(&body)?)?;
@@ -188,7 +188,7 @@ pub async fn patch(
     who: ScimCaller,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<TeamId>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let ops = body_json(&body)?;
@@ -221,7 +221,7 @@ pub async fn delete(
     who: ScimCaller,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<TeamId>,
 ) -> ScimResult<StatusCode> {
     state
         .services

@@ -15,8 +15,9 @@ mod render;
 mod users;
 
 use crate::AppState;
+use crate::extract::PathId;
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -214,6 +215,22 @@ impl FromRequestParts<AppState> for ScimCaller {
                 .api_token_caller(token, None, TokenUse::Scim)
                 .await?,
         ))
+    }
+}
+
+/// The resource id a SCIM path names (`/Users/{id}`, `/Groups/{id}`), parsed: a malformed id
+/// answers SCIM's 404, as an unknown one does.
+pub struct ScimId<T>(pub T);
+
+impl<T: PathId, S: Send + Sync> FromRequestParts<S> for ScimId<T> {
+    type Rejection = ScimError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ScimError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ScimError::from(ServiceError::NotFound { what: T::WHAT }))?;
+        T::parse(&raw)
+            .map(ScimId)
+            .ok_or_else(|| ServiceError::NotFound { what: T::WHAT }.into())
     }
 }
 

@@ -5,13 +5,13 @@
 use super::filter::{self, Clause};
 use super::render::{self, client_attributes};
 use super::{
-    ScimCaller, ScimError, ScimQuery, ScimResult, body_json, if_match, list_response, page_of,
-    scim_json,
+    ScimCaller, ScimError, ScimId, ScimQuery, ScimResult, body_json, if_match, list_response,
+    page_of, scim_json,
 };
 use crate::AppState;
 use crate::extract::InRequest;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
@@ -177,7 +177,7 @@ pub struct ReadQuery {
 pub async fn read(
     State(state): State<AppState>,
     who: ScimCaller,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<UserId>,
     ScimQuery(q): ScimQuery<ReadQuery>,
 ) -> ScimResult<Response> {
     let u = state.services.scim_user(&who.0, &id).await?;
@@ -208,7 +208,7 @@ pub async fn replace(
     who: ScimCaller,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<UserId>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let attrs = client_attributes(body_json(&body)?);
@@ -224,7 +224,7 @@ pub async fn patch(
     who: ScimCaller,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<UserId>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let ops = body_json(&body)?;
@@ -244,7 +244,7 @@ pub async fn delete(
     who: ScimCaller,
     InRequest(ctx): InRequest,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ScimId(id): ScimId<UserId>,
 ) -> ScimResult<StatusCode> {
     state
         .services

@@ -19,12 +19,9 @@ impl Services {
     pub async fn create_subscription(
         &self,
         ctx: &RequestInfo,
-        org: &str,
+        org: &OrgId,
         req: CreateSubscription,
     ) -> ServiceResult<SubscriptionView> {
-        let org = OrgId::parse(org).ok_or(ServiceError::NotFound {
-            what: "organization",
-        })?;
         let plan = plan::find(&req.plan)?;
         let seats = plan::parse_seats("seats", req.seats)?;
         let name = match &req.name {
