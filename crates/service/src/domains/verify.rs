@@ -82,9 +82,9 @@ impl Services {
         domain: &str,
     ) -> ServiceResult<DomainView> {
         let domain = parse(domain)?;
-        let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
+        let mut w = self.write_as(org, Actor::Operator, ctx).await?;
         let now = now_ms();
-        let current = store::get(w.db(), &org, domain.as_str()).await?;
+        let current = store::get(w.db(), org, domain.as_str()).await?;
         if current
             .as_ref()
             .is_some_and(|r| r.status == DomainStatus::Verified)
@@ -94,9 +94,9 @@ impl Services {
         }
         if current.is_none() {
             let token = hex::encode(rand::Rng::random::<[u8; 16]>(&mut rand::rng()));
-            store::insert(w.db(), &org, domain.as_str(), &token, "operator", now).await?;
+            store::insert(w.db(), org, domain.as_str(), &token, "operator", now).await?;
         }
-        store::set_verified(w.db(), &org, domain.as_str(), "operator", now)
+        store::set_verified(w.db(), org, domain.as_str(), "operator", now)
             .await
             .map_err(on_unique(ProblemCode::DomainClaimed, || {
                 claimed_elsewhere(domain.as_str()).to_string()
@@ -107,7 +107,7 @@ impl Services {
             by: "operator",
         })
         .await?;
-        let row = store::get(w.db(), &org, domain.as_str())
+        let row = store::get(w.db(), org, domain.as_str())
             .await?
             .ok_or_else(not_found)?;
         w.commit().await?;

@@ -176,8 +176,8 @@ impl Services {
         let name = Name::parse("displayName", display_name)?;
         let wanted = parse_members(&members)?;
         let mut w = self.write(who, ctx).await?;
-        w.may(Action::EditTeam(&id))?;
-        let team = orgs::get_team(w.db(), &who.org, &id)
+        w.may(Action::EditTeam(id))?;
+        let team = orgs::get_team(w.db(), &who.org, id)
             .await?
             .filter(|t| t.login_type == LoginType::Email)
             .ok_or_else(not_found)?;
@@ -191,7 +191,7 @@ impl Services {
             orgs::update_team(
                 w.db(),
                 &who.org,
-                &id,
+                id,
                 name.as_str(),
                 &name.key(),
                 team.description.as_deref(),
@@ -246,8 +246,8 @@ impl Services {
         if_match: Option<i64>,
     ) -> ServiceResult<()> {
         let mut w = self.write(who, ctx).await?;
-        w.may(Action::DeleteTeam(&id))?;
-        let team = orgs::get_team(w.db(), &who.org, &id)
+        w.may(Action::DeleteTeam(id))?;
+        let team = orgs::get_team(w.db(), &who.org, id)
             .await?
             .filter(|t| t.login_type == LoginType::Email)
             .ok_or_else(not_found)?;
@@ -267,8 +267,8 @@ impl Services {
             ));
         }
         set_members(&mut w, &who.org, &team, &[]).await?;
-        orgs::delete_team(w.db(), &who.org, &id).await?;
-        store::delete_group(w.db(), &who.org, &id).await?;
+        orgs::delete_team(w.db(), &who.org, id).await?;
+        store::delete_group(w.db(), &who.org, id).await?;
         w.record(AuditEvent::TeamDeleted {
             team: id.clone(),
             text: TeamText {

@@ -201,14 +201,14 @@ impl Services {
         let mut w = self.write(who, ctx).await?;
         let team = initial_team(w.db(), &who.org).await?;
         w.may(Action::ManageMembership(&team.id))?;
-        let member = people::org_member(w.db(), &who.org, &id)
+        let member = people::org_member(w.db(), &who.org, id)
             .await?
             .ok_or_else(not_found)?;
         let person = Person {
             id: id.clone(),
             email: member.email,
         };
-        let current = store::user(w.db(), &who.org, &id).await?;
+        let current = store::user(w.db(), &who.org, id).await?;
         let (version, was_active, created) =
             current.as_ref().map_or((0, true, member.created_at), |r| {
                 (r.version, r.active != 0, r.created_at)
@@ -245,7 +245,7 @@ impl Services {
         })
         .await?;
         w.commit().await?;
-        self.scim_user(who, &id).await
+        self.scim_user(who, id).await
     }
 
     /// Removes a user from the organization (never its last Org Admin).
@@ -259,25 +259,25 @@ impl Services {
         let not_found = || ServiceError::NotFound { what: "user" };
         let mut w = self.write(who, ctx).await?;
         w.may(Action::RemoveFromOrg)?;
-        let Presence::Member(role) = people::presence(w.db(), &who.org, &id).await? else {
+        let Presence::Member(role) = people::presence(w.db(), &who.org, id).await? else {
             return Err(not_found());
         };
-        let version = store::user(w.db(), &who.org, &id)
+        let version = store::user(w.db(), &who.org, id)
             .await?
             .map_or(0, |r| r.version);
         check_version(if_match, version)?;
         let teams: Vec<TeamId> =
-            people::memberships_of_users(w.db(), &who.org, std::slice::from_ref(&id))
+            people::memberships_of_users(w.db(), &who.org, std::slice::from_ref(id))
                 .await?
                 .into_iter()
                 .map(|m| m.team_id)
                 .collect();
-        let email = people::get_user(w.db(), &id)
+        let email = people::get_user(w.db(), id)
             .await?
             .ok_or_else(not_found)?
             .email;
-        store::delete_user(w.db(), &who.org, &id).await?;
-        apps::delete_user_tokens_in_org(w.db(), &who.org, &id).await?;
+        store::delete_user(w.db(), &who.org, id).await?;
+        apps::delete_user_tokens_in_org(w.db(), &who.org, id).await?;
         memberships::leave_org(
             &mut w,
             &Person {

@@ -74,7 +74,7 @@ impl Services {
         let policy = {
             let mut c = self.store.read().await?;
             let row =
-                switchboard_store::settings::get_policy(&mut c, &who.org, &id, PolicyKind::Sso)
+                switchboard_store::settings::get_policy(&mut c, &who.org, id, PolicyKind::Sso)
                     .await?
                     .ok_or(ServiceError::NotFound { what: "policy" })?;
             let teams =

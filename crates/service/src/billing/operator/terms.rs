@@ -30,8 +30,8 @@ impl Services {
         };
         let period = req.period.unwrap_or(Period::Monthly);
         let unit_price = price(req.unit_price_cents, plan.unit_price_cents)?;
-        let mut w = self.write_as(&org, Actor::Operator, ctx).await?;
-        let row = new_subscription(&org, plan, seats, &name, period, unit_price, now_ms());
+        let mut w = self.write_as(org, Actor::Operator, ctx).await?;
+        let row = new_subscription(org, plan, seats, &name, period, unit_price, now_ms());
         billing::insert_subscription(w.db(), &row).await?;
         w.record(AuditEvent::SubscriptionCreated {
             subscription: row.id.clone(),
