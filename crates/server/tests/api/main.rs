@@ -28,6 +28,7 @@ mod operator;
 mod outbound_guard;
 mod portal;
 mod portal_http;
+mod role_matrix_edges;
 mod roles;
 mod rule_checks;
 mod schema;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod billing;
+mod clauses;
 mod memberships;
 mod overselling;
 mod settings;
