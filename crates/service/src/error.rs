@@ -71,6 +71,18 @@ impl ServiceError {
     }
 
     /// Whether this is R13's `seat_limit_reached` (no free seat, or no seats at all).
+    /// A write that named a version no longer current (`If-Match`, or the version a
+    /// read-modify-write started from).
+    pub fn is_stale_version(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict {
+                code: ProblemCode::PreconditionFailed,
+                ..
+            }
+        )
+    }
+
     pub fn is_seat_limit(&self) -> bool {
         matches!(
             self,

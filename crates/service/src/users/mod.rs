@@ -12,6 +12,7 @@ mod list;
 pub use list::UserPage;
 mod memberships;
 mod removal;
+pub use removal::RemovalPreview;
 
 use crate::memberships::Person;
 use crate::teams::load_team_by_id;

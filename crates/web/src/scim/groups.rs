@@ -6,8 +6,8 @@ use super::filter::{self, Clause};
 use super::render;
 use super::users::{ListQuery, ReadQuery, base};
 use super::{
-    ScimCaller, ScimError, ScimId, ScimQuery, ScimResult, body_json, if_match, list_response,
-    page_of, scim_json,
+    RACE_RETRIES, ScimCaller, ScimError, ScimId, ScimQuery, ScimResult, body_json, if_match,
+    list_response, page_of, scim_json,
 };
 use crate::AppState;
 use crate::extract::InRequest;
@@ -192,27 +192,39 @@ pub async fn patch(
     body: Bytes,
 ) -> ScimResult<Response> {
     let ops = body_json(&body)?;
-    let current = state.services.scim_group(&who.0, &id).await?;
-    let expected = if_match(&headers)?.or(Some(current.version));
-    let mut v = json!({"displayName": current.display_name});
-    if let Some(e) = &current.external_id {
-        v["externalId"] = json!(e);
-    }
-    if !current.members.is_empty() {
-        v["members"] = Value::Array(
-            current
-                .members
-                .iter()
-                .map(|m| json!({"value": m}))
-                .collect(),
-        );
-    }
-    super::patch::apply(&mut v, &ops)?;
-    let (name, external, members) = parts(&v)?;
-    let g = state
-        .services
-        .scim_replace_group(&who.0, &ctx, &id, &name, external, members, expected)
-        .await?;
+    let asked = if_match(&headers)?;
+    // A PATCH is read, apply, write. Without `If-Match` the client set no precondition, so a
+    // write that lost a race to another one is redone on the fresh resource (a provider adding
+    // two members at once gets both), a few times at most.
+    let mut attempts = 0;
+    let g = loop {
+        attempts += 1;
+        let current = state.services.scim_group(&who.0, &id).await?;
+        let expected = asked.or(Some(current.version));
+        let mut v = json!({"displayName": current.display_name});
+        if let Some(e) = &current.external_id {
+            v["externalId"] = json!(e);
+        }
+        if !current.members.is_empty() {
+            v["members"] = Value::Array(
+                current
+                    .members
+                    .iter()
+                    .map(|m| json!({"value": m}))
+                    .collect(),
+            );
+        }
+        super::patch::apply(&mut v, &ops)?;
+        let (name, external, members) = parts(&v)?;
+        match state
+            .services
+            .scim_replace_group(&who.0, &ctx, &id, &name, external, members, expected)
+            .await
+        {
+            Err(e) if e.is_stale_version() && asked.is_none() && attempts < RACE_RETRIES => {}
+            done => break done?,
+        }
+    };
     Ok(scim_json(StatusCode::OK, render::group(&base(&state), &g)))
 }
 

@@ -26,6 +26,9 @@ use serde_json::{Value, json};
 use switchboard_service::api_tokens::TokenUse;
 use switchboard_service::{OrgCaller, ProblemCode, ServiceError};
 
+/// How many times a PATCH without `If-Match` is redone after losing a race to another write.
+const RACE_RETRIES: u32 = 16;
+
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";

@@ -5,8 +5,8 @@
 use super::filter::{self, Clause};
 use super::render::{self, client_attributes};
 use super::{
-    ScimCaller, ScimError, ScimId, ScimQuery, ScimResult, body_json, if_match, list_response,
-    page_of, scim_json,
+    RACE_RETRIES, ScimCaller, ScimError, ScimId, ScimQuery, ScimResult, body_json, if_match,
+    list_response, page_of, scim_json,
 };
 use crate::AppState;
 use crate::extract::InRequest;
@@ -228,14 +228,25 @@ pub async fn patch(
     body: Bytes,
 ) -> ScimResult<Response> {
     let ops = body_json(&body)?;
-    let current = state.services.scim_user(&who.0, &id).await?;
-    let expected = if_match(&headers)?.or(Some(current.version));
-    let mut attrs = client_attributes(current.attrs);
-    super::patch::apply(&mut attrs, &ops)?;
-    let u = state
-        .services
-        .scim_replace_user(&who.0, &ctx, &id, attrs, expected)
-        .await?;
+    let asked = if_match(&headers)?;
+    // Read, apply, write; without `If-Match`, a write that lost a race is redone on the fresh
+    // resource (see the groups' PATCH).
+    let mut attempts = 0;
+    let u = loop {
+        attempts += 1;
+        let current = state.services.scim_user(&who.0, &id).await?;
+        let expected = asked.or(Some(current.version));
+        let mut attrs = client_attributes(current.attrs);
+        super::patch::apply(&mut attrs, &ops)?;
+        match state
+            .services
+            .scim_replace_user(&who.0, &ctx, &id, attrs, expected)
+            .await
+        {
+            Err(e) if e.is_stale_version() && asked.is_none() && attempts < RACE_RETRIES => {}
+            done => break done?,
+        }
+    };
     Ok(scim_json(StatusCode::OK, render::user(&base(&state), &u)))
 }
 

@@ -5,11 +5,12 @@
 use super::detail::refused;
 use crate::AppState;
 use crate::extract::InRequest;
-use crate::pages::browser::{OrgPage, PageAt, PageError, PageForm, PageResult, done, page};
+use crate::pages::browser::{OrgPage, PageAt, PageForm, PageResult, done, page};
 use crate::pages::human;
 use crate::pages::shell::{Section, Shell};
 use axum::extract::State;
 use switchboard_domain::ids::{TeamId, UserId};
+use switchboard_service::users::RemovalPreview;
 
 #[derive(askama::Template)]
 #[template(path = "portal/confirm.html")]
@@ -45,46 +46,55 @@ async fn confirm(
     ))
 }
 
+/// The sentence a confirmation page says of a removal: whether they leave the organization and
+/// which seats are freed, as the service worked it out.
+fn consequence(r: &RemovalPreview) -> String {
+    let seats = match r.seats_freed_in.as_slice() {
+        [] => "They hold no seat, so none is freed.".to_owned(),
+        [one] => format!("Their seat in {one} is freed."),
+        many => format!("Their seats in {} are freed.", many.join(", ")),
+    };
+    match (r.leaves_org, r.yourself, &r.team_name) {
+        (true, true, Some(_)) => {
+            "This is your last team: you will leave the organization and lose access to it."
+                .to_owned()
+        }
+        (true, true, None) => format!(
+            "This is you: you lose access to this organization and its {} at once.",
+            human::counted(r.teams_removed as i64, "team", "teams")
+        ),
+        (true, false, Some(_)) => format!(
+            "This is their last team: {} leaves the organization. {seats}",
+            r.email
+        ),
+        (true, false, None) => format!(
+            "{} loses access to {}, and any org role. {seats}",
+            r.email,
+            human::counted(r.teams_removed as i64, "team", "teams")
+        ),
+        (false, _, _) => format!("They stay a member of {}. {seats}", r.staying_in.join(", ")),
+    }
+}
+
 /// Asks before removing the user from one team, saying what that means for them.
 pub async fn confirm_remove_membership(
     State(state): State<AppState>,
     p: OrgPage,
     PageAt((user, team)): PageAt<(UserId, TeamId)>,
 ) -> PageResult {
-    let u = state.services.get_user(&p.who, &user).await?;
-    let Some(m) = u.memberships.iter().find(|m| m.team_id == team.as_str()) else {
-        return Err(PageError::not_found());
-    };
-    let others: Vec<&str> = u
-        .memberships
-        .iter()
-        .filter(|o| o.team_id != team.as_str())
-        .map(|o| o.team_name.as_str())
-        .collect();
-    let you = u.id == p.who.user.as_str();
-    let consequence = match (others.is_empty(), you) {
-        (true, true) => {
-            "This is your last team: you will leave the organization and lose access to it."
-                .to_owned()
-        }
-        (true, false) => format!(
-            "This is their last team: {} leaves the organization, and any seat they hold is freed.",
-            u.email
-        ),
-        (false, _) => format!(
-            "They stay a member of {}. A seat they hold in {} is freed.",
-            others.join(", "),
-            m.team_name
-        ),
-    };
+    let r = state
+        .services
+        .removal_preview(&p.who, &user, Some(&team))
+        .await?;
+    let team_name = r.team_name.clone().unwrap_or_default();
     let base = format!("/orgs/{}/users/{user}", p.who.org);
     confirm(
         &state,
         &p,
-        format!("Remove {} from {}?", u.email, m.team_name),
-        consequence,
+        format!("Remove {} from {team_name}?", r.email),
+        consequence(&r),
         format!("{base}/memberships/{team}/remove"),
-        format!("Remove from {}", m.team_name),
+        format!("Remove from {team_name}"),
         base,
     )
     .await
@@ -97,19 +107,21 @@ pub async fn remove_membership(
     PageAt((user, team)): PageAt<(UserId, TeamId)>,
     PageForm(_): PageForm,
 ) -> PageResult {
-    let before = state.services.get_user(&p.who, &user).await?;
-    let team_name = before
-        .memberships
-        .iter()
-        .find(|m| m.team_id == team.as_str())
-        .map_or_else(|| "the team".to_owned(), |m| m.team_name.clone());
-    match state
+    let outcome = match state
         .services
-        .remove_membership(&p.who, &req, &user, &team)
+        .removal_preview(&p.who, &user, Some(&team))
         .await
     {
-        Ok(r) if r.removed_from_org => {
-            if before.id == p.who.user.as_str() {
+        Ok(before) => state
+            .services
+            .remove_membership(&p.who, &req, &user, &team)
+            .await
+            .map(|r| (before, r)),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok((before, r)) if r.removed_from_org => {
+            if before.yourself {
                 return Ok(done(
                     "/",
                     "You left the organization: that was your last team.",
@@ -123,21 +135,14 @@ pub async fn remove_membership(
                 ),
             ))
         }
-        Ok(_) => {
-            let still: Vec<&str> = before
-                .memberships
-                .iter()
-                .filter(|m| m.team_id != team.as_str())
-                .map(|m| m.team_name.as_str())
-                .collect();
-            Ok(done(
-                &format!("/orgs/{}/users/{user}", p.who.org),
-                &format!(
-                    "Removed from {team_name}. Still a member of {}.",
-                    still.join(", ")
-                ),
-            ))
-        }
+        Ok((before, _)) => Ok(done(
+            &format!("/orgs/{}/users/{user}", p.who.org),
+            &format!(
+                "Removed from {}. Still a member of {}.",
+                before.team_name.unwrap_or_default(),
+                before.staying_in.join(", ")
+            ),
+        )),
         Err(e) => refused(&state, &p, &user, e).await,
     }
 }
@@ -148,26 +153,13 @@ pub async fn confirm_remove_from_org(
     p: OrgPage,
     PageAt(user): PageAt<UserId>,
 ) -> PageResult {
-    let u = state.services.get_user(&p.who, &user).await?;
-    let n = u.memberships.len();
-    let consequence = if u.id == p.who.user.as_str() {
-        format!(
-            "This is you: you lose access to this organization and its {} at once.",
-            human::counted(n as i64, "team", "teams")
-        )
-    } else {
-        format!(
-            "{} loses access to {}, any org role, and every seat they hold is freed.",
-            u.email,
-            human::counted(n as i64, "team", "teams")
-        )
-    };
+    let r = state.services.removal_preview(&p.who, &user, None).await?;
     let base = format!("/orgs/{}/users/{user}", p.who.org);
     confirm(
         &state,
         &p,
-        format!("Remove {} from the organization?", u.email),
-        consequence,
+        format!("Remove {} from the organization?", r.email),
+        consequence(&r),
         format!("{base}/remove"),
         "Remove from organization".to_owned(),
         base,
