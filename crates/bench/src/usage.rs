@@ -74,7 +74,8 @@ async fn write_direct(
         }
     }
     if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
-        usage::touch_team_subject(&mut tx, org, &team, &agent.user, first, last).await?;
+        let last_call = sorted.iter().map(|e| e.at).max();
+        usage::touch_team_subject(&mut tx, org, &team, &agent.user, first, last, last_call).await?;
     }
     for (day, (calls, seconds, features)) in days {
         let features: Vec<(String, i64)> = features.into_iter().collect();

@@ -36,6 +36,21 @@ pub struct SettingSpec {
     /// How an enum setting's values read to a person (`early_access` → "Early access").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_labels: Option<BTreeMap<String, String>>,
+    /// An integer's value meaning "off", allowed besides `min`–`max` (`0` for 0 or 7–365).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off: Option<i64>,
+    /// Whether the apps get this setting in their entitlement; an admin setting that only
+    /// Switchboard acts on (idle-seat release) is not sent.
+    #[serde(default = "sent", skip_serializing_if = "is_sent")]
+    pub sent_to_apps: bool,
+}
+
+fn sent() -> bool {
+    true
+}
+
+fn is_sent(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Deserialize)]
@@ -108,8 +123,12 @@ impl SettingSpec {
                 Some(n) if self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m) => {
                     Ok(())
                 }
+                Some(n) if self.off == Some(n) => Ok(()),
                 Some(n) => fail(format!(
-                    "{n} is out of range {}–{}",
+                    "{n} is out of range {}{}–{}",
+                    self.off
+                        .map(|o| format!("{o} (off) or "))
+                        .unwrap_or_default(),
                     self.min.unwrap_or(i64::MIN),
                     self.max.unwrap_or(i64::MAX)
                 )),

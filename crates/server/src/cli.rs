@@ -139,6 +139,9 @@ pub(crate) enum Command {
     /// Billing chores.
     #[command(subcommand)]
     Billing(BillingCommand),
+    /// Seat chores (the idle-seat rule, R29).
+    #[command(subcommand)]
+    Seats(SeatsCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -184,6 +187,22 @@ pub(crate) enum SubscriptionCommand {
         /// Shrink below current use (existing seats stay; new ones are refused).
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SeatsCommand {
+    /// Release idle seats (and send the notices due) as `serve` does every hour.
+    ReleaseIdle {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        /// Run as of this RFC 3339 time instead of now (what the rule compares against).
+        #[arg(long)]
+        at: Option<String>,
+        /// Say what would be released and noticed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -4,6 +4,7 @@
 
 mod cli;
 mod logs;
+mod seats_cmd;
 
 /// mimalloc instead of glibc's malloc: see `Cargo.toml` and docs/benchmarks.md.
 #[global_allocator]
@@ -185,18 +186,9 @@ async fn run() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&view)?);
         }
+        Command::Seats(cmd) => seats_cmd::run(&services, cmd).await?,
         Command::Billing(BillingCommand::ClosePeriod { now }) => {
-            let now = match now {
-                Some(t) => {
-                    let t = time::OffsetDateTime::parse(
-                        &t,
-                        &time::format_description::well_known::Rfc3339,
-                    )
-                    .context("--now must be an RFC 3339 time like 2027-01-01T00:00:00Z")?;
-                    (t.unix_timestamp_nanos() / 1_000_000) as i64
-                }
-                None => switchboard_store::now_ms(),
-            };
+            let now = seats_cmd::time_arg("--now", now.as_deref())?;
             let n = services
                 .close_periods(now)
                 .await
@@ -299,12 +291,18 @@ async fn run() -> anyhow::Result<()> {
             // Closes ended billing periods into invoices; every instance may run it: closing is
             // idempotent and serialized per organization in the database.
             let closer = services_for_billing.clone();
+            // The idle-seat rule (R29) runs in the same hourly pass; each organization is its own
+            // transaction under its lock, so instances running it at once release a seat once.
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
                 loop {
                     tick.tick().await;
-                    if let Err(e) = closer.close_periods(switchboard_store::now_ms()).await {
+                    let now = switchboard_store::now_ms();
+                    if let Err(e) = closer.close_periods(now).await {
                         tracing::error!(error = %e, "closing billing periods failed");
+                    }
+                    if let Err(e) = closer.release_idle_seats(now, None, false).await {
+                        tracing::error!(error = %e, "releasing idle seats failed");
                     }
                 }
             });

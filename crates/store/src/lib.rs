@@ -18,6 +18,7 @@ pub mod audit;
 pub mod billing;
 pub mod changes;
 pub mod domains;
+pub mod idle;
 pub mod orgs;
 pub mod outbox;
 pub mod people;

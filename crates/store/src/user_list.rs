@@ -47,6 +47,9 @@ pub struct UserFilter {
     pub used_app: Option<bool>,
     /// Only users with a membership in one of these teams.
     pub scope: Option<Vec<TeamId>>,
+    /// Only (`true`) or all but (`false`) these users: the idle seats' holders (R29), which the
+    /// service works out.
+    pub among: Option<(bool, Vec<UserId>)>,
     /// The order; `None`: by id (creation order).
     pub order: Option<Order>,
     /// Only users after this one in the order (the next page).
@@ -252,6 +255,26 @@ pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
             " AND NOT EXISTS"
         });
         q.push(" (SELECT 1 FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id)");
+    }
+    if let Some((inside, users)) = &f.among {
+        if users.is_empty() {
+            if *inside {
+                q.push(" AND 1 = 0");
+            }
+        } else {
+            q.push(if *inside {
+                " AND om.user_id IN ("
+            } else {
+                " AND om.user_id NOT IN ("
+            });
+            for (i, u) in users.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(u.clone());
+            }
+            q.push(")");
+        }
     }
     // Order by the driving table's key so the engine walks its index instead of sorting.
     let key = if f.team.is_some() {

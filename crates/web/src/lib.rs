@@ -108,7 +108,7 @@ pub use input::MAX_BODY_BYTES;
     tags(
         (name = "health"), (name = "operator"), (name = "sign-in"), (name = "org"),
         (name = "teams"), (name = "users"), (name = "org roles"), (name = "audit"), (name = "billing"),
-        (name = "settings"), (name = "policies"), (name = "domains"), (name = "devices"), (name = "app")
+        (name = "settings"), (name = "policies"), (name = "domains"), (name = "devices"), (name = "seats"), (name = "app")
     )
 )]
 struct ApiDoc;

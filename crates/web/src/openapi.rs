@@ -190,7 +190,11 @@ fn values_schema(clearable: bool) -> Schema {
     for s in catalog() {
         let mut p = match s.kind {
             SettingType::Bool => json!({"type": "boolean"}),
-            SettingType::Integer => json!({"type": "integer", "minimum": s.min, "maximum": s.max}),
+            SettingType::Integer => match s.off {
+                Some(off) => json!({"oneOf": [{"type": "integer", "const": off},
+                    {"type": "integer", "minimum": s.min, "maximum": s.max}]}),
+                None => json!({"type": "integer", "minimum": s.min, "maximum": s.max}),
+            },
             SettingType::Enum => json!({"type": "string", "enum": s.values}),
         };
         if clearable {

@@ -160,6 +160,24 @@ pub enum AuditEvent {
         domain: String,
         by: &'static str,
     },
+    /// R29: the idle-seat rule turned app access off: no call for `idle_days` days since
+    /// `idle_from` (RFC 3339).
+    SeatReleased {
+        user: UserId,
+        email: String,
+        team: TeamId,
+        team_name: String,
+        idle_from: String,
+        idle_days: i64,
+    },
+    /// R29: the seat holder was told their idle seat is released on `release_on`.
+    SeatReleaseNoticed {
+        user: UserId,
+        email: String,
+        team: TeamId,
+        team_name: String,
+        release_on: String,
+    },
     /// R34: the DNS record has been gone 7 days; the domain routes nobody until verified again.
     DomainLapsed {
         org: OrgId,

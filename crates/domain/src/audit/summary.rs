@@ -114,6 +114,19 @@ pub fn summary(action: &str, target_name: Option<&str>, before: &Value, after: &
             "operator" => format!("The vendor verified the domain {name}"),
             _ => format!("Verified the domain {name} by its DNS record"),
         },
+        "seat.release" => format!(
+            "Released the seat of {name} in {}: no call with the app for {} days",
+            team_of(after),
+            after
+                .get("idle_days")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or_default()
+        ),
+        "seat.release_notice" => format!(
+            "Told {name} their idle seat in {} is released on {}",
+            team_of(after),
+            s(after, "release_on")
+        ),
         "domain.lapse" => format!("The domain {name} lapsed: its DNS record was gone 7 days"),
         "domain.remove" => format!("Removed the domain {name}"),
         "signout.portal" => format!("{name} signed out of the portal"),
@@ -184,6 +197,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("domain.claim", "Domain claimed"),
     ("domain.verify", "Domain verified"),
     ("domain.lapse", "Domain lapsed"),
+    ("seat.release", "Idle seat released"),
+    ("seat.release_notice", "Idle seat notice sent"),
     ("domain.remove", "Domain removed"),
     ("org.provision", "Organization provisioned"),
     ("org.establish", "Organization named"),

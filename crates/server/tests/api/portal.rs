@@ -11,7 +11,7 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp};
 use serde_json::json;
 
 /// Signs in on the sign-in page the browser is on: the email, then the code from the mail.
-async fn sign_in(app: &TestApp, b: &Chrome, email: &str) {
+pub(crate) async fn sign_in(app: &TestApp, b: &Chrome, email: &str) {
     assert_eq!(b.path().await, "/sign-in");
     b.fill("#email", email).await;
     b.click("button[type=submit]").await;

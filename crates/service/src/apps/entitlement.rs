@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use switchboard_domain::ids::OrgId;
 use switchboard_domain::ids::TeamId;
-use switchboard_domain::settings::Source;
+use switchboard_domain::settings::{self, Source};
 use switchboard_store::apps::{self as store, AppTokenRow};
 use switchboard_store::{now_ms, orgs, people};
 
@@ -176,7 +176,10 @@ impl Services {
         let mut settings = serde_json::Map::new();
         let mut locked = Vec::new();
         for e in effective {
-            if matches!(e.source, Source::Unavailable { .. }) {
+            // Unavailable keys, and admin settings only Switchboard acts on, aren't the app's.
+            if matches!(e.source, Source::Unavailable { .. })
+                || settings::spec(&e.key).is_some_and(|s| !s.sent_to_apps)
+            {
                 continue;
             }
             if e.locked {

@@ -166,6 +166,7 @@ impl Services {
         now: i64,
     ) -> ServiceResult<()> {
         let mut days: BTreeMap<String, (i64, i64, i64, BTreeMap<String, i64>)> = BTreeMap::new();
+        let mut last_call: Option<i64> = None;
         // The first statement writes: on SQLite a transaction that reads first can't wait for
         // another process's writer.
         let mut tx = self.store.write().await?;
@@ -181,6 +182,7 @@ impl Services {
                 EventKind::Call => {
                     d.0 += 1;
                     d.1 += e.duration_s;
+                    last_call = last_call.max(Some(e.at));
                 }
                 EventKind::AppStart => d.2 += 1,
             }
@@ -189,7 +191,7 @@ impl Services {
             }
         }
         if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
-            store::touch_team_subject(&mut tx, org, team, subject, first, last).await?;
+            store::touch_team_subject(&mut tx, org, team, subject, first, last, last_call).await?;
         }
         for (day, (calls, seconds, starts, features)) in days {
             let features: Vec<(String, i64)> = features.into_iter().collect();

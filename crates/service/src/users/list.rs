@@ -30,7 +30,18 @@ impl Services {
     /// asked for), with the cursors of the pages on either side.
     pub async fn list_users(&self, who: &OrgCaller, q: &UserQuery) -> ServiceResult<UserPage> {
         let scope = who.may(Action::ViewUsers)?;
-        let filter = user_filter(&scope, q)?;
+        let mut filter = user_filter(&scope, q)?;
+        if let Some(idle) = q.idle {
+            let mut holders: Vec<UserId> = self
+                .idle_seats(who, None)
+                .await?
+                .into_iter()
+                .map(|s| s.user_id)
+                .collect();
+            holders.sort();
+            holders.dedup();
+            filter.among = Some((idle, holders));
+        }
         let limit = (filter.limit - 1) as usize;
         let mut c = self.store.read().await?;
         let mut rows = people::list_users(&mut c, &who.org, &filter).await?;

@@ -84,6 +84,9 @@ pub struct UserQuery {
     pub app_access: Option<bool>,
     /// `true`: users who have used the app (reported usage); `false`: those who never have.
     pub used_app: Option<bool>,
+    /// `true`: users holding a seat the idle-seat rule releases within 7 days, or already
+    /// idle (R29, `GET …/seats/idle`); `false`: everyone else.
+    pub idle: Option<bool>,
     /// The order (`name`, `-name`, `email`, `last_active`, `status`, …); absent: the order
     /// users were created in.
     #[param(inline)]
@@ -345,6 +348,7 @@ pub fn user_filter(scope: &Scope, q: &UserQuery) -> ServiceResult<UserFilter> {
         signed_in,
         app_access: q.app_access,
         used_app: q.used_app,
+        among: None,
         scope: match scope {
             Scope::Org => None,
             Scope::Teams(ts) => Some(ts.clone()),

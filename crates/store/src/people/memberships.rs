@@ -96,7 +96,7 @@ pub async fn insert_memberships(
 ) -> Result<()> {
     for chunk in users.chunks(400) {
         let mut q = Sql::new(
-            "INSERT INTO memberships (org_id, team_id, user_id, team_role, app_access, created_at) VALUES ",
+            "INSERT INTO memberships (org_id, team_id, user_id, team_role, app_access, access_since, created_at) VALUES ",
         );
         for (i, u) in chunk.iter().enumerate() {
             if i > 0 {
@@ -112,6 +112,8 @@ pub async fn insert_memberships(
                 .bind(team_role)
                 .push(", ")
                 .bind(i64::from(app_access))
+                .push(", ")
+                .bind(app_access.then_some(now))
                 .push(", ")
                 .bind(now)
                 .push(")");
@@ -149,14 +151,20 @@ pub async fn update_membership(
     app_access: bool,
     had_access: bool,
 ) -> Result<()> {
-    sqlx::query("UPDATE memberships SET team_role = $4, app_access = $5 WHERE org_id = $1 AND user_id = $2 AND team_id = $3")
-        .bind(org)
-        .bind(user)
-        .bind(team)
-        .bind(team_role)
-        .bind(i64::from(app_access))
-        .execute(&mut *c)
-        .await?;
+    // R29: `access_since` starts when access turns on and is cleared when it turns off.
+    sqlx::query(
+        "UPDATE memberships SET team_role = $4, app_access = $5, \
+         access_since = CASE WHEN $5 = 0 THEN NULL WHEN app_access = 1 THEN access_since ELSE $6 END \
+         WHERE org_id = $1 AND user_id = $2 AND team_id = $3",
+    )
+    .bind(org)
+    .bind(user)
+    .bind(team)
+    .bind(team_role)
+    .bind(i64::from(app_access))
+    .bind(crate::now_ms())
+    .execute(&mut *c)
+    .await?;
     let delta = i64::from(app_access) - i64::from(had_access);
     if delta != 0 {
         add_seats(c, org, team, delta).await?;

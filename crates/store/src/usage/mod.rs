@@ -138,7 +138,8 @@ pub async fn add_to_rollups(
 }
 
 /// Widens the span of days a subject was active in a team (`first..=last`), once per batch and
-/// before its days' rollups: the team summary counts active subjects from these spans.
+/// before its days' rollups: the team summary counts active subjects from these spans. The
+/// batch's newest call moves the span's `last_call_at` forward (R29 reads it).
 pub async fn touch_team_subject(
     c: &mut Conn,
     org: &OrgId,
@@ -146,20 +147,26 @@ pub async fn touch_team_subject(
     subject: &str,
     first: &str,
     last: &str,
+    last_call: Option<i64>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO usage_team_subjects (org_id, team_id, subject_id, first_day, last_day) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, team_id, subject_id) DO UPDATE SET \
+        "INSERT INTO usage_team_subjects (org_id, team_id, subject_id, first_day, last_day, last_call_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, team_id, subject_id) DO UPDATE SET \
          first_day = CASE WHEN excluded.first_day < usage_team_subjects.first_day \
            THEN excluded.first_day ELSE usage_team_subjects.first_day END, \
          last_day = CASE WHEN excluded.last_day > usage_team_subjects.last_day \
-           THEN excluded.last_day ELSE usage_team_subjects.last_day END",
+           THEN excluded.last_day ELSE usage_team_subjects.last_day END, \
+         last_call_at = CASE WHEN usage_team_subjects.last_call_at IS NULL \
+             OR excluded.last_call_at > usage_team_subjects.last_call_at \
+           THEN COALESCE(excluded.last_call_at, usage_team_subjects.last_call_at) \
+           ELSE usage_team_subjects.last_call_at END",
     )
     .bind(org)
     .bind(team)
     .bind(subject)
     .bind(first)
     .bind(last)
+    .bind(last_call)
     .execute(c)
     .await?;
     Ok(())

@@ -76,5 +76,21 @@ pub async fn insert_rollups(
     ] {
         sqlx::query(statement).bind(org).execute(&mut *c).await?;
     }
+    // The newest call per span (R29), at noon of its last day with calls: seeded figures have
+    // days, not times.
+    let noon_of_day = if crate::is_sqlite(c) {
+        "(CAST(strftime('%s', MAX(d.day)) AS BIGINT) + 43200) * 1000"
+    } else {
+        "(CAST(EXTRACT(EPOCH FROM CAST(MAX(d.day) AS DATE)) AS BIGINT) + 43200) * 1000"
+    };
+    sqlx::query(&format!(
+        "UPDATE usage_team_subjects SET last_call_at = (SELECT {noon_of_day} \
+         FROM usage_subject_days d WHERE d.org_id = usage_team_subjects.org_id \
+         AND d.team_id = usage_team_subjects.team_id \
+         AND d.subject_id = usage_team_subjects.subject_id AND d.calls > 0) WHERE org_id = $1"
+    ))
+    .bind(org)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }

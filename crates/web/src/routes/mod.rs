@@ -14,6 +14,7 @@ pub mod operator;
 pub mod org;
 pub mod policies;
 pub mod roles;
+pub mod seats;
 pub mod settings;
 pub mod teams;
 pub mod users;
@@ -104,6 +105,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::series))
         .routes(routes!(analytics::users))
         .routes(routes!(analytics::report))
+        .routes(routes!(seats::idle_seats))
         .routes(routes!(app::teams))
         .routes(routes!(app::select_team))
         .routes(routes!(app::enroll))

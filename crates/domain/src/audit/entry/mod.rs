@@ -76,6 +76,8 @@ impl AuditEvent {
             | DomainClaimed { .. }
             | DomainVerified { .. }
             | DomainLapsed { .. }
+            | SeatReleased { .. }
+            | SeatReleaseNoticed { .. }
             | DomainRemoved { .. }
             | SsoSubjectMismatch { .. }
             | SsoLinkReset { .. }

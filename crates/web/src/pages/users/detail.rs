@@ -29,6 +29,8 @@ struct UserPage {
     /// The person's identity-provider accounts (R33), for those who may see SSO policies.
     sso_links: Vec<SsoLinkView>,
     may_reset_links: bool,
+    /// Seats of this user the idle-seat rule releases soon (R29): team name and day.
+    releases: Vec<(String, crate::pages::human::When)>,
     error: Option<FormError>,
 }
 
@@ -52,6 +54,14 @@ async fn user_page(
     } else {
         Vec::new()
     };
+    let releases = state
+        .services
+        .idle_seats(&p.who, None)
+        .await?
+        .into_iter()
+        .filter(|s| s.user_id == *user)
+        .map(|s| (s.team_name, crate::pages::human::day(&s.release_on)))
+        .collect();
     let shell = Shell::for_org(state, p, &u.email, Section::Users).await?;
     Ok(page(
         &p.browser,
@@ -63,6 +73,7 @@ async fn user_page(
             other_teams,
             sso_links,
             may_reset_links: p.who.may(Action::ManageSsoPolicies).is_ok(),
+            releases,
             user: u,
             error,
         },

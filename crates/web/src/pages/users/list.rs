@@ -33,6 +33,7 @@ struct Filters {
     status: String,
     app_access: String,
     used_app: String,
+    idle: String,
     sort: String,
 }
 
@@ -49,6 +50,7 @@ impl Filters {
                 "status" => f.status = v,
                 "app_access" => f.app_access = v,
                 "used_app" => f.used_app = v,
+                "idle" => f.idle = v,
                 "sort" => f.sort = v,
                 _ => {}
             }
@@ -70,6 +72,7 @@ impl Filters {
             ("status", &self.status),
             ("app_access", &self.app_access),
             ("used_app", &self.used_app),
+            ("idle", &self.idle),
         ] {
             if !v.trim().is_empty() {
                 s.append_pair(k, v);
@@ -136,6 +139,8 @@ struct UsersPage {
     org: String,
     counts: UserCounts,
     seats_held: i64,
+    /// People whose seat the idle-seat rule releases within the week, or already idle (R29).
+    idle_pending: i64,
     filters: Filters,
     sorts: [SortLink; 4],
     users: Vec<UserView>,
@@ -205,6 +210,16 @@ async fn users_page(
     };
     let teams = state.services.team_choices(&p.who).await?;
     let counts = state.services.user_counts(&p.who).await?;
+    let mut idle_people: Vec<_> = state
+        .services
+        .idle_seats(&p.who, None)
+        .await?
+        .into_iter()
+        .map(|s| s.user_id)
+        .collect();
+    idle_people.sort();
+    idle_people.dedup();
+    let idle_pending = idle_people.len() as i64;
     let add_teams: Vec<TeamChoice> = teams
         .iter()
         .filter(|t| {
@@ -258,6 +273,7 @@ async fn users_page(
             shell,
             org: p.who.org.to_string(),
             seats_held: teams.iter().map(|t| t.seats_used).sum(),
+            idle_pending,
             counts,
             csv: format!("/orgs/{}/users.csv?{}", p.who.org, filters.query(true)),
             sorts: sort_links(&base, &filters),

@@ -3,6 +3,11 @@
 //! concurrent requests are counted one after another and can never oversell. Seat use is read from
 //! the teams' counters (`teams.seats_used`), so a check costs one small query however many seats
 //! the pool has.
+//!
+//! [`release`] is the idle-seat rule (R29).
+
+pub mod idle;
+pub mod release;
 
 use crate::ProblemCode;
 use crate::{ServiceError, ServiceResult};

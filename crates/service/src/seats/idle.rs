@@ -1,0 +1,45 @@
+//! R29: the seats that are idle, or will be within the notice window, as the release job sees
+//! them now — for `GET …/seats/idle` and the users pages. Org Admins and Org Analysts see every
+//! team; Team Admins their own.
+
+use super::release::{IdleSeat, idle_seat, release_at, ruled_teams, upcoming};
+use crate::teams::load_team_by_id;
+use crate::{OrgCaller, ServiceError, ServiceResult, Services};
+use switchboard_domain::access::Action;
+use switchboard_domain::ids::TeamId;
+use switchboard_store::{idle, now_ms, usage};
+
+impl Services {
+    /// Idle seats and those idle within 7 days, soonest release first; `team` narrows to one.
+    pub async fn idle_seats(
+        &self,
+        who: &OrgCaller,
+        team: Option<&TeamId>,
+    ) -> ServiceResult<Vec<IdleSeat>> {
+        let scope = who.may(Action::ViewUsers)?;
+        let mut c = self.store.read().await?;
+        if let Some(team) = team {
+            let t = load_team_by_id(&mut c, who, team).await?;
+            if !scope.includes(&t.id) {
+                return Err(ServiceError::NotFound { what: "team" });
+            }
+        }
+        let tz = usage::time_zone(&mut c, &who.org)
+            .await?
+            .unwrap_or_else(|| "UTC".into());
+        let at = now_ms();
+        let mut out = Vec::new();
+        for t in ruled_teams(&mut c, &who.org).await? {
+            if !scope.includes(&t.team.id) || team.is_some_and(|x| *x != t.team.id) {
+                continue;
+            }
+            let told = idle::notices(&mut c, &who.org, &t.team.id).await?;
+            for h in upcoming(&mut c, &who.org, &t, at).await? {
+                let noticed = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                out.push(idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz));
+            }
+        }
+        out.sort_by(|a, b| (&a.release_on, &a.email).cmp(&(&b.release_on, &b.email)));
+        Ok(out)
+    }
+}

@@ -1,0 +1,370 @@
+//! R29: idle seats are released by rule. For every email-login team whose effective
+//! `seat_release_after_days` is N > 0, a seat holder idle (no call with the app in the team, and
+//! no fresh grant of access) for more than N days loses app access — the seat is freed, the
+//! memberships stay — audited with actor `system`. Seven days before, the person gets a notice
+//! (once per idle stretch) and the team's admins a daily digest of what is coming.
+//!
+//! The job looks first without a lock and takes the organization's write lock only when there
+//! is something to do; under the lock it reads the idle set again, so a call that arrived in
+//! between keeps the seat and two instances running at once release each seat once.
+
+use crate::mail::Mail;
+use crate::memberships::{self, Noted, Person};
+use crate::outbox::{self, MailKind};
+use crate::settings::effective_settings;
+use crate::write::Actor;
+use crate::{RequestInfo, ServiceResult, Services};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use switchboard_domain::audit::AuditEvent;
+use switchboard_domain::audit::event::MembershipState;
+use switchboard_domain::ids::{OrgId, TeamId, UserId};
+use switchboard_domain::role::OrgRole;
+use switchboard_domain::team::LoginType;
+use switchboard_store::idle::{self, SeatHolder};
+use switchboard_store::orgs::{self, TeamRow};
+use switchboard_store::{Conn, people, usage};
+
+/// The setting that turns the rule on for a team.
+pub const SETTING: &str = "seat_release_after_days";
+/// How long before its release an idle seat's holder is told.
+pub const NOTICE_DAYS: i64 = 7;
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// One seat the rule released, or will release.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IdleSeat {
+    pub user_id: UserId,
+    pub email: String,
+    pub team_id: TeamId,
+    pub team_name: String,
+    /// The newest call in the team (RFC 3339), or null when there was none.
+    pub last_call_at: Option<String>,
+    /// Since when the seat is held (RFC 3339).
+    pub access_since: String,
+    /// The day the seat is released (the organization's time zone).
+    pub release_on: String,
+}
+
+/// What a run did (or, dry, would do) in one organization.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgRelease {
+    pub org_id: OrgId,
+    pub released: Vec<IdleSeat>,
+    /// Holders told this run that their seat is released on `release_on`.
+    pub noticed: Vec<IdleSeat>,
+}
+
+/// A team under the rule, with its N.
+pub(crate) struct RuledTeam {
+    pub team: TeamRow,
+    pub days: i64,
+}
+
+/// The email-login teams of `org` where the rule is on.
+pub(crate) async fn ruled_teams(c: &mut Conn, org: &OrgId) -> ServiceResult<Vec<RuledTeam>> {
+    let mut out = Vec::new();
+    for team in orgs::list_teams(c, org).await? {
+        if team.login_type != LoginType::Email {
+            continue;
+        }
+        let (_, effective, _) = effective_settings(c, org, &team).await?;
+        let days = effective
+            .iter()
+            .find(|e| e.key == SETTING)
+            .and_then(|e| e.value.as_i64())
+            .unwrap_or(0);
+        if days > 0 {
+            out.push(RuledTeam { team, days });
+        }
+    }
+    Ok(out)
+}
+
+/// The seat holders of a ruled team idle long enough at `at` to be told: N − 7 days, and at
+/// least a day (with N = 7 the notice comes after a day, the release a week after it).
+pub(crate) async fn upcoming(
+    c: &mut Conn,
+    org: &OrgId,
+    t: &RuledTeam,
+    at: i64,
+) -> ServiceResult<Vec<SeatHolder>> {
+    let cutoff = at - (t.days - NOTICE_DAYS).max(1) * DAY_MS;
+    Ok(idle::idle_since_before(c, org, &t.team.id, cutoff).await?)
+}
+
+pub(crate) fn rfc3339(ms: i64) -> String {
+    crate::views::rfc3339(ms)
+}
+
+/// When a holder's seat is released: N days into the stretch, and never sooner than
+/// [`NOTICE_DAYS`] after they were told (`noticed_at`; not yet told, told now at `at`), so
+/// switching the rule on never takes a seat without notice.
+pub(crate) fn release_at(h: &SeatHolder, days: i64, noticed_at: Option<i64>, at: i64) -> i64 {
+    (h.idle_from() + days * DAY_MS).max(noticed_at.unwrap_or(at) + NOTICE_DAYS * DAY_MS)
+}
+
+pub(crate) fn idle_seat(h: &SeatHolder, t: &RuledTeam, release_at: i64, tz: &str) -> IdleSeat {
+    IdleSeat {
+        user_id: h.user_id.clone(),
+        email: h.email.clone(),
+        team_id: t.team.id.clone(),
+        team_name: t.team.name.clone(),
+        last_call_at: h.last_call_at.map(rfc3339),
+        access_since: rfc3339(h.access_since),
+        release_on: switchboard_domain::usage::day_of(release_at, tz),
+    }
+}
+
+impl Services {
+    /// Runs the rule as of `at` (epoch ms) in every organization, or in `only`. Each
+    /// organization is its own transaction; one that fails is logged and the others go on.
+    /// `dry_run` answers what would happen and changes nothing.
+    pub async fn release_idle_seats(
+        &self,
+        at: i64,
+        only: Option<&OrgId>,
+        dry_run: bool,
+    ) -> ServiceResult<Vec<OrgRelease>> {
+        let orgs = match only {
+            Some(o) => vec![o.clone()],
+            None => orgs::all_ids(&mut *self.store.read().await?).await?,
+        };
+        let mut out = Vec::new();
+        for org in orgs {
+            match self.release_idle_in(&org, at, dry_run).await {
+                Ok(Some(r)) => out.push(r),
+                Ok(None) => {}
+                Err(e) if only.is_some() => return Err(e),
+                Err(e) => tracing::error!(org = %org, error = %e, "releasing idle seats failed"),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn release_idle_in(
+        &self,
+        org: &OrgId,
+        at: i64,
+        dry_run: bool,
+    ) -> ServiceResult<Option<OrgRelease>> {
+        // A look without the lock: most organizations have nothing to do.
+        {
+            let mut c = self.store.read().await?;
+            let mut any = false;
+            for t in ruled_teams(&mut c, org).await? {
+                any |= !upcoming(&mut c, org, &t, at).await?.is_empty();
+            }
+            if !any {
+                return Ok(None);
+            }
+        }
+        let report = self.release_and_notice(org, at, dry_run).await?;
+        if !dry_run {
+            self.digest_upcoming(org, at).await?;
+        }
+        Ok(Some(report))
+    }
+
+    /// Under the organization's lock: releases what is due and tells whom it is coming to,
+    /// each an audit entry; a run that finds nothing to do changes nothing.
+    async fn release_and_notice(
+        &self,
+        org: &OrgId,
+        at: i64,
+        dry_run: bool,
+    ) -> ServiceResult<OrgRelease> {
+        let ctx = RequestInfo {
+            request_id: format!("seat-release-{at}"),
+        };
+        let mut w = self.write_as(org, Actor::System, &ctx).await?;
+        let tz = usage::time_zone(w.db(), org)
+            .await?
+            .unwrap_or_else(|| "UTC".into());
+        let mut report = OrgRelease {
+            org_id: org.clone(),
+            released: Vec::new(),
+            noticed: Vec::new(),
+        };
+        for mut t in ruled_teams(w.db(), org).await? {
+            let told = idle::notices(w.db(), org, &t.team.id).await?;
+            for h in upcoming(w.db(), org, &t, at).await? {
+                let noticed_at = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                let when = release_at(&h, t.days, noticed_at, at);
+                let seat = idle_seat(&h, &t, when, &tz);
+                if when <= at {
+                    if !dry_run {
+                        release(&mut w, &mut t, &h).await?;
+                    }
+                    report.released.push(seat);
+                    continue;
+                }
+                if noticed_at.is_some() {
+                    continue;
+                }
+                if !dry_run {
+                    idle::note_notice(w.db(), org, &h, at).await?;
+                    notify_holder(&mut w, org, &seat).await?;
+                }
+                report.noticed.push(seat);
+            }
+        }
+        if dry_run || (report.released.is_empty() && report.noticed.is_empty()) {
+            w.unchanged().await?;
+        } else {
+            w.commit().await?;
+            self.wake_mailer();
+        }
+        Ok(report)
+    }
+
+    /// One mail a day to each Org Admin, and each Team Admin of a team with seats released
+    /// within the week, listing those they look after. Its own transaction: a mail and the note
+    /// that it went, no change to the organization.
+    async fn digest_upcoming(&self, org: &OrgId, at: i64) -> ServiceResult<()> {
+        let mut tx = self.store.write().await?;
+        let tz = usage::time_zone(&mut tx, org)
+            .await?
+            .unwrap_or_else(|| "UTC".into());
+        let mut coming: Vec<(TeamId, IdleSeat)> = Vec::new();
+        for t in ruled_teams(&mut tx, org).await? {
+            let told = idle::notices(&mut tx, org, &t.team.id).await?;
+            for h in upcoming(&mut tx, org, &t, at).await? {
+                let noticed = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                let seat = idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz);
+                coming.push((t.team.id.clone(), seat));
+            }
+        }
+        digest(
+            &mut tx,
+            org,
+            &coming,
+            &switchboard_domain::usage::day_of(at, &tz),
+        )
+        .await?;
+        tx.commit().await?;
+        self.wake_mailer();
+        Ok(())
+    }
+}
+
+/// Turns the holder's app access off through the membership primitive, recorded as a release.
+async fn release(
+    w: &mut crate::write::Write,
+    t: &mut RuledTeam,
+    h: &SeatHolder,
+) -> ServiceResult<()> {
+    let person = Person {
+        id: h.user_id.clone(),
+        email: h.email.clone(),
+    };
+    let state = |app_access| MembershipState {
+        team_role: h.team_role,
+        app_access,
+    };
+    memberships::set_access(
+        w,
+        &mut t.team,
+        &person,
+        state(true),
+        state(false),
+        Noted::Within,
+    )
+    .await?;
+    w.record(AuditEvent::SeatReleased {
+        user: h.user_id.clone(),
+        email: h.email.clone(),
+        team: t.team.id.clone(),
+        team_name: t.team.name.clone(),
+        idle_from: rfc3339(h.idle_from()),
+        idle_days: t.days,
+    })
+    .await
+}
+
+async fn notify_holder(
+    w: &mut crate::write::Write,
+    org: &OrgId,
+    seat: &IdleSeat,
+) -> ServiceResult<()> {
+    w.record(AuditEvent::SeatReleaseNoticed {
+        user: seat.user_id.clone(),
+        email: seat.email.clone(),
+        team: seat.team_id.clone(),
+        team_name: seat.team_name.clone(),
+        release_on: seat.release_on.clone(),
+    })
+    .await?;
+    let mail = Mail {
+        to: seat.email.clone(),
+        subject: format!(
+            "Your seat in {} is released on {}",
+            seat.team_name, seat.release_on
+        ),
+        body: format!(
+            "Your seat in {} is released on {} unless you take a call with the app before then.\n\nSeats that go unused are given back so your organization doesn't pay for them; if yours is released, ask your admin for it again.\n",
+            seat.team_name, seat.release_on
+        ),
+        code: None,
+    };
+    outbox::queue(w.db(), MailKind::Notice, Some(org), mail).await
+}
+
+/// One mail a day to each Org Admin and each Team Admin of a team with upcoming releases,
+/// listing those they look after.
+async fn digest(
+    c: &mut Conn,
+    org: &OrgId,
+    coming: &[(TeamId, IdleSeat)],
+    day: &str,
+) -> ServiceResult<()> {
+    if coming.is_empty() {
+        return Ok(());
+    }
+    let mut lists: BTreeMap<String, Vec<&IdleSeat>> = BTreeMap::new();
+    for a in people::list_org_roles(c, org).await? {
+        if a.org_role == OrgRole::OrgAdmin {
+            lists.insert(a.email, coming.iter().map(|(_, s)| s).collect());
+        }
+    }
+    let mut teams: Vec<&TeamId> = coming.iter().map(|(t, _)| t).collect();
+    teams.dedup();
+    for team in teams {
+        for email in idle::team_admin_emails(c, org, team).await? {
+            let list = lists.entry(email).or_default();
+            for (_, s) in coming.iter().filter(|(t, _)| t == team) {
+                if !list
+                    .iter()
+                    .any(|x| x.user_id == s.user_id && x.team_id == s.team_id)
+                {
+                    list.push(s);
+                }
+            }
+        }
+    }
+    for (to, seats) in lists {
+        if !idle::note_digest(c, org, &to, day).await? {
+            continue;
+        }
+        let lines: Vec<String> = seats
+            .iter()
+            .map(|s| {
+                format!(
+                    "- {} in {}: released on {}",
+                    s.email, s.team_name, s.release_on
+                )
+            })
+            .collect();
+        let mail = Mail {
+            to,
+            subject: format!("{} idle seats are released within 7 days", seats.len()),
+            body: format!(
+                "These seats have had no call with the app for a while and are released on the day shown unless used:\n\n{}\n\nTo keep one, ask the person to take a call with the app, or change the team's \"Release idle seats after\" setting.\n",
+                lines.join("\n")
+            ),
+            code: None,
+        };
+        outbox::queue(c, MailKind::Notice, Some(org), mail).await?;
+    }
+    Ok(())
+}
