@@ -122,6 +122,9 @@ pub enum Action<'a> {
     ViewDomains,
     ManageDomains,
     ViewAnalytics,
+    /// A subscription's seat history and forecast (R30): the whole organization's figures,
+    /// so Org Admins and Org Analysts, not Team Admins.
+    ViewSeatHistory,
     ViewAudit,
     ManageApiTokens,
     /// A subscription's payment method (never through an API token).
@@ -189,7 +192,7 @@ fn decide_token(t: TokenScopes, action: Action<'_>) -> Result<Scope, Denied> {
         ViewOrg | ViewOrgRoles | ViewPolicies | ViewDomains if t.admin => Ok(Scope::Org),
         _ if t.write => Ok(Scope::Org),
         ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | ViewOrgRoles | ViewTeamSettings(_)
-        | ViewPolicies | ViewDomains | ViewAnalytics
+        | ViewPolicies | ViewDomains | ViewAnalytics | ViewSeatHistory
             if t.read =>
         {
             Ok(Scope::Org)
@@ -221,7 +224,7 @@ pub fn decide(who: &Standing, action: Action<'_>) -> Result<Scope, Denied> {
 
         // Org Analyst: read views and analytics; never billing, audit, tokens or changes.
         ViewOrg | ViewTeams | ViewTeam(_) | ViewUsers | ViewOrgRoles | ViewTeamSettings(_)
-        | ViewPolicies | ViewDomains | ViewAnalytics
+        | ViewPolicies | ViewDomains | ViewAnalytics | ViewSeatHistory
             if analyst =>
         {
             Some(Scope::Org)

@@ -23,6 +23,7 @@ mod column;
 pub mod domain_name;
 pub mod email;
 pub mod error;
+pub mod forecast;
 pub mod ids;
 pub mod plan;
 pub mod reach;

@@ -204,6 +204,15 @@ pub(crate) enum SeatsCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Record today's seat history (R30) where it isn't yet, as `serve` does every hour.
+    Snapshot {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        /// Record under this RFC 3339 time's day instead of today's (the state is now's).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -304,6 +304,10 @@ async fn run() -> anyhow::Result<()> {
                     if let Err(e) = closer.release_idle_seats(now, None, false).await {
                         tracing::error!(error = %e, "releasing idle seats failed");
                     }
+                    // R30: the first pass after each local midnight records the day.
+                    if let Err(e) = closer.snapshot_seats(now, None).await {
+                        tracing::error!(error = %e, "recording seat history failed");
+                    }
                 }
             });
             switchboard_web::serve(listener, state, shutdown_signal()).await?;

@@ -16,13 +16,25 @@ pub(crate) fn time_arg(flag: &str, value: Option<&str>) -> anyhow::Result<i64> {
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
+fn org_arg(org: Option<String>) -> anyhow::Result<Option<OrgId>> {
+    org.map(|o| OrgId::parse(&o).with_context(|| format!("{o} is not an organization id")))
+        .transpose()
+}
+
 pub(crate) async fn run(services: &Services, cmd: SeatsCommand) -> anyhow::Result<()> {
     match cmd {
+        SeatsCommand::Snapshot { org, at } => {
+            let at = time_arg("--at", at.as_deref())?;
+            let org = org_arg(org)?;
+            let n = services
+                .snapshot_seats(at, org.as_ref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{n} seat history row(s) written");
+        }
         SeatsCommand::ReleaseIdle { org, at, dry_run } => {
             let at = time_arg("--at", at.as_deref())?;
-            let org = org
-                .map(|o| OrgId::parse(&o).with_context(|| format!("{o} is not an organization id")))
-                .transpose()?;
+            let org = org_arg(org)?;
             let runs = services
                 .release_idle_seats(at, org.as_ref(), dry_run)
                 .await

@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod people;
 pub mod scim;
+pub mod seat_history;
 pub mod settings;
 pub mod signin;
 mod sql;

@@ -191,7 +191,7 @@ fn values_schema(clearable: bool) -> Schema {
         let mut p = match s.kind {
             SettingType::Bool => json!({"type": "boolean"}),
             SettingType::Integer => match s.off {
-                Some(off) => json!({"oneOf": [{"type": "integer", "const": off},
+                Some(off) => json!({"oneOf": [{"type": "integer", "enum": [off]},
                     {"type": "integer", "minimum": s.min, "maximum": s.max}]}),
                 None => json!({"type": "integer", "minimum": s.min, "maximum": s.max}),
             },

@@ -33,6 +33,7 @@ mod roles;
 mod rule_checks;
 mod schema;
 mod scim;
+mod seat_history;
 mod seat_release;
 mod seats_property;
 mod serving;

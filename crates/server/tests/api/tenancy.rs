@@ -97,6 +97,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         | ("put", "/operator/v1/subscriptions/{sub}/payment-method")
         | ("put", "/operator/v1/orgs/{org}/domains/{domain}")
         | ("patch", "/operator/v1/invoices/{invoice}") => Some(&[Operator]),
+        // R30: the seat history is the organization's figures, for its admins and analysts.
+        ("get", "/api/v1/orgs/{org}/subscriptions/{sub}/seat-history") => Some(ADMIN_ANALYST),
         // Billing: Org Admins only (analysts and Team Admins: 403).
         (_, p) if p.starts_with("/api/v1/orgs/{org}/subscriptions") => Some(ADMIN),
         ("post", "/api/v1/auth/logout") | ("get", "/api/v1/me") => Some(SIGNED_IN),
@@ -128,6 +130,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [Actor]>> {
         ("get", "/api/v1/orgs/{org}/analytics/series")
         | ("get", "/api/v1/orgs/{org}/analytics/users") => Some(READERS),
         ("post", "/api/v1/orgs/{org}/analytics/report") => Some(READERS),
+        // R29: who is idle, in the teams the caller sees.
+        ("get", "/api/v1/orgs/{org}/seats/idle") => Some(READERS),
         ("get", "/api/v1/settings/catalog") => Some(SIGNED_IN),
         ("get", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN_ANALYST),
         ("patch", "/api/v1/orgs/{org}/teams/{team}/settings") => Some(ADMIN),

@@ -87,6 +87,8 @@ pub struct SubscriptionView {
     pub payment_method: Option<PaymentMethodView>,
     pub teams: Vec<SubscriptionTeamView>,
     pub warnings: Vec<SeatWarning>,
+    /// When the pool runs out at the present pace (R30).
+    pub forecast: switchboard_domain::forecast::Forecast,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -225,6 +227,24 @@ pub(crate) async fn subscription_view(
                 .collect(),
         });
     }
+    let forecast = crate::seats::history::forecast_of(c, &sub.org_id, &sub.id, sub.seats).await?;
+    let soon = |d: &str| d <= crate::seats::history::days_from_now(14).as_str();
+    if let Some(on) = forecast
+        .exhausted_on
+        .as_deref()
+        .filter(|d| soon(d))
+        .or((pool.used_total() * 10 > sub.seats * 9).then_some(""))
+    {
+        warnings.push(SeatWarning {
+            code: "pool_running_out".into(),
+            message: if on.is_empty() {
+                format!("Over 90 % of the {} seats are held.", sub.seats)
+            } else {
+                format!("At the present pace the pool is full on {on}.")
+            },
+            team_ids: Vec::new(),
+        });
+    }
     let payment_method = match (
         &sub.pm_brand,
         &sub.pm_last4,
@@ -266,6 +286,7 @@ pub(crate) async fn subscription_view(
             })
             .collect(),
         warnings,
+        forecast,
         current_period_start: rfc3339(sub.period_start),
         current_period_end: rfc3339(sub.period_end),
         payment_method,

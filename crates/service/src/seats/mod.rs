@@ -6,6 +6,7 @@
 //!
 //! [`release`] is the idle-seat rule (R29).
 
+pub mod history;
 pub mod idle;
 pub mod release;
 

@@ -160,8 +160,9 @@ impl Services {
             }
         }
         let report = self.release_and_notice(org, at, dry_run).await?;
-        if !dry_run {
-            self.digest_upcoming(org, at).await?;
+        // What was released stays released, and is reported, whatever becomes of the digest.
+        if !dry_run && let Err(e) = self.digest_upcoming(org, at).await {
+            tracing::error!(org = %org, error = %e, "the idle-seat digest failed");
         }
         Ok(Some(report))
     }
@@ -222,26 +223,40 @@ impl Services {
     /// within the week, listing those they look after. Its own transaction: a mail and the note
     /// that it went, no change to the organization.
     async fn digest_upcoming(&self, org: &OrgId, at: i64) -> ServiceResult<()> {
+        let (day, lists) = {
+            let mut c = self.store.read().await?;
+            let tz = usage::time_zone(&mut c, org)
+                .await?
+                .unwrap_or_else(|| "UTC".into());
+            let mut coming: Vec<(TeamId, IdleSeat)> = Vec::new();
+            for t in ruled_teams(&mut c, org).await? {
+                let told = idle::notices(&mut c, org, &t.team.id).await?;
+                for h in upcoming(&mut c, org, &t, at).await? {
+                    let noticed = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                    let seat = idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz);
+                    coming.push((t.team.id.clone(), seat));
+                }
+            }
+            let lists = digest_lists(&mut c, org, coming).await?;
+            (switchboard_domain::usage::day_of(at, &tz), lists)
+        };
+        if lists.is_empty() {
+            return Ok(());
+        }
+        // Its first statement writes (the digest's note): on SQLite a transaction that reads
+        // first can't wait for another process's writer.
         let mut tx = self.store.write().await?;
-        let tz = usage::time_zone(&mut tx, org)
-            .await?
-            .unwrap_or_else(|| "UTC".into());
-        let mut coming: Vec<(TeamId, IdleSeat)> = Vec::new();
-        for t in ruled_teams(&mut tx, org).await? {
-            let told = idle::notices(&mut tx, org, &t.team.id).await?;
-            for h in upcoming(&mut tx, org, &t, at).await? {
-                let noticed = told.get(&(h.user_id.clone(), h.idle_from())).copied();
-                let seat = idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz);
-                coming.push((t.team.id.clone(), seat));
+        for (to, seats) in lists {
+            if idle::note_digest(&mut tx, org, &to, &day).await? {
+                outbox::queue(
+                    &mut tx,
+                    MailKind::Notice,
+                    Some(org),
+                    digest_mail(to, &seats),
+                )
+                .await?;
             }
         }
-        digest(
-            &mut tx,
-            org,
-            &coming,
-            &switchboard_domain::usage::day_of(at, &tz),
-        )
-        .await?;
         tx.commit().await?;
         self.wake_mailer();
         Ok(())
@@ -310,21 +325,20 @@ async fn notify_holder(
     outbox::queue(w.db(), MailKind::Notice, Some(org), mail).await
 }
 
-/// One mail a day to each Org Admin and each Team Admin of a team with upcoming releases,
-/// listing those they look after.
-async fn digest(
+/// Who gets a digest and what it lists: every Org Admin all of it, each Team Admin their
+/// teams' part.
+async fn digest_lists(
     c: &mut Conn,
     org: &OrgId,
-    coming: &[(TeamId, IdleSeat)],
-    day: &str,
-) -> ServiceResult<()> {
+    coming: Vec<(TeamId, IdleSeat)>,
+) -> ServiceResult<BTreeMap<String, Vec<IdleSeat>>> {
+    let mut lists: BTreeMap<String, Vec<IdleSeat>> = BTreeMap::new();
     if coming.is_empty() {
-        return Ok(());
+        return Ok(lists);
     }
-    let mut lists: BTreeMap<String, Vec<&IdleSeat>> = BTreeMap::new();
     for a in people::list_org_roles(c, org).await? {
         if a.org_role == OrgRole::OrgAdmin {
-            lists.insert(a.email, coming.iter().map(|(_, s)| s).collect());
+            lists.insert(a.email, coming.iter().map(|(_, s)| s.clone()).collect());
         }
     }
     let mut teams: Vec<&TeamId> = coming.iter().map(|(t, _)| t).collect();
@@ -337,34 +351,31 @@ async fn digest(
                     .iter()
                     .any(|x| x.user_id == s.user_id && x.team_id == s.team_id)
                 {
-                    list.push(s);
+                    list.push(s.clone());
                 }
             }
         }
     }
-    for (to, seats) in lists {
-        if !idle::note_digest(c, org, &to, day).await? {
-            continue;
-        }
-        let lines: Vec<String> = seats
-            .iter()
-            .map(|s| {
-                format!(
-                    "- {} in {}: released on {}",
-                    s.email, s.team_name, s.release_on
-                )
-            })
-            .collect();
-        let mail = Mail {
-            to,
-            subject: format!("{} idle seats are released within 7 days", seats.len()),
-            body: format!(
-                "These seats have had no call with the app for a while and are released on the day shown unless used:\n\n{}\n\nTo keep one, ask the person to take a call with the app, or change the team's \"Release idle seats after\" setting.\n",
-                lines.join("\n")
-            ),
-            code: None,
-        };
-        outbox::queue(c, MailKind::Notice, Some(org), mail).await?;
+    Ok(lists)
+}
+
+fn digest_mail(to: String, seats: &[IdleSeat]) -> Mail {
+    let lines: Vec<String> = seats
+        .iter()
+        .map(|s| {
+            format!(
+                "- {} in {}: released on {}",
+                s.email, s.team_name, s.release_on
+            )
+        })
+        .collect();
+    Mail {
+        to,
+        subject: format!("{} idle seats are released within 7 days", seats.len()),
+        body: format!(
+            "These seats have had no call with the app for a while and are released on the day shown unless used:\n\n{}\n\nTo keep one, ask the person to take a call with the app, or change the team's \"Release idle seats after\" setting.\n",
+            lines.join("\n")
+        ),
+        code: None,
     }
-    Ok(())
 }

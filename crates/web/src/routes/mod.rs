@@ -106,6 +106,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::users))
         .routes(routes!(analytics::report))
         .routes(routes!(seats::idle_seats))
+        .routes(routes!(seats::seat_history))
         .routes(routes!(app::teams))
         .routes(routes!(app::select_team))
         .routes(routes!(app::enroll))

@@ -1,17 +1,19 @@
-//! Seats the idle-seat rule (R29) releases: who is idle, or will be within 7 days, and on which
-//! day each seat goes — as JSON pages or CSV.
+//! Seats over time: the ones the idle-seat rule (R29) releases — who is idle, or will be within
+//! 7 days, and on which day each seat goes — and a subscription's day-by-day history (R30); as
+//! JSON or CSV.
 
 use crate::AppState;
-use crate::extract::{InOrg, Params};
+use crate::extract::{At, InOrg, Params};
 use crate::pages::browser::csv_download;
 use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use switchboard_domain::ids::TeamId;
+use switchboard_domain::ids::{SubscriptionId, TeamId};
 use switchboard_service::audit::ExportFormat;
 use switchboard_service::export::to_csv;
+use switchboard_service::seats::history::SeatHistory;
 use switchboard_service::seats::release::IdleSeat;
 use switchboard_service::views::Page;
 use utoipa::IntoParams;
@@ -21,7 +23,7 @@ use utoipa::IntoParams;
 #[serde(deny_unknown_fields)]
 pub struct IdleQuery {
     /// Only this team.
-    #[param(value_type = Option<String>, pattern = "^team_[0-9a-z]{26}$")]
+    #[param(value_type = Option<String>, pattern = "^(team_[0-9a-z]{26})?$")]
     pub team: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -90,4 +92,69 @@ pub async fn idle_seats(
     let items = seats.get(start.min(end)..end).unwrap_or_default().to_vec();
     let next_cursor = (end < seats.len()).then(|| end.to_string());
     Ok(Json(Page { items, next_cursor }).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// The first day (`YYYY-MM-DD`); default: 29 days before `to`.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// The last day, included; default: today (the organization's time zone). At most 400 days.
+    #[param(format = Date)]
+    pub to: Option<String>,
+    /// `csv` for a spreadsheet.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
+    pub format: Option<ExportFormat>,
+}
+
+/// The subscription's seats day by day: one row for the whole subscription (`team_id` null)
+/// and one per team — pool, reserved, seats held (`used`), people with a call in the last 7 and
+/// 28 days, invitations not yet taken up, seat holders who never used the app.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/subscriptions/{sub}/seat-history", tag = "seats",
+    params(("sub" = String, Path), HistoryQuery),
+    responses((status = 200, body = SeatHistory, content((SeatHistory = "application/json"), (String = "text/csv"))),
+        (status = 422, body = Problem)))]
+pub async fn seat_history(
+    State(state): State<AppState>,
+    InOrg(who): InOrg,
+    At(sub): At<SubscriptionId>,
+    Params(q): Params<HistoryQuery>,
+) -> ApiResult<Response> {
+    let h = state
+        .services
+        .seat_history(&who, &sub, q.from.as_deref(), q.to.as_deref())
+        .await?;
+    if q.format == Some(ExportFormat::Csv) {
+        let rows = h.items.iter().map(|d| {
+            vec![
+                d.day.clone(),
+                d.team_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                d.pool.to_string(),
+                d.reserved.to_string(),
+                d.used.to_string(),
+                d.active_7d.to_string(),
+                d.active_28d.to_string(),
+                d.pending_invitations.to_string(),
+                d.never_used.to_string(),
+            ]
+        });
+        let header = [
+            "day",
+            "team_id",
+            "pool",
+            "reserved",
+            "used",
+            "active_7d",
+            "active_28d",
+            "pending_invitations",
+            "never_used",
+        ];
+        return Ok(csv_download("seat-history.csv", to_csv(&header, rows)));
+    }
+    Ok(Json(h).into_response())
 }
