@@ -1,0 +1,168 @@
+//! R5, R13, R14: each membership with its own role and app access; no subscription, no app
+//! access; a reserved team capped at its reservation.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use serde_json::json;
+
+async fn r5_memberships_have_their_own_role_and_access(app: TestApp) {
+    let org = app.established_org(20).await;
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.initial_team,
+            "team_admin",
+            &["bo@example.com"],
+            Some(true),
+        )
+        .await;
+    let user = TestApp::user_id_in(&r, "bo@example.com");
+    let r = app
+        .post(
+            &org.path(&format!("/users/{user}/memberships")),
+            &org.admin,
+            json!({"team_id": org.second_team, "team_role": "member", "app_access": false}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let u = app
+        .get(&org.path(&format!("/users/{user}")), &org.admin)
+        .await;
+    let ms = u.ok()["memberships"].as_array().unwrap().clone();
+    let m1 = ms
+        .iter()
+        .find(|m| m["team_id"] == org.initial_team.as_str())
+        .unwrap();
+    let m2 = ms
+        .iter()
+        .find(|m| m["team_id"] == org.second_team.as_str())
+        .unwrap();
+    assert_eq!(
+        (m1["team_role"].clone(), m1["app_access"].clone()),
+        (json!("team_admin"), json!(true))
+    );
+    assert_eq!(
+        (m2["team_role"].clone(), m2["app_access"].clone()),
+        (json!("member"), json!(false))
+    );
+    assert_eq!(m2["team_name"], "Sales EU");
+    // Editing one leaves the other alone.
+    let r = app
+        .patch(
+            &org.path(&format!("/users/{user}/memberships/{}", org.initial_team)),
+            &org.admin,
+            json!({"team_role": "member", "app_access": false}),
+        )
+        .await;
+    assert_eq!(r.ok()["team_role"], "member");
+    let u = app
+        .get(&org.path(&format!("/users/{user}")), &org.admin)
+        .await;
+    let m2 = u.ok()["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["team_id"] == org.second_team.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(m2["team_role"], "member");
+    // A second membership in the same team is a conflict; an unknown role is invalid.
+    app.post(
+        &org.path(&format!("/users/{user}/memberships")),
+        &org.admin,
+        json!({"team_id": org.second_team, "team_role": "member"}),
+    )
+    .await
+    .problem(409, "already_member");
+    app.patch(
+        &org.path(&format!("/users/{user}/memberships/{}", org.second_team)),
+        &org.admin,
+        json!({"team_role": "boss"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.patch(
+        &org.path(&format!("/users/{user}/memberships/{}", org.second_team)),
+        &org.admin,
+        json!({}),
+    )
+    .await
+    .problem(422, "validation_failed");
+}
+
+async fn r13_no_subscription_no_app_access(app: TestApp) {
+    let org = app.established_org(20).await;
+    // The second team is not covered by a subscription: access defaults off and can't be turned on.
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.second_team,
+            "member",
+            &["fi@example.com"],
+            None,
+        )
+        .await;
+    let user = TestApp::user_id_in(&r, "fi@example.com");
+    let u = app
+        .get(&org.path(&format!("/users/{user}")), &org.admin)
+        .await;
+    assert_eq!(u.ok()["memberships"][0]["app_access"], false);
+    let detail = app
+        .patch(
+            &org.path(&format!("/users/{user}/memberships/{}", org.second_team)),
+            &org.admin,
+            json!({"app_access": true}),
+        )
+        .await
+        .problem(409, "seat_limit_reached");
+    assert!(detail.contains("not covered by a subscription"));
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "member",
+        &["gi@example.com"],
+        Some(true),
+    )
+    .await
+    .problem(409, "seat_limit_reached");
+}
+
+async fn r14_reserved_team_is_capped(app: TestApp) {
+    let org = app.established_org(10).await;
+    app.cover_team(&org.id, &org.second_team, &org.subscription, Some(1))
+        .await;
+    app.add_users(
+        &org.id,
+        &org.admin,
+        &org.second_team,
+        "member",
+        &["h1@example.com"],
+        Some(true),
+    )
+    .await
+    .ok();
+    let r = app
+        .add_users(
+            &org.id,
+            &org.admin,
+            &org.second_team,
+            "member",
+            &["h2@example.com"],
+            Some(true),
+        )
+        .await;
+    let detail = r.problem(409, "seat_limit_reached");
+    assert!(
+        detail.starts_with("Team Sales EU has reached its allocated seat limit (1)"),
+        "{detail}"
+    );
+}
+
+db_tests!(
+    r5_memberships_have_their_own_role_and_access,
+    r13_no_subscription_no_app_access,
+    r14_reserved_team_is_capped,
+);
