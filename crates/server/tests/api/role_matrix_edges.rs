@@ -1,7 +1,7 @@
-//! The role × route matrix's edges, beyond the OpenAPI routes `tenancy.rs` walks: every SCIM
+//! The role × route matrix's edges, beyond the OpenAPI routes `tenancy/matrix.rs` walks: every SCIM
 //! route by credential and tenant, the sign-in and sign-out routes by credential (and that signing
-//! out ends the caller's session only), and in [`pages`] every portal page by role and forms
-//! posted without their CSRF token. Each table is data, one row per route, one column per caller.
+//! out ends the caller's session only), and in [`pages`] every portal page by role and forms posted
+//! without their CSRF token. Each table is data, one row per route, one column per caller.
 
 mod pages;
 
