@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 async fn devices_enroll_with_keys_and_hold_seats(app: TestApp) {
-    let org = app.established_org(3).await; // admin holds 1
+    let org = app.org().seats(3).established().await; // admin holds 1
     let dev = app
         .post(
             &org.path("/teams"),
@@ -166,7 +166,7 @@ async fn devices_enroll_with_keys_and_hold_seats(app: TestApp) {
 }
 
 async fn team_admins_manage_their_own_devices_only(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let dev = app
         .post(
             &org.path("/teams"),
@@ -175,26 +175,16 @@ async fn team_admins_manage_their_own_devices_only(app: TestApp) {
         )
         .await;
     let dev = dev.ok()["id"].as_str().unwrap().to_owned();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &dev,
-        "team_admin",
-        &["lead@example.com"],
-        None,
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &["other@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["lead@example.com"])
+        .to(&dev)
+        .as_team_admin()
+        .await
+        .ok();
+    org.add(&app, &["other@example.com"])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
     let lead = app.sign_in("lead@example.com").await;
     let other = app.sign_in("other@example.com").await;
     let keys = org.path(&format!("/teams/{dev}/enrollment-keys"));

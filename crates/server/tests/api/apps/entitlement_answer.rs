@@ -8,16 +8,12 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn entitlement_reflects_every_change_on_any_instance(app: TestApp) {
-    let org = app.established_org(10).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["agent@example.com"],
-            Some(true),
-        )
+    let org = app.org().seats(10).established().await;
+    let r = org
+        .add(&app, &["agent@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     let user = TestApp::user_id_in(&r, "agent@example.com");
     let token = app_sign_in(&app, "agent@example.com", None).await.ok()["token"]
@@ -121,17 +117,13 @@ async fn entitlement_reflects_every_change_on_any_instance(app: TestApp) {
 }
 
 async fn entitlement_etag_moves_only_when_the_subjects_answer_does(app: TestApp) {
-    let org = app.established_org(20).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["agent@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    let org = app.org().seats(20).established().await;
+    org.add(&app, &["agent@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, "agent@example.com", None).await.ok()["token"]
         .as_str()
         .unwrap()
@@ -144,16 +136,11 @@ async fn entitlement_etag_moves_only_when_the_subjects_answer_does(app: TestApp)
     // Unrelated writes in the organization: another team's people, another team's settings.
     app.cover_team(&org.id, &org.second_team, &org.subscription, None)
         .await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["else@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["else@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .await
+        .ok();
     app.patch(
         &org.path(&format!("/teams/{}/settings", org.second_team)),
         &org.admin,

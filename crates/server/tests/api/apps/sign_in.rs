@@ -8,17 +8,13 @@ use reqwest::Method;
 use serde_json::json;
 
 async fn app_sign_in_binds_one_membership_and_answers_the_entitlement(app: TestApp) {
-    let org = app.established_org(10).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["agent@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    let org = app.org().seats(10).established().await;
+    org.add(&app, &["agent@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let s = app_sign_in(&app, "agent@example.com", None).await;
     assert_eq!(s.ok()["team_id"], org.initial_team.as_str());
     let token = s.body["token"].as_str().unwrap().to_owned();
@@ -54,28 +50,20 @@ async fn app_sign_in_binds_one_membership_and_answers_the_entitlement(app: TestA
 }
 
 async fn users_in_several_teams_choose_one(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     app.allocate_team(&org, &org.second_team).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["two@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["two@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["two@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
+    org.add(&app, &["two@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let s = app_sign_in(&app, "two@example.com", None).await;
     assert_eq!(s.ok()["team_id"], serde_json::Value::Null);
     assert_eq!(s.body["teams"].as_array().unwrap().len(), 2);

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 
 async fn missing_bad_and_signed_out_tokens_answer_401(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     app.call(Method::GET, "/api/v1/me", None, None)
         .await
         .problem(401, "unauthorized");
@@ -28,7 +28,7 @@ async fn missing_bad_and_signed_out_tokens_answer_401(app: TestApp) {
 }
 
 async fn me_lists_orgs_memberships_and_roles(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let me = app.get("/api/v1/me", &org.admin).await;
     assert_eq!(me.ok()["user"]["email"], org.admin_email.as_str());
     assert_eq!(me.body["user"]["status"], "signed_in");
@@ -40,7 +40,7 @@ async fn me_lists_orgs_memberships_and_roles(app: TestApp) {
 }
 
 async fn cookie_sessions_need_our_origin_and_the_csrf_token_to_change_anything(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let me = app.get("/api/v1/me", &org.admin).await;
     let csrf = me.ok()["csrf_token"].as_str().unwrap().to_owned();
     let url = format!("{}{}", app.base, org.path("/teams"));

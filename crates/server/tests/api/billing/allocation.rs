@@ -7,7 +7,7 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp};
 use serde_json::{Value, json};
 
 async fn r14_reservations_cap_a_team_and_keep_seats_for_it(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let alloc = org.path(&format!(
         "/subscriptions/{}/teams/{}",
         org.subscription, org.second_team
@@ -20,47 +20,31 @@ async fn r14_reservations_cap_a_team_and_keep_seats_for_it(app: TestApp) {
     // The shared pool (6, admin holds 1) takes 5 more, not 6: the 4 are kept for Sales EU.
     let five: Vec<String> = (0..5).map(|i| format!("s{i}@example.com")).collect();
     let refs: Vec<&str> = five.iter().map(String::as_str).collect();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &refs,
-        Some(true),
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["x@example.com"],
-        Some(true),
-    )
-    .await
-    .problem(409, "seat_limit_reached");
+    org.add(&app, &refs)
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
+    org.add(&app, &["x@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .problem(409, "seat_limit_reached");
     let four: Vec<String> = (0..4).map(|i| format!("r{i}@example.com")).collect();
     let refs: Vec<&str> = four.iter().map(String::as_str).collect();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &refs,
-        Some(true),
-    )
-    .await
-    .ok();
-    let detail = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &["y@example.com"],
-            Some(true),
-        )
+    org.add(&app, &refs)
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
+    let detail = org
+        .add(&app, &["y@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
         .await
         .problem(409, "seat_limit_reached");
     assert!(
@@ -93,7 +77,7 @@ async fn r14_reservations_cap_a_team_and_keep_seats_for_it(app: TestApp) {
 }
 
 async fn r15_the_subscription_view_warns_about_full_teams_and_pool(app: TestApp) {
-    let org = app.established_org(3).await;
+    let org = app.org().seats(3).established().await;
     let alloc = org.path(&format!(
         "/subscriptions/{}/teams/{}",
         org.subscription, org.second_team
@@ -103,26 +87,18 @@ async fn r15_the_subscription_view_warns_about_full_teams_and_pool(app: TestApp)
         .ok();
     let view = subscription(&app, &org, &org.subscription).await;
     assert_eq!(view["warnings"].as_array().unwrap().len(), 0);
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["a@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["b@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["a@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
+    org.add(&app, &["b@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let view = subscription(&app, &org, &org.subscription).await;
     let warnings = view["warnings"].as_array().unwrap();
     let limit = warnings
@@ -150,7 +126,7 @@ async fn r15_the_subscription_view_warns_about_full_teams_and_pool(app: TestApp)
 }
 
 async fn r16_compatible_teams_moves_and_removal(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let small = second_subscription(&app, &org, "starter", 2).await;
     let dev = app
         .post(
@@ -186,16 +162,12 @@ async fn r16_compatible_teams_moves_and_removal(app: TestApp) {
     .problem(409, "plan_incompatible");
     // The initial team (3 seats used) doesn't fit a pool of 2.
     let three = ["m1@example.com", "m2@example.com"];
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &three,
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &three)
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let mv = org.path(&format!(
         "/subscriptions/{}/teams/{}/move",
         org.subscription, org.initial_team
@@ -221,7 +193,7 @@ async fn r16_compatible_teams_moves_and_removal(app: TestApp) {
         3
     );
     // Another organization's subscription is not found.
-    let other = app.established_org(5).await;
+    let other = app.org().seats(5).established().await;
     app.post(
         &mv,
         &org.admin,
@@ -297,7 +269,7 @@ async fn r16_compatible_teams_moves_and_removal(app: TestApp) {
 }
 
 async fn r16_plan_changes_keep_covered_teams_allowed(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let dev = app
         .post(
             &org.path("/teams"),

@@ -6,8 +6,8 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp};
 use serde_json::json;
 
 async fn r18_closing_periods_writes_one_gapless_invoice_per_period(app: TestApp) {
-    let a = app.established_org(10).await;
-    let b = app.established_org(4).await;
+    let a = app.org().seats(10).established().await;
+    let b = app.org().seats(4).established().await;
     let close = |now: &'static str| {
         let url = app.database_url.clone();
         async move {

@@ -7,18 +7,14 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp};
 use serde_json::json;
 
 async fn r17_shrinking_below_use_needs_force(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let emails = ["a@example.com", "b@example.com", "c@example.com"];
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &emails,
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &emails)
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let path = format!("/operator/v1/subscriptions/{}", org.subscription);
     let detail = app
         .patch(&path, OPERATOR_TOKEN, json!({"seats": 2}))
@@ -33,16 +29,12 @@ async fn r17_shrinking_below_use_needs_force(app: TestApp) {
         (json!(2), json!(4))
     );
     // Existing seats stay; new ones are refused until use is back under the pool.
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["d@example.com"],
-        Some(true),
-    )
-    .await
-    .problem(409, "seat_limit_reached");
+    org.add(&app, &["d@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .problem(409, "seat_limit_reached");
     let users = app
         .get(&org.path("/users?app_access=true"), &org.admin)
         .await;
@@ -62,32 +54,24 @@ async fn r17_shrinking_below_use_needs_force(app: TestApp) {
         .await
         .ok();
     }
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["d@example.com"],
-            Some(true),
-        )
+    let r = org
+        .add(&app, &["d@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     assert_eq!(r.ok()["added"], 1);
 }
 
 async fn r17_fifty_concurrent_seat_requests_ten_succeed(app: TestApp) {
-    let org = app.established_org(11).await; // the admin holds one: 10 free
+    let org = app.org().seats(11).established().await; // the admin holds one: 10 free
     let emails: Vec<String> = (0..50).map(|i| format!("agent{i}@example.com")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &refs,
-            Some(false),
-        )
+    let r = org
+        .add(&app, &refs)
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let ids: Vec<String> = emails.iter().map(|e| TestApp::user_id_in(&r, e)).collect();
     let calls = ids.iter().map(|id| {
@@ -121,7 +105,7 @@ async fn r17_fifty_concurrent_seat_requests_ten_succeed(app: TestApp) {
 }
 
 async fn r17_mixed_concurrent_paths_never_oversell(app: TestApp) {
-    let org = app.established_org(30).await;
+    let org = app.org().seats(30).established().await;
     let other_sub = second_subscription(&app, &org, "enterprise", 12).await;
     let t3 = app
         .post(
@@ -150,8 +134,11 @@ async fn r17_mixed_concurrent_paths_never_oversell(app: TestApp) {
     .ok();
     let emails: Vec<String> = (0..40).map(|i| format!("p{i}@example.com")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let r = app
-        .add_users(&org.id, &org.admin, &t3, "member", &refs, Some(false))
+    let r = org
+        .add(&app, &refs)
+        .to(&t3)
+        .as_member()
+        .without_access()
         .await;
     let ids: Vec<String> = emails.iter().map(|e| TestApp::user_id_in(&r, e)).collect();
     let mut calls: Vec<

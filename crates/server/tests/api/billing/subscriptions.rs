@@ -7,7 +7,7 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp};
 use serde_json::{Value, json};
 
 async fn r12_operator_creates_resizes_and_admins_rename(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let r = app.post(&format!("/operator/v1/orgs/{}/subscriptions", org.id), OPERATOR_TOKEN,
         json!({"plan": "business", "seats": 25, "name": "Night shift", "period": "annual", "unit_price_cents": 2500})).await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -121,7 +121,7 @@ async fn r12_operator_creates_resizes_and_admins_rename(app: TestApp) {
 }
 
 async fn r12_payment_methods_never_hold_card_numbers(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let path = org.path(&format!(
         "/subscriptions/{}/payment-method",
         org.subscription
@@ -166,7 +166,7 @@ async fn r12_payment_methods_never_hold_card_numbers(app: TestApp) {
 }
 
 async fn r12_org_analysts_and_team_admins_get_403_on_billing(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     app.post(
         &org.path("/admins"),
         &org.admin,
@@ -174,16 +174,11 @@ async fn r12_org_analysts_and_team_admins_get_403_on_billing(app: TestApp) {
     )
     .await
     .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &["ta@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["ta@example.com"])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
     for email in ["an@example.com", "ta@example.com"] {
         let t = app.sign_in(email).await;
         app.get(&org.path("/subscriptions"), &t)

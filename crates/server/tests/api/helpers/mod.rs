@@ -2,6 +2,7 @@
 //! SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set), driven over
 //! real HTTP. `db_tests!` runs each story once per backend.
 
+mod builders;
 mod database;
 mod fixtures;
 mod http;

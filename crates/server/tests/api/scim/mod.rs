@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// An organization with plenty of seats and a `scim` token for it.
 pub(crate) async fn scim_org(app: &TestApp, seats: i64) -> (Org, String) {
-    let org = app.established_org(seats).await;
+    let org = app.org().seats(seats).established().await;
     let r = app
         .post(
             &org.path("/api-tokens"),

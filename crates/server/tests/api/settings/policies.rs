@@ -8,7 +8,7 @@ use crate::helpers::TestApp;
 use serde_json::{Value, json};
 
 async fn r21_policies_override_and_team_values_come_back(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let team_path = org.path(&format!("/teams/{}/settings", org.initial_team));
     app.patch(
         &team_path,
@@ -74,7 +74,7 @@ async fn r21_policies_override_and_team_values_come_back(app: TestApp) {
 }
 
 async fn r22_two_policies_may_not_set_one_key_on_one_team(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let p1 = app
         .post(
             &org.path("/policies"),
@@ -127,7 +127,7 @@ async fn r22_two_policies_may_not_set_one_key_on_one_team(app: TestApp) {
 }
 
 async fn r23_locked_and_unavailable_keys_are_refused(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let pol = app
         .post(
             &org.path("/policies"),
@@ -188,8 +188,8 @@ async fn r23_locked_and_unavailable_keys_are_refused(app: TestApp) {
 }
 
 async fn policies_refuse_bad_input(app: TestApp) {
-    let org = app.established_org(5).await;
-    let other = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
+    let other = app.org().seats(5).established().await;
     for (body, status, code) in [
         (
             json!({"name": "", "values": {"agent_assist": true}, "team_ids": [org.initial_team]}),

@@ -5,7 +5,7 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp};
 use serde_json::json;
 
 async fn r24_sso_policies_store_the_secret_encrypted(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     app.verify_domain(&org, "acme.example").await;
     app.verify_domain(&org, "acme-calls.example").await;
     let body = json!({"name": "Okta", "issuer": "https://acme.okta.example", "client_id": "0oa1", "client_secret": "s3cr3t-value",

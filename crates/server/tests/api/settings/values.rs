@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 
 async fn r19_catalog_lists_every_key_with_type_default_and_feature(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let r = app.get("/api/v1/settings/catalog", &org.admin).await;
     let items = r.ok()["items"].as_array().unwrap().clone();
     assert!(items.len() >= 11);
@@ -42,7 +42,7 @@ async fn r19_catalog_lists_every_key_with_type_default_and_feature(app: TestApp)
 }
 
 async fn r19_bad_values_are_clear_422s_and_change_nothing(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let path = org.path(&format!("/teams/{}/settings", org.initial_team));
     for (body, word) in [
         (json!({"no_such_key": true}), "unknown setting"),
@@ -69,7 +69,7 @@ async fn r19_bad_values_are_clear_422s_and_change_nothing(app: TestApp) {
 }
 
 async fn r20_team_settings_store_only_explicit_values(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let view = settings_of(&app, &org, &org.initial_team).await;
     assert_eq!(setting(&view, "agent_assist")["source"], "default");
     assert_eq!(setting(&view, "agent_assist")["value"], false);

@@ -12,7 +12,7 @@ async fn r24_sso_only_people_get_no_code_and_the_page_says_sso(app: TestApp) {
     let before = email("before");
     let sso_only = email("agent");
     let both = email("both");
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.verify_domain(&org, "example.com").await;
     member(&app, &org, &org.initial_team, &before).await;
     // A code asked for before the team moved under SSO.
@@ -36,16 +36,12 @@ async fn r24_sso_only_people_get_no_code_and_the_page_says_sso(app: TestApp) {
     member(&app, &org, &org.initial_team, &sso_only).await;
     member(&app, &org, &org.initial_team, &both).await;
     // The second team has no subscription, so no app access there.
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &[&both],
-        Some(false),
-    )
-    .await
-    .ok();
+    org.add(&app, &[&both])
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
 
     // 202 as for anyone, and no code is sent.
     let r = app

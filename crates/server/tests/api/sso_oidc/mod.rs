@@ -24,7 +24,7 @@ pub(crate) async fn oidc_org(app: &TestApp) -> (Org, Idp, String) {
 /// An established organization with an OIDC policy over its first team, for `domain` (verified
 /// for it), and its own provider.
 pub(crate) async fn oidc_org_on(app: &TestApp, domain: &str) -> (Org, Idp, String) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.verify_domain(&org, domain).await;
     let idp = Idp::oidc(CLIENT, SECRET, &format!("{}/auth/oidc/callback", app.base)).await;
     let r = app
@@ -47,8 +47,11 @@ pub(crate) async fn oidc_org_on(app: &TestApp, domain: &str) -> (Org, Idp, Strin
 
 /// Adds `email` to `team` (with app access) as the Org Admin.
 pub(crate) async fn member(app: &TestApp, org: &Org, team: &str, email: &str) -> String {
-    let r = app
-        .add_users(&org.id, &org.admin, team, "member", &[email], Some(true))
+    let r = org
+        .add(app, &[email])
+        .to(team)
+        .as_member()
+        .with_access()
         .await;
     TestApp::user_id_in(&r, email)
 }

@@ -127,7 +127,7 @@ async fn r24_oidc_refusals_are_pages_and_change_nothing(app: TestApp) {
 }
 
 async fn r24_a_provider_that_never_answers_is_a_clear_page(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     app.verify_domain(&org, "example.com").await;
     app.post(
         &org.path("/sso-policies"),

@@ -6,17 +6,12 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn another_orgs_objects_answer_404_and_change_nothing(app: TestApp) {
-    let a = app.established_org(10).await;
-    let b = app.established_org(10).await;
-    let r = app
-        .add_users(
-            &b.id,
-            &b.admin,
-            &b.initial_team,
-            "member",
-            &["bee@example.com"],
-            None,
-        )
+    let a = app.org().seats(10).established().await;
+    let b = app.org().seats(10).established().await;
+    let r = b
+        .add(&app, &["bee@example.com"])
+        .to(&b.initial_team)
+        .as_member()
         .await;
     let b_user = TestApp::user_id_in(&r, "bee@example.com");
     // A's admin reaching into B by B's path, or with B's ids in A's path.
@@ -39,16 +34,11 @@ async fn another_orgs_objects_answer_404_and_change_nothing(app: TestApp) {
     )
     .await
     .problem(404, "not_found");
-    app.add_users(
-        &a.id,
-        &a.admin,
-        &b.initial_team,
-        "member",
-        &["x@example.com"],
-        None,
-    )
-    .await
-    .problem(404, "not_found");
+    a.add(&app, &["x@example.com"])
+        .to(&b.initial_team)
+        .as_member()
+        .await
+        .problem(404, "not_found");
     app.delete(
         &a.path(&format!("/users/{b_user}/memberships/{}", b.initial_team)),
         &a.admin,
@@ -91,27 +81,17 @@ async fn another_orgs_objects_answer_404_and_change_nothing(app: TestApp) {
 }
 
 async fn team_admins_see_and_manage_only_their_teams(app: TestApp) {
-    let org = app.established_org(20).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &["lead@example.com"],
-        None,
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["outside@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    let org = app.org().seats(20).established().await;
+    org.add(&app, &["lead@example.com"])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
+    org.add(&app, &["outside@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .await
+        .ok();
     let lead = app.sign_in("lead@example.com").await;
     let teams = app.get(&org.path("/teams"), &lead).await;
     let items = teams.ok()["items"].as_array().unwrap();
@@ -125,27 +105,19 @@ async fn team_admins_see_and_manage_only_their_teams(app: TestApp) {
         .map(|u| u["email"].as_str().unwrap())
         .collect();
     assert_eq!(emails, vec!["lead@example.com"]);
-    let r = app
-        .add_users(
-            &org.id,
-            &lead,
-            &org.second_team,
-            "member",
-            &["newbie@example.com"],
-            None,
-        )
+    let r = org
+        .add(&app, &["newbie@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .by(&lead)
         .await;
     assert_eq!(r.ok()["added"], 1);
-    app.add_users(
-        &org.id,
-        &lead,
-        &org.initial_team,
-        "member",
-        &["nope@example.com"],
-        None,
-    )
-    .await
-    .problem(403, "forbidden");
+    org.add(&app, &["nope@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .by(&lead)
+        .await
+        .problem(403, "forbidden");
     app.patch(
         &org.path(&format!("/teams/{}", org.second_team)),
         &lead,

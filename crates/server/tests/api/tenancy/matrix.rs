@@ -255,16 +255,12 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
         )
     });
     for actor in ACTORS {
-        let org = app.established_org(20).await;
-        let target = app
-            .add_users(
-                &org.id,
-                &org.admin,
-                &org.initial_team,
-                "member",
-                &["target@example.com"],
-                Some(false),
-            )
+        let org = app.org().seats(20).established().await;
+        let target = org
+            .add(&app, &["target@example.com"])
+            .to(&org.initial_team)
+            .as_member()
+            .without_access()
             .await;
         let target = TestApp::user_id_in(&target, "target@example.com");
         let token = match actor {
@@ -284,33 +280,23 @@ async fn role_route_matrix_matches_the_permission_table(app: TestApp) {
             }
             TeamAdminOther => {
                 let email = format!("ta-{}@example.com", org.id);
-                app.add_users(
-                    &org.id,
-                    &org.admin,
-                    &org.second_team,
-                    "team_admin",
-                    &[&email],
-                    None,
-                )
-                .await
-                .ok();
+                org.add(&app, &[&email])
+                    .to(&org.second_team)
+                    .as_team_admin()
+                    .await
+                    .ok();
                 Some(app.sign_in(&email).await)
             }
             Member => {
                 let email = format!("member-{}@example.com", org.id);
-                app.add_users(
-                    &org.id,
-                    &org.admin,
-                    &org.initial_team,
-                    "member",
-                    &[&email],
-                    None,
-                )
-                .await
-                .ok();
+                org.add(&app, &[&email])
+                    .to(&org.initial_team)
+                    .as_member()
+                    .await
+                    .ok();
                 Some(app.sign_in(&email).await)
             }
-            OtherOrgAdmin => Some(app.established_org(5).await.admin),
+            OtherOrgAdmin => Some(app.org().seats(5).established().await.admin),
             ReadToken | WriteToken | AdminToken | ScimToken => {
                 let scope = match actor {
                     ReadToken => "read",

@@ -9,18 +9,14 @@ use reqwest::Method;
 use serde_json::json;
 
 async fn r26_figures_compare_with_the_previous_period_and_follow_the_role(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let agent = "agent-trend@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[agent],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[agent])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, agent, None).await.ok()["token"]
         .as_str()
         .unwrap()
@@ -57,16 +53,11 @@ async fn r26_figures_compare_with_the_previous_period_and_follow_the_role(app: T
     assert!(body["previous_to"].as_str().unwrap() < week_start.as_str());
     // A Team Admin of the other team sees only that team; bad periods are 422s naming the field.
     let ta = "ta-analytics@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &[ta],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &[ta])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
     let ta = app.sign_in(ta).await;
     let r = app
         .get(
@@ -111,7 +102,7 @@ async fn r26_figures_compare_with_the_previous_period_and_follow_the_role(app: T
 
 /// Days are calendar days in the organization's time zone (an Org Admin's setting, audited).
 async fn r26_days_follow_the_organizations_time_zone(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let r = app
         .patch(
             &org.path(""),
@@ -128,16 +119,12 @@ async fn r26_days_follow_the_organizations_time_zone(app: TestApp) {
     .await
     .problem(422, "validation_failed");
     let agent = "agent-tz@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[agent],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[agent])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, agent, None).await.ok()["token"]
         .as_str()
         .unwrap()

@@ -9,18 +9,14 @@ use crate::helpers::TestApp;
 use serde_json::{Value, json};
 
 async fn r26_events_count_once_and_bad_ones_are_refused_alone(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let agent = "agent-usage@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[agent],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[agent])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, agent, None).await.ok()["token"]
         .as_str()
         .unwrap()
@@ -116,18 +112,14 @@ async fn r26_events_count_once_and_bad_ones_are_refused_alone(app: TestApp) {
 /// R26, as a property: random batches with repeats, sent by several clients at once (to two
 /// instances), leave rollups equal to what the raw events add up to — each event counted once.
 async fn r26_concurrent_batches_with_repeats_roll_up_exactly(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let agent = "agent-property@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[agent],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[agent])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, agent, None).await.ok()["token"]
         .as_str()
         .unwrap()

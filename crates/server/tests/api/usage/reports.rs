@@ -10,18 +10,14 @@ use serde_json::json;
 /// The analytics page in a real browser: the period picker, the table with trends, the chart.
 async fn r26_analytics_page_in_a_real_browser(app: TestApp) {
     use crate::chrome::Chrome;
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let agent = "agent-page@example.com";
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[agent],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[agent])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, agent, None).await.ok()["token"]
         .as_str()
         .unwrap()
@@ -145,18 +141,14 @@ async fn r26_analytics_page_in_a_real_browser(app: TestApp) {
 
 /// The series, per-person figures, CSV exports and the mailed report.
 async fn r26_series_people_csv_and_report(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let (agent, idle) = ("agent-series@example.com", "idle-series@example.com");
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[agent, idle],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[agent, idle])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, agent, None).await.ok()["token"]
         .as_str()
         .unwrap()

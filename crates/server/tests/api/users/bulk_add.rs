@@ -19,23 +19,15 @@ fn outcomes(r: &crate::helpers::Resp) -> Vec<(String, String)> {
 }
 
 async fn r6_bulk_add_reports_each_email(app: TestApp) {
-    let org = app.established_org(20).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["old@example.com"],
-        None,
-    )
-    .await
-    .ok();
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
+    let org = app.org().seats(20).established().await;
+    org.add(&app, &["old@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .await
+        .ok();
+    let r = org
+        .add(
+            &app,
             &[
                 "new@example.com",
                 "OLD@example.com",
@@ -43,8 +35,9 @@ async fn r6_bulk_add_reports_each_email(app: TestApp) {
                 "",
                 "new@example.com",
             ],
-            None,
         )
+        .to(&org.initial_team)
+        .as_member()
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
@@ -80,48 +73,36 @@ async fn r6_bulk_add_reports_each_email(app: TestApp) {
 }
 
 async fn r6_bulk_add_takes_at_most_1000_emails(app: TestApp) {
-    let org = app.established_org(2000).await;
+    let org = app.org().seats(2000).established().await;
     let many: Vec<String> = (0..1001).map(|i| format!("u{i}@example.com")).collect();
     let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-    let detail = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &refs,
-            None,
-        )
+    let detail = org
+        .add(&app, &refs)
+        .to(&org.initial_team)
+        .as_member()
         .await
         .problem(422, "validation_failed");
     assert!(detail.contains("1000"));
-    app.add_users(&org.id, &org.admin, &org.initial_team, "member", &[], None)
+    org.add(&app, &[])
+        .to(&org.initial_team)
+        .as_member()
         .await
         .problem(422, "validation_failed");
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &refs[..1000],
-            None,
-        )
+    let r = org
+        .add(&app, &refs[..1000])
+        .to(&org.initial_team)
+        .as_member()
         .await;
     assert_eq!(r.ok()["added"], 1000);
 }
 
 async fn r6_bulk_add_is_all_or_nothing_on_seats(app: TestApp) {
-    let org = app.established_org(3).await; // the admin holds one seat
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["a@example.com", "b@example.com", "c@example.com"],
-            Some(true),
-        )
+    let org = app.org().seats(3).established().await; // the admin holds one seat
+    let r = org
+        .add(&app, &["a@example.com", "b@example.com", "c@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     let detail = r.problem(409, "seat_limit_reached");
     assert!(detail.contains("3 seat(s) needed, 2 free"), "{detail}");
@@ -131,15 +112,11 @@ async fn r6_bulk_add_is_all_or_nothing_on_seats(app: TestApp) {
         1,
         "nothing was added"
     );
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["a@example.com", "b@example.com"],
-            Some(true),
-        )
+    let r = org
+        .add(&app, &["a@example.com", "b@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     assert_eq!(r.ok()["added"], 2);
 }

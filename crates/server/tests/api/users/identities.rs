@@ -6,27 +6,18 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn r4_one_identity_per_normalized_email(app: TestApp) {
-    let org = app.established_org(20).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["  Ann@Example.COM "],
-            None,
-        )
+    let org = app.org().seats(20).established().await;
+    let r = org
+        .add(&app, &["  Ann@Example.COM "])
+        .to(&org.initial_team)
+        .as_member()
         .await;
     assert_eq!(r.ok()["added"], 1);
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &["ann@example.com"],
-            Some(false),
-        )
+    let r = org
+        .add(&app, &["ann@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
         .await;
     assert_eq!(r.ok()["added"], 1);
     let list = app.get(&org.path("/users?q=ann@"), &org.admin).await;
@@ -37,27 +28,19 @@ async fn r4_one_identity_per_normalized_email(app: TestApp) {
 }
 
 async fn r4_concurrent_adds_in_two_orgs_make_one_identity_per_email(app: TestApp) {
-    let a = app.established_org(100).await;
-    let b = app.established_org(100).await;
+    let a = app.org().seats(100).established().await;
+    let b = app.org().seats(100).established().await;
     let emails: Vec<String> = (0..40).map(|i| format!("shared{i}@example.com")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
     let (ra, rb) = tokio::join!(
-        app.add_users(
-            &a.id,
-            &a.admin,
-            &a.initial_team,
-            "member",
-            &refs,
-            Some(false)
-        ),
-        app.add_users(
-            &b.id,
-            &b.admin,
-            &b.initial_team,
-            "member",
-            &refs,
-            Some(false)
-        ),
+        a.add(&app, &refs)
+            .to(&a.initial_team)
+            .as_member()
+            .without_access(),
+        b.add(&app, &refs)
+            .to(&b.initial_team)
+            .as_member()
+            .without_access(),
     );
     assert_eq!(
         (ra.ok()["added"].clone(), rb.ok()["added"].clone()),

@@ -4,16 +4,11 @@ use crate::db_tests;
 use crate::helpers::TestApp;
 
 async fn r11_status_becomes_signed_in_at_first_sign_in(app: TestApp) {
-    let org = app.established_org(20).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["eve@example.com"],
-            None,
-        )
+    let org = app.org().seats(20).established().await;
+    let r = org
+        .add(&app, &["eve@example.com"])
+        .to(&org.initial_team)
+        .as_member()
         .await;
     let user = TestApp::user_id_in(&r, "eve@example.com");
     let u = app
@@ -36,27 +31,22 @@ async fn r11_status_becomes_signed_in_at_first_sign_in(app: TestApp) {
 }
 
 async fn r11_users_are_searched_filtered_and_paginated(app: TestApp) {
-    let org = app.established_org(100).await;
+    let org = app.org().seats(100).established().await;
     let sales: Vec<String> = (0..7).map(|i| format!("sales{i}@example.com")).collect();
     let support: Vec<String> = (0..5).map(|i| format!("support{i}@example.com")).collect();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &sales.iter().map(String::as_str).collect::<Vec<_>>(),
-        Some(false),
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "team_admin",
+    org.add(&app, &sales.iter().map(String::as_str).collect::<Vec<_>>())
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
+    org.add(
+        &app,
         &support.iter().map(String::as_str).collect::<Vec<_>>(),
-        Some(true),
     )
+    .to(&org.initial_team)
+    .as_team_admin()
+    .with_access()
     .await
     .ok();
     let count = |path: String| {
@@ -132,7 +122,7 @@ async fn r11_users_are_searched_filtered_and_paginated(app: TestApp) {
 }
 
 async fn r11_a_malformed_filter_is_refused_naming_the_parameter(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let r = app
         .get(&org.path("/users?team=Sales%20EU"), &org.admin)
         .await;
@@ -149,7 +139,7 @@ async fn r11_a_malformed_filter_is_refused_naming_the_parameter(app: TestApp) {
 }
 
 async fn r11_search_finds_exactly_the_holders_of_any_needle(app: TestApp) {
-    let org = app.established_org(50).await;
+    let org = app.org().seats(50).established().await;
     let emails = [
         "qi.xu@example.com",
         "zed@example.org",
@@ -158,16 +148,12 @@ async fn r11_search_finds_exactly_the_holders_of_any_needle(app: TestApp) {
         "maría.lópez@example.com",
         "bob@exa.mple.com",
     ];
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &emails,
-        Some(false),
-    )
-    .await
-    .ok();
+    org.add(&app, &emails)
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
     let all: Vec<String> = emails
         .iter()
         .map(|e| e.to_string())

@@ -6,16 +6,12 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn r5_memberships_have_their_own_role_and_access(app: TestApp) {
-    let org = app.established_org(20).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "team_admin",
-            &["bo@example.com"],
-            Some(true),
-        )
+    let org = app.org().seats(20).established().await;
+    let r = org
+        .add(&app, &["bo@example.com"])
+        .to(&org.initial_team)
+        .as_team_admin()
+        .with_access()
         .await;
     let user = TestApp::user_id_in(&r, "bo@example.com");
     let r = app
@@ -92,17 +88,12 @@ async fn r5_memberships_have_their_own_role_and_access(app: TestApp) {
 }
 
 async fn r13_no_subscription_no_app_access(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     // The second team is not covered by a subscription: access defaults off and can't be turned on.
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &["fi@example.com"],
-            None,
-        )
+    let r = org
+        .add(&app, &["fi@example.com"])
+        .to(&org.second_team)
+        .as_member()
         .await;
     let user = TestApp::user_id_in(&r, "fi@example.com");
     let u = app
@@ -118,41 +109,29 @@ async fn r13_no_subscription_no_app_access(app: TestApp) {
         .await
         .problem(409, "seat_limit_reached");
     assert!(detail.contains("not covered by a subscription"));
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["gi@example.com"],
-        Some(true),
-    )
-    .await
-    .problem(409, "seat_limit_reached");
+    org.add(&app, &["gi@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .problem(409, "seat_limit_reached");
 }
 
 async fn r14_reserved_team_is_capped(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     app.cover_team(&org.id, &org.second_team, &org.subscription, Some(1))
         .await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["h1@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &["h2@example.com"],
-            Some(true),
-        )
+    org.add(&app, &["h1@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
+    let r = org
+        .add(&app, &["h2@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
         .await;
     let detail = r.problem(409, "seat_limit_reached");
     assert!(

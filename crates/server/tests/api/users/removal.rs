@@ -6,28 +6,18 @@ use crate::helpers::TestApp;
 use serde_json::{Value, json};
 
 async fn r7_removing_one_team_keeps_the_others(app: TestApp) {
-    let org = app.established_org(20).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["cy@example.com"],
-            None,
-        )
+    let org = app.org().seats(20).established().await;
+    let r = org
+        .add(&app, &["cy@example.com"])
+        .to(&org.initial_team)
+        .as_member()
         .await;
     let user = TestApp::user_id_in(&r, "cy@example.com");
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["cy@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["cy@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .await
+        .ok();
     let r = app
         .delete(
             &org.path(&format!("/users/{user}/memberships/{}", org.second_team)),
@@ -54,7 +44,7 @@ async fn r7_removing_one_team_keeps_the_others(app: TestApp) {
 }
 
 async fn r7_last_membership_drops_the_org_role(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let r = app
         .post(
             &org.path("/admins"),
@@ -79,16 +69,11 @@ async fn r7_last_membership_drops_the_org_role(app: TestApp) {
             .all(|a| a["user_id"] != user.as_str())
     );
     // Added again, they come back without a role.
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["an@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["an@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .await
+        .ok();
     let u = app
         .get(&org.path(&format!("/users/{user}")), &org.admin)
         .await;
@@ -96,7 +81,7 @@ async fn r7_last_membership_drops_the_org_role(app: TestApp) {
 }
 
 async fn r8_removing_from_org_removes_everything_at_once(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let r = app
         .post(
             &org.path("/admins"),
@@ -105,16 +90,11 @@ async fn r8_removing_from_org_removes_everything_at_once(app: TestApp) {
         )
         .await;
     let user = r.ok()["user_id"].as_str().unwrap().to_owned();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &["dee@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["dee@example.com"])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
     assert_eq!(
         app.delete(&org.path(&format!("/users/{user}")), &org.admin)
             .await

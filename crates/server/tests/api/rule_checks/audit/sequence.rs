@@ -10,18 +10,13 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 async fn r25_every_audited_action_of_a_realistic_sequence_is_logged(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let a = org.subscription.clone();
     // Memberships.
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["a@example.com"],
-            None,
-        )
+    let r = org
+        .add(&app, &["a@example.com"])
+        .to(&org.initial_team)
+        .as_member()
         .await;
     let user_a = TestApp::user_id_in(&r, "a@example.com");
     app.patch(

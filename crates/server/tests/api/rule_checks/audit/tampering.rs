@@ -6,7 +6,7 @@ use crate::helpers::TestApp;
 use crate::rule_checks::{audit_log, new_team};
 
 async fn r25_deleting_an_entry_in_the_middle_breaks_the_chain(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     for i in 0..6 {
         new_team(&app, &org, &format!("T{i}"), "email").await;
     }
@@ -32,7 +32,7 @@ async fn r25_deleting_an_entry_in_the_middle_breaks_the_chain(app: TestApp) {
         "a deleted entry {middle} shows as a break, got {broken:?}"
     );
     // The first entry too.
-    let org2 = app.established_org(20).await;
+    let org2 = app.org().seats(20).established().await;
     new_team(&app, &org2, "T", "email").await;
     let mut c = app.store.read().await.unwrap();
     switchboard_store::sqlx::query("DELETE FROM audit_log WHERE org_id = $1 AND seq = $2")
@@ -50,7 +50,7 @@ async fn r25_deleting_an_entry_in_the_middle_breaks_the_chain(app: TestApp) {
 
 /// R25 append-only: the database itself refuses to change or delete an entry, whoever asks.
 async fn r25_the_database_refuses_to_change_or_delete_an_entry(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     new_team(&app, &org, "T", "email").await;
     let before = audit_log(&app, &org).await;
     let mut c = app.store.read().await.unwrap();
@@ -76,7 +76,7 @@ async fn r25_the_database_refuses_to_change_or_delete_an_entry(app: TestApp) {
 /// R25: the chain's head is kept on the organization's row, so deleting the newest entries —
 /// which leaves a chain that is whole up to its new end — still shows.
 async fn r25_deleting_the_newest_entries_shows_against_the_head(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     for i in 0..3 {
         new_team(&app, &org, &format!("T{i}"), "email").await;
     }

@@ -72,7 +72,7 @@ async fn figures(
 }
 
 async fn r26_events_stay_with_the_team_they_arrived_for(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let (a, b) = (org.initial_team.clone(), org.second_team.clone());
     app.allocate_team(&org, &b).await;
     let agent = format!("{}@example.com", crate::helpers::unique("mover"));
@@ -212,7 +212,7 @@ async fn agent_token(app: &TestApp, org: &Org) -> String {
 )]
 async fn r26_ingest_never_waits_for_the_organizations_write_lock() {
     let app = TestApp::postgres_required().await;
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent_token(&app, &org).await;
     let (today, at) = day(0);
     // Warm up: the token's entitlement is known, so nothing but the ingest itself is measured.
@@ -294,7 +294,7 @@ async fn r26_ingest_never_waits_for_the_organizations_write_lock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r26_on_sqlite_admin_writes_get_in_between_short_ingest_transactions() {
     let app = TestApp::sqlite().await;
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent_token(&app, &org).await;
     let (today, at) = day(0);
     let events: Vec<Value> = (0..1000)

@@ -95,7 +95,7 @@ async fn target_with_a_reservation(app: &TestApp, org: &Org) -> String {
 }
 
 async fn r16_an_uncovered_team_is_offered_exactly_when_its_use_fits(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let a = org.subscription.clone();
     let b = target_with_a_reservation(&app, &org).await;
     // Night shift holds 4 seats and no subscription covers it. The API lets a team leave a
@@ -211,7 +211,7 @@ async fn r16_an_uncovered_team_is_offered_exactly_when_its_use_fits(app: TestApp
 }
 
 async fn r16_a_move_fits_up_to_the_last_shared_seat(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let a = org.subscription.clone();
     let b = target_with_a_reservation(&app, &org).await;
     let night = new_team(&app, &org, "Night shift", "email").await;

@@ -23,9 +23,7 @@ fn org_id(org: &Org) -> OrgId {
 /// Adds `emails` to `team` with app access; answers their user ids, in order.
 async fn seat_holders(app: &TestApp, org: &Org, team: &str, emails: &[String]) -> Vec<String> {
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let r = app
-        .add_users(&org.id, &org.admin, team, "member", &refs, Some(true))
-        .await;
+    let r = org.add(app, &refs).to(team).as_member().with_access().await;
     r.ok();
     emails.iter().map(|e| TestApp::user_id_in(&r, e)).collect()
 }
