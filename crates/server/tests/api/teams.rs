@@ -198,6 +198,28 @@ async fn team_list_shows_plan_and_seats_used(app: TestApp) {
         .unwrap();
     assert_eq!(second["plan"], serde_json::Value::Null);
     assert_eq!(second["seats_used"], 0);
+    // One team, as `GET /teams/{id}` answers it.
+    let team = app
+        .get(
+            &org.path(&format!("/teams/{}", org.initial_team)),
+            &org.admin,
+        )
+        .await;
+    insta::assert_json_snapshot!(org.redact(team.ok()), @r#"
+    {
+      "created_at": "[time]",
+      "description": null,
+      "id": "[initial team]",
+      "is_initial_team": true,
+      "login_type": "email",
+      "member_count": 3,
+      "name": "Support",
+      "plan": "enterprise",
+      "reserved_seats": null,
+      "seats_used": 3,
+      "subscription_id": "[subscription]"
+    }
+    "#);
 }
 
 async fn r3_invisible_and_look_alike_names_are_refused(app: TestApp) {

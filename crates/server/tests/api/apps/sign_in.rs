@@ -19,19 +19,41 @@ async fn app_sign_in_binds_one_membership_and_answers_the_entitlement(app: TestA
     assert_eq!(s.ok()["team_id"], org.initial_team.as_str());
     let token = s.body["token"].as_str().unwrap().to_owned();
     let e = entitlement(&app, &token, None).await;
-    assert_eq!(e.ok()["team"]["id"], org.initial_team.as_str());
-    assert_eq!(e.body["org"]["name"], "Acme");
-    assert_eq!(e.body["subject"]["kind"], "user");
-    assert_eq!(e.body["subject"]["email"], "agent@example.com");
-    assert_eq!(
-        (e.body["app_access"].clone(), e.body["seat"].clone()),
-        (json!(true), json!("held"))
-    );
-    assert_eq!(e.body["settings"]["outbound_noise_cancellation"], true);
-    assert!(
-        e.body.get("policy_version").is_none(),
-        "no organization version in the body"
-    );
+    // The membership's team and organization, the subject with its seat, the team's effective
+    // settings — and no organization version in the body (the ETag carries it).
+    insta::assert_json_snapshot!(org.redact(e.ok()), @r#"
+    {
+      "app_access": true,
+      "locked": [],
+      "org": {
+        "id": "[org]",
+        "name": "Acme"
+      },
+      "seat": "held",
+      "settings": {
+        "accent_conversion": false,
+        "agent_assist": false,
+        "agents_can_change_settings": false,
+        "auto_update_channel": "stable",
+        "background_voice_cancellation": false,
+        "call_summary": false,
+        "inbound_noise_cancellation": true,
+        "live_transcription": false,
+        "outbound_noise_cancellation": true,
+        "recording_retention_days": 30,
+        "usage_analytics": true
+      },
+      "subject": {
+        "email": "agent@example.com",
+        "id": "[usr 1]",
+        "kind": "user"
+      },
+      "team": {
+        "id": "[initial team]",
+        "name": "Support"
+      }
+    }
+    "#);
     let etag = e.headers["etag"].to_str().unwrap().to_owned();
     assert!(etag.starts_with('"') && !etag.starts_with("W/"));
     let again = entitlement(&app, &token, Some(&etag)).await;

@@ -123,6 +123,80 @@ async fn r15_the_subscription_view_warns_about_full_teams_and_pool(app: TestApp)
         ),
         (json!(3), json!(1), json!(0))
     );
+    insta::assert_json_snapshot!(org.redact(&view), @r#"
+    {
+      "current_period_end": "[time]",
+      "current_period_start": "[time]",
+      "features": [
+        "noise_cancellation",
+        "background_voice_cancellation",
+        "accent_conversion",
+        "agent_assist",
+        "live_transcription",
+        "call_summary",
+        "recording",
+        "analytics",
+        "sso"
+      ],
+      "free": 0,
+      "id": "[subscription]",
+      "login_types": [
+        "email",
+        "device"
+      ],
+      "name": "Enterprise",
+      "payment_method": null,
+      "period": "monthly",
+      "plan": "enterprise",
+      "plan_label": "Enterprise",
+      "reserved": 1,
+      "seats": 3,
+      "shared": {
+        "free": 0,
+        "size": 2,
+        "used": 2
+      },
+      "status": "active",
+      "teams": [
+        {
+          "limit_reached": false,
+          "login_type": "email",
+          "reserved_seats": null,
+          "seats_used": 2,
+          "team_id": "[initial team]",
+          "team_name": "Support",
+          "used": 2
+        },
+        {
+          "limit_reached": true,
+          "login_type": "email",
+          "reserved_seats": 1,
+          "seats_used": 1,
+          "team_id": "[second team]",
+          "team_name": "Sales EU",
+          "used": 1
+        }
+      ],
+      "unit_price_cents": 5500,
+      "used": 3,
+      "warnings": [
+        {
+          "code": "teams_at_allocated_limit",
+          "message": "Some teams have reached allocated seat limit: Sales EU",
+          "team_ids": [
+            "[second team]"
+          ]
+        },
+        {
+          "code": "shared_pool_full",
+          "message": "The shared pool is full: teams without a reservation can't take another seat.",
+          "team_ids": [
+            "[initial team]"
+          ]
+        }
+      ]
+    }
+    "#);
 }
 
 async fn r16_compatible_teams_moves_and_removal(app: TestApp) {

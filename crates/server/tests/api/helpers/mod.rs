@@ -6,6 +6,7 @@ mod builders;
 mod database;
 mod fixtures;
 mod http;
+mod snapshots;
 
 pub use fixtures::Org;
 pub use http::Resp;

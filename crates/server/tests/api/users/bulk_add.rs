@@ -64,6 +64,45 @@ async fn r6_bulk_add_reports_each_email(app: TestApp) {
         ),
         (json!(1), json!(1), json!(3))
     );
+    insta::assert_json_snapshot!(org.redact(&r.body), @r#"
+    {
+      "added": 1,
+      "already_member": 1,
+      "invalid": 3,
+      "results": [
+        {
+          "email": "new@example.com",
+          "outcome": "added",
+          "reason": null,
+          "user_id": "[usr 1]"
+        },
+        {
+          "email": "OLD@example.com",
+          "outcome": "already_member",
+          "reason": null,
+          "user_id": "[usr 2]"
+        },
+        {
+          "email": "not-an-email",
+          "outcome": "invalid",
+          "reason": "email has no @",
+          "user_id": null
+        },
+        {
+          "email": "",
+          "outcome": "invalid",
+          "reason": "email is empty",
+          "user_id": null
+        },
+        {
+          "email": "new@example.com",
+          "outcome": "invalid",
+          "reason": "is listed more than once in this request",
+          "user_id": null
+        }
+      ]
+    }
+    "#);
     let users = app.get(&org.path("/users"), &org.admin).await;
     assert_eq!(
         users.ok()["items"].as_array().unwrap().len(),

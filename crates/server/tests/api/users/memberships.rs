@@ -25,24 +25,32 @@ async fn r5_memberships_have_their_own_role_and_access(app: TestApp) {
     let u = app
         .get(&org.path(&format!("/users/{user}")), &org.admin)
         .await;
-    let ms = u.ok()["memberships"].as_array().unwrap().clone();
-    let m1 = ms
-        .iter()
-        .find(|m| m["team_id"] == org.initial_team.as_str())
-        .unwrap();
-    let m2 = ms
-        .iter()
-        .find(|m| m["team_id"] == org.second_team.as_str())
-        .unwrap();
-    assert_eq!(
-        (m1["team_role"].clone(), m1["app_access"].clone()),
-        (json!("team_admin"), json!(true))
-    );
-    assert_eq!(
-        (m2["team_role"].clone(), m2["app_access"].clone()),
-        (json!("member"), json!(false))
-    );
-    assert_eq!(m2["team_name"], "Sales EU");
+    // Each membership with its own team role and app access.
+    insta::assert_json_snapshot!(org.redact(u.ok()), @r#"
+    {
+      "email": "bo@example.com",
+      "id": "[usr 1]",
+      "invited_at": "[time]",
+      "last_active": null,
+      "memberships": [
+        {
+          "app_access": true,
+          "team_id": "[initial team]",
+          "team_name": "Support",
+          "team_role": "team_admin"
+        },
+        {
+          "app_access": false,
+          "team_id": "[second team]",
+          "team_name": "Sales EU",
+          "team_role": "member"
+        }
+      ],
+      "name": null,
+      "org_role": null,
+      "status": "not_signed_in"
+    }
+    "#);
     // Editing one leaves the other alone.
     let r = app
         .patch(
@@ -138,6 +146,15 @@ async fn r14_reserved_team_is_capped(app: TestApp) {
         detail.starts_with("Team Sales EU has reached its allocated seat limit (1)"),
         "{detail}"
     );
+    insta::assert_json_snapshot!(org.redact(&r.body), @r#"
+    {
+      "code": "seat_limit_reached",
+      "detail": "Team Sales EU has reached its allocated seat limit (1): 1 seat(s) needed, 0 free. 8 seat(s) are free elsewhere in the subscription; raise the team's reservation or turn app access off for someone.",
+      "status": 409,
+      "title": "Conflict",
+      "type": "https://switchboard.dev/problems/seat-limit-reached"
+    }
+    "#);
 }
 
 db_tests!(
