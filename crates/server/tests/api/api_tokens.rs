@@ -7,8 +7,8 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
-    let org = app.established_org(10).await;
-    let other = app.established_org(5).await;
+    let org = app.org().seats(10).established().await;
+    let other = app.org().seats(5).established().await;
     let created = app
         .post(
             &org.path("/api-tokens"),
@@ -95,7 +95,7 @@ async fn api_tokens_act_with_their_scopes_in_their_org_only(app: TestApp) {
 }
 
 async fn api_tokens_expire_and_bad_input_is_refused(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let soon = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1500);
     let soon = soon
         .format(&time::format_description::well_known::Rfc3339)
@@ -202,7 +202,7 @@ async fn token(app: &TestApp, org: &crate::helpers::Org, scopes: serde_json::Val
 /// The attack: a `write` token assigned Org Admin to an outside email, who then made tokens and
 /// set the payment method; and it edited SSO and its break-glass list. None of that is `write`'s.
 async fn r28_a_write_token_cant_make_anyone_powerful(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let write = token(&app, &org, json!(["read", "write"])).await;
     app.post(
         &org.path("/admins"),
@@ -272,7 +272,7 @@ async fn r28_a_write_token_cant_make_anyone_powerful(app: TestApp) {
 }
 
 async fn r28_a_token_cant_mint_more_scopes_than_its_own(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let admin = token(&app, &org, json!(["admin"])).await;
     // Within its own scopes: yes.
     let r = app
@@ -302,7 +302,7 @@ async fn r28_a_token_cant_mint_more_scopes_than_its_own(app: TestApp) {
 /// The portal's API tokens page in a real browser: create (the secret shown once), list, revoke.
 async fn api_tokens_page_in_a_real_browser(app: TestApp) {
     use crate::chrome::Chrome;
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let b = Chrome::start(&format!("api-tokens-{}", app.backend())).await;
     b.goto(&format!("{}/orgs/{}/api-tokens", app.base, org.id))
         .await;

@@ -5,16 +5,11 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn r25_every_mutation_is_audited_in_a_verifiable_chain(app: TestApp) {
-    let org = app.established_org(20).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["a@example.com"],
-            None,
-        )
+    let org = app.org().seats(20).established().await;
+    let r = org
+        .add(&app, &["a@example.com"])
+        .to(&org.initial_team)
+        .as_member()
         .await;
     let user = TestApp::user_id_in(&r, "a@example.com");
     app.patch(
@@ -136,7 +131,7 @@ async fn r25_every_mutation_is_audited_in_a_verifiable_chain(app: TestApp) {
 }
 
 async fn r25_audit_log_filters_paginates_and_exports_csv(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     for i in 0..5 {
         app.post(
             &org.path("/teams"),
@@ -226,7 +221,7 @@ async fn r25_audit_log_filters_paginates_and_exports_csv(app: TestApp) {
 }
 
 async fn r25_request_ids_are_the_servers_and_exports_are_safe_in_spreadsheets(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let forged = format!("=HYPERLINK(\"http://evil.example\"){}", "x".repeat(60_000));
     let r = app
         .client
@@ -269,7 +264,7 @@ async fn r25_request_ids_are_the_servers_and_exports_are_safe_in_spreadsheets(ap
 }
 
 async fn r25_audit_filters_take_an_email_and_refuse_malformed_values(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.post(
         &org.path("/teams"),
         &org.admin,

@@ -7,34 +7,25 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn team_admin_never_changes_an_org_role_holders_membership(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.cover_team(&org.id, &org.second_team, &org.subscription, None)
         .await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &["lead@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["lead@example.com"])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
     let lead = app.sign_in("lead@example.com").await;
     for (email, role) in [
         ("boss@example.com", "org_admin"),
         ("watcher@example.com", "org_analyst"),
     ] {
         // An Org Admin (or Analyst) whose only team is the Team Admin's.
-        let r = app
-            .add_users(
-                &org.id,
-                &org.admin,
-                &org.second_team,
-                "member",
-                &[email],
-                Some(true),
-            )
+        let r = org
+            .add(&app, &[email])
+            .to(&org.second_team)
+            .as_member()
+            .with_access()
             .await;
         let user = TestApp::user_id_in(&r, email);
         app.post(
@@ -78,27 +69,18 @@ async fn team_admin_never_changes_an_org_role_holders_membership(app: TestApp) {
 }
 
 async fn team_admin_never_removes_a_users_last_team(app: TestApp) {
-    let org = app.established_org(20).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "team_admin",
-        &["lead@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    let org = app.org().seats(20).established().await;
+    org.add(&app, &["lead@example.com"])
+        .to(&org.second_team)
+        .as_team_admin()
+        .await
+        .ok();
     let lead = app.sign_in("lead@example.com").await;
-    let r = app
-        .add_users(
-            &org.id,
-            &lead,
-            &org.second_team,
-            "member",
-            &["solo@example.com", "both@example.com"],
-            None,
-        )
+    let r = org
+        .add(&app, &["solo@example.com", "both@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .by(&lead)
         .await;
     let (solo, both) = (
         TestApp::user_id_in(&r, "solo@example.com"),
@@ -147,7 +129,7 @@ async fn team_admin_never_removes_a_users_last_team(app: TestApp) {
 }
 
 async fn a_demotion_racing_a_write_never_lets_the_write_through_after_it(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.post(
         &org.path("/admins"),
         &org.admin,

@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn malformed_bodies_answer_problems_and_change_nothing(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let url = format!("{}{}", app.base, org.path("/teams"));
     let send = |body: Vec<u8>, ctype: Option<&str>| {
         let mut r = app.client.post(&url).bearer_auth(&org.admin).body(body);
@@ -106,7 +106,7 @@ async fn unknown_routes_answer_problems(app: TestApp) {
 }
 
 async fn body_errors_name_the_field_in_plain_words(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let r = app
         .post(
             &org.path("/users"),
@@ -143,7 +143,7 @@ async fn body_errors_name_the_field_in_plain_words(app: TestApp) {
 }
 
 async fn an_empty_body_of_another_type_is_refused(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let t = app
         .post(
             &org.path("/teams"),

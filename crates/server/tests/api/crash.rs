@@ -95,7 +95,7 @@ async fn member_count(app: &TestApp, org: &Org, team: &str) -> i64 {
 }
 
 async fn r6_r25_sigkill_mid_bulk_add_leaves_all_or_nothing(app: TestApp) {
-    let org = app.established_org(20_000).await;
+    let org = app.org().seats(20_000).established().await;
     let mut expected = member_count(&app, &org, &org.initial_team).await;
     for (round, delay_ms) in [1u64, 3, 8, 15, 30, 60].into_iter().enumerate() {
         let server = serve(&app).await;
@@ -142,7 +142,7 @@ async fn r6_r25_sigkill_mid_bulk_add_leaves_all_or_nothing(app: TestApp) {
 }
 
 async fn r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place(app: TestApp) {
-    let org = app.established_org(50).await;
+    let org = app.org().seats(50).established().await;
     let r = app
         .post(
             &format!("/operator/v1/orgs/{}/subscriptions", org.id),
@@ -152,16 +152,12 @@ async fn r16_r25_sigkill_mid_subscription_move_leaves_the_team_in_one_place(app:
         .await;
     let other = r.ok()["id"].as_str().unwrap().to_owned();
     app.allocate_team(&org, &org.second_team).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["m1@example.com", "m2@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["m1@example.com", "m2@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let subs = [org.subscription.clone(), other.clone()];
     for (round, delay_ms) in [0u64, 1, 2, 4, 8, 16, 32].into_iter().enumerate() {
         let server = serve(&app).await;

@@ -87,7 +87,7 @@ async fn r33_a_second_provider_account_for_an_email_is_refused_and_audited(app: 
 }
 
 async fn r33_a_code_app_token_stops_when_its_team_moves_under_sso(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.verify_domain(&org, "example.com").await;
     let agent = unique("agent");
     app.allocate_team(&org, &org.second_team).await;
@@ -110,8 +110,8 @@ async fn r33_a_code_app_token_stops_when_its_team_moves_under_sso(app: TestApp) 
 }
 
 async fn r11_sign_in_status_is_per_organization(app: TestApp) {
-    let a = app.established_org(10).await;
-    let b = app.established_org(10).await;
+    let a = app.org().seats(10).established().await;
+    let b = app.org().seats(10).established().await;
     let vic = unique("vic");
     let vic_id = member(&app, &a, &a.initial_team, &vic).await;
     app.sign_in(&vic).await;

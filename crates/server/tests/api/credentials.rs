@@ -78,22 +78,18 @@ impl World {
 async fn world(app: &TestApp, people: &[&str]) -> World {
     let (a, idp_a, _) = oidc_org_on(app, "a-corp.example").await;
     let (b, idp_b, _) = oidc_org_on(app, "b-corp.example").await;
-    let c = app.established_org(20).await;
+    let c = app.org().seats(20).established().await;
     for org in [&a, &b, &c] {
         for who in people {
             if *who == a.admin_email && org.id == a.id {
                 continue;
             }
-            app.add_users(
-                &org.id,
-                &org.admin,
-                &org.initial_team,
-                "team_admin",
-                &[who],
-                Some(true),
-            )
-            .await
-            .ok();
+            org.add(app, &[who])
+                .to(&org.initial_team)
+                .as_team_admin()
+                .with_access()
+                .await
+                .ok();
         }
     }
     World {
@@ -185,16 +181,12 @@ async fn r33_every_credential_reaches_only_what_its_authority_vouches_for(app: T
     let g = a.admin_email.clone();
     for o in [O::B, O::C] {
         let org = w0.org(o);
-        app.add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "team_admin",
-            &[&g],
-            Some(true),
-        )
-        .await
-        .ok();
+        org.add(&app, &[&g])
+            .to(&org.initial_team)
+            .as_team_admin()
+            .with_access()
+            .await
+            .ok();
     }
     let w = &w0;
 

@@ -43,7 +43,7 @@ async fn actions(app: &TestApp, org: &crate::helpers::Org) -> Vec<(String, Strin
 }
 
 async fn r34_a_domain_is_verified_by_its_txt_record_and_then_routes_sso(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let (app, dns) = with_dns(app).await;
     // Not verified: no SSO policy may name it.
     let d = app
@@ -135,7 +135,10 @@ async fn r34_a_domain_is_verified_by_its_txt_record_and_then_routes_sso(app: Tes
 /// The attack: A names B's domain. A second claim on a verified domain is refused; a policy
 /// whose domain is no longer verified (here, removed) routes nobody; the page says so.
 async fn r34_an_unverified_or_second_claim_routes_nobody(app: TestApp) {
-    let (a, b) = (app.established_org(5).await, app.established_org(5).await);
+    let (a, b) = (
+        app.org().seats(5).established().await,
+        app.org().seats(5).established().await,
+    );
     app.verify_domain(&b, "b-corp.example").await;
     let d = app
         .post(
@@ -209,7 +212,7 @@ async fn r34_an_unverified_or_second_claim_routes_nobody(app: TestApp) {
 }
 
 async fn r34_the_operator_marks_a_domain_verified_audited(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let r = app
         .put(
             &format!("/operator/v1/orgs/{}/domains/München.example", org.id),
@@ -264,7 +267,7 @@ async fn r34_the_operator_marks_a_domain_verified_audited(app: TestApp) {
 }
 
 async fn r34_a_missing_record_lapses_after_seven_days(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let (app, dns) = with_dns(app).await;
     let c = app
         .post(
@@ -321,7 +324,7 @@ async fn r34_a_missing_record_lapses_after_seven_days(app: TestApp) {
 
 /// The portal page: add a domain, see its record, check it, and the page's words.
 async fn r34_the_domains_page_walks_a_claim(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let (app, dns) = with_dns(app).await;
     let (status, html) = crate::portal_http::page(
         &app,

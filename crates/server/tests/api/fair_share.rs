@@ -106,21 +106,17 @@ async fn fair_share_usage_is_limited_per_token_and_per_organization(app: TestApp
             ..TestApp::config()
         })
         .await;
-    let a = app.established_org(10).await;
-    let b = app.established_org(10).await;
+    let a = app.org().seats(10).established().await;
+    let b = app.org().seats(10).established().await;
     let mut tokens = Vec::new();
     for (org, who) in [(&a, "one"), (&a, "two"), (&b, "three")] {
         let email = format!("{who}-{}@example.com", &org.id[4..]);
-        app.add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &[&email],
-            Some(true),
-        )
-        .await
-        .ok();
+        org.add(&app, &[&email])
+            .to(&org.initial_team)
+            .as_member()
+            .with_access()
+            .await
+            .ok();
         let s = crate::apps::app_sign_in(&app, &email, None).await;
         tokens.push(s.ok()["token"].as_str().unwrap().to_owned());
     }

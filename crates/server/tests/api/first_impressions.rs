@@ -247,7 +247,7 @@ async fn every_demo_page_reads_in_people_s_words_at_both_widths(app: TestApp) {
 }
 
 async fn unknown_and_forbidden_addresses_answer_pages_and_api_paths_json(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     // An Org Analyst: the same 403 page for every section they may not use.
     app.post(
         &org.path("/admins"),

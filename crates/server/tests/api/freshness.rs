@@ -73,7 +73,7 @@ fn report(what: &str, seen: &[Duration]) -> Duration {
 }
 
 async fn r19_every_instance_applies_a_change_within_the_bound(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent(&app, &org).await;
     let b = app.second_instance().await;
     entitlement(&b, &token, None).await.ok();
@@ -92,7 +92,7 @@ async fn r19_every_instance_applies_a_change_within_the_bound(app: TestApp) {
 }
 
 async fn r19_the_poll_keeps_the_bound_when_notifications_are_lost(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent(&app, &org).await;
     // An instance that never listens: the poll alone.
     let deaf = app
@@ -134,14 +134,17 @@ async fn r19_the_poll_keeps_the_bound_when_notifications_are_lost(app: TestApp) 
 /// A token in no team yet gets a 409 that is kept without an organization version: choosing a
 /// team applies at once on the instance that took the choice, and within the bound on another.
 async fn r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound(app: TestApp) {
-    let org = app.established_org(30).await;
+    let org = app.org().seats(30).established().await;
     app.allocate_team(&org, &org.second_team).await;
     let b = app.second_instance().await;
     let mut seen = Vec::new();
     for i in 0..10 {
         let email = format!("undecided{i}@example.com");
         for team in [&org.initial_team, &org.second_team] {
-            app.add_users(&org.id, &org.admin, team, "member", &[&email], Some(true))
+            org.add(&app, &[&email])
+                .to(team)
+                .as_member()
+                .with_access()
                 .await
                 .ok();
         }
@@ -179,7 +182,7 @@ async fn r19_a_team_chosen_on_one_instance_applies_on_another_within_the_bound(a
 /// After a change, an app's concurrent requests rebuild its answer once, not once each: the
 /// others wait for that rebuild and answer from it.
 async fn r19_a_change_rebuilds_an_apps_answer_once_however_many_ask(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent(&app, &org).await;
     entitlement(&app, &token, None).await.ok();
     let path = org.path(&format!("/teams/{}/settings", org.initial_team));

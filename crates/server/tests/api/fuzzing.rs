@@ -163,26 +163,20 @@ impl Spares {
             |r: crate::helpers::Resp| r.ok()["results"][0]["user_id"].as_str().unwrap().to_owned();
         let (team, admin) = (&org.initial_team, &org.admin);
         let user = user_id(
-            app.add_users(
-                &org.id,
-                admin,
-                team,
-                "member",
-                &["spare-user@example.com"],
-                Some(false),
-            )
-            .await,
+            org.add(app, &["spare-user@example.com"])
+                .to(team)
+                .as_member()
+                .without_access()
+                .by(admin)
+                .await,
         );
         let member = user_id(
-            app.add_users(
-                &org.id,
-                admin,
-                team,
-                "member",
-                &["spare-member@example.com"],
-                Some(false),
-            )
-            .await,
+            org.add(app, &["spare-member@example.com"])
+                .to(team)
+                .as_member()
+                .without_access()
+                .by(admin)
+                .await,
         );
         let r = app
             .post(
@@ -248,21 +242,17 @@ impl Spares {
 }
 
 async fn the_api_holds_to_its_schema_under_a_fuzzer(app: TestApp) {
-    let org = app.established_org(200).await;
+    let org = app.org().seats(200).established().await;
     let objects = Objects::make(&app, &org).await;
     // People in the initial team (the second is under SSO), one of whom signs in to the app.
     let agents: Vec<String> = (0..20).map(|i| format!("agent{i}@example.com")).collect();
     let emails: Vec<&str> = agents.iter().map(String::as_str).collect();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &emails,
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &emails)
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let signed = app_sign_in(&app, &agents[0], Some(&org.initial_team)).await;
     let app_token = signed.ok()["token"].as_str().unwrap().to_owned();
     let users = app

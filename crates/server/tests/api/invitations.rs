@@ -16,7 +16,7 @@ async fn invitations_to(app: &TestApp, email: &str) -> Vec<serde_json::Value> {
 }
 
 async fn r6_adding_users_mails_each_an_invitation_unless_told_not_to(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let r = app
         .post(
             &org.path("/users"),
@@ -97,7 +97,7 @@ async fn r6_adding_users_mails_each_an_invitation_unless_told_not_to(app: TestAp
 }
 
 async fn r6_a_thousand_new_users_queue_a_thousand_invitations_with_the_add(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let before = app.services.mail_pending().await.unwrap();
     let emails: Vec<String> = (0..1000)
         .map(|i| format!("agent{i}@bulk.example"))

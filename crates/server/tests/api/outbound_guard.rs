@@ -37,7 +37,7 @@ async fn saml_from(app: &TestApp, org: &Org, url: &str) -> String {
 }
 
 async fn r34_the_outbound_guard_refuses_each_trick(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let (app, dns) = guarded(app).await;
     dns.address("internal.idp.test", "10.0.0.5".parse().unwrap());
     dns.address("meta.idp.test", "169.254.169.254".parse().unwrap());
@@ -102,7 +102,7 @@ async fn r34_the_outbound_guard_refuses_each_trick(app: TestApp) {
 /// A stranger starting sign-ins makes the server try a provider's discovery; a discovery that
 /// failed is not tried again for a minute, so a flood of starts costs no fetches.
 async fn r34_a_failed_discovery_is_remembered_for_a_minute(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     app.verify_domain(&org, "closed.example").await;
     app.post(
         &org.path("/sso-policies"),
@@ -140,7 +140,7 @@ async fn r34_a_failed_discovery_is_remembered_for_a_minute(app: TestApp) {
 /// service's answer, say) comes back in the problem.
 async fn r34_a_refusal_never_quotes_what_was_fetched(app: TestApp) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {

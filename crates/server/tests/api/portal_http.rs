@@ -68,7 +68,7 @@ async fn team_names(app: &TestApp, org: &crate::helpers::Org) -> Vec<String> {
 }
 
 async fn r25_portal_forms_refuse_other_origins_and_missing_csrf_tokens(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let (status, html) = page(&app, &format!("/orgs/{}/teams", org.id), &org.admin).await;
     assert_eq!(status, 200);
     let token = csrf_of(&html);
@@ -161,8 +161,8 @@ async fn r25_portal_forms_refuse_other_origins_and_missing_csrf_tokens(app: Test
 }
 
 async fn r5_portal_pages_of_another_organization_are_not_found(app: TestApp) {
-    let a = app.established_org(5).await;
-    let b = app.established_org(5).await;
+    let a = app.org().seats(5).established().await;
+    let b = app.org().seats(5).established().await;
     for path in [
         "/users",
         "/teams",
@@ -186,7 +186,7 @@ async fn r5_portal_pages_of_another_organization_are_not_found(app: TestApp) {
 }
 
 async fn r11_signed_out_pages_send_you_to_sign_in_and_back_only_here(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let r = browser()
         .get(format!("{}/orgs/{}/users?q=ana", app.base, org.id))
         .send()
@@ -257,7 +257,7 @@ async fn r11_signed_out_pages_send_you_to_sign_in_and_back_only_here(app: TestAp
 }
 
 async fn r9_an_org_analyst_reads_the_portal_and_changes_nothing(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let r = app
         .post(
             &org.path("/admins"),
@@ -318,7 +318,7 @@ pub(crate) fn counter(html: &str, label: &str) -> i64 {
 }
 
 async fn r11_a_team_admins_users_page_counts_only_their_teams(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let add = |team: &str, role: &str, emails: &[&str]| serde_json::json!({"team_id": team, "team_role": role, "emails": emails, "app_access": false});
     let r = app
         .post(
@@ -373,7 +373,7 @@ async fn r11_a_team_admins_users_page_counts_only_their_teams(app: TestApp) {
 }
 
 async fn r25_the_audit_csv_holds_the_whole_filtered_log(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     for i in 0..120 {
         let r = app
             .post(

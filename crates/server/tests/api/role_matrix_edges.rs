@@ -1,7 +1,7 @@
-//! The role × route matrix's edges, beyond the OpenAPI routes `tenancy.rs` walks: every SCIM
+//! The role × route matrix's edges, beyond the OpenAPI routes `tenancy/matrix.rs` walks: every SCIM
 //! route by credential and tenant, the sign-in and sign-out routes by credential (and that signing
-//! out ends the caller's session only), and in [`pages`] every portal page by role and forms
-//! posted without their CSRF token. Each table is data, one row per route, one column per caller.
+//! out ends the caller's session only), and in [`pages`] every portal page by role and forms posted
+//! without their CSRF token. Each table is data, one row per route, one column per caller.
 
 mod pages;
 
@@ -109,35 +109,27 @@ async fn api_token(app: &TestApp, org: &Org, scope: &str) -> String {
 
 /// A member of the initial team with app access, signed in to the app: their app token.
 async fn app_token(app: &TestApp, org: &Org, email: &str) -> String {
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[email],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(app, &[email])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let r = crate::apps::app_sign_in(app, email, None).await;
     r.ok()["token"].as_str().unwrap().to_owned()
 }
 
 async fn scim_routes_answer_by_scope_and_tenant(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let mate_email = "mate@acme.example";
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &[mate_email],
-            Some(false),
-        )
+    let r = org
+        .add(&app, &[mate_email])
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
         .await;
     let mate = TestApp::user_id_in(&r, mate_email);
-    let other = app.established_org(20).await;
+    let other = app.org().seats(20).established().await;
     let mut tokens = Vec::new();
     for caller in SCIM_CALLERS {
         tokens.push(match caller {
@@ -264,21 +256,16 @@ async fn me(app: &TestApp, token: &str) -> u16 {
 }
 
 async fn sign_in_routes_need_no_session_and_sign_out_ends_only_the_callers(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     // One person per use: sign-in starts are limited per email (5 in the window).
     let people =
         ["v0", "v1", "v2", "v3", "someone", "browser"].map(|p| format!("{p}@acme.example"));
     let emails: Vec<&str> = people.iter().map(String::as_str).collect();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &emails,
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &emails)
+        .to(&org.initial_team)
+        .as_member()
+        .await
+        .ok();
     let mut cells = 0;
     for (n, caller) in AUTH_CALLERS.into_iter().enumerate() {
         let token = match caller {

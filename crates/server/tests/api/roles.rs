@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 use serde_json::json;
 
 async fn r9_assigning_by_email_adds_to_the_initial_team(app: TestApp) {
-    let org = app.established_org(2).await; // one seat left after the admin
+    let org = app.org().seats(2).established().await; // one seat left after the admin
     let r = app
         .post(
             &org.path("/admins"),
@@ -36,16 +36,11 @@ async fn r9_assigning_by_email_adds_to_the_initial_team(app: TestApp) {
     );
     assert_eq!(u.body["memberships"][0]["app_access"], false);
     // A member of another team keeps their memberships and gains only the role.
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["m@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    org.add(&app, &["m@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .await
+        .ok();
     let r = app
         .post(
             &org.path("/admins"),
@@ -59,7 +54,7 @@ async fn r9_assigning_by_email_adds_to_the_initial_team(app: TestApp) {
 }
 
 async fn r9_at_most_one_org_role_per_user(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     app.post(
         &org.path("/admins"),
         &org.admin,
@@ -121,7 +116,7 @@ async fn r9_at_most_one_org_role_per_user(app: TestApp) {
 }
 
 async fn r10_last_org_admin_is_protected_on_every_route(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let me = &org.admin_user;
     let routes = [
         app.patch(
@@ -165,7 +160,7 @@ async fn r10_last_org_admin_is_protected_on_every_route(app: TestApp) {
 }
 
 async fn r10_concurrent_removals_leave_one_admin(app: TestApp) {
-    let org = app.established_org(50).await;
+    let org = app.org().seats(50).established().await;
     let mut admins = vec![(org.admin_user.clone(), org.admin.clone())];
     for i in 0..4 {
         let email = format!("admin{i}@example.com");

@@ -13,7 +13,7 @@ async fn accepted(app: &TestApp, sql: &str) -> bool {
 }
 
 async fn database_refuses_values_outside_the_domain(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let (o, t, u) = (&org.id, &org.initial_team, &org.admin_user);
     let refused = [
         format!("UPDATE teams SET login_type = 'kiosk' WHERE org_id = '{o}' AND id = '{t}'"),

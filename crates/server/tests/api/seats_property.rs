@@ -37,7 +37,7 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.established_org(12).await;
+    let org = app.org().seats(12).established().await;
     let r = app
         .post(
             &format!("/operator/v1/orgs/{}/subscriptions", org.id),
@@ -66,15 +66,11 @@ async fn world(app: &TestApp) -> World {
     let mut users = Vec::new();
     for i in 0..15 {
         let email = format!("u{i}@example.com");
-        let r = app
-            .add_users(
-                &org.id,
-                &org.admin,
-                &teams[i % 3],
-                "member",
-                &[&email],
-                Some(false),
-            )
+        let r = org
+            .add(app, &[&email])
+            .to(&teams[i % 3])
+            .as_member()
+            .without_access()
             .await;
         users.push(TestApp::user_id_in(&r, &email));
     }
@@ -105,15 +101,11 @@ async fn apply(app: &TestApp, w: &mut World, op: &Op) -> u16 {
                 .collect();
             w.fresh += 1;
             let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-            app.add_users(
-                &org.id,
-                &org.admin,
-                &w.teams[*t],
-                "member",
-                &refs,
-                Some(true),
-            )
-            .await
+            org.add(app, &refs)
+                .to(&w.teams[*t])
+                .as_member()
+                .with_access()
+                .await
         }
         Op::Reserve(t, r) => {
             let team = app

@@ -32,7 +32,7 @@ async fn sign_in_over(app: &TestApp, email: &str, cookie: Option<&str>) -> Strin
 }
 
 async fn sessions_rotate_on_sign_in_and_end_on_sign_out(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let first = sign_in_over(&app, &org.admin_email, None).await;
     assert_eq!(app.get("/api/v1/me", &first).await.status, StatusCode::OK);
     // Signing in again from the browser that holds `first` ends `first`.
@@ -53,7 +53,7 @@ async fn sessions_rotate_on_sign_in_and_end_on_sign_out(app: TestApp) {
 }
 
 async fn sessions_end_after_their_idle_time_and_their_lifetime(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let app = app
         .restart_with(switchboard_service::Config {
             session_idle_ms: 1_500,

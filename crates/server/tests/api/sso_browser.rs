@@ -77,7 +77,7 @@ async fn r24_sso_sign_in_and_test_connection_in_a_real_browser(app: TestApp) {
     b.close().await;
 
     // SAML: another organization's agents, through the samlify IdP.
-    let night = app.established_org(5).await;
+    let night = app.org().seats(5).established().await;
     // Its own domain: one organization verifies a domain at most (R34).
     app.verify_domain(&night, "night.example").await;
     let idp = Idp::saml().await;

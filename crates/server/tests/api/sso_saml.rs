@@ -14,7 +14,7 @@ use serde_json::json;
 /// An established organization with a SAML policy (metadata from the IdP's URL) over its first
 /// team; answers the policy's view.
 pub(crate) async fn saml_org(app: &TestApp) -> (Org, Idp, serde_json::Value) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     app.verify_domain(&org, "example.com").await;
     let idp = Idp::saml().await;
     let r = app

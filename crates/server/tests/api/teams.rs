@@ -59,7 +59,7 @@ async fn r2_only_the_initial_teams_admin_creates_before_establishment(app: TestA
 }
 
 async fn r3_team_names_are_unique_ignoring_case(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let r = app
         .post(
             &org.path("/teams"),
@@ -93,7 +93,7 @@ async fn r3_team_names_are_unique_ignoring_case(app: TestApp) {
 }
 
 async fn r3_team_names_logins_and_descriptions_are_validated(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     for (body, field) in [
         (json!({"name": "", "login_type": "email"}), "name"),
         (
@@ -126,7 +126,7 @@ async fn r3_team_names_logins_and_descriptions_are_validated(app: TestApp) {
 }
 
 async fn teams_are_edited_and_deleted_only_when_empty(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let team = org.path(&format!("/teams/{}", org.second_team));
     let r = app
         .patch(
@@ -141,16 +141,12 @@ async fn teams_are_edited_and_deleted_only_when_empty(app: TestApp) {
     app.patch(&team, &org.admin, json!({}))
         .await
         .problem(422, "validation_failed");
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["a@example.com"],
-        Some(false),
-    )
-    .await
-    .ok();
+    org.add(&app, &["a@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
     let detail = app
         .delete(&team, &org.admin)
         .await
@@ -181,17 +177,12 @@ async fn teams_are_edited_and_deleted_only_when_empty(app: TestApp) {
 }
 
 async fn team_list_shows_plan_and_seats_used(app: TestApp) {
-    let org = app.established_org(10).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["a@example.com", "b@example.com"],
-        None,
-    )
-    .await
-    .ok();
+    let org = app.org().seats(10).established().await;
+    org.add(&app, &["a@example.com", "b@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .await
+        .ok();
     let list = app.get(&org.path("/teams"), &org.admin).await;
     let items = list.ok()["items"].as_array().unwrap().clone();
     let initial = items
@@ -207,10 +198,32 @@ async fn team_list_shows_plan_and_seats_used(app: TestApp) {
         .unwrap();
     assert_eq!(second["plan"], serde_json::Value::Null);
     assert_eq!(second["seats_used"], 0);
+    // One team, as `GET /teams/{id}` answers it.
+    let team = app
+        .get(
+            &org.path(&format!("/teams/{}", org.initial_team)),
+            &org.admin,
+        )
+        .await;
+    insta::assert_json_snapshot!(org.redact(team.ok()), @r#"
+    {
+      "created_at": "[time]",
+      "description": null,
+      "id": "[initial team]",
+      "is_initial_team": true,
+      "login_type": "email",
+      "member_count": 3,
+      "name": "Support",
+      "plan": "enterprise",
+      "reserved_seats": null,
+      "seats_used": 3,
+      "subscription_id": "[subscription]"
+    }
+    "#);
 }
 
 async fn r3_invisible_and_look_alike_names_are_refused(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     for name in [
         "\u{200B}",
         "Support\u{200B}",
@@ -235,19 +248,18 @@ async fn r3_invisible_and_look_alike_names_are_refused(app: TestApp) {
     )
     .await
     .problem(409, "team_name_taken");
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
+    let r = org
+        .add(
+            &app,
             &[
                 "ann\u{200B}@example.com",
                 "ann@pаypal.com",
                 "ann@example.com",
             ],
-            Some(false),
         )
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let outcomes: Vec<&str> = r.ok()["results"]
         .as_array()
@@ -272,7 +284,7 @@ async fn r3_invisible_and_look_alike_names_are_refused(app: TestApp) {
 /// R3: a team's login type is fixed when it is created: an edit that names one is refused whole
 /// (the name sent with it is not taken either), and the team signs in as before.
 async fn r3_a_team_s_login_type_never_changes(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let path = org.path(&format!("/teams/{}", org.second_team));
     let before = app.get(&path, &org.admin).await.ok().clone();
     assert_eq!(before["login_type"], "email");

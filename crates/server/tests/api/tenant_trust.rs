@@ -13,7 +13,7 @@ use serde_json::json;
 use switchboard_service::Config;
 
 async fn every_answer_says_nosniff(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     for (path, token) in [
         ("/healthz", None),
         ("/openapi.json", None),
@@ -103,7 +103,7 @@ async fn r24_a_cancelled_provider_sign_in_is_a_page_not_an_error(app: TestApp) {
 }
 
 async fn r3_look_alike_team_names_are_taken(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     app.post(
         &org.path("/teams"),
         &org.admin,
@@ -124,31 +124,23 @@ async fn r3_look_alike_team_names_are_taken(app: TestApp) {
 }
 
 async fn r4_an_idn_domain_is_one_identity_in_either_form(app: TestApp) {
-    let org = app.established_org(5).await;
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["vic@xn--mnchen-3ya.de"],
-            Some(false),
-        )
+    let org = app.org().seats(5).established().await;
+    let r = org
+        .add(&app, &["vic@xn--mnchen-3ya.de"])
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let id = r.ok()["results"][0]["user_id"].as_str().unwrap().to_owned();
     let user = app
         .get(&org.path(&format!("/users/{id}")), &org.admin)
         .await;
     assert_eq!(user.ok()["email"], "vic@münchen.de", "stored in one form");
-    let again = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["VIC@münchen.de"],
-            Some(false),
-        )
+    let again = org
+        .add(&app, &["VIC@münchen.de"])
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let result = &again.ok()["results"][0];
     assert_eq!(result["outcome"], "already_member", "{}", again.text);

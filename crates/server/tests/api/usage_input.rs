@@ -17,16 +17,12 @@ fn call(id: &str, seconds: i64) -> Value {
 }
 
 pub(crate) async fn agent_token(app: &TestApp, org: &Org, email: &str) -> String {
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[email],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(app, &[email])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     app_sign_in(app, email, None).await.ok()["token"]
         .as_str()
         .unwrap()
@@ -78,7 +74,7 @@ async fn calls_today(app: &TestApp, org: &Org) -> Value {
 }
 
 async fn r26_bad_usage_input_is_refused_and_counts_nothing(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent_token(&app, &org, "agent-bad@example.com").await;
     // No token, a wrong one: 401.
     usage(&app, None, json!({"events": [call("a", 60)]}))
@@ -160,7 +156,7 @@ async fn r26_bad_usage_input_is_refused_and_counts_nothing(app: TestApp) {
     assert_eq!(calls_today(&app, &org).await, 1);
 
     // The reads: unknown metric, backwards and overlong periods, another org's team.
-    let other = app.established_org(5).await;
+    let other = app.org().seats(5).established().await;
     let field = |r: crate::helpers::Resp| {
         r.problem(422, "validation_failed");
         r.body["field"].as_str().unwrap_or_default().to_owned()
@@ -198,7 +194,7 @@ async fn r26_bad_usage_input_is_refused_and_counts_nothing(app: TestApp) {
 /// pruning past retention drops them and their ids, and the rollups keep the figures.
 async fn r26_raw_events_are_pruned_past_retention_and_rollups_stay(app: TestApp) {
     use switchboard_store::usage;
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent_token(&app, &org, "agent-prune@example.com").await;
     let r = app
         .call(
@@ -262,7 +258,7 @@ db_tests!(
 /// A user active before and after a period, but not in it, is not active in it (their span of
 /// days reaches past both ends, so their days are looked at); inside, at either end, they are.
 async fn r26_active_means_a_day_inside_the_period(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent_token(&app, &org, "agent-gap@example.com").await;
     let when = crate::usage::day;
     let (day10, at10) = when(10);
@@ -306,7 +302,7 @@ db_tests!(r26_active_means_a_day_inside_the_period);
 /// A feature that ran longer than its call is refused with the reason, beside the event next to
 /// it that is counted (not clamped into the figures unsaid).
 async fn r26_a_feature_longer_than_its_call_is_refused_with_a_reason(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let token = agent_token(&app, &org, "long-feature@example.com").await;
     let (_, at) = crate::usage::day(0);
     let r = usage(

@@ -20,18 +20,14 @@ fn emails(list: &Value) -> Vec<String> {
 }
 
 async fn r26_the_user_list_tells_who_used_the_app_and_when(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let (user, idle) = ("agent-used@example.com", "agent-idle@example.com");
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &[user, idle],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &[user, idle])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let token = app_sign_in(&app, user, None).await.ok()["token"]
         .as_str()
         .unwrap()

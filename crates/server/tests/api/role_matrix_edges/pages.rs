@@ -98,14 +98,17 @@ async fn add(
     role: &str,
     email: &str,
 ) -> String {
-    let r = app
-        .add_users(&org.id, &org.admin, team, role, &[email], Some(false))
+    let r = org
+        .add(app, &[email])
+        .to(team)
+        .as_role(role)
+        .without_access()
         .await;
     TestApp::user_id_in(&r, email)
 }
 
 async fn portal_pages_follow_the_permission_table(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let objects = Objects::make(&app, &org).await;
     add(
         &app,
@@ -146,7 +149,7 @@ async fn portal_pages_follow_the_permission_table(app: TestApp) {
         Some(app.sign_in("role-holder@example.com").await),
         Some(app.sign_in("lead@acme.example").await),
         Some(app.sign_in("plain@acme.example").await),
-        Some(app.established_org(5).await.admin),
+        Some(app.org().seats(5).established().await.admin),
         None,
     ];
     let mut wrong = Vec::new();
@@ -203,7 +206,7 @@ async fn post_form(app: &TestApp, path: &str, session: &str, form: &[(&str, &str
 }
 
 async fn portal_forms_without_the_sessions_csrf_token_change_nothing(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let admin = app.sign_in(&org.admin_email).await;
     let someone = add(&app, &org, &org.initial_team, "member", "kept@acme.example").await;
     let r = app

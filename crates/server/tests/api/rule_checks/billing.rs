@@ -40,17 +40,13 @@ async fn billing_state(app: &TestApp, org: &Org) -> Value {
 }
 
 async fn r12_a_team_in_one_subscription_cannot_join_another(app: TestApp) {
-    let org = app.established_org(10).await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["a@example.com", "b@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    let org = app.org().seats(10).established().await;
+    org.add(&app, &["a@example.com", "b@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     app.put(
         &org.path(&format!(
             "/subscriptions/{}/teams/{}",
@@ -143,20 +139,16 @@ async fn r12_a_team_in_one_subscription_cannot_join_another(app: TestApp) {
 }
 
 async fn r14_refused_reservations_change_nothing(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let a = org.subscription.clone();
     let third = new_team(&app, &org, "Retention", "email").await;
     // Initial team: 3 seats used, shared. Sales EU: reserved 4, 2 used. Retention: not covered.
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["i1@example.com", "i2@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["i1@example.com", "i2@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     app.put(
         &org.path(&format!("/subscriptions/{a}/teams/{}", org.second_team)),
         &org.admin,
@@ -164,16 +156,12 @@ async fn r14_refused_reservations_change_nothing(app: TestApp) {
     )
     .await
     .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["s1@example.com", "s2@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["s1@example.com", "s2@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let state = billing_state(&app, &org).await;
     assert_eq!(state["subscriptions"][&a]["used"], 5);
     assert_eq!(state["subscriptions"][&a]["reserved"], 4);
@@ -230,15 +218,11 @@ async fn r14_refused_reservations_change_nothing(app: TestApp) {
     .await
     .ok();
     let state = billing_state(&app, &org).await;
-    let detail = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &["s3@example.com"],
-            Some(true),
-        )
+    let detail = org
+        .add(&app, &["s3@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
         .await
         .problem(409, "seat_limit_reached");
     assert!(
@@ -260,20 +244,16 @@ async fn r14_refused_reservations_change_nothing(app: TestApp) {
 }
 
 async fn r16_refused_moves_and_adds_change_nothing(app: TestApp) {
-    let org = app.established_org(10).await;
+    let org = app.org().seats(10).established().await;
     let a = org.subscription.clone();
     let b = second_subscription(&app, &org, "starter", 2).await;
     let dev = new_team(&app, &org, "Floor PCs", "device").await;
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &["i1@example.com", "i2@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["i1@example.com", "i2@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     app.put(
         &org.path(&format!("/subscriptions/{a}/teams/{}", org.second_team)),
         &org.admin,
@@ -281,16 +261,12 @@ async fn r16_refused_moves_and_adds_change_nothing(app: TestApp) {
     )
     .await
     .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["s1@example.com", "s2@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["s1@example.com", "s2@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .with_access()
+        .await
+        .ok();
     let state = billing_state(&app, &org).await;
     let log_before = audit_log(&app, &org).await.len();
 

@@ -22,7 +22,7 @@ async fn membership(app: &TestApp, org: &Org, user: &str, team: &str) -> (Value,
 }
 
 async fn r5_editing_one_membership_leaves_the_other_unchanged(app: TestApp) {
-    let org = app.established_org(20).await;
+    let org = app.org().seats(20).established().await;
     let third = new_team(&app, &org, "Retention", "email").await;
     for team in [&org.second_team, &third] {
         app.put(
@@ -37,37 +37,25 @@ async fn r5_editing_one_membership_leaves_the_other_unchanged(app: TestApp) {
     //   initial: member / access on   (the one we edit, to team_admin / access off)
     //   second:  member / access off  (a leaked role would show here: team_admin ≠ member)
     //   third:   team_admin / access on (a leaked access would show here: off ≠ on)
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["bo@example.com"],
-            Some(true),
-        )
+    let r = org
+        .add(&app, &["bo@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     let user = TestApp::user_id_in(&r, "bo@example.com");
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["bo@example.com"],
-        Some(false),
-    )
-    .await
-    .ok();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &third,
-        "team_admin",
-        &["bo@example.com"],
-        Some(true),
-    )
-    .await
-    .ok();
+    org.add(&app, &["bo@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
+    org.add(&app, &["bo@example.com"])
+        .to(&third)
+        .as_team_admin()
+        .with_access()
+        .await
+        .ok();
     assert_eq!(
         membership(&app, &org, &user, &org.initial_team).await,
         (json!("member"), json!(true))
@@ -146,27 +134,19 @@ async fn r5_editing_one_membership_leaves_the_other_unchanged(app: TestApp) {
 }
 
 async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
-    let org = app.established_org(3).await; // the admin holds one seat
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "team_admin",
-            &["old@example.com"],
-            Some(true),
-        )
+    let org = app.org().seats(3).established().await; // the admin holds one seat
+    let r = org
+        .add(&app, &["old@example.com"])
+        .to(&org.initial_team)
+        .as_team_admin()
+        .with_access()
         .await;
     let old = TestApp::user_id_in(&r, "old@example.com");
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["quiet@example.com"],
-            Some(false),
-        )
+    let r = org
+        .add(&app, &["quiet@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let quiet = TestApp::user_id_in(&r, "quiet@example.com");
     let log_before = audit_log(&app, &org).await.len();
@@ -174,15 +154,11 @@ async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
     assert_eq!(seats_before, 2);
 
     // Re-added with the other role and the other access: reported, left as it was.
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["OLD@example.com"],
-            Some(false),
-        )
+    let r = org
+        .add(&app, &["OLD@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     assert_eq!(
         r.ok()["results"][0]["outcome"],
@@ -201,15 +177,11 @@ async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
     );
 
     // With access asked on, for someone whose access is off, while one seat is free.
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "team_admin",
-            &["quiet@example.com"],
-            Some(true),
-        )
+    let r = org
+        .add(&app, &["quiet@example.com"])
+        .to(&org.initial_team)
+        .as_team_admin()
+        .with_access()
         .await;
     assert_eq!(
         r.ok()["results"][0]["outcome"],
@@ -229,15 +201,14 @@ async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
 
     // Mixed with a new email: the new one is added with the batch's role and access, the
     // existing ones keep theirs.
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
+    let r = org
+        .add(
+            &app,
             &["new@example.com", "old@example.com", "quiet@example.com"],
-            Some(true),
         )
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     let outcomes: Vec<&str> = r.ok()["results"]
         .as_array()
@@ -260,15 +231,11 @@ async fn r6_re_adding_a_member_leaves_the_membership_unchanged(app: TestApp) {
         (json!("member"), json!(false))
     );
     // The pool is full now: re-adding members needs no seat, so it is not refused.
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &["old@example.com", "new@example.com"],
-            Some(true),
-        )
+    let r = org
+        .add(&app, &["old@example.com", "new@example.com"])
+        .to(&org.initial_team)
+        .as_member()
+        .with_access()
         .await;
     assert_eq!(r.ok()["already_member"], 2, "{}", r.text);
     assert_eq!(seats_used(&app, &org, &org.initial_team).await, 3);

@@ -18,7 +18,7 @@ fn statuses(results: &[Resp]) -> Vec<u16> {
 
 async fn r17_concurrent_device_enrollments_never_oversell(app: TestApp) {
     const N: usize = 5;
-    let org = app.established_org(N as i64 + 1).await; // the admin holds one seat: N free
+    let org = app.org().seats(N as i64 + 1).established().await; // the admin holds one seat: N free
     let dev = new_team(&app, &org, "Floor PCs", "device").await;
     app.put(
         &org.path(&format!("/subscriptions/{}/teams/{dev}", org.subscription)),
@@ -80,19 +80,15 @@ async fn r17_concurrent_device_enrollments_never_oversell(app: TestApp) {
 }
 
 async fn r17_two_instances_never_oversell(app: TestApp) {
-    let org = app.established_org(11).await; // the admin holds one seat: 10 free
+    let org = app.org().seats(11).established().await; // the admin holds one seat: 10 free
     let other = app.second_instance().await;
     let emails: Vec<String> = (0..30).map(|i| format!("agent{i}@example.com")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.initial_team,
-            "member",
-            &refs,
-            Some(false),
-        )
+    let r = org
+        .add(&app, &refs)
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let ids: Vec<String> = emails.iter().map(|e| TestApp::user_id_in(&r, e)).collect();
     let mut calls: Vec<Call<'_>> = Vec::new();

@@ -8,7 +8,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 async fn r22_editing_values_into_a_conflict_is_refused_and_changes_nothing(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let p1 = app
         .post(
             &org.path("/policies"),
@@ -128,7 +128,7 @@ async fn r22_editing_values_into_a_conflict_is_refused_and_changes_nothing(app: 
 }
 
 async fn r22_concurrent_conflicting_applies_let_exactly_one_through(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let pa = app
         .post(
             &org.path("/policies"),
@@ -265,7 +265,7 @@ async fn r22_concurrent_conflicting_applies_let_exactly_one_through(app: TestApp
 /// R21: a policy whose stored values can't be read is an error wherever it would apply — never a
 /// policy that silently locks nothing — and the problem names no stored text.
 async fn r21_a_policy_that_cannot_be_read_locks_by_error_not_by_silence(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let p = app
         .post(
             &org.path("/policies"),

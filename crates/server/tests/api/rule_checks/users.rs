@@ -7,18 +7,14 @@ use crate::helpers::TestApp;
 use std::collections::BTreeSet;
 
 async fn r11_search_finds_users_by_name(app: TestApp) {
-    let org = app.established_org(50).await;
+    let org = app.org().seats(50).established().await;
     let emails: Vec<String> = (0..6).map(|i| format!("agent{i}@example.com")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &refs,
-            Some(false),
-        )
+    let r = org
+        .add(&app, &refs)
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
         .await;
     let zelda = TestApp::user_id_in(&r, "agent3@example.com");
     let other = TestApp::user_id_in(&r, "agent4@example.com");
@@ -82,33 +78,25 @@ async fn r11_search_finds_users_by_name(app: TestApp) {
 }
 
 async fn r11_cursor_is_stable_under_inserts(app: TestApp) {
-    let org = app.established_org(100).await;
+    let org = app.org().seats(100).established().await;
     // Someone who already exists (in another organization) before this org's users are made:
     // their id sorts before them.
-    let elsewhere = app.established_org(5).await;
-    let r = app
-        .add_users(
-            &elsewhere.id,
-            &elsewhere.admin,
-            &elsewhere.initial_team,
-            "member",
-            &["early@example.com"],
-            Some(false),
-        )
+    let elsewhere = app.org().seats(5).established().await;
+    let r = elsewhere
+        .add(&app, &["early@example.com"])
+        .to(&elsewhere.initial_team)
+        .as_member()
+        .without_access()
         .await;
     let early = TestApp::user_id_in(&r, "early@example.com");
     let emails: Vec<String> = (0..12).map(|i| format!("pg{i}@example.com")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.initial_team,
-        "member",
-        &refs,
-        Some(false),
-    )
-    .await
-    .ok();
+    org.add(&app, &refs)
+        .to(&org.initial_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
     let all = app.get(&org.path("/users?limit=200"), &org.admin).await;
     let existing: BTreeSet<String> = items(&all)
         .into_iter()
@@ -129,31 +117,23 @@ async fn r11_cursor_is_stable_under_inserts(app: TestApp) {
     // existing identity joining (its id sorts before the cursor).
     let fresh: Vec<String> = (0..6).map(|i| format!("late{i}@example.com")).collect();
     let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
-    let r = app
-        .add_users(
-            &org.id,
-            &org.admin,
-            &org.second_team,
-            "member",
-            &refs,
-            Some(false),
-        )
+    let r = org
+        .add(&app, &refs)
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
         .await;
     let fresh_ids: Vec<String> = fresh.iter().map(|e| TestApp::user_id_in(&r, e)).collect();
     assert!(
         fresh_ids.iter().all(|id| *id > cursor),
         "new ids sort after the cursor"
     );
-    app.add_users(
-        &org.id,
-        &org.admin,
-        &org.second_team,
-        "member",
-        &["early@example.com"],
-        Some(false),
-    )
-    .await
-    .ok();
+    org.add(&app, &["early@example.com"])
+        .to(&org.second_team)
+        .as_member()
+        .without_access()
+        .await
+        .ok();
 
     let mut cursor = Some(cursor);
     let mut pages = 1;

@@ -1,138 +1,14 @@
-//! R19–R24: the settings catalog, team settings, setting policies and SSO policies.
+//! R21–R23: setting policies override team values (which come back when the policy goes), two
+//! policies may not set one key on one team, locked and unavailable keys are refused, and bad
+//! policies are refused.
 
+use super::{setting, settings_of};
 use crate::db_tests;
-use crate::helpers::{OPERATOR_TOKEN, Org, TestApp};
-use reqwest::Method;
+use crate::helpers::TestApp;
 use serde_json::{Value, json};
 
-fn setting<'a>(view: &'a Value, key: &str) -> &'a Value {
-    view["settings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["key"] == key)
-        .unwrap_or_else(|| panic!("{key} not in {view}"))
-}
-
-async fn settings_of(app: &TestApp, org: &Org, team: &str) -> Value {
-    app.get(&org.path(&format!("/teams/{team}/settings")), &org.admin)
-        .await
-        .ok()
-        .clone()
-}
-
-async fn r19_catalog_lists_every_key_with_type_default_and_feature(app: TestApp) {
-    let org = app.established_org(5).await;
-    let r = app.get("/api/v1/settings/catalog", &org.admin).await;
-    let items = r.ok()["items"].as_array().unwrap().clone();
-    assert!(items.len() >= 11);
-    let retention = items
-        .iter()
-        .find(|s| s["key"] == "recording_retention_days")
-        .unwrap();
-    assert_eq!(
-        (
-            retention["type"].clone(),
-            retention["min"].clone(),
-            retention["max"].clone()
-        ),
-        (json!("integer"), json!(0), json!(3650))
-    );
-    assert_eq!(retention["feature"], "recording");
-    let channel = items
-        .iter()
-        .find(|s| s["key"] == "auto_update_channel")
-        .unwrap();
-    assert_eq!(channel["type"], "enum");
-    assert!(channel["values"].as_array().unwrap().len() >= 2);
-    assert!(
-        items
-            .iter()
-            .all(|s| s["label"].is_string() && s["help"].is_string())
-    );
-    app.call(Method::GET, "/api/v1/settings/catalog", None, None)
-        .await
-        .problem(401, "unauthorized");
-}
-
-async fn r19_bad_values_are_clear_422s_and_change_nothing(app: TestApp) {
-    let org = app.established_org(5).await;
-    let path = org.path(&format!("/teams/{}/settings", org.initial_team));
-    for (body, word) in [
-        (json!({"no_such_key": true}), "unknown setting"),
-        (json!({"agent_assist": "yes"}), "true or false"),
-        (json!({"recording_retention_days": 4000}), "out of range"),
-        (json!({"recording_retention_days": 2.5}), "whole number"),
-        (json!({"auto_update_channel": "nightly"}), "must be one of"),
-        (json!({}), "at least one"),
-    ] {
-        let detail = app
-            .patch(&path, &org.admin, body)
-            .await
-            .problem(422, "validation_failed");
-        assert!(detail.contains(word), "{detail}");
-    }
-    let view = settings_of(&app, &org, &org.initial_team).await;
-    assert!(
-        view["settings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["source"] != "team")
-    );
-}
-
-async fn r20_team_settings_store_only_explicit_values(app: TestApp) {
-    let org = app.established_org(5).await;
-    let view = settings_of(&app, &org, &org.initial_team).await;
-    assert_eq!(setting(&view, "agent_assist")["source"], "default");
-    assert_eq!(setting(&view, "agent_assist")["value"], false);
-    let path = org.path(&format!("/teams/{}/settings", org.initial_team));
-    let r = app
-        .patch(
-            &path,
-            &org.admin,
-            json!({"agent_assist": true, "recording_retention_days": 90}),
-        )
-        .await;
-    assert_eq!(setting(r.ok(), "agent_assist")["value"], true);
-    assert_eq!(setting(&r.body, "agent_assist")["source"], "team");
-    assert_eq!(
-        setting(&r.body, "agent_assist")["last_change"]["by"],
-        org.admin_user.as_str()
-    );
-    assert_eq!(
-        setting(&r.body, "outbound_noise_cancellation")["source"],
-        "default"
-    );
-    let r = app
-        .patch(&path, &org.admin, json!({"values": {"agent_assist": null}}))
-        .await;
-    assert_eq!(setting(r.ok(), "agent_assist")["source"], "default");
-    assert_eq!(setting(&r.body, "recording_retention_days")["value"], 90);
-    let mut c = app.store.read().await.unwrap();
-    let stored = switchboard_store::settings::team_settings(
-        &mut c,
-        &crate::helpers::typed(&org.id),
-        &crate::helpers::typed(&org.initial_team),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        stored.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(),
-        vec!["recording_retention_days"]
-    );
-    let log = app
-        .get(
-            &org.path("/audit-log?action=team_setting.update"),
-            &org.admin,
-        )
-        .await;
-    assert_eq!(log.ok()["items"].as_array().unwrap().len(), 3);
-}
-
 async fn r21_policies_override_and_team_values_come_back(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let team_path = org.path(&format!("/teams/{}/settings", org.initial_team));
     app.patch(
         &team_path,
@@ -198,7 +74,7 @@ async fn r21_policies_override_and_team_values_come_back(app: TestApp) {
 }
 
 async fn r22_two_policies_may_not_set_one_key_on_one_team(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let p1 = app
         .post(
             &org.path("/policies"),
@@ -251,7 +127,7 @@ async fn r22_two_policies_may_not_set_one_key_on_one_team(app: TestApp) {
 }
 
 async fn r23_locked_and_unavailable_keys_are_refused(app: TestApp) {
-    let org = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
     let pol = app
         .post(
             &org.path("/policies"),
@@ -312,8 +188,8 @@ async fn r23_locked_and_unavailable_keys_are_refused(app: TestApp) {
 }
 
 async fn policies_refuse_bad_input(app: TestApp) {
-    let org = app.established_org(5).await;
-    let other = app.established_org(5).await;
+    let org = app.org().seats(5).established().await;
+    let other = app.org().seats(5).established().await;
     for (body, status, code) in [
         (
             json!({"name": "", "values": {"agent_assist": true}, "team_ids": [org.initial_team]}),
@@ -371,136 +247,6 @@ async fn policies_refuse_bad_input(app: TestApp) {
     .problem(403, "forbidden");
 }
 
-async fn r24_sso_policies_store_the_secret_encrypted(app: TestApp) {
-    let org = app.established_org(5).await;
-    app.verify_domain(&org, "acme.example").await;
-    app.verify_domain(&org, "acme-calls.example").await;
-    let body = json!({"name": "Okta", "issuer": "https://acme.okta.example", "client_id": "0oa1", "client_secret": "s3cr3t-value",
-        "allowed_domains": ["Acme.example", "@acme-calls.example"], "team_ids": [org.initial_team]});
-    let r = app
-        .post(&org.path("/sso-policies"), &org.admin, body.clone())
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    assert!(!r.text.contains("s3cr3t-value"));
-    assert_eq!(r.body["has_client_secret"], true);
-    assert_eq!(
-        r.body["allowed_domains"],
-        json!(["acme.example", "acme-calls.example"])
-    );
-    let id = r.body["id"].as_str().unwrap().to_owned();
-    let mut c = app.store.read().await.unwrap();
-    let row = switchboard_store::settings::get_policy(
-        &mut c,
-        &crate::helpers::typed(&org.id),
-        &crate::helpers::typed(&id),
-        switchboard_domain::settings::PolicyKind::Sso,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(
-        !row.client_secret_enc.clone().unwrap().contains("s3cr3t"),
-        "stored encrypted"
-    );
-    let services = switchboard_service::Services::new(
-        app.store.clone(),
-        switchboard_service::mail::Mailer::from_url("file:/dev/null").unwrap(),
-        TestApp::config(),
-    );
-    assert_eq!(
-        services
-            .sso_client_secret(&crate::helpers::typed(&org.id), &crate::helpers::typed(&id))
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("s3cr3t-value")
-    );
-    // One SSO policy per team; email-login teams only; https issuers only (http on loopback).
-    // `allowed_email_domains` is accepted for `allowed_domains`.
-    let mut spelled = body.clone();
-    spelled.as_object_mut().unwrap().remove("allowed_domains");
-    spelled["allowed_email_domains"] = json!(["acme.example"]);
-    spelled["team_ids"] = json!([]);
-    app.post(&org.path("/sso-policies"), &org.admin, spelled)
-        .await
-        .problem(422, "validation_failed");
-    let mut again = body.clone();
-    again["name"] = json!("Second");
-    app.post(&org.path("/sso-policies"), &org.admin, again)
-        .await
-        .problem(409, "sso_policy_conflict");
-    let dev = app
-        .post(
-            &org.path("/teams"),
-            &org.admin,
-            json!({"name": "Floor", "login_type": "device"}),
-        )
-        .await;
-    let dev = dev.ok()["id"].as_str().unwrap().to_owned();
-    let mut on_device = body.clone();
-    on_device["team_ids"] = json!([dev]);
-    app.post(&org.path("/sso-policies"), &org.admin, on_device)
-        .await
-        .problem(422, "validation_failed");
-    // (Plain http is refused by the outbound guard, which these tests run in development mode:
-    // the guard's own tests check it is refused in production.)
-    for issuer in [
-        "ftp://x",
-        "acme.okta.example",
-        "https://user:pw@acme.okta.example",
-    ] {
-        let mut b = body.clone();
-        b["issuer"] = json!(issuer);
-        b["team_ids"] = json!([org.second_team]);
-        app.post(&org.path("/sso-policies"), &org.admin, b)
-            .await
-            .problem(422, "validation_failed");
-    }
-    let mut local = body.clone();
-    local["issuer"] = json!("http://localhost:3000");
-    local["team_ids"] = json!([org.second_team]);
-    app.post(&org.path("/sso-policies"), &org.admin, local)
-        .await
-        .ok();
-    app.patch(
-        &org.path(&format!("/sso-policies/{id}")),
-        &org.admin,
-        json!({}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    let r = app
-        .patch(
-            &org.path(&format!("/sso-policies/{id}")),
-            &org.admin,
-            json!({"client_secret": "rotated"}),
-        )
-        .await;
-    r.ok();
-    assert_eq!(
-        services
-            .sso_client_secret(&crate::helpers::typed(&org.id), &crate::helpers::typed(&id))
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("rotated")
-    );
-    assert_eq!(
-        app.get(&org.path("/sso-policies"), &org.admin).await.ok()["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        app.delete(&org.path(&format!("/sso-policies/{id}")), &org.admin)
-            .await
-            .status,
-        204
-    );
-    let _ = OPERATOR_TOKEN;
-}
-
 /// R23: a key the team's plan lacks stays unavailable even when a policy sets it — the plan is
 /// resolved before the policy (a resolution that asked the policy first would show its value).
 async fn r23_unavailable_wins_over_a_policy(app: TestApp) {
@@ -537,12 +283,8 @@ async fn r23_unavailable_wins_over_a_policy(app: TestApp) {
 
 db_tests!(
     r23_unavailable_wins_over_a_policy,
-    r19_catalog_lists_every_key_with_type_default_and_feature,
-    r19_bad_values_are_clear_422s_and_change_nothing,
-    r20_team_settings_store_only_explicit_values,
     r21_policies_override_and_team_values_come_back,
     r22_two_policies_may_not_set_one_key_on_one_team,
     r23_locked_and_unavailable_keys_are_refused,
     policies_refuse_bad_input,
-    r24_sso_policies_store_the_secret_encrypted
 );
