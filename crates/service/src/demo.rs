@@ -226,6 +226,9 @@ pub async fn create(s: &Services, users: usize, teams: usize) -> ServiceResult<S
         .map(|((id, ..), part)| (id.clone(), *part))
         .collect();
     demo_usage(s, &provisioned.org_id, &by_user).await?;
+    let org = OrgId::parse(&provisioned.org_id).expect("an organization id");
+    let first = TeamId::parse(&provisioned.team_id).expect("a team id");
+    crate::demo_seats::seed(s, &who, &ctx, &org, &first).await?;
     s.store.analyze().await?;
     Ok(format!(
         "Demo organization \"Acme Contact Center\" ({}) with {users} users in {teams} teams.",

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod demo;
+mod demo_seats;
 pub mod domains;
 pub mod error;
 pub mod export;

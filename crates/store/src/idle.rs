@@ -119,6 +119,16 @@ pub async fn note_digest(c: &mut Conn, org: &OrgId, recipient: &str, day: &str) 
         == 1)
 }
 
+/// Demo data only: every seat of `org` held since `at`.
+pub async fn seed_access_since(c: &mut Conn, org: &OrgId, at: i64) -> Result<()> {
+    sqlx::query("UPDATE memberships SET access_since = $2 WHERE org_id = $1 AND app_access = 1")
+        .bind(org)
+        .bind(at)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// The emails of `team`'s Team Admins.
 pub async fn team_admin_emails(c: &mut Conn, org: &OrgId, team: &TeamId) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(

@@ -34,6 +34,7 @@ mod rule_checks;
 mod schema;
 mod scim;
 mod seat_history;
+mod seat_pages;
 mod seat_release;
 mod seats_property;
 mod serving;

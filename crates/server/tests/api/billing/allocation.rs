@@ -138,6 +138,11 @@ async fn r15_the_subscription_view_warns_about_full_teams_and_pool(app: TestApp)
         "analytics",
         "sso"
       ],
+      "forecast": {
+        "basis_days": 0,
+        "exhausted_on": null,
+        "seats_per_week": 0.0
+      },
       "free": 0,
       "id": "[subscription]",
       "login_types": [
@@ -193,6 +198,11 @@ async fn r15_the_subscription_view_warns_about_full_teams_and_pool(app: TestApp)
           "team_ids": [
             "[initial team]"
           ]
+        },
+        {
+          "code": "pool_running_out",
+          "message": "Over 90 % of the 3 seats are held.",
+          "team_ids": []
         }
       ]
     }
