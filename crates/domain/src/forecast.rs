@@ -20,39 +20,62 @@ pub struct Forecast {
     pub basis_days: usize,
 }
 
+/// Days ahead past which a date says nothing (and a calendar can't hold it).
+const HORIZON_DAYS: f64 = 3650.0;
+
 /// The line through `used` per consecutive day, the last being `last_day`, for a pool of
 /// `pool` seats. Only the last [`BASIS_DAYS`] days count.
 pub fn forecast(last_day: jiff::civil::Date, used: &[i64], pool: i64) -> Forecast {
-    let used = &used[used.len().saturating_sub(BASIS_DAYS)..];
-    let n = used.len();
+    let n = used.len().min(BASIS_DAYS);
+    let points: Vec<(i64, i64)> = used[used.len() - n..]
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (i as i64 - (n as i64 - 1), *u))
+        .collect();
+    forecast_points(last_day, &points, pool)
+}
+
+/// The line through `(day offset, used)` points, offsets counted back from `last_day` (0 is
+/// `last_day`, −1 the day before), so a missing day leaves a gap rather than bending the line.
+/// Only points within [`BASIS_DAYS`] of `last_day` count.
+pub fn forecast_points(last_day: jiff::civil::Date, points: &[(i64, i64)], pool: i64) -> Forecast {
+    let points: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(x, _)| *x > -(BASIS_DAYS as i64) && *x <= 0)
+        .map(|(x, y)| (*x as f64, *y as f64))
+        .collect();
+    let n = points.len();
+    let none = |per_week| Forecast {
+        exhausted_on: None,
+        seats_per_week: per_week,
+        basis_days: n,
+    };
     if n < MIN_DAYS {
-        return Forecast {
-            exhausted_on: None,
-            seats_per_week: 0.0,
-            basis_days: n,
-        };
+        return none(0.0);
     }
-    let xs = (0..n).map(|i| i as f64);
-    let mean_x = (n as f64 - 1.0) / 2.0;
-    let mean_y = used.iter().sum::<i64>() as f64 / n as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n as f64;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n as f64;
     let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (x, y) in xs.zip(used) {
-        sxy += (x - mean_x) * (*y as f64 - mean_y);
+    for (x, y) in &points {
+        sxy += (x - mean_x) * (y - mean_y);
         sxx += (x - mean_x) * (x - mean_x);
     }
     let slope = sxy / sxx;
     let per_week = (slope * 7.0 * 10.0).round() / 10.0;
-    // Where the line stands today, and how many days until it reaches the pool.
-    let today = mean_y + slope * (n as f64 - 1.0 - mean_x);
-    let exhausted_on = (slope > 1e-9).then(|| {
-        let days = ((pool as f64 - today) / slope).ceil().max(0.0) as i64;
-        last_day
-            .checked_add(jiff::Span::new().days(days))
-            .map(|d| d.to_string())
-            .unwrap_or_default()
-    });
+    if !slope.is_finite() || slope <= 1e-9 {
+        return none(if per_week.is_finite() { per_week } else { 0.0 });
+    }
+    // Where the line stands on `last_day` (x = 0), and how many days until it reaches the pool.
+    let today = mean_y - slope * mean_x;
+    let days = ((pool as f64 - today) / slope).ceil().max(0.0);
+    if days > HORIZON_DAYS {
+        return none(per_week);
+    }
     Forecast {
-        exhausted_on: exhausted_on.filter(|d| !d.is_empty()),
+        exhausted_on: last_day
+            .checked_add(jiff::Span::new().days(days as i64))
+            .ok()
+            .map(|d| d.to_string()),
         seats_per_week: per_week,
         basis_days: n,
     }
@@ -99,6 +122,27 @@ mod tests {
         assert_eq!((f.exhausted_on, f.seats_per_week), (None, -7.0));
         let short: Vec<i64> = (0..13).collect();
         assert_eq!(forecast(day("2026-12-07"), &short, 40).exhausted_on, None);
+    }
+
+    #[test]
+    fn r30_a_missing_day_leaves_a_gap_not_a_steeper_line() {
+        // One a day for 20 days, with days −5 and −6 missing: still 7 a week.
+        let points: Vec<(i64, i64)> = (-19..=0)
+            .filter(|x| *x != -5 && *x != -6)
+            .map(|x| (x, 30 + x))
+            .collect();
+        let f = forecast_points(day("2026-12-07"), &points, 40);
+        assert_eq!((f.seats_per_week, f.basis_days), (7.0, 18));
+        assert_eq!(f.exhausted_on.as_deref(), Some("2026-12-17"));
+    }
+
+    #[test]
+    fn r30_a_date_beyond_ten_years_is_no_date() {
+        // Almost flat with a large pool: no date rather than one no calendar holds.
+        let mut used = vec![10; 27];
+        used.push(11);
+        let f = forecast(day("2026-12-07"), &used, 10_000_000);
+        assert_eq!(f.exhausted_on, None);
     }
 
     #[test]

@@ -70,7 +70,6 @@ impl ServiceError {
         Self::Invalid(DomainError::new(field, reason))
     }
 
-    /// Whether this is R13's `seat_limit_reached` (no free seat, or no seats at all).
     /// A write that named a version no longer current (`If-Match`, or the version a
     /// read-modify-write started from).
     pub fn is_stale_version(&self) -> bool {
@@ -83,6 +82,7 @@ impl ServiceError {
         )
     }
 
+    /// Whether this is R13's `seat_limit_reached` (no free seat, or no seats at all).
     pub fn is_seat_limit(&self) -> bool {
         matches!(
             self,

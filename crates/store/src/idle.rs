@@ -54,30 +54,43 @@ pub async fn idle_since_before(
     .await?;
     let mut holders: Vec<SeatHolder> = rows
         .into_iter()
-        .map(|r| SeatHolder {
-            user_id: UserId::from_db(r.get("user_id")),
-            email: r.get("email"),
-            team_id: TeamId::from_db(r.get("team_id")),
-            team_role: r.get("team_role"),
-            access_since: r.get("since"),
-            last_call_at: r.get("last_call_at"),
+        .map(|r| {
+            Ok(SeatHolder {
+                user_id: r.try_get("user_id")?,
+                email: r.try_get("email")?,
+                team_id: r.try_get("team_id")?,
+                team_role: r.try_get("team_role")?,
+                access_since: r.try_get("since")?,
+                last_call_at: r.try_get("last_call_at")?,
+            })
         })
-        .collect();
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
     holders.sort_by_key(|h| (h.idle_from(), h.email.clone()));
     Ok(holders)
 }
 
-/// Records the notice of this stretch; false when it was already sent.
-pub async fn note_notice(c: &mut Conn, org: &OrgId, holder: &SeatHolder, now: i64) -> Result<bool> {
+/// Records the notice of this stretch, or renews one given before `stale_before` (a notice
+/// that old no longer stands: the rule was off in between, or the job was down); false when a
+/// standing notice was already sent.
+pub async fn note_notice(
+    c: &mut Conn,
+    org: &OrgId,
+    holder: &SeatHolder,
+    now: i64,
+    stale_before: i64,
+) -> Result<bool> {
     Ok(sqlx::query(
         "INSERT INTO seat_release_notices (org_id, team_id, user_id, idle_from, noticed_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, team_id, user_id, idle_from) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, team_id, user_id, idle_from) \
+         DO UPDATE SET noticed_at = excluded.noticed_at \
+         WHERE seat_release_notices.noticed_at < $6",
     )
     .bind(org)
     .bind(&holder.team_id)
     .bind(&holder.user_id)
     .bind(holder.idle_from())
     .bind(now)
+    .bind(stale_before)
     .execute(c)
     .await?
     .rows_affected()

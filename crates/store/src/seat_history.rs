@@ -147,11 +147,14 @@ pub async fn last_day(c: &mut Conn, org: &OrgId, sub: &SubscriptionId) -> Result
     .await?)
 }
 
-/// Drops rows older than `before` (a day).
-pub async fn prune(c: &mut Conn, before: &str) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM seat_history WHERE day < $1")
-        .bind(before)
-        .execute(c)
-        .await?
-        .rows_affected())
+/// Drops the organization's rows older than `before` (a day).
+pub async fn prune(c: &mut Conn, org: &OrgId, before: &str) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM seat_history WHERE org_id = $1 AND day < $2")
+            .bind(org)
+            .bind(before)
+            .execute(c)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -257,24 +257,20 @@ pub fn user_list_sql(org: &OrgId, f: &UserFilter, sqlite: bool) -> Sql {
         q.push(" (SELECT 1 FROM usage_subject_days d WHERE d.org_id = om.org_id AND d.subject_id = om.user_id)");
     }
     if let Some((inside, users)) = &f.among {
-        if users.is_empty() {
-            if *inside {
-                q.push(" AND 1 = 0");
-            }
+        // One parameter however many users: a JSON array the engine unpacks.
+        q.push(if *inside {
+            " AND om.user_id IN ("
         } else {
-            q.push(if *inside {
-                " AND om.user_id IN ("
-            } else {
-                " AND om.user_id NOT IN ("
-            });
-            for (i, u) in users.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(u.clone());
-            }
-            q.push(")");
-        }
+            " AND om.user_id NOT IN ("
+        });
+        q.push(if sqlite {
+            "SELECT value FROM json_each("
+        } else {
+            "SELECT jsonb_array_elements_text(CAST("
+        });
+        let ids: Vec<&str> = users.iter().map(UserId::as_str).collect();
+        q.bind(serde_json::to_string(&ids).expect("a list of strings serializes"));
+        q.push(if sqlite { "))" } else { " AS jsonb)))" });
     }
     // Order by the driving table's key so the engine walks its index instead of sorting.
     let key = if f.team.is_some() {

@@ -47,30 +47,43 @@ pub(crate) fn days_from_now(days: i64) -> String {
     day_of(switchboard_store::now_ms() + days * 86_400_000, "UTC")
 }
 
-/// The forecast of a subscription from its history.
+/// The forecast of a subscription from its history: nothing when the history stopped more than
+/// a day before `today` (the organization's day), since a stale line says nothing of now.
 pub(crate) async fn forecast_of(
     c: &mut Conn,
     org: &OrgId,
     sub: &SubscriptionId,
     pool: i64,
 ) -> ServiceResult<Forecast> {
-    let Some(last) = store::last_day(c, org, sub).await? else {
-        return Ok(forecast::forecast(jiff::civil::date(2000, 1, 1), &[], pool));
-    };
-    let from = shifted(&last, -(BASIS_DAYS as i64 - 1));
-    let used: Vec<i64> = store::rows(c, org, sub, &from, &last)
+    let tz = usage::time_zone(c, org)
         .await?
-        .into_iter()
-        .filter(|r| r.team_id.is_empty())
-        .map(|r| r.used)
-        .collect();
-    let last_day = last.parse().map_err(|_| {
+        .unwrap_or_else(|| "UTC".into());
+    let today = day_of(switchboard_store::now_ms(), &tz);
+    let nothing = || forecast::forecast(jiff::civil::date(2000, 1, 1), &[], pool);
+    let Some(last) = store::last_day(c, org, sub).await? else {
+        return Ok(nothing());
+    };
+    if last < shifted(&today, -1) {
+        return Ok(nothing());
+    }
+    let corrupt = |d: &str| {
         ServiceError::Store(switchboard_store::StoreError::Corrupt {
             what: "seat history",
-            reason: format!("{last:?} is not a day"),
+            reason: format!("{d:?} is not a day"),
         })
-    })?;
-    Ok(forecast::forecast(last_day, &used, pool))
+    };
+    let last_day: jiff::civil::Date = last.parse().map_err(|_| corrupt(&last))?;
+    let from = shifted(&last, -(BASIS_DAYS as i64 - 1));
+    let mut points = Vec::new();
+    for r in store::rows(c, org, sub, &from, &last).await? {
+        if !r.team_id.is_empty() {
+            continue;
+        }
+        let d: jiff::civil::Date = r.day.parse().map_err(|_| corrupt(&r.day))?;
+        let offset = i64::from((d - last_day).get_days());
+        points.push((offset, r.used));
+    }
+    Ok(forecast::forecast_points(last_day, &points, pool))
 }
 
 impl Services {
@@ -142,7 +155,9 @@ impl Services {
         drop(tx);
         let mut tx = self.store.write().await?;
         let written = store::insert_day(&mut tx, &rows).await?;
-        store::prune(&mut tx, &shifted(&day, -KEEP_DAYS)).await?;
+        // Retention counts from today, whatever day `at` names.
+        let today = day_of(switchboard_store::now_ms(), &tz);
+        store::prune(&mut tx, org, &shifted(&today, -KEEP_DAYS)).await?;
         tx.commit().await?;
         Ok(written)
     }

@@ -2,7 +2,7 @@
 //! them now — for `GET …/seats/idle` and the users pages. Org Admins and Org Analysts see every
 //! team; Team Admins their own.
 
-use super::release::{IdleSeat, idle_seat, release_at, ruled_teams, upcoming};
+use super::release::{IdleSeat, idle_seat, release_at, ruled_teams, standing_notice, upcoming};
 use crate::teams::load_team_by_id;
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
@@ -16,7 +16,8 @@ impl Services {
         who: &OrgCaller,
         team: Option<&TeamId>,
     ) -> ServiceResult<Vec<IdleSeat>> {
-        let scope = who.may(Action::ViewUsers)?;
+        // Last calls are usage figures: the analytics readers (not SCIM tokens).
+        let scope = who.may(Action::ViewAnalytics)?;
         let mut c = self.store.read().await?;
         if let Some(team) = team {
             let t = load_team_by_id(&mut c, who, team).await?;
@@ -35,7 +36,7 @@ impl Services {
             }
             let told = idle::notices(&mut c, &who.org, &t.team.id).await?;
             for h in upcoming(&mut c, &who.org, &t, at).await? {
-                let noticed = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                let noticed = standing_notice(&told, &h, at);
                 out.push(idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz));
             }
         }

@@ -97,9 +97,24 @@ pub(crate) fn rfc3339(ms: i64) -> String {
     crate::views::rfc3339(ms)
 }
 
+/// How long a notice stands: its week, and two days' grace for a job that ran late. An older
+/// one (the rule was off in between, or the job was down) is given again before any release.
+const NOTICE_STANDS_MS: i64 = (NOTICE_DAYS + 2) * DAY_MS;
+
+/// The notice of `h`'s current stretch that still stands at `at`, if any.
+pub(crate) fn standing_notice(
+    told: &std::collections::HashMap<(UserId, i64), i64>,
+    h: &SeatHolder,
+    at: i64,
+) -> Option<i64> {
+    told.get(&(h.user_id.clone(), h.idle_from()))
+        .copied()
+        .filter(|noticed| at - noticed <= NOTICE_STANDS_MS)
+}
+
 /// When a holder's seat is released: N days into the stretch, and never sooner than
-/// [`NOTICE_DAYS`] after they were told (`noticed_at`; not yet told, told now at `at`), so
-/// switching the rule on never takes a seat without notice.
+/// [`NOTICE_DAYS`] after a standing notice (none yet: told now, at `at`), so switching the rule
+/// on never takes a seat without notice.
 pub(crate) fn release_at(h: &SeatHolder, days: i64, noticed_at: Option<i64>, at: i64) -> i64 {
     (h.idle_from() + days * DAY_MS).max(noticed_at.unwrap_or(at) + NOTICE_DAYS * DAY_MS)
 }
@@ -190,7 +205,7 @@ impl Services {
         for mut t in ruled_teams(w.db(), org).await? {
             let told = idle::notices(w.db(), org, &t.team.id).await?;
             for h in upcoming(w.db(), org, &t, at).await? {
-                let noticed_at = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                let noticed_at = standing_notice(&told, &h, at);
                 let when = release_at(&h, t.days, noticed_at, at);
                 let seat = idle_seat(&h, &t, when, &tz);
                 if when <= at {
@@ -204,7 +219,10 @@ impl Services {
                     continue;
                 }
                 if !dry_run {
-                    idle::note_notice(w.db(), org, &h, at).await?;
+                    let stale_before = at - NOTICE_STANDS_MS;
+                    if !idle::note_notice(w.db(), org, &h, at, stale_before).await? {
+                        continue;
+                    }
                     notify_holder(&mut w, org, &seat).await?;
                 }
                 report.noticed.push(seat);
@@ -232,7 +250,7 @@ impl Services {
             for t in ruled_teams(&mut c, org).await? {
                 let told = idle::notices(&mut c, org, &t.team.id).await?;
                 for h in upcoming(&mut c, org, &t, at).await? {
-                    let noticed = told.get(&(h.user_id.clone(), h.idle_from())).copied();
+                    let noticed = standing_notice(&told, &h, at);
                     let seat = idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz);
                     coming.push((t.team.id.clone(), seat));
                 }

@@ -35,13 +35,14 @@ impl Services {
         user: &UserId,
         team: Option<&TeamId>,
     ) -> ServiceResult<RemovalPreview> {
+        if team.is_none() {
+            // Asked first, so a caller without the right can't learn who is a member.
+            who.may(Action::RemoveFromOrg)?;
+        }
         let mut c = self.store.read().await?;
         let member = load_member(&mut c, who, user).await?;
         let removed: Vec<_> = match team {
-            None => {
-                who.may(Action::RemoveFromOrg)?;
-                member.memberships.iter().collect()
-            }
+            None => member.memberships.iter().collect(),
             Some(team) => {
                 let team = load_team_by_id(&mut c, who, team).await?;
                 who.may(Action::ManageMembership(&team.id))?;

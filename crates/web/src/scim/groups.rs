@@ -221,7 +221,9 @@ pub async fn patch(
             .scim_replace_group(&who.0, &ctx, &id, &name, external, members, expected)
             .await
         {
-            Err(e) if e.is_stale_version() && asked.is_none() && attempts < RACE_RETRIES => {}
+            Err(e) if e.is_stale_version() && asked.is_none() && attempts < RACE_RETRIES => {
+                super::race_pause(attempts).await
+            }
             done => break done?,
         }
     };

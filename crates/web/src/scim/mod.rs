@@ -29,6 +29,16 @@ use switchboard_service::{OrgCaller, ProblemCode, ServiceError};
 /// How many times a PATCH without `If-Match` is redone after losing a race to another write.
 const RACE_RETRIES: u32 = 16;
 
+/// A short, growing, jittered pause before a PATCH is redone, so racing writers spread out.
+async fn race_pause(attempt: u32) {
+    // Jitter from the clock's low bits: enough to spread racing writers apart.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let ms = 1 + nanos % (4 * u64::from(attempt));
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";

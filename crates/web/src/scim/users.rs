@@ -243,7 +243,9 @@ pub async fn patch(
             .scim_replace_user(&who.0, &ctx, &id, attrs, expected)
             .await
         {
-            Err(e) if e.is_stale_version() && asked.is_none() && attempts < RACE_RETRIES => {}
+            Err(e) if e.is_stale_version() && asked.is_none() && attempts < RACE_RETRIES => {
+                super::race_pause(attempts).await
+            }
             done => break done?,
         }
     };
