@@ -464,7 +464,52 @@ async fn r29_the_idle_list_follows_the_role_and_the_apps_never_see_the_rule(app:
     assert!(!text.contains("seat_release_after_days"), "{text}");
 }
 
+/// A notice stands its week and two days' grace; one older than that (the rule was off in
+/// between, or the job was down) is given again, and the seat goes a week after the new one.
+async fn r29_a_notice_that_no_longer_stands_is_given_again_before_any_release(app: TestApp) {
+    let org = app.established_org(10).await;
+    let team = org.initial_team.clone();
+    set_rule(&app, &org, &team, 7).await;
+    let dee = "dee@idle.example";
+    seat_holders(&app, &org, &team, &[dee]).await;
+    seat_held_since(&app, &org, &team, dee, now_ms() - 30 * DAY_MS).await;
+    let notice = format!("notice {dee}");
+    let released = format!("released {dee}");
+    let (ok, out) = release_idle(&app, &["--org", &org.id]).await;
+    assert!(
+        ok && out.contains(&notice) && !out.contains(&released),
+        "{out}"
+    );
+    // Twenty days on, the first notice no longer stands: told again, nothing released.
+    let later = rfc3339(now_ms() + 20 * DAY_MS);
+    let (ok, out) = release_idle(&app, &["--org", &org.id, "--at", &later]).await;
+    assert!(
+        ok && out.contains(&notice) && !out.contains(&released),
+        "{out}"
+    );
+    assert!(access_of(&app, &org, dee, &team).await.0);
+    // A week after the second notice the seat goes.
+    let last = rfc3339(now_ms() + 28 * DAY_MS);
+    let (ok, out) = release_idle(&app, &["--org", &org.id, "--at", &last]).await;
+    assert!(ok && out.contains(&released), "{out}");
+    assert!(!access_of(&app, &org, dee, &team).await.0);
+    let notices = app
+        .get(
+            &org.path("/audit-log?action=seat.release_notice"),
+            &org.admin,
+        )
+        .await
+        .ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target_name"] == dee)
+        .count();
+    assert_eq!(notices, 2, "told twice");
+}
+
 db_tests!(
+    r29_a_notice_that_no_longer_stands_is_given_again_before_any_release,
     r29_notice_then_release_on_the_day_and_a_call_keeps_the_seat,
     r29_two_instances_release_each_seat_once,
     r29_an_org_policy_locks_the_rule,
