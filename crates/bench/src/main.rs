@@ -7,7 +7,8 @@
 //! Map: [`users`] (the users page, search, bulk adds), [`toggles`] (seat-checked writes),
 //! [`entitlement`] (the app's answer), [`flood`] (admin writes under a sign-in flood), [`pages`]
 //! (every portal page's server time), [`scim`] (SCIM provisioning against the JSON API's adds), [`usage`] (usage ingest against
-//! direct writes, and the 90-day analytics summary).
+//! direct writes, and the 90-day analytics summary), [`seats`] (the idle set against a count of
+//! the memberships, 400 days of seat history against /healthz).
 
 mod entitlement;
 mod external;
@@ -16,6 +17,7 @@ mod flood;
 mod pages;
 mod rig;
 mod scim;
+mod seats;
 mod toggles;
 mod usage;
 mod users;
@@ -79,6 +81,16 @@ enum Command {
     Scim {
         #[arg(long, default_value_t = 2000)]
         users: usize,
+    },
+    /// The idle set (R29) against `count(*)` of the memberships, and 400 days of seat history
+    /// (R30) for a subscription of every team against /healthz.
+    Seats {
+        #[arg(long, default_value_t = 20_000)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        teams: usize,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
     },
     /// Usage ingest (8 apps, batches of 500) against direct writes, and the 90-day team summary
     /// on an organization whose users were all active every day.
@@ -174,5 +186,6 @@ async fn main() -> anyhow::Result<()> {
             teams,
             batches,
         } => usage::run(db, users, teams, batches).await,
+        Command::Seats { users, teams, runs } => seats::run(db, users, teams, runs).await,
     }
 }
