@@ -31,6 +31,22 @@ impl SeatHolder {
     }
 }
 
+/// Whether any team of `org` may have the rule on: a team value or a setting policy that names
+/// `key`. False lets the hourly job skip an organization with one indexed probe.
+pub async fn may_have_rule(c: &mut Conn, org: &OrgId, key: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM team_settings WHERE org_id = $1 AND key = $2 \
+         UNION ALL SELECT 1 FROM policies WHERE org_id = $1 AND kind = 'setting' \
+         AND values_json LIKE $3 LIMIT 1",
+    )
+    .bind(org)
+    .bind(key)
+    .bind(format!("%\"{key}\"%"))
+    .fetch_optional(c)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// The seat holders of `team` idle since before `cutoff` (epoch ms), oldest stretch first.
 pub async fn idle_since_before(
     c: &mut Conn,

@@ -64,6 +64,13 @@ pub(crate) struct RuledTeam {
 /// The email-login teams of `org` where the rule is on.
 pub(crate) async fn ruled_teams(c: &mut Conn, org: &OrgId) -> ServiceResult<Vec<RuledTeam>> {
     let mut out = Vec::new();
+    // With the catalog's default off, an organization where no team value or policy names the
+    // key has the rule nowhere: one probe instead of every team's settings.
+    let default_off =
+        switchboard_domain::settings::spec(SETTING).is_some_and(|s| s.default.as_i64() == Some(0));
+    if default_off && !idle::may_have_rule(c, org, SETTING).await? {
+        return Ok(out);
+    }
     for team in orgs::list_teams(c, org).await? {
         if team.login_type != LoginType::Email {
             continue;
