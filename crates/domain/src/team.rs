@@ -49,6 +49,14 @@ impl Name {
     }
 }
 
+/// What [`Name::parse`] accepts, as the JSON Schema pattern the OpenAPI document gives every
+/// name field (stated once: `web::openapi::Constraints` applies it): at least one visible
+/// character, no control, invisible or direction-changing characters.
+pub const NAME_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ue000-\uf8ff]*[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ue000-\uf8ff][^\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ue000-\uf8ff]*$";
+
+/// What [`parse_description`] accepts: the same characters as a name, blank allowed.
+pub const DESCRIPTION_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ue000-\uf8ff]*$";
+
 /// A team description of at most 500 characters (normalized and trimmed; empty means none). Line
 /// breaks are allowed; other invisible characters are not.
 pub fn parse_description(raw: Option<&str>) -> Result<Option<String>, DomainError> {

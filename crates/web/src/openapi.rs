@@ -216,6 +216,35 @@ fn values_schema(clearable: bool) -> Schema {
 /// Constraints the derive attributes can't state.
 pub struct Constraints;
 
+/// The request fields that hold a [`switchboard_domain::team::Name`] (checked by `Name::parse`)
+/// or a description: their pattern is stated here, once, from the domain's own constant.
+const NAME_FIELDS: &[(&str, &str)] = &[
+    ("CreateTeam", "name"),
+    ("CreateTeam", "organization_name"),
+    ("UpdateTeam", "name"),
+    ("NewTeam", "name"),
+    ("CreatePolicy", "name"),
+    ("UpdatePolicy", "name"),
+    ("CreateSsoPolicy", "name"),
+    ("UpdateSsoPolicy", "name"),
+    ("CreateSubscription", "name"),
+    ("RenameSubscription", "name"),
+    ("Enroll", "device_name"),
+    ("RenameDevice", "name"),
+];
+const DESCRIPTION_FIELDS: &[(&str, &str)] = &[
+    ("CreateTeam", "description"),
+    ("UpdateTeam", "description"),
+    ("NewTeam", "description"),
+];
+
+/// Gives the named schema's property `field` the `pattern`.
+fn pattern_on(object: &mut Object, field: &str, pattern: &str) {
+    if let Some(RefOr::T(Schema::Object(s))) = object.properties.get_mut(field) {
+        s.pattern = Some(pattern.to_owned());
+    }
+}
+
 /// Operations whose body may be left out altogether (every field optional; see
 /// `extract::OptionalBody`).
 const OPTIONAL_BODIES: &[(&str, &str)] = &[
@@ -245,6 +274,12 @@ impl utoipa::Modify for Constraints {
                 continue;
             };
             constrain_ids(object);
+            for (_, field) in NAME_FIELDS.iter().filter(|(s, _)| s == name) {
+                pattern_on(object, field, switchboard_domain::team::NAME_PATTERN);
+            }
+            for (_, field) in DESCRIPTION_FIELDS.iter().filter(|(s, _)| s == name) {
+                pattern_on(object, field, switchboard_domain::team::DESCRIPTION_PATTERN);
+            }
             if matches!(name.as_str(), "CreatePolicy" | "UpdatePolicy")
                 && let Some(values) = object.properties.get_mut("values")
             {

@@ -9,19 +9,11 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        min_length = 1,
-        max_length = 100
-    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `email` or `device`; fixed for the team's life.
     pub login_type: LoginType,
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        max_length = 500,
-        nullable = false
-    )]
+    #[schema(max_length = 500, nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub description: Option<String>,
 }

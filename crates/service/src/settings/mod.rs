@@ -65,11 +65,7 @@ pub struct PolicyView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePolicy {
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        min_length = 1,
-        max_length = 100
-    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[schema(value_type = Object)]
     pub values: BTreeMap<String, Value>,
@@ -81,12 +77,7 @@ pub struct CreatePolicy {
 #[serde(deny_unknown_fields)]
 #[schema(min_properties = 1)]
 pub struct UpdatePolicy {
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        min_length = 1,
-        max_length = 100,
-        nullable = false
-    )]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub name: Option<String>,
     #[schema(value_type = Object)]

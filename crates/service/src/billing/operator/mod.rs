@@ -24,12 +24,7 @@ pub struct CreateSubscription {
     #[schema(minimum = 0, maximum = 1000000)]
     pub seats: i64,
     /// Default: the plan's label.
-    #[schema(
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff][^\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ue000-\\uf8ff]*$",
-        min_length = 1,
-        max_length = 100,
-        nullable = false
-    )]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     #[serde(default, deserialize_with = "crate::json::present")]
     pub name: Option<String>,
     /// Default: monthly.
