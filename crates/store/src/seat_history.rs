@@ -147,6 +147,26 @@ pub async fn last_day(c: &mut Conn, org: &OrgId, sub: &SubscriptionId) -> Result
     .await?)
 }
 
+/// Notes this week's running-out mail for the subscription; false when it already went.
+pub async fn note_forecast_mail(
+    c: &mut Conn,
+    org: &OrgId,
+    sub: &SubscriptionId,
+    week: &str,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO seat_forecast_mails (org_id, subscription_id, week) VALUES ($1, $2, $3) \
+         ON CONFLICT (org_id, subscription_id, week) DO NOTHING",
+    )
+    .bind(org)
+    .bind(sub)
+    .bind(week)
+    .execute(c)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 /// Drops the organization's rows older than `before` (a day).
 pub async fn prune(c: &mut Conn, org: &OrgId, before: &str) -> Result<u64> {
     Ok(

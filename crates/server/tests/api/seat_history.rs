@@ -260,7 +260,37 @@ async fn r30_a_pool_running_out_within_two_weeks_is_a_warning(app: TestApp) {
     assert!(w["message"].as_str().unwrap().contains(&day_in(0)), "{w}");
 }
 
+async fn r30_org_admins_hear_once_a_week_when_a_pool_runs_out(app: TestApp) {
+    let org = app.established_org(40).await;
+    series(&app, &org, &(0..20).map(|i| 3 * i).collect::<Vec<_>>()).await;
+    let running_out = |mails: &[Value]| {
+        mails
+            .iter()
+            .filter(|m| {
+                m["to"] == org.admin_email.as_str()
+                    && m["subject"]
+                        .as_str()
+                        .unwrap()
+                        .contains("is running out of seats")
+            })
+            .count()
+    };
+    snapshot(&app, &org, &noon_in(0)).await;
+    let mails = app.mails().await;
+    assert_eq!(running_out(&mails), 1, "{mails:?}");
+    let body = mails
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("running out"))
+        .unwrap()["body"]
+        .clone();
+    assert!(body.as_str().unwrap().contains(&day_in(0)), "{body}");
+    // The next run the same week says nothing new.
+    snapshot(&app, &org, &noon_in(0)).await;
+    assert_eq!(running_out(&app.mails().await), 1);
+}
+
 db_tests!(
+    r30_org_admins_hear_once_a_week_when_a_pool_runs_out,
     r30_history_rows_per_day_and_a_day_is_never_overwritten,
     r30_the_forecast_names_the_day_from_a_known_series,
     r30_a_pool_running_out_within_two_weeks_is_a_warning,

@@ -159,7 +159,76 @@ impl Services {
         let today = day_of(switchboard_store::now_ms(), &tz);
         store::prune(&mut tx, org, &shifted(&today, -KEEP_DAYS)).await?;
         tx.commit().await?;
+        self.mail_running_out(org, &day).await?;
         Ok(written)
+    }
+
+    /// Tells the Org Admins when a pool is full within 14 days at the present pace, or over
+    /// 90 % held: at most once per subscription and week.
+    async fn mail_running_out(&self, org: &OrgId, day: &str) -> ServiceResult<()> {
+        let (due, admins) = {
+            let mut c = self.store.read().await?;
+            let mut due = Vec::new();
+            for sub in billing::list_subscriptions(&mut c, org).await? {
+                let used: i64 = orgs::teams_of_subscription(&mut c, org, &sub.id)
+                    .await?
+                    .iter()
+                    .map(|t| t.seats_used)
+                    .sum();
+                let f = forecast_of(&mut c, org, &sub.id, sub.seats).await?;
+                let soon = f
+                    .exhausted_on
+                    .as_deref()
+                    .filter(|d| *d <= shifted(day, 14).as_str());
+                if soon.is_some() || used * 10 > sub.seats * 9 {
+                    let when = soon.map_or_else(
+                        || format!("{used} of its {} seats are held", sub.seats),
+                        |d| format!("at the present pace it is full on {d}"),
+                    );
+                    due.push((sub.id.clone(), sub.name.clone(), when));
+                }
+            }
+            if due.is_empty() {
+                return Ok(());
+            }
+            let admins: Vec<String> = switchboard_store::people::list_org_roles(&mut c, org)
+                .await?
+                .into_iter()
+                .filter(|a| a.org_role == switchboard_domain::role::OrgRole::OrgAdmin)
+                .map(|a| a.email)
+                .collect();
+            (due, admins)
+        };
+        let week = day
+            .parse::<jiff::civil::Date>()
+            .map(|d| {
+                let w = d.iso_week_date();
+                format!("{}-W{:02}", w.year(), w.week())
+            })
+            .unwrap_or_else(|_| day.to_owned());
+        // The note writes first (on SQLite a transaction that reads first can't wait for
+        // another process's writer).
+        let mut tx = self.store.write().await?;
+        for (sub, name, when) in due {
+            if !store::note_forecast_mail(&mut tx, org, &sub, &week).await? {
+                continue;
+            }
+            for to in &admins {
+                let mail = crate::mail::Mail {
+                    to: to.clone(),
+                    subject: format!("The {name} subscription is running out of seats"),
+                    body: format!(
+                        "The {name} subscription is running out of seats: {when}.\n\nAdd seats, or look at the idle seats and pending invitations on its page, before new people can't get one.\n"
+                    ),
+                    code: None,
+                };
+                crate::outbox::queue(&mut tx, crate::outbox::MailKind::Notice, Some(org), mail)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        self.wake_mailer();
+        Ok(())
     }
 
     /// The history of a subscription, day by day (default: the last 30 days).
