@@ -8,7 +8,7 @@ use serde_json::json;
 use switchboard_domain::ids::{OrgId, SubscriptionId, TeamId};
 use switchboard_domain::usage::day_of;
 use switchboard_store::seat_history::{self, HistoryRow};
-use switchboard_store::{billing, idle, now_ms, orgs};
+use switchboard_store::{billing, idle, now_ms};
 
 const DAY_MS: i64 = 86_400_000;
 /// How many weeks the demo's pool lasts at the present pace.
@@ -33,11 +33,7 @@ pub(crate) async fn seed(
     {
         let mut c = s.store.read().await?;
         for sub in billing::list_subscriptions(&mut c, org).await? {
-            let used: i64 = orgs::teams_of_subscription(&mut c, org, &sub.id)
-                .await?
-                .iter()
-                .map(|t| t.seats_used)
-                .sum();
+            let used = crate::seats::pool_of(&mut c, &sub).await?.used_total();
             rows.extend(trend(org, &sub.id, sub.seats, used, now));
         }
     }

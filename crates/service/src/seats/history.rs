@@ -55,9 +55,7 @@ pub(crate) async fn forecast_of(
     sub: &SubscriptionId,
     pool: i64,
 ) -> ServiceResult<Forecast> {
-    let tz = usage::time_zone(c, org)
-        .await?
-        .unwrap_or_else(|| "UTC".into());
+    let tz = usage::zone(c, org).await?;
     let today = day_of(switchboard_store::now_ms(), &tz);
     let nothing = || forecast::forecast(jiff::civil::date(2000, 1, 1), &[], pool);
     let Some(last) = store::last_day(c, org, sub).await? else {
@@ -110,9 +108,7 @@ impl Services {
         // Counted on a read connection; the write's first statement writes (on SQLite a
         // transaction that reads first can't wait for another process's writer).
         let mut tx = self.store.read().await?;
-        let tz = usage::time_zone(&mut tx, org)
-            .await?
-            .unwrap_or_else(|| "UTC".into());
+        let tz = usage::zone(&mut tx, org).await?;
         let day = day_of(at, &tz);
         let (since_7d, since_28d) = (shifted(&day, -6), shifted(&day, -27));
         let mut rows = Vec::new();
@@ -170,11 +166,7 @@ impl Services {
             let mut c = self.store.read().await?;
             let mut due = Vec::new();
             for sub in billing::list_subscriptions(&mut c, org).await? {
-                let used: i64 = orgs::teams_of_subscription(&mut c, org, &sub.id)
-                    .await?
-                    .iter()
-                    .map(|t| t.seats_used)
-                    .sum();
+                let used = crate::seats::pool_of(&mut c, &sub).await?.used_total();
                 let f = forecast_of(&mut c, org, &sub.id, sub.seats).await?;
                 let soon = f
                     .exhausted_on
@@ -240,29 +232,16 @@ impl Services {
         to: Option<&str>,
     ) -> ServiceResult<SeatHistory> {
         who.may(Action::ViewSeatHistory)?;
-        let parse = |field: &'static str, v: Option<&str>| {
-            v.filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<jiff::civil::Date>()
-                        .map(|d| d.to_string())
-                        .map_err(|_| ServiceError::invalid(field, "must be a day like 2026-12-07"))
-                })
-                .transpose()
-        };
-        let (from, to) = (parse("from", from)?, parse("to", to)?);
+        // The analytics' period: default the 30 days ending today in the organization's zone,
+        // `to` not before `from`, at most 400 days; a blank value means none.
+        let (from, to) = (
+            from.filter(|s| !s.trim().is_empty()),
+            to.filter(|s| !s.trim().is_empty()),
+        );
+        let (from, to) = self.period(who, from, to).await?;
+        let (from, to) = (from.to_string(), to.to_string());
         let mut c = self.store.read().await?;
         crate::billing::load_subscription(&mut c, &who.org, sub).await?;
-        let tz = usage::time_zone(&mut c, &who.org)
-            .await?
-            .unwrap_or_else(|| "UTC".into());
-        let to = to.unwrap_or_else(|| day_of(switchboard_store::now_ms(), &tz));
-        let from = from.unwrap_or_else(|| shifted(&to, -29));
-        if from > to {
-            return Err(ServiceError::invalid("from", "must not be after to"));
-        }
-        if shifted(&from, KEEP_DAYS) < to {
-            return Err(ServiceError::invalid("to", "at most 400 days after from"));
-        }
         let items = store::rows(&mut c, &who.org, sub, &from, &to)
             .await?
             .into_iter()

@@ -2,12 +2,12 @@
 //! them now — for `GET …/seats/idle` and the users pages. Org Admins and Org Analysts see every
 //! team; Team Admins their own.
 
-use super::release::{IdleSeat, idle_seat, release_at, ruled_teams, standing_notice, upcoming};
+use super::release::{IdleSeat, due_in, ruled_teams};
 use crate::teams::load_team_by_id;
 use crate::{OrgCaller, ServiceError, ServiceResult, Services};
 use switchboard_domain::access::Action;
 use switchboard_domain::ids::TeamId;
-use switchboard_store::{idle, now_ms, usage};
+use switchboard_store::{now_ms, usage};
 
 impl Services {
     /// Idle seats and those idle within 7 days, soonest release first; `team` narrows to one.
@@ -25,20 +25,15 @@ impl Services {
                 return Err(ServiceError::NotFound { what: "team" });
             }
         }
-        let tz = usage::time_zone(&mut c, &who.org)
-            .await?
-            .unwrap_or_else(|| "UTC".into());
+        let tz = usage::zone(&mut c, &who.org).await?;
         let at = now_ms();
         let mut out = Vec::new();
         for t in ruled_teams(&mut c, &who.org).await? {
             if !scope.includes(&t.team.id) || team.is_some_and(|x| *x != t.team.id) {
                 continue;
             }
-            let told = idle::notices(&mut c, &who.org, &t.team.id).await?;
-            for h in upcoming(&mut c, &who.org, &t, at).await? {
-                let noticed = standing_notice(&told, &h, at);
-                out.push(idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz));
-            }
+            let due = due_in(&mut c, &who.org, &t, at, &tz).await?;
+            out.extend(due.into_iter().map(|d| d.seat));
         }
         out.sort_by(|a, b| (&a.release_on, &a.email).cmp(&(&b.release_on, &b.email)));
         Ok(out)

@@ -90,7 +90,7 @@ pub(crate) async fn ruled_teams(c: &mut Conn, org: &OrgId) -> ServiceResult<Vec<
 
 /// The seat holders of a ruled team idle long enough at `at` to be told: N − 7 days, and at
 /// least a day (with N = 7 the notice comes after a day, the release a week after it).
-pub(crate) async fn upcoming(
+async fn upcoming(
     c: &mut Conn,
     org: &OrgId,
     t: &RuledTeam,
@@ -109,7 +109,7 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 const NOTICE_STANDS_MS: i64 = (NOTICE_DAYS + 2) * DAY_MS;
 
 /// The notice of `h`'s current stretch that still stands at `at`, if any.
-pub(crate) fn standing_notice(
+fn standing_notice(
     told: &std::collections::HashMap<(UserId, i64), i64>,
     h: &SeatHolder,
     at: i64,
@@ -122,11 +122,11 @@ pub(crate) fn standing_notice(
 /// When a holder's seat is released: N days into the stretch, and never sooner than
 /// [`NOTICE_DAYS`] after a standing notice (none yet: told now, at `at`), so switching the rule
 /// on never takes a seat without notice.
-pub(crate) fn release_at(h: &SeatHolder, days: i64, noticed_at: Option<i64>, at: i64) -> i64 {
+fn release_at(h: &SeatHolder, days: i64, noticed_at: Option<i64>, at: i64) -> i64 {
     (h.idle_from() + days * DAY_MS).max(noticed_at.unwrap_or(at) + NOTICE_DAYS * DAY_MS)
 }
 
-pub(crate) fn idle_seat(h: &SeatHolder, t: &RuledTeam, release_at: i64, tz: &str) -> IdleSeat {
+fn idle_seat(h: &SeatHolder, t: &RuledTeam, release_at: i64, tz: &str) -> IdleSeat {
     IdleSeat {
         user_id: h.user_id.clone(),
         email: h.email.clone(),
@@ -136,6 +136,40 @@ pub(crate) fn idle_seat(h: &SeatHolder, t: &RuledTeam, release_at: i64, tz: &str
         access_since: rfc3339(h.access_since),
         release_on: switchboard_domain::usage::day_of(release_at, tz),
     }
+}
+
+/// A seat of a ruled team idle long enough to be told: its holder, the notice that stands (if
+/// any), when it is released, and how it reads. What the job, the digest and the idle list read.
+pub(crate) struct Due {
+    pub holder: SeatHolder,
+    pub noticed_at: Option<i64>,
+    pub release_at: i64,
+    pub seat: IdleSeat,
+}
+
+/// The seats of `t` due a notice or a release at `at`, days in `tz`.
+pub(crate) async fn due_in(
+    c: &mut Conn,
+    org: &OrgId,
+    t: &RuledTeam,
+    at: i64,
+    tz: &str,
+) -> ServiceResult<Vec<Due>> {
+    let told = idle::notices(c, org, &t.team.id).await?;
+    Ok(upcoming(c, org, t, at)
+        .await?
+        .into_iter()
+        .map(|holder| {
+            let noticed_at = standing_notice(&told, &holder, at);
+            let release_at = release_at(&holder, t.days, noticed_at, at);
+            Due {
+                seat: idle_seat(&holder, t, release_at, tz),
+                holder,
+                noticed_at,
+                release_at,
+            }
+        })
+        .collect())
 }
 
 impl Services {
@@ -181,58 +215,55 @@ impl Services {
                 return Ok(None);
             }
         }
-        let report = self.release_and_notice(org, at, dry_run).await?;
+        let (report, coming) = self.release_and_notice(org, at, dry_run).await?;
         // What was released stays released, and is reported, whatever becomes of the digest.
-        if !dry_run && let Err(e) = self.digest_upcoming(org, at).await {
+        if !dry_run && let Err(e) = self.digest_upcoming(org, at, coming).await {
             tracing::error!(org = %org, error = %e, "the idle-seat digest failed");
         }
         Ok(Some(report))
     }
 
     /// Under the organization's lock: releases what is due and tells whom it is coming to,
-    /// each an audit entry; a run that finds nothing to do changes nothing.
+    /// each an audit entry; a run that finds nothing to do changes nothing. Answers the report
+    /// and the seats still to come, per team, for the digest.
     async fn release_and_notice(
         &self,
         org: &OrgId,
         at: i64,
         dry_run: bool,
-    ) -> ServiceResult<OrgRelease> {
+    ) -> ServiceResult<(OrgRelease, Vec<(TeamId, IdleSeat)>)> {
         let ctx = RequestInfo {
             request_id: format!("seat-release-{at}"),
         };
         let mut w = self.write_as(org, Actor::System, &ctx).await?;
-        let tz = usage::time_zone(w.db(), org)
-            .await?
-            .unwrap_or_else(|| "UTC".into());
+        let tz = usage::zone(w.db(), org).await?;
         let mut report = OrgRelease {
             org_id: org.clone(),
             released: Vec::new(),
             noticed: Vec::new(),
         };
+        let mut coming = Vec::new();
         for mut t in ruled_teams(w.db(), org).await? {
-            let told = idle::notices(w.db(), org, &t.team.id).await?;
-            for h in upcoming(w.db(), org, &t, at).await? {
-                let noticed_at = standing_notice(&told, &h, at);
-                let when = release_at(&h, t.days, noticed_at, at);
-                let seat = idle_seat(&h, &t, when, &tz);
-                if when <= at {
+            for due in due_in(w.db(), org, &t, at, &tz).await? {
+                if due.release_at <= at {
                     if !dry_run {
-                        release(&mut w, &mut t, &h).await?;
+                        release(&mut w, &mut t, &due.holder).await?;
                     }
-                    report.released.push(seat);
+                    report.released.push(due.seat);
                     continue;
                 }
-                if noticed_at.is_some() {
+                coming.push((t.team.id.clone(), due.seat.clone()));
+                if due.noticed_at.is_some() {
                     continue;
                 }
                 if !dry_run {
                     let stale_before = at - NOTICE_STANDS_MS;
-                    if !idle::note_notice(w.db(), org, &h, at, stale_before).await? {
+                    if !idle::note_notice(w.db(), org, &due.holder, at, stale_before).await? {
                         continue;
                     }
-                    notify_holder(&mut w, org, &seat).await?;
+                    notify_holder(&mut w, org, &due.seat).await?;
                 }
-                report.noticed.push(seat);
+                report.noticed.push(due.seat);
             }
         }
         if dry_run || (report.released.is_empty() && report.noticed.is_empty()) {
@@ -241,29 +272,22 @@ impl Services {
             w.commit().await?;
             self.wake_mailer();
         }
-        Ok(report)
+        Ok((report, coming))
     }
 
     /// One mail a day to each Org Admin, and each Team Admin of a team with seats released
     /// within the week, listing those they look after. Its own transaction: a mail and the note
     /// that it went, no change to the organization.
-    async fn digest_upcoming(&self, org: &OrgId, at: i64) -> ServiceResult<()> {
+    async fn digest_upcoming(
+        &self,
+        org: &OrgId,
+        at: i64,
+        coming: Vec<(TeamId, IdleSeat)>,
+    ) -> ServiceResult<()> {
         let (day, lists) = {
             let mut c = self.store.read().await?;
-            let tz = usage::time_zone(&mut c, org)
-                .await?
-                .unwrap_or_else(|| "UTC".into());
-            let mut coming: Vec<(TeamId, IdleSeat)> = Vec::new();
-            for t in ruled_teams(&mut c, org).await? {
-                let told = idle::notices(&mut c, org, &t.team.id).await?;
-                for h in upcoming(&mut c, org, &t, at).await? {
-                    let noticed = standing_notice(&told, &h, at);
-                    let seat = idle_seat(&h, &t, release_at(&h, t.days, noticed, at), &tz);
-                    coming.push((t.team.id.clone(), seat));
-                }
-            }
-            let lists = digest_lists(&mut c, org, coming).await?;
-            (switchboard_domain::usage::day_of(at, &tz), lists)
+            let day = switchboard_domain::usage::day_of(at, &usage::zone(&mut c, org).await?);
+            (day, digest_lists(&mut c, org, coming).await?)
         };
         if lists.is_empty() {
             return Ok(());

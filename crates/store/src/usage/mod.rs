@@ -172,6 +172,11 @@ pub async fn touch_team_subject(
     Ok(())
 }
 
+/// The organization's time zone (IANA), UTC when none is set: the zone its days are counted in.
+pub async fn zone(c: &mut Conn, org: &OrgId) -> Result<String> {
+    Ok(time_zone(c, org).await?.unwrap_or_else(|| "UTC".into()))
+}
+
 /// The organization's time zone (IANA), if set.
 pub async fn time_zone(c: &mut Conn, org: &OrgId) -> Result<Option<String>> {
     Ok(
