@@ -341,8 +341,8 @@ pub trait PathId: Sized {
 }
 
 macro_rules! path_id {
-    ($($ty:ty => $param:literal),* $(,)?) => {$(
-        impl PathId for $ty {
+    ($($ty:ty => $param:literal),* $(,)?) => {
+        $(impl PathId for $ty {
             const PARAM: &'static str = $param;
             const WHAT: &'static str = match $param.as_bytes() {
                 b"key" => "enrollment key",
@@ -355,8 +355,17 @@ macro_rules! path_id {
             fn parse(s: &str) -> Option<Self> {
                 <$ty>::parse(s)
             }
+        })*
+
+        /// The id prefix of the type a path parameter names (`team` → `team`, `user` → `usr`),
+        /// from the same list the extractors are made from: what the OpenAPI document states.
+        pub(crate) fn id_prefix_of_param(param: &str) -> Option<&'static str> {
+            match param {
+                $($param => Some(<$ty>::PREFIX),)*
+                _ => None,
+            }
         }
-    )*};
+    };
 }
 
 path_id!(

@@ -73,22 +73,6 @@ impl utoipa::Modify for ProblemResponses {
 /// its shape.
 pub struct OrgRoutes;
 
-/// The prefix of the id a path parameter names, or `None` for one that isn't an id.
-fn path_id_prefix(path: &str, param: &str) -> Option<&'static str> {
-    Some(match param {
-        "org" => "org",
-        "team" => "team",
-        "user" => "usr",
-        "sub" => "sub",
-        "pol" => "pol",
-        "invoice" => "inv",
-        "device" => "dev",
-        "key" => "ekey",
-        "id" if path.contains("/api-tokens/") => "tok",
-        _ => return None,
-    })
-}
-
 impl utoipa::Modify for OrgRoutes {
     fn modify(&self, api: &mut OpenApi) {
         use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
@@ -146,7 +130,7 @@ impl utoipa::Modify for OrgRoutes {
                     if p.parameter_in != ParameterIn::Path {
                         continue;
                     }
-                    let Some(prefix) = path_id_prefix(path, &p.name) else {
+                    let Some(prefix) = crate::extract::id_prefix_of_param(&p.name) else {
                         continue;
                     };
                     p.schema = Some(RefOr::T(Schema::Object(
