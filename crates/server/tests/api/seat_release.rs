@@ -453,6 +453,28 @@ async fn r29_the_idle_list_follows_the_role_and_the_apps_never_see_the_rule(app:
     );
     assert_eq!(csv.text.lines().count(), 3);
 
+    // The users list filters on it, both ways, in the API as on the page.
+    let users = |q: &'static str| {
+        let (app, org) = (&app, &org);
+        async move {
+            let r = app.get(&org.path(&format!("/users?{q}")), &org.admin).await;
+            emails_of(r.ok()["items"].as_array().unwrap())
+        }
+    };
+    assert_eq!(
+        users("idle=true").await,
+        vec!["one@idle.example", "two@idle.example"]
+    );
+    let rest = users("idle=false").await;
+    let idle_people = ["one@idle.example", "two@idle.example"];
+    assert!(
+        !rest.is_empty() && !rest.iter().any(|e| idle_people.contains(&e.as_str())),
+        "{rest:?}"
+    );
+    app.get(&org.path("/users?idle=maybe"), &org.admin)
+        .await
+        .problem(422, "validation_failed");
+
     // The apps' answer holds the team's settings but never this admin rule.
     let token = app_sign_in(&app, "one@idle.example", None).await.ok()["token"]
         .as_str()
